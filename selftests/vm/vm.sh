@@ -1,0 +1,106 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot a Debian kernel under qemu-system-x86_64 -accel tcg and run one command
+# in it, as root, in a chroot of this machine's own root (read-only over 9p).
+#
+#   selftests/vm/vm.sh [-k REL] [-m MiB] [-c CPUS] [-t SECONDS] [-o DIR] -- CMD [ARG...]
+#
+# The command starts in the current directory, sees every host tool and this
+# project, can write only to /tmp, /run (tmpfs) and the output directory
+# (DIR, default out/vm-REL, shared read-write). Its output comes to stdout as
+# it runs. The kernel's console goes to DIR/console.log and its final dmesg to
+# DIR/dmesg.txt.
+#
+# Exit status: the command's own; 124 if the VM timed out; 125 if it did not
+# come up or died (panic); 126 if the kernel log shows a WARN, BUG, oops,
+# lockdep splat or leak report although the command passed (the lines are
+# printed). The project's modules are loaded by the command itself.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cache=${OMR_CACHE:-$top/.cache}
+rel=${OMR_KERNEL:-}
+mem=2048
+cpus=2
+tmo=900
+outdir=
+
+usage() {
+	sed -n '4,20p' "$0" | sed 's/^# \{0,1\}//' >&2
+	exit 2
+}
+
+while getopts "k:m:c:t:o:h" opt; do
+	case $opt in
+	k) rel=$OPTARG ;;
+	m) mem=$OPTARG ;;
+	c) cpus=$OPTARG ;;
+	t) tmo=$OPTARG ;;
+	o) outdir=$OPTARG ;;
+	*) usage ;;
+	esac
+done
+shift $((OPTIND - 1))
+[ $# -gt 0 ] || usage
+
+if [ -z "$rel" ]; then
+	rel=$(ls -1 "$cache/kernels" 2>/dev/null | sort -V | tail -n 1)
+fi
+kroot=$cache/kernels/$rel/root
+[ -f "$cache/kernels/$rel/.done" ] || {
+	echo "vm.sh: kernel '$rel' is not fetched (run scripts/fetch-kernel.sh)" >&2
+	exit 125
+}
+outdir=${outdir:-$top/out/vm-$rel}
+mkdir -p "$outdir"
+outdir=$(cd "$outdir" && pwd)
+
+# The initramfs holds busybox, /init and the 9p modules; it depends only on
+# the kernel and on init, so it is rebuilt when either is newer.
+initrd=$cache/kernels/$rel/initramfs.cpio.gz
+if [ ! -f "$initrd" ] || [ "$here/init" -nt "$initrd" ]; then
+	"$here/mkinitramfs.sh" "$rel" "$initrd"
+fi
+
+printf '%s\n' "$PWD" >"$outdir/cwd"
+{
+	echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+	echo 'export HOME=/tmp TERM=dumb LANG=C.UTF-8'
+	printf 'export OMR_OUT=%q OMR_KERNEL=%q OMR_IN_VM=1\n' "$outdir" "$rel"
+	printf '%q ' "$@"
+	echo
+} >"$outdir/cmd.sh"
+rm -f "$outdir/rc" "$outdir/dmesg.txt" "$outdir/console.log"
+
+rc=0
+timeout --foreground -k 10 "$tmo" qemu-system-x86_64 \
+	-accel tcg -cpu max -smp "$cpus" -m "$mem" \
+	-nodefaults -no-reboot -display none -monitor none \
+	-kernel "$kroot/boot/vmlinuz-$rel" -initrd "$initrd" \
+	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic omr.out=$outdir omr.kmods=$kroot/lib/modules/$rel" \
+	-serial "file:$outdir/console.log" -serial stdio \
+	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
+	-virtfs "local,path=$outdir,mount_tag=omrout,security_model=none,multidevs=remap" \
+	</dev/null || rc=$?
+
+if [ $rc -eq 124 ]; then
+	echo "vm.sh: the VM did not finish within ${tmo}s" >&2
+	exit 124
+fi
+if [ ! -f "$outdir/rc" ]; then
+	echo "vm.sh: the VM stopped before the command finished; console tail:" >&2
+	tail -n 40 "$outdir/console.log" >&2 || true
+	exit 125
+fi
+rc=$(cat "$outdir/rc")
+
+# A kernel splat fails the run even when every test passed.
+pat='WARNING:|BUG:|Oops|general protection|kernel BUG|Call Trace|UBSAN|KASAN|kmemleak|lockdep|refcount_t:|list_add corruption|list_del corruption|RCU stall|hung_task|soft lockup'
+if grep -Eh "$pat" "$outdir/console.log" "$outdir/dmesg.txt" >"$outdir/splats.txt" 2>/dev/null; then
+	echo "vm.sh: the kernel log has warnings (see $outdir/console.log):" >&2
+	head -n 40 "$outdir/splats.txt" >&2
+	[ "$rc" -ne 0 ] || rc=126
+fi
+exit "$rc"
