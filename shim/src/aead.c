@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * SIP004 primitives on top of OpenSSL 3: password to master key
+ * (EVP_BytesToKey with MD5, as every shadowsocks implementation does),
+ * HKDF-SHA1 "ss-subkey" per-session subkeys, and chunk seal/open with a
+ * 12-byte little-endian nonce counter.
+ */
+#include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+#include "aead.h"
+
+static const struct ss_method methods[] = {
+	{ "chacha20-ietf-poly1305", "ChaCha20-Poly1305", 32 },
+	{ "aes-256-gcm", "AES-256-GCM", 32 },
+	{ "aes-128-gcm", "AES-128-GCM", 16 },
+};
+
+const struct ss_method *ss_method_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++)
+		if (!strcmp(methods[i].name, name))
+			return &methods[i];
+	return NULL;
+}
+
+const char *ss_method_list(void)
+{
+	return "chacha20-ietf-poly1305, aes-256-gcm, aes-128-gcm";
+}
+
+int ss_key_init(struct ss_key *k, const char *method, const char *password)
+{
+	uint8_t iv[EVP_MAX_IV_LENGTH];
+
+	memset(k, 0, sizeof(*k));
+	k->m = ss_method_find(method);
+	if (!k->m)
+		return -1;
+	k->cipher = EVP_CIPHER_fetch(NULL, k->m->evp_name, NULL);
+	if (!k->cipher)
+		return -1;
+	/* The legacy KDF shadowsocks uses for the master key: MD5, 1 round. */
+	if (!EVP_BytesToKey(k->cipher, EVP_md5(), NULL,
+			    (const unsigned char *)password, (int)strlen(password),
+			    1, k->key, iv)) {
+		ss_key_free(k);
+		return -1;
+	}
+	return 0;
+}
+
+void ss_key_free(struct ss_key *k)
+{
+	EVP_CIPHER_free(k->cipher);
+	OPENSSL_cleanse(k->key, sizeof(k->key));
+	k->cipher = NULL;
+}
+
+static int hkdf_sha1(uint8_t *out, size_t outlen, const uint8_t *ikm,
+		     size_t ikmlen, const uint8_t *salt, size_t saltlen)
+{
+	static const char info[] = "ss-subkey";
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *kctx;
+	OSSL_PARAM params[5], *p = params;
+	int ret = -1;
+
+	if (!kdf)
+		return -1;
+	kctx = EVP_KDF_CTX_new(kdf);
+	EVP_KDF_free(kdf);
+	if (!kctx)
+		return -1;
+	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA1", 0);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+						 (void *)ikm, ikmlen);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+						 (void *)salt, saltlen);
+	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+						 (void *)info, sizeof(info) - 1);
+	*p = OSSL_PARAM_construct_end();
+	if (EVP_KDF_derive(kctx, out, outlen, params) == 1)
+		ret = 0;
+	EVP_KDF_CTX_free(kctx);
+	return ret;
+}
+
+int ss_aead_init(struct ss_aead *a, const struct ss_key *k,
+		 const uint8_t *salt, bool enc)
+{
+	uint8_t subkey[SS_MAX_KEY];
+	size_t klen = k->m->key_len;
+
+	memset(a, 0, sizeof(*a));
+	a->enc = enc;
+	if (hkdf_sha1(subkey, klen, k->key, klen, salt, klen))
+		return -1;
+	a->ctx = EVP_CIPHER_CTX_new();
+	if (!a->ctx)
+		goto err_clean;
+	/* Bind cipher and subkey once; each chunk then only resets the IV. */
+	if (EVP_CipherInit_ex(a->ctx, k->cipher, NULL, subkey, NULL, enc) != 1)
+		goto err_ctx;
+	OPENSSL_cleanse(subkey, sizeof(subkey));
+	return 0;
+err_ctx:
+	EVP_CIPHER_CTX_free(a->ctx);
+	a->ctx = NULL;
+err_clean:
+	OPENSSL_cleanse(subkey, sizeof(subkey));
+	return -1;
+}
+
+void ss_aead_free(struct ss_aead *a)
+{
+	EVP_CIPHER_CTX_free(a->ctx);
+	a->ctx = NULL;
+}
+
+static void nonce_inc(uint8_t *n)
+{
+	size_t i;
+
+	for (i = 0; i < SS_NONCE_LEN; i++)
+		if (++n[i])
+			break;
+}
+
+int ss_aead_seal(struct ss_aead *a, uint8_t *out, const uint8_t *in, size_t len)
+{
+	int l1 = 0, l2 = 0;
+
+	if (EVP_CipherInit_ex(a->ctx, NULL, NULL, NULL, a->nonce, 1) != 1 ||
+	    EVP_CipherUpdate(a->ctx, out, &l1, in, (int)len) != 1 ||
+	    EVP_CipherFinal_ex(a->ctx, out + l1, &l2) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_GET_TAG, SS_TAG_LEN,
+				out + len) != 1)
+		return -1;
+	nonce_inc(a->nonce);
+	return 0;
+}
+
+int ss_aead_open(struct ss_aead *a, uint8_t *out, const uint8_t *in, size_t len)
+{
+	int l1 = 0, l2 = 0;
+
+	if (len < SS_TAG_LEN)
+		return -1;
+	len -= SS_TAG_LEN;
+	if (EVP_CipherInit_ex(a->ctx, NULL, NULL, NULL, a->nonce, 0) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_TAG, SS_TAG_LEN,
+				(void *)(in + len)) != 1 ||
+	    EVP_CipherUpdate(a->ctx, out, &l1, in, (int)len) != 1 ||
+	    EVP_CipherFinal_ex(a->ctx, out + l1, &l2) != 1)
+		return -1;
+	nonce_inc(a->nonce);
+	return 0;
+}
+
+int ss_random(uint8_t *buf, size_t len)
+{
+	return RAND_bytes(buf, (int)len) == 1 ? 0 : -1;
+}

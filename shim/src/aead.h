@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OMR_SHIM_AEAD_H
+#define OMR_SHIM_AEAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <openssl/evp.h>
+
+#define SS_TAG_LEN 16
+#define SS_NONCE_LEN 12
+#define SS_MAX_KEY 32
+#define SS_MAX_SALT 32
+#define SS_MAX_PAYLOAD 0x3FFF
+/* Largest wire chunk: encrypted length + tag + payload + tag. */
+#define SS_CHUNK_OVERHEAD (2 + 2 * SS_TAG_LEN)
+#define SS_MAX_CHUNK (SS_MAX_PAYLOAD + SS_CHUNK_OVERHEAD)
+
+struct ss_method {
+	const char *name;
+	const char *evp_name;
+	size_t key_len;		/* also the salt length in SIP004 */
+};
+
+/* Long-lived per-process key material, shared read-only between threads. */
+struct ss_key {
+	const struct ss_method *m;
+	EVP_CIPHER *cipher;
+	uint8_t key[SS_MAX_KEY];
+};
+
+/* One direction's AEAD state: subkey context and little-endian counter. */
+struct ss_aead {
+	EVP_CIPHER_CTX *ctx;
+	uint8_t nonce[SS_NONCE_LEN];
+	bool enc;
+};
+
+const struct ss_method *ss_method_find(const char *name);
+const char *ss_method_list(void);
+int ss_key_init(struct ss_key *k, const char *method, const char *password);
+void ss_key_free(struct ss_key *k);
+
+int ss_aead_init(struct ss_aead *a, const struct ss_key *k,
+		 const uint8_t *salt, bool enc);
+void ss_aead_free(struct ss_aead *a);
+/* out receives len bytes of ciphertext followed by the tag. */
+int ss_aead_seal(struct ss_aead *a, uint8_t *out, const uint8_t *in, size_t len);
+/* in holds len bytes of ciphertext followed by the tag. 0 ok, -1 bad tag. */
+int ss_aead_open(struct ss_aead *a, uint8_t *out, const uint8_t *in, size_t len);
+int ss_random(uint8_t *buf, size_t len);
+
+#endif

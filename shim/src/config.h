@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef OMR_SHIM_CONFIG_H
+#define OMR_SHIM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "addr.h"
+
+enum shim_role { ROLE_NONE, ROLE_LOCAL, ROLE_SERVER };
+
+#define CFG_MAX_SERVERS 8
+#define CFG_MAX_ALLOW 32
+#define CFG_STR 256
+#define CFG_ERR_LEN 256
+
+struct shim_config {
+	enum shim_role role;
+	char server[CFG_MAX_SERVERS][CFG_STR];
+	size_t nserver;
+	int server_port;
+	char local_address[CFG_STR];
+	int local_port;
+	char password[1024];
+	char method[64];
+	int timeout;		/* idle seconds */
+	int handshake_timeout;	/* seconds until the first bytes must be valid */
+	bool mptcp;
+	bool no_delay;
+	int workers;
+	int max_conn;
+	int nofile;
+	size_t salt_filter;
+	struct cidr allow[CFG_MAX_ALLOW];
+	size_t nallow;
+	char socks_user[CFG_STR];
+	char socks_pass[CFG_STR];
+	int log_level;
+	char config_path[1024];
+};
+
+void config_defaults(struct shim_config *c);
+/* Pure: parses a JSON document into c. 0, or -1 with a message in err. */
+int config_parse_json(struct shim_config *c, const char *buf, size_t len,
+		      char *err, size_t errlen);
+int config_load_file(struct shim_config *c, const char *path, char *err,
+		     size_t errlen);
+/* argv[0] is the role word; applies -c first, then the other flags. */
+int config_parse_args(struct shim_config *c, int argc, char **argv, char *err,
+		      size_t errlen);
+int config_validate(struct shim_config *c, char *err, size_t errlen);
+void config_usage(void);
+
+#endif

@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Local role: SOCKS5 front end. The reply to CONNECT goes out at once and
+ * the tunnel is dialled in parallel; the target header is sent in the
+ * same AEAD chunk as the client's first bytes, so no round trip is spent
+ * on the address (as shadowsocks-libev does).
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <openssl/crypto.h>
+#include "log.h"
+#include "shim.h"
+#include "socks5.h"
+
+static bool reply(struct conn *c, const uint8_t *b, size_t n)
+{
+	/* Tiny replies to a fresh socket fit its buffer; anything else is broken. */
+	return send(c->cfd, b, n, MSG_NOSIGNAL) == (ssize_t)n;
+}
+
+/* Full-length reply with the code, then close (RFC 1928 section 6). */
+static void refuse(struct conn *c, int rep)
+{
+	uint8_t r[S5_REPLY_LEN];
+
+	if (rep != S5_REP_NONE) {
+		s5_build_reply(r, (uint8_t)rep);
+		reply(c, r, sizeof(r));
+		/* Unread input would turn close() into an RST that can
+		 * destroy the reply in flight: swallow what is queued. */
+		while (recv(c->cfd, c->hbuf, HS_BUF, MSG_DONTWAIT) > 0)
+			;
+	}
+	log_dbg("conn %llu: SOCKS5 refused (rep %d)", (unsigned long long)c->id, rep);
+	conn_close(c);
+}
+
+static void local_connected_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct conn *c;
+	struct pipe *p = io->data;
+	uint8_t plain[SS_MAX_PAYLOAD];
+	size_t hl;
+	ssize_t n;
+	long out;
+	int err;
+
+	(void)revents;
+	(void)loop;
+	c = p->c;
+	err = conn_connect_error(c->rfd);
+	if (err) {
+		log_warn("conn %llu: cannot reach server: %s",
+			 (unsigned long long)c->id, strerror(err));
+		conn_close(c);
+		return;
+	}
+	c->tun = net_tunnel_kind(c->rfd, &c->subflows);
+	if (c->tun == TUN_MPTCP)
+		c->w->st.tun_mptcp++;
+	else if (c->tun == TUN_FALLBACK)
+		c->w->st.tun_fallback++;
+	else
+		c->w->st.tun_tcp++;
+	/* Header plus whatever the client already sent, as one chunk. */
+	hl = ss_addr_encode(&c->target, plain);
+	memcpy(plain + hl, c->hbuf, c->hlen);
+	hl += c->hlen;
+	n = recv(c->cfd, plain + hl, sizeof(plain) - hl, MSG_DONTWAIT);
+	if (n > 0)
+		hl += (size_t)n;
+	else if (n == 0)
+		c->up.eof = true;
+	out = ss_enc_feed(&c->enc, plain, hl, c->w->sout);
+	if (out < 0) {
+		conn_close(c);
+		return;
+	}
+	conn_start_relay(c);
+	if (c->up.eof)
+		ev_io_stop(loop, &c->up.rd);
+	pipe_send(&c->up, c->w->sout, (size_t)out);
+}
+
+static void start_tunnel(struct conn *c)
+{
+	struct shim *s = c->w->s;
+	bool mp;
+	uint8_t r[S5_REPLY_LEN];
+
+	if (ss_enc_init(&c->enc, &s->key, NULL))
+		goto err_close;
+	c->enc_ready = true;
+	ss_dec_init(&c->dec, &s->key);
+	c->rfd = net_socket(s->srv.ss_family, &s->ms, &mp);
+	if (c->rfd < 0) {
+		log_warn("socket: %s", strerror(errno));
+		goto err_fail;
+	}
+	net_tune(c->rfd, s->cfg.no_delay);
+	if (connect(c->rfd, (struct sockaddr *)&s->srv, s->srvlen) &&
+	    errno != EINPROGRESS) {
+		log_warn("connect to server: %s", strerror(errno));
+		goto err_fail;
+	}
+	s5_build_reply(r, S5_REP_OK);
+	if (!reply(c, r, sizeof(r)))
+		goto err_close;
+	pipe_setup(&c->up, c, PIPE_ENC, c->cfd, c->rfd);
+	pipe_setup(&c->down, c, PIPE_DEC, c->rfd, c->cfd);
+	ev_set_cb(&c->up.wr, local_connected_cb);
+	ev_io_start(c->w->loop, &c->up.wr);
+	c->state = CS_CONNECTING;
+	return;
+err_fail:
+	refuse(c, S5_REP_FAIL);
+	return;
+err_close:
+	conn_close(c);
+}
+
+static void consume(struct conn *c, size_t used)
+{
+	memmove(c->hbuf, c->hbuf + used, c->hlen - used);
+	c->hlen -= used;
+}
+
+static bool auth_ok(const struct shim_config *cfg, const struct s5_auth *a)
+{
+	/* Constant-time compare so the password cannot be guessed bytewise. */
+	bool ok = strlen(cfg->socks_user) == a->ulen &&
+		  strlen(cfg->socks_pass) == a->plen;
+
+	ok &= !CRYPTO_memcmp(cfg->socks_user, a->user, ok ? a->ulen : 0);
+	ok &= !CRYPTO_memcmp(cfg->socks_pass, a->pass, ok ? a->plen : 0);
+	return ok;
+}
+
+/* Returns true when the greeting (or auth) is done and parsing may go on. */
+static bool step_greeting(struct conn *c, bool want_auth)
+{
+	uint8_t r[2] = { 5, S5_M_NONE };
+	size_t used = 0;
+	int ret = s5_parse_greeting(c->hbuf, c->hlen, &used, want_auth, &r[1]);
+
+	if (ret == P_NEED_MORE)
+		return false;
+	if (ret == P_ERR) {
+		refuse(c, S5_REP_NONE);
+		return false;
+	}
+	/* 0xFF "no acceptable methods" is the RFC's answer; then close. */
+	if (!reply(c, r, 2) || r[1] == S5_M_NONE) {
+		conn_close(c);
+		return false;
+	}
+	consume(c, used);
+	c->state = want_auth ? CS_AUTH : CS_REQUEST;
+	return true;
+}
+
+static bool step_auth(struct conn *c)
+{
+	struct s5_auth a;
+	size_t used = 0;
+	int ret = s5_parse_auth(c->hbuf, c->hlen, &used, &a);
+	uint8_t r[2] = { 1, 1 };
+
+	if (ret == P_NEED_MORE)
+		return false;
+	if (ret == P_OK && auth_ok(&c->w->s->cfg, &a))
+		r[1] = 0;
+	OPENSSL_cleanse(&a, sizeof(a));
+	if (ret == P_ERR || !reply(c, r, 2) || r[1]) {
+		conn_close(c);
+		return false;
+	}
+	consume(c, used);
+	c->state = CS_REQUEST;
+	return true;
+}
+
+static void step_request(struct conn *c)
+{
+	struct s5_request rq;
+	size_t used = 0;
+	int rep, ret = s5_parse_request(c->hbuf, c->hlen, &used, &rq, &rep);
+
+	if (ret == P_NEED_MORE)
+		return;
+	if (ret == P_ERR) {
+		refuse(c, rep);
+		return;
+	}
+	if (rq.cmd != S5_CMD_CONNECT) {
+		refuse(c, S5_REP_CMD_UNSUPP);
+		return;
+	}
+	c->target = rq.dst;
+	consume(c, used);
+	ev_io_stop(c->w->loop, &c->up.rd);
+	start_tunnel(c);
+}
+
+static void local_hs_read_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct conn *c = ((struct pipe *)io->data)->c;
+	bool want_auth = c->w->s->cfg.socks_user[0] != 0;
+	ssize_t n;
+
+	(void)loop;
+	(void)revents;
+	n = recv(c->cfd, c->hbuf + c->hlen, HS_BUF - c->hlen, 0);
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			conn_close(c);
+		return;
+	}
+	c->hlen += (size_t)n;
+	if (c->state == CS_GREETING && !step_greeting(c, want_auth))
+		return;
+	if (c->state == CS_AUTH && !step_auth(c))
+		return;
+	if (c->state == CS_REQUEST)
+		step_request(c);
+}
+
+void local_accept(struct worker *w, int fd)
+{
+	struct conn *c = conn_new(w, fd);
+
+	if (!c) {
+		atomic_fetch_sub(&w->s->nconn, 1);
+		close(fd);
+		return;
+	}
+	c->counted = true;
+	c->state = CS_GREETING;
+	c->up.c = c;
+	c->down.c = c;
+	ev_io_init(&c->up.rd, local_hs_read_cb, fd, EV_READ);
+	c->up.rd.data = &c->up;
+	ev_io_start(w->loop, &c->up.rd);
+}

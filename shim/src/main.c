@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * omr-shim: SOCKS5 front end (local) and Shadowsocks AEAD server over
+ * kernel MPTCP. main() owns the process: configuration, key, signals.
+ * Exit codes: 0 clean stop, 1 runtime failure (bind, resources),
+ * 2 usage or configuration error.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include "log.h"
+#include "shim.h"
+
+#ifndef OMR_SHIM_VERSION
+#define OMR_SHIM_VERSION "0.1"
+#endif
+
+enum { EXIT_RUNTIME = 1, EXIT_CONFIG = 2 };
+
+static int parse_role(const char *r)
+{
+	if (!strcmp(r, "local"))
+		return ROLE_LOCAL;
+	if (!strcmp(r, "server"))
+		return ROLE_SERVER;
+	return ROLE_NONE;
+}
+
+static int load_config(struct shim_config *cfg, int argc, char **argv)
+{
+	char err[CFG_ERR_LEN];
+
+	config_defaults(cfg);
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		config_usage();
+		return argc < 2 ? -1 : 1;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("omr-shim %s\n", OMR_SHIM_VERSION);
+		return 1;
+	}
+	cfg->role = parse_role(argv[1]);
+	if (cfg->role == ROLE_NONE) {
+		fprintf(stderr, "omr-shim: unknown role \"%.32s\" (local or server)\n", argv[1]);
+		return -1;
+	}
+	if (config_parse_args(cfg, argc - 1, argv + 1, err, sizeof(err)) ||
+	    config_validate(cfg, err, sizeof(err))) {
+		if (!strcmp(err, "help")) {
+			config_usage();
+			return 1;
+		}
+		fprintf(stderr, "omr-shim: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void raise_nofile(int want)
+{
+	struct rlimit rl;
+
+	if (want <= 0 || getrlimit(RLIMIT_NOFILE, &rl))
+		return;
+	rl.rlim_cur = (rlim_t)want;
+	if (rl.rlim_max < rl.rlim_cur)
+		rl.rlim_max = rl.rlim_cur;
+	if (setrlimit(RLIMIT_NOFILE, &rl))
+		log_warn("nofile %d: %s", want, strerror(errno));
+}
+
+static int shim_init(struct shim *s)
+{
+	struct shim_config *c = &s->cfg;
+
+	if (ss_key_init(&s->key, c->method, c->password)) {
+		log_err("cannot set up cipher %s", c->method);
+		return -1;
+	}
+	if (salt_filter_init(&s->salts, c->salt_filter)) {
+		log_err("out of memory for the salt filter");
+		goto err_key;
+	}
+	s->ms.want = c->mptcp;
+	if (c->role == ROLE_LOCAL &&
+	    net_resolve(c->server[0], c->server_port, false, &s->srv, &s->srvlen))
+		goto err_salts;
+	raise_nofile(c->nofile);
+	return 0;
+err_salts:
+	salt_filter_free(&s->salts);
+err_key:
+	ss_key_free(&s->key);
+	return -1;
+}
+
+static int run(struct shim *s)
+{
+	sigset_t set;
+	int sig;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGPIPE);
+	/* Workers inherit the mask; only this thread takes signals. */
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (workers_start(s))
+		return -1;
+	log_info("started: %d workers, method %s, mptcp %s", s->nworkers,
+		 s->cfg.method, s->cfg.mptcp ? "on" : "off");
+	for (;;) {
+		if (sigwait(&set, &sig))
+			continue;
+		if (sig == SIGUSR1 || sig == SIGHUP)
+			workers_status(s);
+		else if (sig == SIGINT || sig == SIGTERM)
+			break;
+	}
+	log_info("stopping");
+	workers_stop(s);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	static struct shim s;	/* big (config arrays): keep it off the stack */
+	int ret = load_config(&s.cfg, argc, argv);
+
+	if (ret)
+		return ret > 0 ? 0 : EXIT_CONFIG;
+	log_setup(s.cfg.role == ROLE_LOCAL ? "local" : "server", s.cfg.log_level);
+	if (shim_init(&s))
+		return EXIT_RUNTIME;
+	ret = run(&s) ? EXIT_RUNTIME : 0;
+	salt_filter_free(&s.salts);
+	ss_key_free(&s.key);
+	return ret;
+}

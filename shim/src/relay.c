@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Connection lifetime and the two-way relay shared by both roles.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include "log.h"
+#include "shim.h"
+
+static void timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct conn *c = t->data;
+	ev_tstamp deadline = c->last + c->limit, now = ev_now(loop);
+
+	(void)revents;
+	if (now >= deadline) {
+		log_dbg("conn %llu: %s timeout", (unsigned long long)c->id,
+			c->state == CS_RELAY ? "idle" : "handshake");
+		conn_close(c);
+		return;
+	}
+	t->repeat = deadline - now;
+	ev_timer_again(loop, t);
+}
+
+void conn_touch(struct conn *c)
+{
+	c->last = ev_now(c->w->loop);
+}
+
+void conn_set_limit(struct conn *c, ev_tstamp limit)
+{
+	c->limit = limit;
+	conn_touch(c);
+	c->timer.repeat = limit;
+	ev_timer_again(c->w->loop, &c->timer);
+}
+
+struct conn *conn_new(struct worker *w, int cfd)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->w = w;
+	c->cfd = cfd;
+	c->rfd = -1;
+	c->id = ++w->next_id;
+	ev_init(&c->timer, timer_cb);
+	c->timer.data = c;
+	c->next = w->conns;
+	if (w->conns)
+		w->conns->prev = c;
+	w->conns = c;
+	conn_set_limit(c, w->s->cfg.handshake_timeout);
+	return c;
+}
+
+static void pipe_release(struct pipe *p, struct ev_loop *loop)
+{
+	ev_io_stop(loop, &p->rd);
+	ev_io_stop(loop, &p->wr);
+	free(p->pend);
+	free(p->rem);
+	p->pend = p->rem = NULL;
+	p->pend_len = p->rem_len = p->pend_off = 0;
+}
+
+void conn_close(struct conn *c)
+{
+	struct worker *w = c->w;
+
+	if (c->dead)
+		return;
+	pipe_release(&c->up, w->loop);
+	pipe_release(&c->down, w->loop);
+	ev_timer_stop(w->loop, &c->timer);
+	if (c->cfd >= 0)
+		close(c->cfd);
+	if (c->rfd >= 0)
+		close(c->rfd);
+	c->cfd = c->rfd = -1;
+	if (c->enc_ready)
+		ss_enc_free(&c->enc);
+	ss_dec_free(&c->dec);
+	c->enc_ready = false;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		w->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	if (c->counted)
+		atomic_fetch_sub(&w->s->nconn, 1);
+	w->st.closed++;
+	c->dead = true;
+	/* A resolver thread still holds c: it frees it when it reports back. */
+	if (!c->dns)
+		free(c);
+}
+
+/*
+ * Bad ciphertext from a tunnel peer. The server does not answer and does
+ * not close at a data-dependent moment: it swallows input until the
+ * handshake timeout, the same as for a peer that is merely slow, so
+ * active probes learn nothing. The local side just closes (its peer is
+ * the server it chose).
+ */
+static void drain_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct conn *c = io->data;
+	uint8_t *buf = c->w->sin;
+	ssize_t n;
+
+	(void)loop;
+	(void)revents;
+	n = recv(c->cfd, buf, SCRATCH_LEN, 0);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+		conn_close(c);
+}
+
+void conn_fail(struct conn *c)
+{
+	struct ev_loop *loop = c->w->loop;
+
+	if (c->w->s->cfg.role == ROLE_LOCAL || c->state == CS_DRAIN) {
+		conn_close(c);
+		return;
+	}
+	c->w->st.probes++;
+	ev_io_stop(loop, &c->up.rd);
+	ev_io_stop(loop, &c->up.wr);
+	ev_io_stop(loop, &c->down.rd);
+	ev_io_stop(loop, &c->down.wr);
+	if (c->rfd >= 0)
+		close(c->rfd);
+	c->rfd = -1;
+	c->state = CS_DRAIN;
+	ev_io_init(&c->up.rd, drain_cb, c->cfd, EV_READ);
+	c->up.rd.data = c;
+	ev_io_start(loop, &c->up.rd);
+	/* Deadline counts from the last valid input, not from the failure. */
+	c->limit = c->w->s->cfg.handshake_timeout;
+	c->timer.repeat = 0.001;
+	ev_timer_again(loop, &c->timer);
+}
+
+int conn_connect_error(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
+		return errno;
+	return err;
+}
+
+static void pipe_maybe_shut(struct pipe *p)
+{
+	struct conn *c = p->c;
+	int to = p->wr.fd;
+
+	if (!p->eof || p->pend_len || p->shut)
+		return;
+	p->shut = true;
+	shutdown(to, SHUT_WR);
+	if (c->up.shut && c->down.shut)
+		conn_close(c);
+}
+
+/* Writes what it can now and keeps the rest; false if c was closed. */
+bool pipe_send(struct pipe *p, const uint8_t *buf, size_t len)
+{
+	struct ev_loop *loop = p->c->w->loop;
+	ssize_t n;
+
+	if (!len)
+		return true;
+	n = send(p->wr.fd, buf, len, MSG_NOSIGNAL);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR) {
+			conn_close(p->c);
+			return false;
+		}
+		n = 0;
+	}
+	p->bytes += (size_t)n;
+	if ((size_t)n == len)
+		return true;
+	p->pend = malloc(len - (size_t)n);
+	if (!p->pend) {
+		conn_close(p->c);
+		return false;
+	}
+	memcpy(p->pend, buf + n, len - (size_t)n);
+	p->pend_len = len - (size_t)n;
+	p->pend_off = 0;
+	ev_io_stop(loop, &p->rd);
+	ev_io_start(loop, &p->wr);
+	return true;
+}
+
+static void pipe_write_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct pipe *p = io->data;
+	ssize_t n;
+
+	(void)revents;
+	n = send(io->fd, p->pend + p->pend_off, p->pend_len - p->pend_off,
+		 MSG_NOSIGNAL);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			conn_close(p->c);
+		return;
+	}
+	p->bytes += (size_t)n;
+	p->pend_off += (size_t)n;
+	if (p->pend_off < p->pend_len)
+		return;
+	free(p->pend);
+	p->pend = NULL;
+	p->pend_len = p->pend_off = 0;
+	ev_io_stop(loop, io);
+	if (p->eof)
+		pipe_maybe_shut(p);
+	else
+		ev_io_start(loop, &p->rd);
+}
+
+/* Keeps an incomplete chunk for the next read; false if c was closed. */
+static bool pipe_keep_rem(struct pipe *p, const uint8_t *b, size_t n)
+{
+	if (!n) {
+		free(p->rem);
+		p->rem = NULL;
+		p->rem_len = 0;
+		return true;
+	}
+	if (!p->rem) {
+		p->rem = malloc(SS_MAX_SALT + SS_MAX_CHUNK);
+		if (!p->rem) {
+			conn_close(p->c);
+			return false;
+		}
+	}
+	memmove(p->rem, b, n);
+	p->rem_len = n;
+	return true;
+}
+
+/*
+ * Turns in[0..n) into wire bytes in w->sout. For a decrypting pipe the
+ * unconsumed tail (partial chunk) is kept. Returns the output length, or
+ * -1 after the connection has been failed or closed.
+ */
+long pipe_transform(struct pipe *p, const uint8_t *in, size_t n)
+{
+	struct conn *c = p->c;
+	struct worker *w = c->w;
+	size_t used, produced;
+	long out;
+
+	if (p->mode == PIPE_ENC) {
+		out = ss_enc_feed(&c->enc, in, n, w->sout);
+		if (out < 0)
+			conn_close(c);
+		return out;
+	}
+	if (ss_dec_feed(&c->dec, in, n, &used, w->sout, SCRATCH_LEN,
+			&produced) != SS_DEC_OK) {
+		conn_fail(c);
+		return -1;
+	}
+	if (c->dec.authed && !c->salt_checked) {
+		c->salt_checked = true;
+		if (salt_filter_check_add(&w->s->salts, c->dec.salt,
+					  w->s->key.m->key_len)) {
+			w->st.replays++;
+			log_dbg("conn %llu: replayed salt", (unsigned long long)c->id);
+			conn_fail(c);
+			return -1;
+		}
+	}
+	if (!pipe_keep_rem(p, in + used, n - used))
+		return -1;
+	return (long)produced;
+}
+
+static void pipe_read_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct pipe *p = io->data;
+	struct conn *c = p->c;
+	uint8_t *in = c->w->sin;
+	size_t have = p->rem_len;
+	ssize_t n;
+	long out;
+
+	(void)revents;
+	if (have)
+		memcpy(in, p->rem, have);
+	n = recv(io->fd, in + have, RELAY_READ, 0);
+	if (n < 0) {
+		if (errno != EAGAIN && errno != EINTR)
+			conn_close(c);
+		return;
+	}
+	if (n == 0) {
+		/* EOF inside a chunk means a truncated stream: drop it. */
+		if (have) {
+			conn_close(c);
+			return;
+		}
+		p->eof = true;
+		ev_io_stop(loop, io);
+		pipe_maybe_shut(p);
+		return;
+	}
+	conn_touch(c);
+	out = pipe_transform(p, in, have + (size_t)n);
+	if (out > 0)
+		pipe_send(p, c->w->sout, (size_t)out);
+}
+
+void pipe_setup(struct pipe *p, struct conn *c, enum pipe_mode mode, int from,
+		int to)
+{
+	p->c = c;
+	p->mode = mode;
+	ev_io_init(&p->rd, pipe_read_cb, from, EV_READ);
+	ev_io_init(&p->wr, pipe_write_cb, to, EV_WRITE);
+	p->rd.data = p;
+	p->wr.data = p;
+}
+
+/* Both sockets are up: flush anything queued and start relaying. */
+void conn_start_relay(struct conn *c)
+{
+	struct ev_loop *loop = c->w->loop;
+
+	c->state = CS_RELAY;
+	conn_set_limit(c, c->w->s->cfg.timeout);
+	ev_set_cb(&c->up.rd, pipe_read_cb);
+	ev_set_cb(&c->up.wr, pipe_write_cb);
+	ev_io_stop(loop, &c->up.wr);
+	if (c->up.pend_len)
+		ev_io_start(loop, &c->up.wr);
+	else
+		ev_io_start(loop, &c->up.rd);
+	if (c->down.pend_len)
+		ev_io_start(loop, &c->down.wr);
+	else
+		ev_io_start(loop, &c->down.rd);
+}
+
+void conn_status(struct conn *c)
+{
+	struct shim *s = c->w->s;
+	int tfd = s->cfg.role == ROLE_LOCAL ? c->rfd : c->cfd;
+	char t[300];
+	int sub = 0;
+	enum tun_kind k = tfd >= 0 ? net_tunnel_kind(tfd, &sub) : TUN_NONE;
+
+	ss_addr_format(&c->target, t, sizeof(t));
+	log_info("status: worker %d conn %llu state %d target %s tunnel %s subflows %d up %llu down %llu",
+		 c->w->id, (unsigned long long)c->id, c->state,
+		 c->target.atyp ? t : "-", tun_kind_name(k), sub,
+		 (unsigned long long)c->up.bytes, (unsigned long long)c->down.bytes);
+}

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Worker threads: each owns an event loop and its own SO_REUSEPORT
+ * listener(s), so the kernel spreads connections across cores and a busy
+ * connection only ever occupies one of them. Nothing is shared between
+ * workers but the read-only key, the connection counter and the salt
+ * filter (mutex, touched once per connection).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include "log.h"
+#include "shim.h"
+
+static void accept_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct worker *w = io->data;
+	struct shim *s = w->s;
+	int i, fd;
+
+	(void)revents;
+	for (i = 0; i < 64; i++) {
+		fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			if (errno == EMFILE || errno == ENFILE)
+				log_warn("accept: %s", strerror(errno));
+			return;
+		}
+		if (atomic_fetch_add(&s->nconn, 1) >= s->cfg.max_conn) {
+			atomic_fetch_sub(&s->nconn, 1);
+			close(fd);
+			w->st.rejected_limit++;
+			if (ev_now(loop) - w->last_limit_log > 5) {
+				w->last_limit_log = ev_now(loop);
+				log_warn("connection limit %d reached: refusing",
+					 s->cfg.max_conn);
+			}
+			continue;
+		}
+		w->st.accepted++;
+		if (s->cfg.role == ROLE_LOCAL)
+			local_accept(w, fd);
+		else
+			server_accept(w, fd);
+	}
+}
+
+static void stop_cb(struct ev_loop *loop, ev_async *a, int revents)
+{
+	(void)a;
+	(void)revents;
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void status_cb(struct ev_loop *loop, ev_async *a, int revents)
+{
+	struct worker *w = a->data;
+	struct worker_stats *st = &w->st;
+	struct conn *c;
+
+	(void)loop;
+	(void)revents;
+	log_info("status: worker %d accepted %llu closed %llu limit-refused %llu tunnels mptcp %llu fallback %llu tcp %llu bad-probes %llu replays %llu policy-refused %llu",
+		 w->id, (unsigned long long)st->accepted,
+		 (unsigned long long)st->closed,
+		 (unsigned long long)st->rejected_limit,
+		 (unsigned long long)st->tun_mptcp,
+		 (unsigned long long)st->tun_fallback,
+		 (unsigned long long)st->tun_tcp,
+		 (unsigned long long)st->probes,
+		 (unsigned long long)st->replays,
+		 (unsigned long long)st->refused);
+	for (c = w->conns; c; c = c->next)
+		conn_status(c);
+}
+
+static void dns_cb(struct ev_loop *loop, ev_async *a, int revents)
+{
+	(void)loop;
+	(void)revents;
+	server_dns_done(a->data);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	ev_run(w->loop, 0);
+	return NULL;
+}
+
+static int worker_listen(struct worker *w)
+{
+	struct shim *s = w->s;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	bool mp, tunnel = s->cfg.role == ROLE_SERVER;
+	struct mptcp_switch plain = { .want = false };
+	size_t i, n = tunnel ? s->cfg.nserver : 1;
+	int port = tunnel ? s->cfg.server_port : s->cfg.local_port;
+
+	for (i = 0; i < n; i++) {
+		const char *host = tunnel ? s->cfg.server[i] : s->cfg.local_address;
+
+		if (net_resolve(host, port, true, &ss, &len))
+			return -1;
+		/* SOCKS clients are on the LAN: only the tunnel side is MPTCP. */
+		w->lfd[i] = net_listen((struct sockaddr *)&ss, len,
+				       tunnel ? &s->ms : &plain, &mp);
+		if (w->lfd[i] < 0) {
+			log_err("listen on %s port %d: %s", host, port, strerror(errno));
+			return -1;
+		}
+		if (w->id == 0)
+			log_info("listening on %s port %d (%s)", host, port,
+				 mp ? "MPTCP, TCP accepted" : "TCP");
+		w->nl++;
+		ev_io_init(&w->lw[i], accept_cb, w->lfd[i], EV_READ);
+		w->lw[i].data = w;
+		ev_io_start(w->loop, &w->lw[i]);
+	}
+	return 0;
+}
+
+static int worker_init(struct worker *w, struct shim *s, int id)
+{
+	w->s = s;
+	w->id = id;
+	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+	w->sin = malloc(SCRATCH_LEN);
+	w->sout = malloc(SCRATCH_LEN);
+	if (!w->loop || !w->sin || !w->sout)
+		return -1;
+	pthread_mutex_init(&w->dns_mu, NULL);
+	ev_async_init(&w->stop_ev, stop_cb);
+	ev_async_init(&w->status_ev, status_cb);
+	ev_async_init(&w->dns_ev, dns_cb);
+	w->status_ev.data = w;
+	w->dns_ev.data = w;
+	ev_async_start(w->loop, &w->stop_ev);
+	ev_async_start(w->loop, &w->status_ev);
+	ev_async_start(w->loop, &w->dns_ev);
+	return worker_listen(w);
+}
+
+static void worker_free(struct worker *w)
+{
+	int i, spins;
+
+	/* Resolver threads report into this worker: wait for them (bounded). */
+	for (spins = 0; atomic_load(&w->dns_inflight) && spins < 500; spins++) {
+		usleep(10000);
+		if (w->loop)
+			server_dns_done(w);
+	}
+	while (w->conns)
+		conn_close(w->conns);
+	if (w->loop)
+		server_dns_done(w);
+	for (i = 0; i < w->nl; i++)
+		close(w->lfd[i]);
+	if (w->loop)
+		ev_loop_destroy(w->loop);
+	free(w->sin);
+	free(w->sout);
+}
+
+int workers_start(struct shim *s)
+{
+	int i;
+
+	s->workers = calloc((size_t)s->cfg.workers, sizeof(*s->workers));
+	if (!s->workers)
+		return -1;
+	for (i = 0; i < s->cfg.workers; i++) {
+		s->nworkers = i + 1;
+		if (worker_init(&s->workers[i], s, i))
+			goto err_stop;
+	}
+	for (i = 0; i < s->nworkers; i++)
+		if (pthread_create(&s->workers[i].th, NULL, worker_main, &s->workers[i]))
+			goto err_stop_started;
+	return 0;
+err_stop_started:
+	s->nworkers = i;
+	workers_stop(s);
+	return -1;
+err_stop:
+	for (i = 0; i < s->nworkers; i++)
+		worker_free(&s->workers[i]);
+	free(s->workers);
+	s->workers = NULL;
+	return -1;
+}
+
+void workers_stop(struct shim *s)
+{
+	int i;
+
+	for (i = 0; i < s->nworkers; i++)
+		ev_async_send(s->workers[i].loop, &s->workers[i].stop_ev);
+	for (i = 0; i < s->nworkers; i++)
+		pthread_join(s->workers[i].th, NULL);
+	for (i = 0; i < s->nworkers; i++)
+		worker_free(&s->workers[i]);
+	free(s->workers);
+	s->workers = NULL;
+}
+
+void workers_status(struct shim *s)
+{
+	int i;
+
+	log_info("status: %d connections open", atomic_load(&s->nconn));
+	for (i = 0; i < s->nworkers; i++)
+		ev_async_send(s->workers[i].loop, &s->workers[i].status_ev);
+}
