@@ -1,0 +1,56 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * omr.ko: an MPTCP scheduler (and, later, path manager) for routers that
+ * bond several WAN links, on stock distribution kernels.
+ *
+ * Load order: resolve the kernel functions MPTCP does not export (refuse to
+ * load if one is missing), set up the per-connection table, register the
+ * scheduler. A connection that uses the scheduler holds a reference on this
+ * module (mptcp_init_sched() takes it), so rmmod is refused while any does.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include "omr.h"
+
+static int __init omr_init(void)
+{
+	int ret;
+
+	ret = omr_symbols_init();
+	if (ret)
+		return ret;
+
+	ret = omr_conn_table_init();
+	if (ret)
+		return ret;
+
+	ret = omr_sched_init();
+	if (ret) {
+		pr_err("cannot register MPTCP scheduler 'omr' (%d%s)\n", ret,
+		       ret == -EEXIST ? ": a scheduler of that name exists" : "");
+		goto err_sched;
+	}
+
+	pr_info("omr " OMR_VERSION ": MPTCP scheduler 'omr' registered\n");
+	return 0;
+
+err_sched:
+	omr_conn_table_exit();
+	return ret;
+}
+
+static void __exit omr_exit(void)
+{
+	omr_sched_exit();
+	omr_conn_table_exit();
+	pr_info("omr " OMR_VERSION ": unloaded\n");
+}
+
+module_init(omr_init);
+module_exit(omr_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("The omr authors");
+MODULE_DESCRIPTION("MPTCP scheduler weighting subflows by RTT and loss");
+MODULE_VERSION(OMR_VERSION);

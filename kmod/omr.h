@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * omr.ko internals shared between its files.
+ */
+#ifndef _OMR_H
+#define _OMR_H
+
+#include <linux/types.h>
+#include "mptcp/protocol.h"
+#include "compat.h"
+#include "sched_core.h"
+
+#define OMR_VERSION	"0.1.0"
+
+/* symbols.c: kernel functions MPTCP does not export, resolved at load. */
+struct omr_kernel_api {
+	int (*register_scheduler)(struct mptcp_sched_ops *sched);
+	void (*unregister_scheduler)(struct mptcp_sched_ops *sched);
+};
+
+extern struct omr_kernel_api omr_api;
+int omr_symbols_init(void);
+
+/* params.c: the scheduler's tunables (module parameters for now). */
+void omr_tunables_get(struct omr_tunables *t);
+
+/* conn.c: per-connection state, found by msk. */
+struct omr_sf_state {
+	u32 id;			/* mptcp subflow_id; 0: slot free */
+	u32 loss;		/* smoothed loss rate, OMR_ONE = 100 % */
+	u32 last_segs;		/* tcp segs_out at the last loss sample */
+	u32 last_retrans;	/* tcp total_retrans at the last loss sample */
+	u64 last_us;		/* time of the last loss sample */
+};
+
+struct omr_conn {
+	struct rhash_head node;
+	const struct mptcp_sock *msk;
+	struct rcu_head rcu;
+	/* Written only with the msk socket lock held. */
+	struct omr_sf_state sf[OMR_MAX_SUBFLOWS];
+};
+
+int omr_conn_table_init(void);
+void omr_conn_table_exit(void);
+void omr_conn_create(const struct mptcp_sock *msk);
+void omr_conn_destroy(const struct mptcp_sock *msk);
+struct omr_conn *omr_conn_lookup(const struct mptcp_sock *msk);
+void omr_conn_bind(struct omr_conn *conn, const u32 *ids, int n,
+		   struct omr_sf_state **slots);
+
+/* sched.c */
+int omr_sched_init(void);
+void omr_sched_exit(void);
+
+#endif /* _OMR_H */

@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The scheduler's tunables, as module parameters until the netlink interface
+ * takes them over. Each is range-checked: a bad value is refused with -EINVAL
+ * and a message naming the parameter and its range, and changes nothing.
+ * Writes through /sys/module/omr/parameters/ take effect at the next decision.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+#include <linux/moduleparam.h>
+#include "omr.h"
+
+struct omr_param {
+	unsigned int val;
+	unsigned int min;
+	unsigned int max;
+};
+
+static int omr_param_set(const char *s, const struct kernel_param *kp)
+{
+	struct omr_param *p = kp->arg;
+	unsigned int v;
+
+	if (kstrtouint(s, 0, &v) || v < p->min || v > p->max) {
+		pr_warn("parameter %s: '%s' is not a number in [%u, %u]\n",
+			kp->name, s, p->min, p->max);
+		return -EINVAL;
+	}
+	WRITE_ONCE(p->val, v);
+	return 0;
+}
+
+static int omr_param_get(char *buf, const struct kernel_param *kp)
+{
+	const struct omr_param *p = kp->arg;
+
+	return sysfs_emit(buf, "%u\n", READ_ONCE(p->val));
+}
+
+static const struct kernel_param_ops omr_param_ops = {
+	.set = omr_param_set,
+	.get = omr_param_get,
+};
+
+#define OMR_PARAM(name, dflt, lo, hi, desc)				\
+	static struct omr_param name = { dflt, lo, hi };		\
+	module_param_cb(name, &omr_param_ops, &name, 0644);		\
+	MODULE_PARM_DESC(name, desc " [" #lo ".." #hi ", default " #dflt "]")
+
+OMR_PARAM(loss_penalty, 100, 0, 1000,
+	  "Percent of a loss-recovery time (srtt + 4 rttvar) charged per expected loss");
+OMR_PARAM(loss_gain, 64, 1, 256,
+	  "Weight of a new loss sample in the smoothed loss rate, in 1/256");
+OMR_PARAM(rtt_unknown_us, 100000, 1000, 10000000,
+	  "RTT assumed for subflows when none has an RTT sample yet, in us");
+OMR_PARAM(burst, 65428, 1448, 1048576,
+	  "Bytes handed to a subflow per scheduling decision");
+
+void omr_tunables_get(struct omr_tunables *t)
+{
+	t->loss_penalty = READ_ONCE(loss_penalty.val);
+	t->loss_gain = READ_ONCE(loss_gain.val);
+	t->rtt_unknown_us = READ_ONCE(rtt_unknown_us.val);
+	t->burst = READ_ONCE(burst.val);
+}

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * omr: the MPTCP packet scheduler "omr", kernel side.
+ *
+ * Algorithm (sched_core.c has it in full, with the reasons):
+ *
+ *   for the next burst of B bytes, every usable subflow i is costed
+ *     T_i = max(0, Q_i + B - W_i) * srtt_i / W_i      queue drain
+ *         + srtt_i / 2                                crossing the path
+ *         + min(1, p_i * B/mss_i) * (srtt_i + 4 rttvar_i) * penalty
+ *                                                     expected loss repair
+ *   and the burst goes to the smallest T_i; backup subflows only when no
+ *   regular one is active; if the winner's buffer is full, nothing is sent
+ *   until it drains; retransmissions go to the sendable subflow with the
+ *   smallest T_i.
+ *
+ * This file gathers the inputs from each subflow's own TCP state (srtt,
+ * mdev, cwnd, packets in flight, bytes not yet sent, send-buffer room) and
+ * keeps the one estimate TCP does not: p_i, a smoothed loss rate from the
+ * subflow's retransmission counters, sampled over intervals of at least one
+ * RTT (conn.c holds it, per connection).
+ *
+ * Locking: MPTCP calls the scheduler with the msk socket lock held
+ * (msk_owned_by_me()), from process context or from the subflow's softirq
+ * push path. Everything below runs under that lock and touches only this
+ * msk's state: no lock of our own, no allocation, O(n) in the number of
+ * subflows. TCP fields of the subflows are read without their socket lock,
+ * as the kernel's own scheduler does: they are estimates.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <net/tcp.h>
+#include "omr.h"
+
+/* Room on the stack for one decision: about 0.5 KiB. */
+struct omr_decision {
+	struct omr_sf_in in[OMR_MAX_SUBFLOWS];
+	struct mptcp_subflow_context *sfs[OMR_MAX_SUBFLOWS];
+	struct omr_sf_state *slots[OMR_MAX_SUBFLOWS];
+	u32 ids[OMR_MAX_SUBFLOWS];
+	int n;
+};
+
+/*
+ * mptcp_subflow_active() without its side effect: a stale subflow that heard
+ * from the peer since it went stale counts as active; the kernel clears the
+ * flag (and counts the recovery) when data is next pushed on it.
+ */
+static bool omr_subflow_active(struct mptcp_subflow_context *sf)
+{
+	const struct tcp_sock *tp = tcp_sk(mptcp_subflow_tcp_sock(sf));
+
+	if (unlikely(sf->stale) &&
+	    sf->stale_rcv_tstamp == READ_ONCE(tp->rcv_tstamp))
+		return false;
+	return __mptcp_subflow_active(sf);
+}
+
+/* How long until this subflow's retransmission timer fires, in jiffies. */
+static long omr_subflow_timeout(const struct mptcp_subflow_context *sf)
+{
+	const struct inet_connection_sock *icsk =
+		inet_csk(mptcp_subflow_tcp_sock(sf));
+
+	if (!icsk->icsk_pending || sf->stale_count)
+		return 0;
+	return icsk->icsk_timeout - jiffies;
+}
+
+static void omr_snapshot(struct mptcp_subflow_context *sf, struct omr_sf_in *in)
+{
+	const struct sock *ssk = mptcp_subflow_tcp_sock(sf);
+	const struct tcp_sock *tp = tcp_sk(ssk);
+
+	in->srtt_us = READ_ONCE(tp->srtt_us) >> 3;
+	in->rttvar_us = READ_ONCE(tp->mdev_us) >> 2;
+	in->mss = READ_ONCE(tp->mss_cache);
+	in->cwnd = tcp_snd_cwnd(tp);
+	in->in_flight = tcp_packets_in_flight(tp);
+	in->unsent = READ_ONCE(tp->write_seq) - READ_ONCE(tp->snd_nxt);
+	in->loss = 0;
+	in->active = omr_subflow_active(sf);
+	in->backup = sf->backup || sf->request_bkup;
+	in->can_send = sk_stream_memory_free(ssk);
+}
+
+/* Take a loss sample from the retransmission counters when one is due. */
+static void omr_sample_loss(struct omr_sf_state *st, const struct sock *ssk,
+			    u32 srtt_us, u64 now_us, u32 gain)
+{
+	const struct tcp_sock *tp = tcp_sk(ssk);
+	u32 segs = READ_ONCE(tp->data_segs_out);
+	u32 retrans = READ_ONCE(tp->total_retrans);
+
+	if (!st->last_us) {
+		st->last_segs = segs;
+		st->last_retrans = retrans;
+		st->last_us = now_us;
+		return;
+	}
+	if (!omr_loss_due(now_us - st->last_us, srtt_us, segs - st->last_segs))
+		return;
+	st->loss = omr_loss_update(st->loss, retrans - st->last_retrans,
+				   segs - st->last_segs, gain);
+	st->last_segs = segs;
+	st->last_retrans = retrans;
+	st->last_us = now_us;
+}
+
+static long omr_gather(struct mptcp_sock *msk, struct omr_decision *d,
+		       const struct omr_tunables *t)
+{
+	struct mptcp_subflow_context *sf;
+	struct omr_conn *conn;
+	long tout = 0;
+	u64 now;
+	int i;
+
+	d->n = 0;
+	mptcp_for_each_subflow(msk, sf) {
+		if (d->n == OMR_MAX_SUBFLOWS)
+			break;
+		d->sfs[d->n] = sf;
+		d->ids[d->n] = sf->subflow_id;
+		omr_snapshot(sf, &d->in[d->n]);
+		if (d->in[d->n].active)
+			tout = max(tout, omr_subflow_timeout(sf));
+		d->n++;
+	}
+
+	/* The entry cannot go away: release runs under the msk lock we hold. */
+	conn = omr_conn_lookup(msk);
+	if (!conn)
+		return tout;
+	omr_conn_bind(conn, d->ids, d->n, d->slots);
+	now = tcp_clock_us();
+	for (i = 0; i < d->n; i++) {
+		if (!d->slots[i])
+			continue;
+		omr_sample_loss(d->slots[i], mptcp_subflow_tcp_sock(d->sfs[i]),
+				d->in[i].srtt_us, now, t->loss_gain);
+		d->in[i].loss = d->slots[i]->loss;
+	}
+	return tout;
+}
+
+static int omr_schedule(struct mptcp_sock *msk, bool reinject)
+{
+	struct omr_tunables t;
+	struct omr_decision d;
+	s64 window;
+	long tout;
+	int pick;
+
+	msk_owned_by_me(msk);
+	omr_tunables_get(&t);
+	tout = omr_gather(msk, &d, &t);
+
+	/* Never plan a burst larger than the peer's MPTCP-level window. */
+	window = (s64)(READ_ONCE(msk->wnd_end) - msk->snd_nxt);
+	if (!reinject && window > 0 && window < t.burst)
+		t.burst = window;
+
+	pick = omr_pick(d.in, d.n, reinject, &t, NULL);
+	if (!reinject) {
+		/* As the default scheduler: the msk retransmission timer
+		 * follows the slowest pending subflow timer.
+		 */
+		msk->timer_ival = tout > 0 ? tout : TCP_RTO_MIN;
+	}
+	if (pick < 0)
+		return -EINVAL;
+
+	WRITE_ONCE(d.sfs[pick]->scheduled, true);
+	if (!reinject && window > 0)
+		msk->snd_burst = t.burst;
+	return 0;
+}
+
+OMR_SCHED_ENTRY(omr_schedule)
+
+static void omr_sched_conn_init(struct mptcp_sock *msk)
+{
+	omr_conn_create(msk);
+}
+
+static void omr_sched_conn_release(struct mptcp_sock *msk)
+{
+	omr_conn_destroy(msk);
+}
+
+static struct mptcp_sched_ops omr_sched_ops = {
+	OMR_SCHED_OPS_INIT(omr_schedule),
+	.init		= omr_sched_conn_init,
+	.release	= omr_sched_conn_release,
+	.name		= "omr",
+	.owner		= THIS_MODULE,
+};
+
+int omr_sched_init(void)
+{
+	return omr_api.register_scheduler(&omr_sched_ops);
+}
+
+void omr_sched_exit(void)
+{
+	omr_api.unregister_scheduler(&omr_sched_ops);
+	/* mptcp_sched_find() walks the list under RCU: wait for it. */
+	synchronize_rcu();
+}

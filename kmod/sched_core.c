@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * omr: an MPTCP packet scheduler that sends each burst where it is expected
+ * to arrive first.
+ *
+ * The problem. A router's WANs differ by an order of magnitude in rate, delay
+ * and loss. The receiver delivers the MPTCP stream in order, so a byte sent on
+ * a slow or lossy path holds up every byte behind it that a fast path already
+ * delivered (head-of-line blocking). Spreading data in proportion to rates is
+ * not enough: what matters is *when each burst arrives*.
+ *
+ * The decision. Before a burst of B bytes is handed to a subflow, every usable
+ * subflow i gets an expected delivery time for the last byte of that burst:
+ *
+ *   T_i = wait_i + owd_i + loss_i
+ *
+ *   wait_i = max(0, Q_i + B - W_i) / R_i
+ *            Q_i = in_flight_i * mss_i + unsent_i   bytes ahead of the burst
+ *            W_i = cwnd_i * mss_i                   bytes the window lets out
+ *            R_i = W_i / srtt_i                     window-limited rate
+ *     The burst leaves once the window has drained everything queued before
+ *     it: with ACK clocking the window drains W_i every srtt_i. A path with an
+ *     empty queue and room in its window sends at once (wait 0).
+ *
+ *   owd_i = srtt_i / 2
+ *     One-way delay: the burst still has to cross the path. This is the term
+ *     that keeps data off a long path while a short one has room.
+ *
+ *   loss_i = min(1, p_i * ceil(B / mss_i)) * (srtt_i + 4 rttvar_i) * penalty
+ *     The chance that at least one of the burst's segments is lost, times the
+ *     time TCP needs to repair it (a fast retransmit takes about an RTT, a
+ *     tail loss a retransmission timeout, srtt + 4 rttvar). The receiver waits
+ *     that long for the hole, so a lossy path costs more than its rate says.
+ *     p_i is an EWMA of retransmitted/sent segments over recent intervals of
+ *     at least one RTT; penalty (percent) is a tunable.
+ *
+ * The subflow with the smallest T gets the burst. Ties go to the one with
+ * fewer bytes queued, then to the first. Consequences:
+ *   - equal paths alternate: sending grows Q, so the other one wins next;
+ *   - rates split by throughput: a path with 4x the window drains 4x faster;
+ *   - a slow path is used only while the fast path's queue is long enough
+ *     that the slow one still delivers earlier (BLEST's rule, by arithmetic);
+ *   - if the winner's send buffer is full, nothing is sent: waiting for it is
+ *     better than a slower path. Its ACKs re-run the scheduler (every
+ *     incoming DATA_ACK pushes pending data), so this cannot stall.
+ *
+ * Backup. Backup subflows are candidates only when no non-backup subflow is
+ * active (established and not stale), as RFC 8684 intends.
+ *
+ * Reinjection. Data re-sent after a subflow failed goes to the sendable
+ * subflow with the smallest T, i.e. the healthiest: low delay, low loss,
+ * short queue; it never waits.
+ *
+ * Unknown RTT. A new subflow without an RTT sample is given the largest RTT
+ * among those known (pessimistic, so it is probed without being preferred),
+ * or rtt_unknown_us when none is known.
+ *
+ * Arithmetic is integer only, in microseconds and bytes; inputs are clamped
+ * so that no product overflows 64 bits: bytes < 2^32, RTT < 2^26 us (67 s).
+ */
+#include "sched_core.h"
+
+#define OMR_RTT_MAX_US		(1U << 26)
+#define OMR_U64_MAX		(~(u64)0)
+
+#ifdef __KERNEL__
+#include <linux/math64.h>
+#define omr_div(a, b)		div64_u64((a), (b))
+#else
+#define omr_div(a, b)		((a) / (b))
+#endif
+
+static u32 clamp_rtt(u32 us)
+{
+	return us > OMR_RTT_MAX_US ? OMR_RTT_MAX_US : us;
+}
+
+static u64 clamp_bytes(u64 b)
+{
+	return b > 0xffffffffULL ? 0xffffffffULL : b;
+}
+
+u64 omr_delivery_time(const struct omr_sf_in *sf, u32 srtt_fallback_us,
+		      u32 burst, const struct omr_tunables *t)
+{
+	u32 mss = sf->mss ? sf->mss : 1;
+	u32 srtt = clamp_rtt(sf->srtt_us ? sf->srtt_us : srtt_fallback_us);
+	u64 window = (u64)(sf->cwnd ? sf->cwnd : 1) * mss;
+	u64 queued, wait = 0, loss_cost = 0;
+	u64 segs, p;
+
+	window = clamp_bytes(window);
+	queued = clamp_bytes((u64)sf->in_flight * mss + sf->unsent + burst);
+	if (queued > window)
+		wait = omr_div((queued - window) * srtt, window);
+
+	if (sf->loss && t->loss_penalty) {
+		segs = omr_div((u64)burst + mss - 1, mss);
+		p = segs * sf->loss;
+		if (p > OMR_ONE)
+			p = OMR_ONE;
+		loss_cost = (p * (srtt + 4ULL * clamp_rtt(sf->rttvar_us))) >> OMR_LOSS_SHIFT;
+		loss_cost = omr_div(loss_cost * t->loss_penalty, 100);
+	}
+	return wait + srtt / 2 + loss_cost;
+}
+
+/* Largest RTT sample among the subflows, for those that have none yet. */
+static u32 rtt_fallback(const struct omr_sf_in *sf, int n, u32 dflt)
+{
+	u32 max = 0;
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (sf[i].active && sf[i].srtt_us > max)
+			max = sf[i].srtt_us;
+	return max ? max : dflt;
+}
+
+static bool usable(const struct omr_sf_in *sf, bool backup_pass, bool reinject)
+{
+	if (!sf->active || sf->backup != backup_pass)
+		return false;
+	return !reinject || sf->can_send;
+}
+
+static bool better(u64 cost, u64 queued, u64 best_cost, u64 best_queued)
+{
+	return cost < best_cost || (cost == best_cost && queued < best_queued);
+}
+
+int omr_pick(const struct omr_sf_in *sf, int n, bool reinject,
+	     const struct omr_tunables *t, u64 *cost)
+{
+	u64 best_cost = OMR_U64_MAX, best_queued = OMR_U64_MAX;
+	u32 fallback = rtt_fallback(sf, n, t->rtt_unknown_us);
+	bool backup_pass = false;
+	int i, best = -1;
+
+	if (n > OMR_MAX_SUBFLOWS)
+		n = OMR_MAX_SUBFLOWS;
+	for (i = 0; i < n; i++)
+		if (cost)
+			cost[i] = OMR_U64_MAX;
+
+	/* Backups only when no regular subflow is active at all. */
+	for (i = 0; i < n; i++)
+		if (sf[i].active && !sf[i].backup)
+			break;
+	if (i == n)
+		backup_pass = true;
+
+	for (i = 0; i < n; i++) {
+		u64 c, q;
+
+		if (!usable(&sf[i], backup_pass, reinject))
+			continue;
+		c = omr_delivery_time(&sf[i], fallback, t->burst, t);
+		q = (u64)sf[i].in_flight * sf[i].mss + sf[i].unsent;
+		if (cost)
+			cost[i] = c;
+		if (better(c, q, best_cost, best_queued)) {
+			best = i;
+			best_cost = c;
+			best_queued = q;
+		}
+	}
+
+	/* The fastest path is full: wait for it rather than use a slower one. */
+	if (best >= 0 && !sf[best].can_send)
+		return -1;
+	return best;
+}
+
+u32 omr_loss_update(u32 loss, u32 d_retrans, u32 d_segs, u32 gain)
+{
+	u64 sample;
+
+	if (!d_segs)
+		return loss;
+	if (d_retrans > d_segs)
+		d_retrans = d_segs;
+	if (gain > 256)
+		gain = 256;
+	sample = omr_div((u64)d_retrans << OMR_LOSS_SHIFT, d_segs);
+	/* loss += (sample - loss) * gain / 256, in unsigned arithmetic */
+	return (u32)(((u64)loss * (256 - gain) + sample * gain) >> 8);
+}
+
+bool omr_loss_due(u64 elapsed_us, u32 srtt_us, u32 d_segs)
+{
+	u64 interval = srtt_us > 50000 ? srtt_us : 50000;
+
+	if (!d_segs)
+		return false;
+	if (elapsed_us >= 500000)
+		return true;
+	return elapsed_us >= interval && d_segs >= 8;
+}
