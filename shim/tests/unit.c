@@ -1,0 +1,592 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests for the pure parts of omr-shim: AEAD framing (known-answer
+ * vectors from tests/vectors/aead.txt, derived with python3-cryptography),
+ * SOCKS5 and address parsers, target policy, salt filter, configuration.
+ * Prints one "ok - name" / "not ok - name" line per test; tests/run.sh
+ * numbers them into the TAP stream. `unit --count` prints the test count.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include "aead.h"
+#include "addr.h"
+#include "config.h"
+#include "saltfilter.h"
+#include "socks5.h"
+#include "sscodec.h"
+
+static int failures;
+#define CHECK(cond) do { if (!(cond)) { \
+	fprintf(stderr, "# %s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+	failures++; } } while (0)
+
+static const char *vec_path = "tests/vectors/aead.txt";
+static const char *const methods[] = { "chacha20-ietf-poly1305", "aes-256-gcm", "aes-128-gcm" };
+
+static size_t unhex(const char *h, uint8_t *out, size_t cap)
+{
+	size_t n = strlen(h) / 2, i;
+	unsigned v;
+
+	if (n > cap)
+		return 0;
+	for (i = 0; i < n; i++) {
+		if (sscanf(h + 2 * i, "%2x", &v) != 1)
+			return 0;
+		out[i] = (uint8_t)v;
+	}
+	return n;
+}
+
+static void sha256_hex(const uint8_t *b, size_t n, char *hex)
+{
+	uint8_t md[32];
+	unsigned l = 0, i;
+
+	EVP_Digest(b, n, md, &l, EVP_sha256(), NULL);
+	for (i = 0; i < 32; i++)
+		sprintf(hex + 2 * i, "%02x", md[i]);
+}
+
+static uint8_t *pattern(size_t n)
+{
+	uint8_t *p = malloc(n ? n : 1);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(7 * i + 3);
+	return p;
+}
+
+/* Decrypts ct feeding `step` bytes at a time; returns plaintext length or -1. */
+static long dec_all(const struct ss_key *k, const uint8_t *ct, size_t n,
+		    size_t step, uint8_t *out, size_t cap)
+{
+	struct ss_dec d;
+	uint8_t buf[SS_MAX_SALT + SS_MAX_CHUNK + 65536];
+	size_t have = 0, off = 0, used, prod, total = 0;
+
+	ss_dec_init(&d, k);
+	while (off < n || have) {
+		size_t take = n - off < step ? n - off : step;
+
+		memcpy(buf + have, ct + off, take);
+		have += take;
+		off += take;
+		if (ss_dec_feed(&d, buf, have, &used, out + total, cap - total,
+				&prod) != SS_DEC_OK) {
+			ss_dec_free(&d);
+			return -1;
+		}
+		total += prod;
+		memmove(buf, buf + used, have - used);
+		have -= used;
+		if (!take && !used)
+			break;
+	}
+	ss_dec_free(&d);
+	return have ? -2 : (long)total;
+}
+
+static void t_vectors(void)
+{
+	FILE *f = fopen(vec_path, "r");
+	char method[64], pwhex[256], salthex[80], sha[80], *full = malloc(2048);
+	size_t plen;
+	int n = 0;
+
+	CHECK(f != NULL);
+	if (!f) {
+		free(full);
+		return;
+	}
+	while (fscanf(f, "%63s %255s %79s %zu %79s %2047s", method, pwhex, salthex,
+		      &plen, sha, full) == 6) {
+		uint8_t pw[128] = { 0 }, salt[32], *pt = pattern(plen);
+		uint8_t *ct = malloc(plen + 4096), *back = malloc(plen + 1);
+		struct ss_key k;
+		struct ss_enc e;
+		char got[65];
+		long len;
+
+		unhex(pwhex, pw, sizeof(pw) - 1);
+		unhex(salthex, salt, sizeof(salt));
+		CHECK(!ss_key_init(&k, method, (char *)pw));
+		CHECK(!ss_enc_init(&e, &k, salt));
+		len = ss_enc_feed(&e, pt, plen, ct);
+		CHECK(len > 0 && (size_t)len <= ss_enc_bound(&e, 0) + plen + 3 * SS_CHUNK_OVERHEAD + 32);
+		sha256_hex(ct, (size_t)len, got);
+		CHECK(!strcmp(got, sha));
+		if (strcmp(full, "-")) {
+			uint8_t exp[512];
+
+			CHECK(unhex(full, exp, sizeof(exp)) == (size_t)len);
+			CHECK(!memcmp(exp, ct, (size_t)len));
+		}
+		CHECK(dec_all(&k, ct, (size_t)len, 65536, back, plen + 1) == (long)plen);
+		CHECK(!memcmp(back, pt, plen));
+		CHECK(dec_all(&k, ct, (size_t)len, 1, back, plen + 1) == (long)plen);
+		CHECK(!memcmp(back, pt, plen));
+		ss_enc_free(&e);
+		ss_key_free(&k);
+		free(pt);
+		free(ct);
+		free(back);
+		n++;
+	}
+	fclose(f);
+	free(full);
+	CHECK(n == 12);
+}
+
+static long enc_pattern(const char *m, size_t plen, uint8_t *ct, struct ss_key *k)
+{
+	struct ss_enc e;
+	uint8_t *pt = pattern(plen);
+	long len;
+
+	ss_key_init(k, m, "secret");
+	ss_enc_init(&e, k, NULL);
+	len = ss_enc_feed(&e, pt, plen, ct);
+	ss_enc_free(&e);
+	free(pt);
+	return len;
+}
+
+static void t_tamper(void)
+{
+	static uint8_t ct[70000], out[70000];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		struct ss_key k;
+		long len = enc_pattern(methods[i], 20000, ct, &k);
+		size_t klen = k.m->key_len;
+		size_t spots[] = { 0, klen, klen + 1, klen + 2, klen + 17,
+				   klen + 18, klen + 18 + 16383 + 15, (size_t)len - 1 };
+		size_t j;
+
+		CHECK(dec_all(&k, ct, (size_t)len, 4096, out, sizeof(out)) == 20000);
+		for (j = 0; j < sizeof(spots) / sizeof(spots[0]); j++) {
+			ct[spots[j]] ^= 0x40;
+			CHECK(dec_all(&k, ct, (size_t)len, 4096, out, sizeof(out)) == -1);
+			ct[spots[j]] ^= 0x40;
+		}
+		/* Truncation is not an error for the parser, just incomplete. */
+		CHECK(dec_all(&k, ct, (size_t)len - 1, 4096, out, sizeof(out)) == -2);
+		ss_key_free(&k);
+	}
+}
+
+/* A correctly sealed but forbidden length must still be rejected. */
+static void t_bad_length(void)
+{
+	const uint16_t lens[] = { 0, 0x4000, 0xffff };
+	size_t i, m;
+
+	for (m = 0; m < 3; m++) {
+		for (i = 0; i < 3; i++) {
+			struct ss_key k;
+			struct ss_aead a;
+			uint8_t salt[32] = { 9 }, ct[32 + 18 + 64], out[64];
+			uint8_t hdr[2] = { (uint8_t)(lens[i] >> 8), (uint8_t)lens[i] };
+			size_t used, prod, kl;
+
+			CHECK(!ss_key_init(&k, methods[m], "pw"));
+			kl = k.m->key_len;
+			memcpy(ct, salt, kl);
+			CHECK(!ss_aead_init(&a, &k, salt, true));
+			CHECK(!ss_aead_seal(&a, ct + kl, hdr, 2));
+			struct ss_dec d;
+
+			ss_dec_init(&d, &k);
+			CHECK(ss_dec_feed(&d, ct, kl + 18, &used, out, sizeof(out), &prod) == SS_DEC_ERR);
+			ss_dec_free(&d);
+			ss_aead_free(&a);
+			ss_key_free(&k);
+		}
+	}
+}
+
+static void t_roundtrip(void)
+{
+	static uint8_t ct[200000], out[200000];
+	const size_t sizes[] = { 1, 2, 16382, 16383, 16384, 32766, 65536, 100000 };
+	size_t m, i;
+
+	for (m = 0; m < 3; m++)
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			struct ss_key k;
+			long len = enc_pattern(methods[m], sizes[i], ct, &k);
+			uint8_t *pt = pattern(sizes[i]);
+
+			CHECK(dec_all(&k, ct, (size_t)len, 777, out, sizeof(out)) == (long)sizes[i]);
+			CHECK(!memcmp(out, pt, sizes[i]));
+			free(pt);
+			ss_key_free(&k);
+		}
+}
+
+static void t_keys(void)
+{
+	struct ss_key k;
+
+	CHECK(ss_key_init(&k, "rc4-md5", "pw") == -1);
+	CHECK(ss_key_init(&k, "", "pw") == -1);
+	CHECK(ss_method_find("aes-192-gcm") == NULL);
+	CHECK(!ss_key_init(&k, "aes-128-gcm", "") && k.m->key_len == 16);
+	ss_key_free(&k);
+}
+
+/* Every strict prefix of a valid message must ask for more, never fail. */
+static void prefixes_need_more(const uint8_t *b, size_t n, int kind)
+{
+	size_t i, used;
+	uint8_t m;
+	struct s5_auth a;
+	struct s5_request r;
+	int rep;
+
+	for (i = 0; i < n; i++) {
+		int ret = kind == 0 ? s5_parse_greeting(b, i, &used, false, &m)
+			: kind == 1 ? s5_parse_auth(b, i, &used, &a)
+			: s5_parse_request(b, i, &used, &r, &rep);
+		CHECK(ret == P_NEED_MORE);
+	}
+}
+
+static void t_s5_greeting(void)
+{
+	const uint8_t ok[] = { 5, 2, 0, 2 }, only_up[] = { 5, 1, 2 };
+	const uint8_t bad_ver[] = { 4, 1, 0 }, zero[] = { 5, 0 }, http[] = "GET / HTTP/1.1";
+	size_t used = 0;
+	uint8_t m;
+
+	CHECK(s5_parse_greeting(ok, sizeof(ok), &used, false, &m) == P_OK && m == 0 && used == 4);
+	CHECK(s5_parse_greeting(ok, sizeof(ok), &used, true, &m) == P_OK && m == 2);
+	CHECK(s5_parse_greeting(only_up, 3, &used, false, &m) == P_OK && m == 0xff);
+	CHECK(s5_parse_greeting(bad_ver, 3, &used, false, &m) == P_ERR);
+	CHECK(s5_parse_greeting(zero, 2, &used, false, &m) == P_ERR);
+	CHECK(s5_parse_greeting(http, sizeof(http), &used, false, &m) == P_ERR);
+	prefixes_need_more(ok, sizeof(ok), 0);
+}
+
+static void t_s5_auth(void)
+{
+	const uint8_t ok[] = { 1, 3, 'b', 'o', 'b', 2, 'p', 'w' };
+	const uint8_t empty_pw[] = { 1, 1, 'u', 0 };
+	const uint8_t bad_ver[] = { 5, 1, 'u', 1, 'p' }, zero_user[] = { 1, 0, 1, 'p' };
+	struct s5_auth a;
+	size_t used = 0;
+
+	CHECK(s5_parse_auth(ok, sizeof(ok), &used, &a) == P_OK && used == 8 &&
+	      a.ulen == 3 && !memcmp(a.user, "bob", 3) && a.plen == 2);
+	CHECK(s5_parse_auth(empty_pw, 4, &used, &a) == P_OK && a.plen == 0);
+	CHECK(s5_parse_auth(bad_ver, sizeof(bad_ver), &used, &a) == P_ERR);
+	CHECK(s5_parse_auth(zero_user, sizeof(zero_user), &used, &a) == P_ERR);
+	prefixes_need_more(ok, sizeof(ok), 1);
+}
+
+static void t_s5_request_ok(void)
+{
+	const uint8_t v4[] = { 5, 1, 0, 1, 93, 184, 216, 34, 0, 80, 'x', 'y' };
+	const uint8_t v6[] = { 5, 1, 0, 4, 0x20, 1, 0xd, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0,
+			       0, 0, 0, 1, 1, 0xbb };
+	const uint8_t dom[] = { 5, 1, 0, 3, 11, 'e', 'x', 'a', 'm', 'p', 'l', 'e', '.',
+				'o', 'r', 'g', 0x1f, 0x90 };
+	const uint8_t bind[] = { 5, 2, 0, 1, 1, 2, 3, 4, 0, 1 };
+	struct s5_request r;
+	size_t used = 0;
+	int rep;
+	char s[300];
+
+	CHECK(s5_parse_request(v4, sizeof(v4), &used, &r, &rep) == P_OK && used == 10);
+	ss_addr_format(&r.dst, s, sizeof(s));
+	CHECK(!strcmp(s, "93.184.216.34:80") && r.cmd == S5_CMD_CONNECT);
+	CHECK(s5_parse_request(v6, sizeof(v6), &used, &r, &rep) == P_OK && used == 22);
+	ss_addr_format(&r.dst, s, sizeof(s));
+	CHECK(!strcmp(s, "[2001:db8::1]:443"));
+	CHECK(s5_parse_request(dom, sizeof(dom), &used, &r, &rep) == P_OK && used == sizeof(dom));
+	ss_addr_format(&r.dst, s, sizeof(s));
+	CHECK(!strcmp(s, "example.org:8080") && r.dst.host[11] == 0);
+	CHECK(s5_parse_request(bind, sizeof(bind), &used, &r, &rep) == P_OK && r.cmd == 2);
+	prefixes_need_more(v4, 10, 2);
+	prefixes_need_more(v6, sizeof(v6), 2);
+	prefixes_need_more(dom, sizeof(dom), 2);
+}
+
+static void t_s5_request_bad(void)
+{
+	const uint8_t bad_ver[] = { 4, 1, 0, 1, 1, 2, 3, 4, 0, 80 };
+	const uint8_t bad_atyp[] = { 5, 1, 0, 9, 1, 2, 3, 4, 0, 80 };
+	const uint8_t zero_dom[] = { 5, 1, 0, 3, 0, 0, 80 };
+	const uint8_t nul_dom[] = { 5, 1, 0, 3, 3, 'a', 0, 'b', 0, 80 };
+	uint8_t big[3 + 2 + 255 + 2 + 100];
+	struct s5_request r;
+	size_t used = 0;
+	int rep;
+
+	CHECK(s5_parse_request(bad_ver, sizeof(bad_ver), &used, &r, &rep) == P_ERR && rep == S5_REP_NONE);
+	CHECK(s5_parse_request(bad_atyp, sizeof(bad_atyp), &used, &r, &rep) == P_ERR && rep == S5_REP_ATYP_UNSUPP);
+	CHECK(s5_parse_request(zero_dom, sizeof(zero_dom), &used, &r, &rep) == P_ERR && rep == S5_REP_FAIL);
+	CHECK(s5_parse_request(nul_dom, sizeof(nul_dom), &used, &r, &rep) == P_ERR && rep == S5_REP_FAIL);
+	/* Longest legal name (255) followed by extra bytes: exact length used. */
+	memset(big, 'a', sizeof(big));
+	big[0] = 5; big[1] = 1; big[2] = 0; big[3] = 3; big[4] = 255;
+	CHECK(s5_parse_request(big, sizeof(big), &used, &r, &rep) == P_OK &&
+	      used == 3 + 2 + 255 + 2 && r.dst.hlen == 255);
+	prefixes_need_more(big, 3 + 2 + 255 + 2, 2);
+}
+
+static void t_s5_reply(void)
+{
+	uint8_t r[S5_REPLY_LEN];
+	const uint8_t exp[] = { 5, 7, 0, 1, 0, 0, 0, 0, 0, 0 };
+
+	CHECK(s5_build_reply(r, S5_REP_CMD_UNSUPP) == 10 && !memcmp(r, exp, 10));
+}
+
+static void t_addr_roundtrip(void)
+{
+	const uint8_t in[] = { 3, 9, 'l', 'o', 'c', 'a', 'l', 'h', 'o', 's', 't', 0x1f, 0x90 };
+	uint8_t out[SS_ADDR_MAX];
+	struct ss_addr a;
+	size_t used = 0;
+	int why;
+
+	CHECK(ss_addr_parse(in, sizeof(in), &used, &a, &why) == P_OK && used == sizeof(in));
+	CHECK(ss_addr_encode(&a, out) == sizeof(in) && !memcmp(in, out, sizeof(in)));
+	CHECK(ss_addr_parse((const uint8_t *)"\x02", 1, &used, &a, &why) == P_ERR && why == ADDR_ERR_ATYP);
+	CHECK(ss_addr_parse((const uint8_t *)"\x03\x00", 2, &used, &a, &why) == P_ERR && why == ADDR_ERR_DOMAIN);
+}
+
+static struct sockaddr_storage sa_of(const char *ip)
+{
+	struct sockaddr_storage ss;
+
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(ip, ':')) {
+		struct sockaddr_in6 *s = (void *)&ss;
+
+		s->sin6_family = AF_INET6;
+		inet_pton(AF_INET6, ip, &s->sin6_addr);
+	} else {
+		struct sockaddr_in *s = (void *)&ss;
+
+		s->sin_family = AF_INET;
+		inet_pton(AF_INET, ip, &s->sin_addr);
+	}
+	return ss;
+}
+
+static void t_policy(void)
+{
+	const char *internal[] = { "127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255",
+		"192.168.1.1", "169.254.169.254", "0.0.0.0", "::1", "fe80::1", "fd00::1",
+		"::ffff:127.0.0.1", "::ffff:10.0.0.1", "100.64.0.1", "224.0.0.1" };
+	const char *external[] = { "93.184.216.34", "172.32.0.1", "1.1.1.1", "2001:4860::8888",
+		"::ffff:8.8.8.8", "11.0.0.1" };
+	struct cidr allow[2];
+	struct sockaddr_storage ss;
+	size_t i;
+
+	for (i = 0; i < sizeof(internal) / sizeof(*internal); i++) {
+		ss = sa_of(internal[i]);
+		CHECK(target_is_internal((struct sockaddr *)&ss));
+		CHECK(!target_allowed(NULL, 0, (struct sockaddr *)&ss));
+	}
+	for (i = 0; i < sizeof(external) / sizeof(*external); i++) {
+		ss = sa_of(external[i]);
+		CHECK(target_allowed(NULL, 0, (struct sockaddr *)&ss));
+	}
+	CHECK(!cidr_parse("127.0.0.0/8", &allow[0]) && !cidr_parse("fd00::/8", &allow[1]));
+	ss = sa_of("127.5.5.5");
+	CHECK(target_allowed(allow, 2, (struct sockaddr *)&ss));
+	ss = sa_of("fd12::1");
+	CHECK(target_allowed(allow, 2, (struct sockaddr *)&ss));
+	ss = sa_of("10.0.0.1");
+	CHECK(!target_allowed(allow, 2, (struct sockaddr *)&ss));
+	CHECK(cidr_parse("1.2.3.4/33", &allow[0]) == -1);
+	CHECK(cidr_parse("1.2.3.4/", &allow[0]) == -1);
+	CHECK(cidr_parse("nonsense", &allow[0]) == -1);
+	CHECK(cidr_parse("::1/129", &allow[0]) == -1);
+	CHECK(!cidr_parse("::1", &allow[0]) && allow[0].plen == 128);
+}
+
+static void t_saltfilter(void)
+{
+	struct salt_filter f;
+	uint8_t s[32] = { 0 };
+	unsigned i;
+
+	CHECK(!salt_filter_init(&f, 100));
+	CHECK(!salt_filter_check_add(&f, s, 32));
+	CHECK(salt_filter_check_add(&f, s, 32));
+	for (i = 1; i < 150; i++) {
+		memcpy(s, &i, sizeof(i));
+		CHECK(!salt_filter_check_add(&f, s, 32));
+	}
+	memset(s, 0, sizeof(s));
+	CHECK(salt_filter_check_add(&f, s, 32));	/* still in the old generation */
+	for (i = 1000; i < 1300; i++) {
+		memcpy(s, &i, sizeof(i));
+		salt_filter_check_add(&f, s, 32);
+	}
+	memset(s, 0, sizeof(s));
+	CHECK(!salt_filter_check_add(&f, s, 32));	/* aged out */
+	salt_filter_free(&f);
+}
+
+static int cfg_json(struct shim_config *c, const char *json, char *err)
+{
+	config_defaults(c);
+	return config_parse_json(c, json, strlen(json), err, CFG_ERR_LEN);
+}
+
+static void t_config_ok(void)
+{
+	const char *libev = "{\"server\":[\"198.51.100.7\",\"::\"],\"server_port\":\"8388\","
+		"\"local_address\":\"0.0.0.0\",\"local_port\":1080,\"password\":\"p4ss\","
+		"\"method\":\"aes-256-gcm\",\"timeout\":600,\"mptcp\":false,\"fast_open\":true,"
+		"\"mode\":\"tcp_only\",\"reuse_port\":true,\"no_delay\":true,\"nameserver\":\"1.1.1.1\"}";
+	struct shim_config c;
+	char err[CFG_ERR_LEN] = "";
+
+	CHECK(!cfg_json(&c, libev, err));
+	CHECK(c.nserver == 2 && !strcmp(c.server[1], "::") && c.server_port == 8388);
+	CHECK(c.local_port == 1080 && c.timeout == 600 && !c.mptcp);
+	CHECK(!strcmp(c.method, "aes-256-gcm") && !strcmp(c.password, "p4ss"));
+	c.role = ROLE_LOCAL;
+	CHECK(!config_validate(&c, err, sizeof(err)));
+	CHECK(!cfg_json(&c, "{\"server\":\"h\",\"allow\":[\"127.0.0.0/8\",\"::1\"],"
+		       "\"workers\":3,\"socks_username\":\"u\",\"socks_password\":\"p\"}", err));
+	CHECK(c.nallow == 2 && c.workers == 3 && !strcmp(c.socks_user, "u"));
+}
+
+static void t_config_bad(void)
+{
+	static const char *const bad[] = {
+		"", "{", "[]", "\"x\"", "{\"server_port\":0}", "{\"server_port\":65536}",
+		"{\"server_port\":\"80a\"}", "{\"server_port\":-1}", "{\"server_port\":true}",
+		"{\"local_port\":\"\"}", "{\"timeout\":0}", "{\"timeout\":\"abc\"}",
+		"{\"mptcp\":\"yes\"}", "{\"password\":\"\"}", "{\"password\":5}",
+		"{\"server\":5}", "{\"server\":[1]}", "{\"server\":\"\"}", "{\"allow\":\"10.0.0.0/40\"}",
+		"{\"allow\":[\"x\"]}", "{\"plugin\":\"obfs-local\"}", "{\"mode\":\"udp_only\"}",
+		"{\"bogus_key\":1}", "{\"workers\":0}", "{\"workers\":65}", "{} trailing",
+		"{\"a\":1}{}", "{\"key\":\"abc\"}",
+		"{\"method\":\"\"}", "{\"local_address\":[]}", "{\"nofile\":1}",
+	};
+	struct shim_config c;
+	char err[CFG_ERR_LEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		err[0] = 0;
+		if (cfg_json(&c, bad[i], err) != -1 || !err[0]) {
+			fprintf(stderr, "# accepted bad config: %s\n", bad[i]);
+			failures++;
+		}
+	}
+	CHECK(config_parse_json(&c, "{\"a\0\":1}", 8, err, sizeof(err)) == -1);
+}
+
+static void t_config_validate(void)
+{
+	struct shim_config c;
+	char err[CFG_ERR_LEN];
+
+	CHECK(!cfg_json(&c, "{\"server_port\":1,\"password\":\"x\",\"method\":\"rc4\"}", err));
+	c.role = ROLE_SERVER;
+	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "method"));
+	CHECK(!cfg_json(&c, "{\"server_port\":1}", err));
+	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "password"));
+	CHECK(!cfg_json(&c, "{\"server_port\":1,\"password\":\"x\"}", err));
+	c.role = ROLE_LOCAL;
+	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "server"));
+	CHECK(!cfg_json(&c, "{\"server_port\":1,\"password\":\"x\",\"socks_username\":\"u\"}", err));
+	c.role = ROLE_SERVER;
+	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "socks"));
+	CHECK(!cfg_json(&c, "{\"server_port\":1,\"password\":\"x\"}", err));
+	CHECK(!config_validate(&c, err, sizeof(err)) && c.nserver == 1);
+}
+
+static void t_cli(void)
+{
+	struct shim_config c;
+	char err[CFG_ERR_LEN];
+	char *good[] = { "server", "-s", "::", "-p", "8388", "-k", "pw", "--allow",
+			 "127.0.0.0/8", "--no-mptcp", "-w", "2", NULL };
+	char *bad1[] = { "local", "-p", "99999", NULL };
+	char *bad2[] = { "local", "--workers", "two", NULL };
+	char *bad3[] = { "local", "--frobnicate", NULL };
+	char *bad4[] = { "local", "-k", NULL };
+	char *bad5[] = { "local", "-c", "/nonexistent/omr.json", NULL };
+	char *bad6[] = { "local", "--allow", "300.1.1.1", NULL };
+	char *bad7[] = { "local", "stray", NULL };
+
+	config_defaults(&c);
+	CHECK(!config_parse_args(&c, 12, good, err, sizeof(err)));
+	CHECK(c.server_port == 8388 && !c.mptcp && c.workers == 2 && c.nallow == 1);
+	config_defaults(&c);
+	CHECK(config_parse_args(&c, 3, bad1, err, sizeof(err)) == -1 && strstr(err, "--server-port"));
+	config_defaults(&c);
+	CHECK(config_parse_args(&c, 3, bad2, err, sizeof(err)) == -1 && strstr(err, "--workers"));
+	config_defaults(&c);
+	CHECK(config_parse_args(&c, 2, bad3, err, sizeof(err)) == -1 && strstr(err, "unknown option"));
+	config_defaults(&c);
+	CHECK(config_parse_args(&c, 2, bad4, err, sizeof(err)) == -1 && strstr(err, "needs a value"));
+	config_defaults(&c);
+	CHECK(config_parse_args(&c, 3, bad5, err, sizeof(err)) == -1 && strstr(err, "No such file"));
+	config_defaults(&c);
+	CHECK(config_parse_args(&c, 3, bad6, err, sizeof(err)) == -1 && strstr(err, "allow"));
+	config_defaults(&c);
+	CHECK(config_parse_args(&c, 2, bad7, err, sizeof(err)) == -1 && strstr(err, "unexpected"));
+}
+
+static const struct {
+	const char *name;
+	void (*fn)(void);
+} tests[] = {
+	{ "unit: AEAD known-answer vectors (python3-cryptography), 3 ciphers", t_vectors },
+	{ "unit: AEAD tampered salt/length/payload/tag rejected", t_tamper },
+	{ "unit: AEAD zero and oversize lengths rejected", t_bad_length },
+	{ "unit: AEAD round trips across chunk boundaries", t_roundtrip },
+	{ "unit: method names and key derivation", t_keys },
+	{ "unit: SOCKS5 greeting (bad version, no methods, truncated)", t_s5_greeting },
+	{ "unit: SOCKS5 RFC 1929 auth parser", t_s5_auth },
+	{ "unit: SOCKS5 CONNECT IPv4/IPv6/domain parse", t_s5_request_ok },
+	{ "unit: SOCKS5 malformed requests (version, ATYP, empty/NUL domain, oversize)", t_s5_request_bad },
+	{ "unit: SOCKS5 full-length reply", t_s5_reply },
+	{ "unit: address header round trip", t_addr_roundtrip },
+	{ "unit: target policy blocks internal ranges, allow-list opens", t_policy },
+	{ "unit: salt replay filter detects and ages out", t_saltfilter },
+	{ "unit: libev-style JSON config accepted", t_config_ok },
+	{ "unit: every bad JSON config value rejected with a message", t_config_bad },
+	{ "unit: config validation of required keys", t_config_validate },
+	{ "unit: command-line flags and their errors", t_cli },
+};
+
+int main(int argc, char **argv)
+{
+	size_t i, n = sizeof(tests) / sizeof(tests[0]);
+	int bad = 0;
+
+	if (argc > 1 && !strcmp(argv[1], "--count")) {
+		printf("%zu\n", n);
+		return 0;
+	}
+	if (argc > 1)
+		vec_path = argv[1];
+	for (i = 0; i < n; i++) {
+		failures = 0;
+		tests[i].fn();
+		printf("%s - %s\n", failures ? "not ok" : "ok", tests[i].name);
+		fflush(stdout);
+		bad += failures != 0;
+	}
+	return bad ? 1 : 0;
+}
