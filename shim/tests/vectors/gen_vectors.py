@@ -35,11 +35,15 @@ def encrypt(method, pw, salt, pt):
         out += seal(len(chunk).to_bytes(2, "big")) + seal(chunk)
     return out
 
-for method, (klen, _) in METHODS.items():
-    for pw, plen in ((b"omr-test-password", 1), (b"omr-test-password", 300),
-                     (b"x", 16383), (b"a much longer password, with spaces", 40000)):
-        salt = bytes((5 * i + 1) & 0xff for i in range(klen))
-        pt = bytes((7 * i + 3) & 0xff for i in range(plen))
-        ct = encrypt(method, pw, salt, pt)
-        full = ct.hex() if len(ct) <= 400 else "-"
-        print(method, pw.hex(), salt.hex(), plen, hashlib.sha256(ct).hexdigest(), full)
+def main():
+    for method, (klen, _) in METHODS.items():
+        for pw, plen in ((b"omr-test-password", 1), (b"omr-test-password", 300),
+                         (b"x", 16383), (b"a much longer password, with spaces", 40000)):
+            salt = bytes((5 * i + 1) & 0xff for i in range(klen))
+            pt = bytes((7 * i + 3) & 0xff for i in range(plen))
+            ct = encrypt(method, pw, salt, pt)
+            full = ct.hex() if len(ct) <= 400 else "-"
+            print(method, pw.hex(), salt.hex(), plen, hashlib.sha256(ct).hexdigest(), full)
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,469 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# omr-shim test suite: unit, bad input, interop with shadowsocks-libev,
+# curl, MPTCP in network namespaces, leaks, sanitizers. Prints TAP 13.
+# Traffic goes only to loopback and to namespaces created here; every
+# process and namespace is removed on exit (trap), pass or fail.
+set -u
+SHIM=$(cd "$(dirname "$0")/.." && pwd)
+cd "$SHIM"
+BIN=$SHIM/build/asan/omr-shim	# tests run the ASan/UBSan build
+REL=$SHIM/omr-shim		# leak and -O2 smoke tests use the release build
+TT=$SHIM/build/shim-tt
+UNIT=$SHIM/build/asan/unit
+W=$(mktemp -d /tmp/omrshim-test.XXXXXX)
+NSP="omrshim-$$-"
+# Below the ephemeral range (32768+) so client sockets never hold our ports.
+BASE=$((20000 + ($$ % 200) * 50))
+PW="omr-test-pass"
+HS=1
+# Debian's interpreter: deps.sh installs python3-cryptography for it.
+PY=/usr/bin/python3
+declare -A PID
+export ASAN_OPTIONS="detect_leaks=1:exitcode=66:log_path=$W/asan"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$W/ubsan"
+
+cleanup() {
+	local p ns
+	for p in "${PID[@]}"; do kill "$p" 2>/dev/null; done
+	sleep 0.3
+	for p in "${PID[@]}"; do kill -9 "$p" 2>/dev/null; done
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NSP"); do
+		for p in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$p" 2>/dev/null; done
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "$W"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# start NAME CMD... : background process tracked for cleanup.
+start() {
+	local name=$1
+	shift
+	"$@" >"$W/$name.log" 2>&1 &
+	PID[$name]=$!
+}
+
+stop() {
+	local name=$1 rc
+	kill "${PID[$name]}" 2>/dev/null
+	wait "${PID[$name]}" 2>/dev/null
+	rc=$?
+	unset "PID[$name]"
+	return $rc
+}
+
+# wait_port PORT [NETNS]
+wait_port() {
+	local i pre=""
+	[ -n "${2:-}" ] && pre="ip netns exec $2"
+	for i in $(seq 1 100); do
+		$pre ss -Hltn "sport = :$1" 2>/dev/null | grep -q LISTEN && return 0
+		sleep 0.05
+	done
+	echo "port $1 never opened"
+	return 1
+}
+
+N=0
+FAILED=0
+tap() {
+	N=$((N + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $N - $2"
+	else
+		echo "not ok $N - $2"
+		FAILED=$((FAILED + 1))
+	fi
+}
+
+# run_test DESC FUNC: one TAP line; the function's output becomes diagnostics on failure.
+run_test() {
+	local desc=$1 rc
+	shift
+	# Developer filter: ONLY="t_fallback t_leak" runs just those (no plan).
+	if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $1 "* ]]; then
+		return 0
+	fi
+	"$@" >"$W/test.out" 2>&1
+	rc=$?
+	tap $rc "$desc"
+	[ $rc = 0 ] || sed 's/^/# /' "$W/test.out" | tail -n 25
+}
+
+P_HTTP=$BASE P_HTTP6=$((BASE + 1)) P_ECHO=$((BASE + 2)) P_SINK=$((BASE + 3))
+P_SRV=$((BASE + 4)) P_LOC=$((BASE + 5)) P_AUTH=$((BASE + 6))
+P_SSS=$((BASE + 7)) P_SSL=$((BASE + 8)) P_X1=$((BASE + 9)) P_X2=$((BASE + 10))
+P_X3=$((BASE + 11)) P_X4=$((BASE + 12)) P_X5=$((BASE + 13))
+
+setup_common() {
+	mkdir -p "$W/www"
+	head -c 1048576 /dev/urandom >"$W/www/small.bin"
+	head -c 104857600 /dev/urandom >"$W/www/big.bin"
+	cat >"$W/server.json" <<JSON
+{ "server": "127.0.0.1", "server_port": $P_SRV, "password": "$PW",
+  "method": "chacha20-ietf-poly1305", "timeout": 60, "mptcp": true,
+  "handshake_timeout": $HS, "allow": ["127.0.0.1/32", "::1/128"],
+  "mode": "tcp_only", "fast_open": false }
+JSON
+	cat >"$W/local.json" <<JSON
+{ "server": "127.0.0.1", "server_port": $P_SRV, "local_address": "127.0.0.1",
+  "local_port": $P_LOC, "password": "$PW", "method": "chacha20-ietf-poly1305",
+  "timeout": 60, "mptcp": true, "handshake_timeout": $HS }
+JSON
+	start http $PY -m http.server "$P_HTTP" --bind 127.0.0.1 --directory "$W/www"
+	start http6 $PY -m http.server "$P_HTTP6" --bind ::1 --directory "$W/www"
+	start echo "$TT" echo "$P_ECHO"
+	start sink "$TT" sink "$P_SINK"
+	start srv "$BIN" server -c "$W/server.json"
+	start loc "$BIN" local -c "$W/local.json"
+	start auth "$BIN" local -s 127.0.0.1 -p "$P_SRV" -l "$P_AUTH" -k "$PW" \
+		--socks-user user --socks-pass secret --handshake-timeout $HS
+	for p in $P_HTTP $P_HTTP6 $P_ECHO $P_SINK $P_SRV $P_LOC $P_AUTH; do
+		wait_port $p || return 1
+	done
+}
+
+# fetch SOCKSPORT URL FILE [curl opts]: download through SOCKS5 and compare.
+fetch() {
+	local sp=$1 url=$2 file=$3
+	shift 3
+	timeout 60 curl -sS --max-time 50 "$@" --socks5-hostname "127.0.0.1:$sp" "$url" \
+		-o "$W/got.bin" || return 1
+	cmp "$W/got.bin" "$file"
+}
+
+t_curl_small() { fetch $P_LOC "http://127.0.0.1:$P_HTTP/small.bin" "$W/www/small.bin"; }
+t_curl_big() { fetch $P_LOC "http://127.0.0.1:$P_HTTP/big.bin" "$W/www/big.bin"; }
+t_curl_v6() {
+	timeout 30 curl -sS --max-time 20 --socks5 "127.0.0.1:$P_LOC" \
+		"http://[::1]:$P_HTTP6/small.bin" -o "$W/got6.bin" && cmp "$W/got6.bin" "$W/www/small.bin"
+}
+t_curl_domain() { fetch $P_LOC "http://localhost:$P_HTTP/small.bin" "$W/www/small.bin"; }
+t_curl_auth() {
+	fetch $P_AUTH "http://127.0.0.1:$P_HTTP/small.bin" "$W/www/small.bin" \
+		--proxy-user user:secret || return 1
+	! timeout 10 curl -s --max-time 5 --proxy-user user:wrong \
+		--socks5-hostname "127.0.0.1:$P_AUTH" "http://127.0.0.1:$P_HTTP/small.bin" -o /dev/null
+}
+t_upload() { timeout 60 "$TT" blast $P_LOC $P_SINK 16000000 8; }
+
+interop_local() {	# omr-shim local -> ss-server
+	local m=$1 rc
+	start sss ss-server -s 127.0.0.1 -p $P_SSS -k "$PW" -m "$m"
+	start ol "$BIN" local -s 127.0.0.1 -p $P_SSS -l $P_X1 -k "$PW" -m "$m"
+	wait_port $P_SSS && wait_port $P_X1 &&
+		fetch $P_X1 "http://127.0.0.1:$P_HTTP/small.bin" "$W/www/small.bin" &&
+		timeout 30 "$TT" blast $P_X1 $P_SINK 8000000 2
+	rc=$?
+	stop sss
+	stop ol || { echo "omr-shim local exit code $?"; rc=1; }
+	return $rc
+}
+
+interop_server() {	# ss-local -> omr-shim server
+	local m=$1 rc
+	start os "$BIN" server -s 127.0.0.1 -p $P_X2 -k "$PW" -m "$m" --allow 127.0.0.1
+	start ssl ss-local -s 127.0.0.1 -p $P_X2 -l $P_SSL -k "$PW" -m "$m"
+	wait_port $P_X2 && wait_port $P_SSL &&
+		fetch $P_SSL "http://127.0.0.1:$P_HTTP/small.bin" "$W/www/small.bin" &&
+		timeout 30 "$TT" blast $P_SSL $P_SINK 8000000 2
+	rc=$?
+	stop ssl
+	stop os || { echo "omr-shim server exit code $?"; rc=1; }
+	return $rc
+}
+
+t_policy_default() {	# no allow-list: loopback target refused, logged
+	local rc=0
+	start pol "$BIN" server -s 127.0.0.1 -p $P_X3 -k "$PW"
+	start poll "$BIN" local -s 127.0.0.1 -p $P_X3 -l $P_X4 -k "$PW"
+	wait_port $P_X3 && wait_port $P_X4 || rc=1
+	if timeout 10 curl -s --max-time 5 --socks5-hostname "127.0.0.1:$P_X4" \
+		"http://127.0.0.1:$P_HTTP/small.bin" -o /dev/null; then
+		echo "loopback target was reachable"; rc=1
+	fi
+	if timeout 10 curl -s --max-time 5 --socks5-hostname "127.0.0.1:$P_X4" \
+		"http://localhost:$P_HTTP/small.bin" -o /dev/null; then
+		echo "localhost (by name) was reachable"; rc=1
+	fi
+	stop poll
+	stop pol
+	grep -q "refused: internal range" "$W/pol.log" || { echo "no refusal logged"; rc=1; }
+	return $rc
+}
+
+t_status_mptcp() {	# SIGUSR1 status shows the tunnel really runs MPTCP
+	local hold
+	"$TT" idle $P_LOC $P_ECHO 2 2 >"$W/idle.out" &
+	hold=$!
+	sleep 0.5
+	kill -USR1 "${PID[loc]}" "${PID[srv]}"
+	sleep 0.3
+	wait $hold || return 1
+	grep -q "tunnel mptcp subflows 1" "$W/loc.log" &&
+		grep -q "tunnel mptcp subflows 1" "$W/srv.log" &&
+		grep -q "tunnels mptcp [1-9]" "$W/loc.log"
+}
+
+t_bad_input() {
+	$PY tests/badinput.py $P_LOC $P_AUTH $P_SRV $P_ECHO "$PW" $HS
+}
+
+t_fallback() {	# net.mptcp.enabled=0 in a fresh netns: one log line, TCP works
+	local ns=${NSP}nomp rc=0 n
+	ip netns add "$ns" || return 1
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" sysctl -qw net.mptcp.enabled=0 || return 1
+	start fbe ip netns exec "$ns" "$TT" echo $P_ECHO
+	start fbs ip netns exec "$ns" "$BIN" server -s 127.0.0.1 -p $P_SRV -k "$PW" --allow 127.0.0.1
+	start fbl ip netns exec "$ns" "$BIN" local -s 127.0.0.1 -p $P_SRV -l $P_LOC -k "$PW"
+	wait_port $P_SRV "$ns" && wait_port $P_LOC "$ns" && wait_port $P_ECHO "$ns" || rc=1
+	ip netns exec "$ns" timeout 30 "$TT" conns $P_LOC $P_ECHO 50 4 || rc=1
+	kill -USR1 "${PID[fbl]}"
+	sleep 0.3
+	stop fbl
+	stop fbs
+	stop fbe
+	for f in fbs fbl; do
+		n=$(grep -c "MPTCP unavailable.*falling back to plain TCP" "$W/$f.log")
+		[ "$n" = 1 ] || { echo "$f: $n fallback lines"; cat "$W/$f.log"; rc=1; }
+	done
+	grep -q "tunnels mptcp 0 fallback 0 tcp [1-9]" "$W/fbl.log" || { echo "status: not tcp"; rc=1; }
+	ip netns del "$ns"
+	return $rc
+}
+
+mp_setup() {	# two namespaces joined by two veth pairs, kernel PM endpoints
+	local c=$1 s=$2 i
+	ip netns add "$c" && ip netns add "$s" || return 1
+	for i in 1 2; do
+		ip link add "omrc$i" netns "$c" type veth peer name "omrs$i" netns "$s" || return 1
+		ip -n "$c" addr add "10.231.$i.1/24" dev "omrc$i"
+		ip -n "$s" addr add "10.231.$i.2/24" dev "omrs$i"
+		ip -n "$c" link set "omrc$i" up
+		ip -n "$s" link set "omrs$i" up
+		# Cap each path so one subflow cannot carry everything.
+		ip netns exec "$c" tc qdisc add dev "omrc$i" root tbf rate 200mbit burst 64kb latency 50ms
+	done
+	ip -n "$c" link set lo up
+	ip -n "$s" link set lo up
+	ip netns exec "$c" sysctl -qw net.mptcp.enabled=1
+	ip netns exec "$s" sysctl -qw net.mptcp.enabled=1
+	ip -n "$c" mptcp limits set subflows 2 add_addr_accepted 2
+	ip -n "$s" mptcp limits set subflows 2 add_addr_accepted 2
+	# The server announces its second address; the client joins it.
+	ip -n "$s" mptcp endpoint add 10.231.2.2 dev omrs2 signal
+}
+
+t_mptcp_two_paths() {
+	local c=${NSP}c s=${NSP}s rc=0 blast i
+	mp_setup "$c" "$s" || return 1
+	# Wildcard bind: joins arrive on the announced second address too.
+	start mps ip netns exec "$s" "$BIN" server -s 0.0.0.0 -p $P_SRV -k "$PW" --allow 127.0.0.1
+	start mpk ip netns exec "$s" "$TT" sink $P_SINK
+	start mpl ip netns exec "$c" "$BIN" local -s 10.231.1.2 -p $P_SRV -l $P_LOC -k "$PW"
+	wait_port $P_SRV "$s" && wait_port $P_SINK "$s" && wait_port $P_LOC "$c" || return 1
+	ip netns exec "$c" timeout 60 "$TT" blast $P_LOC $P_SINK 60000000 1 >"$W/mpblast.out" 2>&1 &
+	blast=$!
+	: >"$W/ss.out"
+	for i in $(seq 1 40); do
+		sleep 0.1
+		ip netns exec "$c" ss -Htin "dport = :$P_SRV" >>"$W/ss.out" 2>/dev/null
+		[ $i = 5 ] && kill -USR1 "${PID[mpl]}"
+		kill -0 $blast 2>/dev/null || break
+	done
+	wait $blast || { echo "transfer failed"; cat "$W/mpblast.out"; rc=1; }
+	cat "$W/mpblast.out"
+	# Largest bytes_acked seen per subflow (local address); need two > 5 MB.
+	$PY - "$W/ss.out" <<'PY' || rc=1
+import re, sys
+best = {}
+lines = open(sys.argv[1]).read().split("\n")
+for i, l in enumerate(lines):
+    m = re.match(r"\S+\s+\d+\s+\d+\s+(\S+)\s+(\S+)", l)
+    if not m:
+        continue
+    info = " ".join(lines[i:i + 2])
+    a = re.search(r"bytes_acked:(\d+)", info)
+    if a:
+        best[m.group(1)] = max(best.get(m.group(1), 0), int(a.group(1)))
+print("subflows seen (local addr -> max bytes_acked):", best)
+sys.exit(0 if sum(1 for v in best.values() if v > 5_000_000) >= 2 else 1)
+PY
+	grep "status: worker .* tunnel" "$W/mpl.log" | head -3
+	grep -q "tunnel mptcp subflows 2" "$W/mpl.log" || { echo "MPTCP_INFO did not report 2 subflows"; rc=1; }
+	stop mpl
+	stop mps
+	stop mpk
+	ip netns del "$c"
+	ip netns del "$s"
+	return $rc
+}
+
+proc_fds() { ls "/proc/$1/fd" | wc -l; }
+proc_rss() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+
+t_leak() {	# 10 000 connections through the release build: fds and RSS flat
+	local rc=0 f0 f1 r0 r1 g0 g1 q0 q1
+	start lks "$REL" server -s 127.0.0.1 -p $P_X3 -k "$PW" --allow 127.0.0.1
+	start lkl "$REL" local -s 127.0.0.1 -p $P_X3 -l $P_X4 -k "$PW"
+	wait_port $P_X3 && wait_port $P_X4 || return 1
+	timeout 60 "$TT" conns $P_X4 $P_ECHO 1000 8 || rc=1
+	sleep 0.3
+	f0=$(proc_fds ${PID[lkl]}) r0=$(proc_rss ${PID[lkl]})
+	g0=$(proc_fds ${PID[lks]}) q0=$(proc_rss ${PID[lks]})
+	timeout 120 "$TT" conns $P_X4 $P_ECHO 10000 8 || rc=1
+	sleep 0.5
+	f1=$(proc_fds ${PID[lkl]}) r1=$(proc_rss ${PID[lkl]})
+	g1=$(proc_fds ${PID[lks]}) q1=$(proc_rss ${PID[lks]})
+	echo "local fds $f0 -> $f1 rss ${r0}k -> ${r1}k; server fds $g0 -> $g1 rss ${q0}k -> ${q1}k"
+	[ "$f1" -le "$f0" ] && [ "$g1" -le "$g0" ] || { echo "fd growth"; rc=1; }
+	[ $((r1 - r0)) -lt 4096 ] && [ $((q1 - q0)) -lt 4096 ] || { echo "RSS growth"; rc=1; }
+	stop lkl
+	stop lks
+	return $rc
+}
+
+t_limit() {	# --max-conn: excess refused, logged, service continues
+	local rc=0 out
+	start lml "$BIN" local -s 127.0.0.1 -p $P_SRV -l $P_X5 -k "$PW" --max-conn 20 -w 2
+	wait_port $P_X5 || return 1
+	out=$(timeout 20 "$TT" idle $P_X5 $P_ECHO 30 1)
+	echo "$out"
+	[ "$out" = "idle 30 ok 20" ] || rc=1
+	sleep 0.3
+	timeout 20 "$TT" conns $P_X5 $P_ECHO 40 4 || rc=1
+	stop lml
+	grep -q "connection limit 20 reached" "$W/lml.log" || { echo "not logged"; rc=1; }
+	return $rc
+}
+
+t_idle_timeout() {	# -t 1: an idle relayed connection is closed after ~1 s
+	start itl "$BIN" local -s 127.0.0.1 -p $P_SRV -l $P_X5 -k "$PW" -t 1
+	wait_port $P_X5 || return 1
+	$PY - $P_X5 $P_ECHO <<'PY'
+import socket, struct, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"\x05\x01\x00"); assert s.recv(2) == b"\x05\x00"
+s.sendall(b"\x05\x01\x00\x01\x7f\x00\x00\x01" + struct.pack(">H", int(sys.argv[2])))
+assert len(s.recv(10)) == 10
+s.sendall(b"x"); assert s.recv(1) == b"x"
+t0 = time.monotonic()
+assert s.recv(1) == b""
+dt = time.monotonic() - t0
+print("closed after %.2f s" % dt)
+sys.exit(0 if 0.8 < dt < 3.5 else 1)
+PY
+	local rc=$?
+	stop itl
+	return $rc
+}
+
+# expect_cfg_error EXPECTED_TEXT ARGS...: exit code 2 and the message.
+expect_cfg_error() {
+	local want=$1 rc
+	shift
+	timeout 5 "$BIN" "$@" >"$W/cfg.out" 2>&1
+	rc=$?
+	if [ $rc != 2 ] || ! grep -q -- "$want" "$W/cfg.out"; then
+		echo "args: $* -> rc $rc, output:"
+		cat "$W/cfg.out"
+		return 1
+	fi
+}
+
+t_config_errors() {
+	local rc=0
+	printf '{"server": "x", "server_port": 99999, "password": "p"}' >"$W/bad1.json"
+	printf '{"server": "x", "server_port": 8388, ' >"$W/bad2.json"
+	printf '{"server": "x", "server_port": 8388, "password": "p", "method": "rc4-md5"}' >"$W/bad3.json"
+	printf '{"server": "x", "server_port": 8388, "password": "p", "tmeout": 5}' >"$W/bad4.json"
+	expect_cfg_error '"server_port": 99999 is out of range' local -c "$W/bad1.json" || rc=1
+	expect_cfg_error 'invalid JSON' local -c "$W/bad2.json" || rc=1
+	expect_cfg_error 'method "rc4-md5" unsupported' local -c "$W/bad3.json" || rc=1
+	expect_cfg_error 'unknown key "tmeout"' local -c "$W/bad4.json" || rc=1
+	expect_cfg_error 'No such file' local -c "$W/missing.json" || rc=1
+	expect_cfg_error '--local-port' local -s x -p 1 -k p -l 0 || rc=1
+	expect_cfg_error 'password is required' server -p 8388 || rc=1
+	expect_cfg_error 'unknown role' relay -p 1 || rc=1
+	expect_cfg_error 'unknown option' server --bogus || rc=1
+	expect_cfg_error 'usage' || rc=1
+	return $rc
+}
+
+t_release_smoke() {
+	local rc=0
+	start rs "$REL" server -s 127.0.0.1 -p $P_X3 -k "$PW" -m aes-128-gcm --allow 127.0.0.1
+	start rl "$REL" local -s 127.0.0.1 -p $P_X3 -l $P_X4 -k "$PW" -m aes-128-gcm
+	wait_port $P_X3 && wait_port $P_X4 || return 1
+	timeout 60 "$TT" blast $P_X4 $P_SINK 50000000 8 || rc=1
+	fetch $P_X4 "http://127.0.0.1:$P_HTTP/big.bin" "$W/www/big.bin" || rc=1
+	stop rl
+	stop rs
+	return $rc
+}
+
+t_shutdown_clean() {	# SIGTERM: exit 0 and no sanitizer report from any run
+	local rc=0 n
+	for n in loc auth srv; do
+		stop $n || { echo "$n exited with $?"; rc=1; }
+	done
+	if ls "$W"/asan.* "$W"/ubsan.* >/dev/null 2>&1; then
+		echo "sanitizer reports:"
+		head -n 40 "$W"/asan.* "$W"/ubsan.* 2>/dev/null
+		rc=1
+	fi
+	grep -h "runtime error\|AddressSanitizer\|LeakSanitizer" "$W"/*.log && rc=1
+	return $rc
+}
+
+main() {
+	local nunit nbad line rc
+	nunit=$("$UNIT" --count) || exit 1
+	nbad=$($PY tests/badinput.py --count) || exit 1
+	echo "TAP version 13"
+	echo "1..$((nunit + nbad + 22))"
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) tap 0 "${line#ok - }" ;;
+		"not ok - "*) tap 1 "${line#not ok - }" ;;
+		*) echo "# $line" ;;
+		esac
+	done < <("$UNIT" tests/vectors/aead.txt 2>&1)
+	if ! setup_common >"$W/setup.out" 2>&1; then
+		sed 's/^/# setup: /' "$W/setup.out"
+	fi
+	run_test "curl via omr-shim local -> server (libev JSON configs), 1 MB identical" t_curl_small
+	run_test "curl 100 MB download through omr-shim, byte for byte" t_curl_big
+	run_test "curl --socks5 to an IPv6 target [::1] (ATYP 4)" t_curl_v6
+	run_test "curl --socks5-hostname localhost (ATYP 3, resolved by server)" t_curl_domain
+	run_test "SOCKS5 RFC 1929 auth with curl: right creds pass, wrong fail" t_curl_auth
+	run_test "8 parallel uploads of 16 MB, byte counts verified by sink" t_upload
+	for m in chacha20-ietf-poly1305 aes-256-gcm aes-128-gcm; do
+		run_test "interop: omr-shim local -> ss-server ($m)" interop_local $m
+		run_test "interop: ss-local -> omr-shim server ($m)" interop_server $m
+	done
+	while IFS= read -r line; do
+		case "$line" in
+		"ok - "*) tap 0 "bad input: ${line#ok - }" ;;
+		"not ok - "*) tap 1 "bad input: ${line#not ok - }" ;;
+		*) echo "# $line" ;;
+		esac
+	done < <(t_bad_input 2>&1)
+	run_test "server refuses loopback targets by default (IP and name)" t_policy_default
+	run_test "status (SIGUSR1) reports the tunnel runs MPTCP (MPTCP_INFO)" t_status_mptcp
+	run_test "MPTCP disabled by sysctl: one fallback log line, TCP works" t_fallback
+	run_test "MPTCP over two veth paths in netns: 2 subflows carry data" t_mptcp_two_paths
+	run_test "10000 connections: fd count and RSS stable (release build)" t_leak
+	run_test "connection limit: excess refused and logged, service continues" t_limit
+	run_test "idle timeout closes an idle relayed connection" t_idle_timeout
+	run_test "config/CLI errors: exit code 2 with a clear message" t_config_errors
+	run_test "release build (-O2) smoke: 8 streams + 100 MB curl (aes-128-gcm)" t_release_smoke
+	run_test "SIGTERM: clean exit 0, no ASan/UBSan/LSan report" t_shutdown_clean
+	echo "# $((N - FAILED)) passed, $FAILED failed"
+	[ "$FAILED" = 0 ]
+}
+
+main
