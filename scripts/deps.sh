@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install the Debian packages that building and testing omr need (run as
+# root on Debian 12). Quiet and quick when everything is already there.
+set -euo pipefail
+
+pkgs=(
+	gcc make libc6-dev kmod cpio xz-utils gzip file bc
+	qemu-system-x86 busybox-static dwarves
+	iproute2 jq dkms
+)
+top=$(cd "$(dirname "$0")/.." && pwd)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+export DEBIAN_FRONTEND=noninteractive
+# Package lists older than six hours (or none): refresh them once, for us
+# and for shim/deps.sh, which relies on it.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -360 2>/dev/null | head -n 1)" ]; then
+	apt-get update -qq
+fi
+if [ ${#missing[@]} -gt 0 ]; then
+	echo "deps: installing ${missing[*]}"
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if [ -x "$top/shim/deps.sh" ]; then
+	"$top/shim/deps.sh"
+fi

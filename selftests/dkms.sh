@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# DKMS round trip against the installed headers of kernel REL:
+# dkms add, dkms build -k REL (the module's own layout check included),
+# dkms remove. The private MPTCP headers come, as on a user's machine, from
+# Debian's linux-source package (installed from the fetched .deb if absent).
+#
+#   selftests/dkms.sh REL
+set -u
+rel=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+series=$(echo "$rel" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
+src=/usr/src/omr-$ver
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+echo "TAP version 13"
+echo "1..4"
+
+if [ ! -f "/usr/src/linux-source-$series.tar.xz" ]; then
+	deb=$(ls .cache/debs/linux-source-"${series}"_*.deb 2>/dev/null | sort -V | tail -n 1)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "./$deb" >"$log" 2>&1
+fi
+[ -f "/usr/src/linux-source-$series.tar.xz" ]
+echo "$([ $? -eq 0 ] && echo ok || echo "not ok") 1 dkms: linux-source-$series present for the private MPTCP headers"
+
+dkms remove "omr/$ver" --all >/dev/null 2>&1
+rm -rf "$src"
+mkdir -p "$src/kmod"
+cp Kbuild Makefile dkms.conf "$src/"
+cp -r scripts "$src/"
+cp kmod/*.c kmod/*.h "$src/kmod/"
+
+dkms add "omr/$ver" >"$log" 2>&1
+rc=$?
+[ $rc -eq 0 ] || sed 's/^/# /' "$log"
+echo "$([ $rc -eq 0 ] && echo ok || echo "not ok") 2 dkms: add omr/$ver"
+
+dkms build "omr/$ver" -k "$rel" >"$log" 2>&1
+rc=$?
+ko=$(find "/var/lib/dkms/omr/$ver/$rel" -name 'omr.ko*' 2>/dev/null | head -n 1)
+vermagic=$(modinfo -F vermagic "$ko" 2>/dev/null | awk '{print $1}')
+if [ $rc -ne 0 ] || [ "$vermagic" != "$rel" ]; then
+	sed 's/^/# /' "$log" | tail -n 30
+	cat "/var/lib/dkms/omr/$ver/build/make.log" 2>/dev/null | tail -n 30 | sed 's/^/# /'
+	rc=1
+fi
+echo "$([ $rc -eq 0 ] && echo ok || echo "not ok") 3 dkms: build -k $rel gives omr.ko with vermagic $rel (${vermagic:-none})"
+
+dkms remove "omr/$ver" --all >"$log" 2>&1
+rc=$?
+[ -e "/var/lib/dkms/omr/$ver" ] && rc=1
+rm -rf "$src"
+echo "$([ $rc -eq 0 ] && echo ok || echo "not ok") 4 dkms: remove omr/$ver --all"

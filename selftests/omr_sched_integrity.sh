@@ -1,0 +1,41 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Integrity: 64 MB each way at once over 2 and over 4 equal paths (100 Mbit/s
+# in all, below what the VM itself can carry under TCG) with the
+# omr scheduler; every byte compared (omr-xfer checks each one against the
+# seeded stream and both ends' digests must match), and every subflow
+# carries a fair part of the data since the paths are equal.
+source "$(dirname "$0")/lib.sh"
+trap cleanup_all EXIT
+omr_load
+
+ktap_print_header
+ktap_set_plan 6
+
+# Each path carries at least MIN percent of what the sender sent.
+all_paths_carry() {
+	local name=$1 side=$2 min=$3 i share
+	for i in $(seq "$NPATHS"); do
+		share=$(xfer_share "$name" "$side" "$i")
+		log "$name $side eth$i: $share %"
+		[ "$share" -ge "$min" ] || return 1
+	done
+}
+
+for n in 2 4; do
+	paths=()
+	for i in $(seq $n); do paths+=("$((100 / n))mbit 2ms"); done
+	topo_setup omr "${paths[@]}"
+	xfer "eq$n" 64M both
+	rc=$?
+	ktap_test_result "$n paths: 64 MB both ways byte-identical" \
+		eval "[ $rc -eq 0 ] && xfer_intact eq$n"
+	subs=$(xfer_subflows "eq$n" cli)
+	ktap_test_result "$n paths: $n subflows (have $subs)" test "$subs" -eq $n
+	# Equal paths: none below 40 % of its fair share (100 % / n).
+	ktap_test_result "$n paths: every subflow carries data both ways" \
+		eval "all_paths_carry eq$n cli $((40 / n)) && all_paths_carry eq$n srv $((40 / n))"
+done
+
+ktap_finished

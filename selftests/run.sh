@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The whole test suite (README's test command, `make check`, .ci/run):
+#   1. install what is needed (scripts/deps.sh), fetch Debian's newest 6.12
+#      kernel (scripts/fetch-kernel.sh), build omr.ko against it (the layout
+#      check against its BTF is part of the build) and the test tools;
+#   2. host tests: the scheduler's decision code under ASan/UBSan, omr-shim,
+#      a DKMS add/build/remove of the module against the installed headers;
+#   3. VM tests: boot that kernel under TCG and run selftests/omr_*.sh in it;
+#      a WARN/BUG/oops in its kernel log fails the run.
+# Every suite prints KTAP; the run ends with "N passed, N failed".
+#
+# OMR_SKIP="shim dkms vm" leaves parts out (for quick local runs; CI runs all).
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+out=$top/out/check
+rm -rf "$out"
+mkdir -p "$out"
+skip=" ${OMR_SKIP:-} "
+series=${OMR_SERIES:-6.12}
+n=0
+
+# meta-tests of this script: "ok/not ok N - what"
+result() {
+	local rc=$1 what=$2
+	n=$((n + 1))
+	if [ "$rc" -eq 0 ]; then
+		echo "ok $n - $what"
+	else
+		echo "not ok $n - $what"
+	fi | tee -a "$out/run.ktap"
+}
+
+stage() { echo "# ==== $*"; }
+
+stage "dependencies"
+scripts/deps.sh 2>&1 | sed 's/^/# /'
+result "${PIPESTATUS[0]}" "deps: packages installed"
+
+rel=$(scripts/fetch-kernel.sh "$series" 2>"$out/fetch.log" | tail -n 1)
+result $? "kernel: Debian $series kernel fetched (${rel:-none})"
+kdir=/lib/modules/$rel/build
+
+stage "build"
+make module KDIR="$kdir" >"$out/build.log" 2>&1
+rc=$?
+grep -E '^omr:|warning|error' "$out/build.log" | sed 's/^/# /'
+result $rc "build: omr.ko for $rel, private layouts verified against its BTF"
+make -C selftests/tools >"$out/tools.log" 2>&1
+result $? "build: selftests/tools"
+
+stage "unit: scheduler decision code (userspace, ASan/UBSan)"
+kst=.cache/kernels/$rel/src/tools/testing/selftests
+mkdir -p out/unit
+san="-fsanitize=address,undefined -fno-sanitize-recover=all"
+# shellcheck disable=SC2086
+if gcc -c -O2 -g -Wall -Wextra -Werror $san -Ikmod -o out/unit/sched_core.o kmod/sched_core.c &&
+	gcc -O1 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror $san \
+		-Ikmod -I"$kst" -o out/unit/sched_core_test \
+		selftests/unit/sched_core_test.c out/unit/sched_core.o; then
+	out/unit/sched_core_test 2>&1 | tee "$out/unit.ktap"
+else
+	result 1 "unit: build of selftests/unit/sched_core_test"
+fi
+
+if [[ $skip != *" shim "* ]] && [ -f shim/Makefile ]; then
+	stage "omr-shim"
+	make -s -C shim check 2>"$out/shim.err" | tee "$out/shim.ktap"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || tail -n 20 "$out/shim.err" | sed 's/^/# /'
+fi
+
+if [[ $skip != *" dkms "* ]]; then
+	stage "dkms"
+	selftests/dkms.sh "$rel" 2>&1 | tee "$out/dkms.ktap"
+fi
+
+if [[ $skip != *" vm "* ]]; then
+	stage "VM: $rel under TCG"
+	selftests/vm/vm.sh -k "$rel" -t 1500 -o "out/vm-$rel" -- selftests/vm-suite.sh |
+		tee "$out/vm.ktap"
+	rc=${PIPESTATUS[0]}
+	result $([ "$rc" -ne 124 ] && [ "$rc" -ne 125 ]; echo $?) "vm: booted, ran the suite and powered off (rc $rc)"
+	result $([ "$rc" -ne 126 ] && [ ! -s "out/vm-$rel/splats.txt" ]; echo $?) "vm: kernel log free of WARN/BUG/oops"
+fi
+
+pass=$(cat "$out"/*.ktap | grep -cE '^ok [0-9]+' | tr -d ' ')
+skips=$(cat "$out"/*.ktap | grep -E '^ok [0-9]+' | grep -c '# SKIP' | tr -d ' ')
+fail=$(cat "$out"/*.ktap | grep -cE '^not ok [0-9]+' | tr -d ' ')
+pass=$((pass - skips))
+echo
+if [ "$fail" -gt 0 ]; then
+	echo "# failed:"
+	cat "$out"/*.ktap | grep -E '^not ok [0-9]+' | sed 's/^/#   /'
+fi
+if [ "$skips" -gt 0 ]; then
+	echo "$pass passed, $fail failed, $skips skipped"
+else
+	echo "$pass passed, $fail failed"
+fi
+[ "$fail" -eq 0 ] && [ "$pass" -gt 0 ]
