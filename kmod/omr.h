@@ -16,6 +16,8 @@
 struct omr_kernel_api {
 	int (*register_scheduler)(struct mptcp_sched_ops *sched);
 	void (*unregister_scheduler)(struct mptcp_sched_ops *sched);
+	void (*pm_subflow_chk_stale)(const struct mptcp_sock *msk,
+				     struct sock *ssk);
 };
 
 extern struct omr_kernel_api omr_api;

@@ -9,6 +9,7 @@
 
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
+#include <linux/string.h>
 #include "omr.h"
 
 struct omr_param {
@@ -23,8 +24,8 @@ static int omr_param_set(const char *s, const struct kernel_param *kp)
 	unsigned int v;
 
 	if (kstrtouint(s, 0, &v) || v < p->min || v > p->max) {
-		pr_warn("parameter %s: '%s' is not a number in [%u, %u]\n",
-			kp->name, s, p->min, p->max);
+		pr_warn("parameter %s: '%.*s' is not a number in [%u, %u]\n",
+			kp->name, (int)strcspn(s, "\n"), s, p->min, p->max);
 		return -EINVAL;
 	}
 	WRITE_ONCE(p->val, v);

@@ -107,6 +107,26 @@ static void omr_sample_loss(struct omr_sf_state *st, const struct sock *ssk,
 	st->last_us = now_us;
 }
 
+/*
+ * Retransmission time is when MPTCP notices dead subflows: a subflow with
+ * data outstanding and no ACK since the last check moves towards "stale"
+ * (net.mptcp.stale_loss_cnt periods), after which it is not used until the
+ * peer is heard again. The kernel's own scheduler drives this from its
+ * retransmission pick; so must any other.
+ */
+static void omr_check_stale(struct mptcp_sock *msk)
+{
+	struct mptcp_subflow_context *sf;
+	struct sock *ssk;
+
+	mptcp_for_each_subflow(msk, sf) {
+		ssk = mptcp_subflow_tcp_sock(sf);
+		if (__mptcp_subflow_active(sf) &&
+		    !tcp_rtx_and_write_queues_empty(ssk))
+			omr_api.pm_subflow_chk_stale(msk, ssk);
+	}
+}
+
 static long omr_gather(struct mptcp_sock *msk, struct omr_decision *d,
 		       const struct omr_tunables *t)
 {
@@ -154,6 +174,8 @@ static int omr_schedule(struct mptcp_sock *msk, bool reinject)
 
 	msk_owned_by_me(msk);
 	omr_tunables_get(&t);
+	if (reinject)
+		omr_check_stale(msk);
 	tout = omr_gather(msk, &d, &t);
 
 	/* Never plan a burst larger than the peer's MPTCP-level window. */

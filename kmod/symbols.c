@@ -37,6 +37,7 @@ struct omr_symbol {
 static const struct omr_symbol omr_symbols[] = {
 	OMR_SYM(register_scheduler, mptcp_register_scheduler),
 	OMR_SYM(unregister_scheduler, mptcp_unregister_scheduler),
+	OMR_SYM(pm_subflow_chk_stale, mptcp_pm_subflow_chk_stale),
 };
 
 /* Can this kernel function be called through a pointer? */

@@ -32,7 +32,7 @@ bad_params_refused() {
 	! echo 5000 >$p/loss_penalty 2>/dev/null || return 1
 	! echo abc >$p/burst 2>/dev/null || return 1
 	[ "$(cat $p/loss_penalty)" = 100 ] || return 1
-	dmesg | grep -q "parameter omr.loss_penalty: '5000' is not a number in \[0, 1000\]"
+	dmesg | grep -q "parameter loss_penalty: '5000' is not a number in \[0, 1000\]"
 }
 ktap_test_result "params: out-of-range values are refused and change nothing" bad_params_refused
 
