@@ -81,7 +81,9 @@ static void local_connected_cb(struct ev_loop *loop, ev_io *io, int revents)
 	conn_start_relay(c);
 	if (c->up.eof)
 		ev_io_stop(loop, &c->up.rd);
-	pipe_send(&c->up, c->w->sout, (size_t)out);
+	/* A client that already closed still gets its half-close relayed. */
+	if (pipe_send(&c->up, c->w->sout, (size_t)out) && c->up.eof)
+		pipe_maybe_shut(&c->up);
 }
 
 static void start_tunnel(struct conn *c)

@@ -126,3 +126,28 @@ const char *tun_kind_name(enum tun_kind k)
 
 	return n[k];
 }
+
+/*
+ * SO_REUSEPORT would let a second instance silently share (and steal from)
+ * our port. Bind once without it first: an existing listener makes that
+ * fail with EADDRINUSE, which we report instead.
+ */
+int net_probe_free(const struct sockaddr *sa, socklen_t len)
+{
+	int one = 1, ret = 0, fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (sa->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, sa, len))
+		ret = -1;
+	{
+		int e = errno;
+
+		close(fd);
+		errno = e;
+	}
+	return ret;
+}

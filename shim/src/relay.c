@@ -158,7 +158,7 @@ int conn_connect_error(int fd)
 	return err;
 }
 
-static void pipe_maybe_shut(struct pipe *p)
+void pipe_maybe_shut(struct pipe *p)
 {
 	struct conn *c = p->c;
 	int to = p->wr.fd;

@@ -96,6 +96,8 @@ static void dns_notify(union sigval sv)
 	w->dns_done = r;
 	pthread_mutex_unlock(&w->dns_mu);
 	ev_async_send(w->loop, &w->dns_ev);
+	/* Last touch of w: only now may shutdown destroy the loop. */
+	atomic_fetch_sub(&w->dns_inflight, 1);
 }
 
 static void resolve(struct conn *c)
@@ -173,7 +175,6 @@ void server_dns_done(struct worker *w)
 	pthread_mutex_unlock(&w->dns_mu);
 	for (; r; r = next) {
 		next = r->next;
-		atomic_fetch_sub(&w->dns_inflight, 1);
 		dns_finish(r);
 	}
 }

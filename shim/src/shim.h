@@ -118,6 +118,7 @@ void pipe_setup(struct pipe *p, struct conn *c, enum pipe_mode mode, int from,
 		int to);
 bool pipe_send(struct pipe *p, const uint8_t *buf, size_t len);
 long pipe_transform(struct pipe *p, const uint8_t *in, size_t n);
+void pipe_maybe_shut(struct pipe *p);
 int conn_connect_error(int fd);
 void conn_status(struct conn *c);
 

@@ -106,6 +106,10 @@ static int worker_listen(struct worker *w)
 
 		if (net_resolve(host, port, true, &ss, &len))
 			return -1;
+		if (w->id == 0 && net_probe_free((struct sockaddr *)&ss, len)) {
+			log_err("listen on %s port %d: %s", host, port, strerror(errno));
+			return -1;
+		}
 		/* SOCKS clients are on the LAN: only the tunnel side is MPTCP. */
 		w->lfd[i] = net_listen((struct sockaddr *)&ss, len,
 				       tunnel ? &s->ms : &plain, &mp);

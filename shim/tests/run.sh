@@ -327,14 +327,19 @@ t_leak() {	# 10 000 connections through the release build: fds and RSS flat
 }
 
 t_limit() {	# --max-conn: excess refused, logged, service continues
-	local rc=0 out
+	local rc=0 out i
 	start lml "$BIN" local -s 127.0.0.1 -p $P_SRV -l $P_X5 -k "$PW" --max-conn 20 -w 2
 	wait_port $P_X5 || return 1
 	out=$(timeout 20 "$TT" idle $P_X5 $P_ECHO 30 1)
 	echo "$out"
 	[ "$out" = "idle 30 ok 20" ] || rc=1
-	sleep 0.3
-	timeout 20 "$TT" conns $P_X5 $P_ECHO 40 4 || rc=1
+	# Teardown needs a round trip through the server: wait until it is done.
+	for i in $(seq 1 100); do
+		kill -USR1 "${PID[lml]}"
+		sleep 0.1
+		grep -q "status: 0 connections open" "$W/lml.log" && break
+	done
+	timeout 20 "$TT" conns $P_X5 $P_ECHO 40 4 || { rc=1; kill -USR1 "${PID[lml]}"; sleep 0.2; tail -n 12 "$W/lml.log"; }
 	stop lml
 	grep -q "connection limit 20 reached" "$W/lml.log" || { echo "not logged"; rc=1; }
 	return $rc
@@ -390,6 +395,10 @@ t_config_errors() {
 	expect_cfg_error 'unknown role' relay -p 1 || rc=1
 	expect_cfg_error 'unknown option' server --bogus || rc=1
 	expect_cfg_error 'usage' || rc=1
+	# A second instance on a busy port must fail (exit 1), not share it.
+	timeout 5 "$BIN" server -s 127.0.0.1 -p $P_SRV -k x >"$W/busy.out" 2>&1
+	[ $? = 1 ] && grep -q "Address already in use" "$W/busy.out" ||
+		{ echo "busy port:"; cat "$W/busy.out"; rc=1; }
 	return $rc
 }
 
@@ -459,7 +468,7 @@ main() {
 	run_test "10000 connections: fd count and RSS stable (release build)" t_leak
 	run_test "connection limit: excess refused and logged, service continues" t_limit
 	run_test "idle timeout closes an idle relayed connection" t_idle_timeout
-	run_test "config/CLI errors: exit code 2 with a clear message" t_config_errors
+	run_test "config/CLI errors exit 2 with a clear message; busy port exits 1" t_config_errors
 	run_test "release build (-O2) smoke: 8 streams + 100 MB curl (aes-128-gcm)" t_release_smoke
 	run_test "SIGTERM: clean exit 0, no ASan/UBSan/LSan report" t_shutdown_clean
 	echo "# $((N - FAILED)) passed, $FAILED failed"
