@@ -41,8 +41,11 @@ int ss_key_init(struct ss_key *k, const char *method, const char *password)
 	if (!k->m)
 		return -1;
 	k->cipher = EVP_CIPHER_fetch(NULL, k->m->evp_name, NULL);
-	if (!k->cipher)
+	k->kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	if (!k->cipher || !k->kdf) {
+		ss_key_free(k);
 		return -1;
+	}
 	/* The legacy KDF shadowsocks uses for the master key: MD5, 1 round. */
 	if (!EVP_BytesToKey(k->cipher, EVP_md5(), NULL,
 			    (const unsigned char *)password, (int)strlen(password),
@@ -56,23 +59,21 @@ int ss_key_init(struct ss_key *k, const char *method, const char *password)
 void ss_key_free(struct ss_key *k)
 {
 	EVP_CIPHER_free(k->cipher);
+	EVP_KDF_free(k->kdf);
 	OPENSSL_cleanse(k->key, sizeof(k->key));
 	k->cipher = NULL;
+	k->kdf = NULL;
 }
 
-static int hkdf_sha1(uint8_t *out, size_t outlen, const uint8_t *ikm,
-		     size_t ikmlen, const uint8_t *salt, size_t saltlen)
+static int hkdf_sha1(EVP_KDF *kdf, uint8_t *out, size_t outlen,
+		     const uint8_t *ikm, size_t ikmlen, const uint8_t *salt,
+		     size_t saltlen)
 {
 	static const char info[] = "ss-subkey";
-	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-	EVP_KDF_CTX *kctx;
+	EVP_KDF_CTX *kctx = EVP_KDF_CTX_new(kdf);
 	OSSL_PARAM params[5], *p = params;
 	int ret = -1;
 
-	if (!kdf)
-		return -1;
-	kctx = EVP_KDF_CTX_new(kdf);
-	EVP_KDF_free(kdf);
 	if (!kctx)
 		return -1;
 	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA1", 0);
@@ -97,7 +98,7 @@ int ss_aead_init(struct ss_aead *a, const struct ss_key *k,
 
 	memset(a, 0, sizeof(*a));
 	a->enc = enc;
-	if (hkdf_sha1(subkey, klen, k->key, klen, salt, klen))
+	if (hkdf_sha1(k->kdf, subkey, klen, k->key, klen, salt, klen))
 		return -1;
 	a->ctx = EVP_CIPHER_CTX_new();
 	if (!a->ctx)

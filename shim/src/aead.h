@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 
 #define SS_TAG_LEN 16
 #define SS_NONCE_LEN 12
@@ -26,6 +27,7 @@ struct ss_method {
 struct ss_key {
 	const struct ss_method *m;
 	EVP_CIPHER *cipher;
+	EVP_KDF *kdf;		/* fetched once: provider lookups are not free */
 	uint8_t key[SS_MAX_KEY];
 };
 
