@@ -428,12 +428,21 @@ t_shutdown_clean() {	# SIGTERM: exit 0 and no sanitizer report from any run
 	return $rc
 }
 
+t_fuzz_smoke() {	# each libFuzzer harness: seed corpus + 4 s of fuzzing, clean
+	local h=$1
+	mkdir -p "$W/fuzz-$h"
+	timeout 60 build/fuzz/$h -max_total_time=4 -timeout=10 -rss_limit_mb=2048 \
+		-artifact_prefix="$W/fuzz-$h-" "$W/fuzz-$h" "fuzz/corpus/$h" >"$W/fuzz-$h.log" 2>&1 ||
+		{ tail -n 30 "$W/fuzz-$h.log"; return 1; }
+	grep -q "Done [0-9]* runs" "$W/fuzz-$h.log" || { tail -n 5 "$W/fuzz-$h.log"; return 1; }
+}
+
 main() {
 	local nunit nbad line rc
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 22))"
+	echo "1..$((nunit + nbad + 26))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -471,6 +480,9 @@ main() {
 	run_test "config/CLI errors exit 2 with a clear message; busy port exits 1" t_config_errors
 	run_test "release build (-O2) smoke: 8 streams + 100 MB curl (aes-128-gcm)" t_release_smoke
 	run_test "SIGTERM: clean exit 0, no ASan/UBSan/LSan report" t_shutdown_clean
+	for h in socks5 addr aead config; do
+		run_test "fuzz smoke: $h harness on its seed corpus + 4 s, no finding" t_fuzz_smoke $h
+	done
 	echo "# $((N - FAILED)) passed, $FAILED failed"
 	[ "$FAILED" = 0 ]
 }
