@@ -3,7 +3,7 @@
 #   make               build omr.ko (against KDIR) and the userspace parts
 #   make check         install what is needed, then run every test (host + VM)
 #   make demo          boot the VM and show traffic spread over shaped links
-#   make bench         scheduler benchmark in the VM (omr vs default)
+#   make bench         scheduler benchmark in the VM (omr vs default), omr-shim's
 #   make module KDIR=  build only the module, against KDIR
 #
 # KDIR defaults to the running kernel's build tree; the tests build against
@@ -36,6 +36,7 @@ demo:
 
 bench:
 	selftests/bench/run.sh
+	$(MAKE) -C shim bench
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

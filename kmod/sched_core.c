@@ -60,7 +60,7 @@
  */
 #include "sched_core.h"
 
-#define OMR_RTT_MAX_US		(1U << 26)
+#define OMR_RTT_MAX_US		67108864U	/* 2^26 us, 67 s */
 #define OMR_U64_MAX		(~(u64)0)
 
 #ifdef __KERNEL__

@@ -11,10 +11,10 @@
 #include <linux/types.h>
 #else
 #include <stdbool.h>
-#include <stdint.h>
-typedef uint8_t u8;
-typedef uint32_t u32;
-typedef uint64_t u64;
+#include <linux/types.h>
+typedef __u8 u8;
+typedef __u32 u32;
+typedef __u64 u64;
 #endif
 
 /* Most subflows one decision looks at (the kernel allows 8 joins + 1). */
@@ -22,7 +22,7 @@ typedef uint64_t u64;
 
 /* Loss rates are fixed point: OMR_ONE is 100 %. */
 #define OMR_LOSS_SHIFT		16
-#define OMR_ONE			(1U << OMR_LOSS_SHIFT)
+#define OMR_ONE			65536U	/* 1 << OMR_LOSS_SHIFT */
 
 /* What the scheduler knows of one subflow at decision time. */
 struct omr_sf_in {

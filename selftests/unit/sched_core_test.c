@@ -17,7 +17,7 @@ static const struct omr_tunables dflt = {
 };
 
 /* An idle, healthy subflow whose window (100 segments) holds a burst. */
-static struct omr_sf_in sf(uint32_t srtt_us)
+static struct omr_sf_in sf(u32 srtt_us)
 {
 	struct omr_sf_in s = {
 		.srtt_us = srtt_us, .rttvar_us = srtt_us / 4, .mss = 1448,
@@ -104,7 +104,7 @@ TEST(short_path_preferred_while_it_has_room)
 TEST(zero_rtt_is_not_preferred)
 {
 	struct omr_sf_in s[3] = { sf(20000), sf(5000), sf(0) };
-	uint64_t cost[3];
+	u64 cost[3];
 
 	ASSERT_EQ(1, omr_pick(s, 3, false, &dflt, cost));
 	/* The unknown one is costed with the largest known RTT. */
@@ -165,7 +165,7 @@ TEST(fastest_full_waits_but_reinjection_does_not)
 TEST(eight_subflows)
 {
 	struct omr_sf_in s[8];
-	uint64_t cost[8];
+	u64 cost[8];
 	int i;
 
 	for (i = 0; i < 8; i++)
@@ -191,7 +191,7 @@ TEST(more_than_the_maximum_is_clamped)
 TEST(huge_queues_do_not_overflow)
 {
 	struct omr_sf_in s[2] = { sf(20000), sf(20000) };
-	uint64_t c_small, c_huge;
+	u64 c_small, c_huge;
 
 	s[0].unsent = 0xffffffffu;
 	s[0].in_flight = 0xffffffffu;
@@ -203,7 +203,7 @@ TEST(huge_queues_do_not_overflow)
 	c_huge = omr_delivery_time(&s[0], 0, 1 << 20, &dflt);
 	c_small = omr_delivery_time(&s[1], 0, 1 << 20, &dflt);
 	ASSERT_GT(c_huge, c_small);
-	ASSERT_LT(c_huge, UINT64_MAX / 2);
+	ASSERT_LT(c_huge, ~0ULL / 2);
 	ASSERT_EQ(1, omr_pick(s, 2, false, &dflt, NULL));
 	/* mss 0 and cwnd 0 are guarded, not divided by. */
 	s[1].mss = 0;
