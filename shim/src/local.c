@@ -240,6 +240,7 @@ void local_accept(struct worker *w, int fd)
 	}
 	c->counted = true;
 	c->state = CS_GREETING;
+	net_tune(fd, w->s->cfg.no_delay);
 	c->up.c = c;
 	c->down.c = c;
 	ev_io_init(&c->up.rd, local_hs_read_cb, fd, EV_READ);

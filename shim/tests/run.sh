@@ -428,6 +428,47 @@ t_shutdown_clean() {	# SIGTERM: exit 0 and no sanitizer report from any run
 	return $rc
 }
 
+t_half_close() {	# client shutdown(WR) crosses the tunnel; echo drains, then EOF
+	$PY - $P_LOC $P_ECHO <<'PY'
+import os, socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"\x05\x01\x00"); assert s.recv(2) == b"\x05\x00"
+s.sendall(b"\x05\x01\x00\x01\x7f\x00\x00\x01" + struct.pack(">H", int(sys.argv[2])))
+assert len(s.recv(10)) == 10
+data = os.urandom(3_000_000)
+s.sendall(data)
+s.shutdown(socket.SHUT_WR)
+got = bytearray()
+while True:
+    b = s.recv(1 << 16)
+    if not b:
+        break
+    got += b
+print("sent", len(data), "got", len(got))
+sys.exit(0 if bytes(got) == data else 1)
+PY
+}
+
+t_backpressure() {	# a slow reader must not make either side buffer the stream
+	local rc=0 r0 q0 r1 q1 cp
+	start bps "$REL" server -s 127.0.0.1 -p $P_X3 -k "$PW" --allow 127.0.0.1
+	start bpl "$REL" local -s 127.0.0.1 -p $P_X3 -l $P_X4 -k "$PW"
+	wait_port $P_X3 && wait_port $P_X4 || return 1
+	r0=$(proc_rss ${PID[bpl]}) q0=$(proc_rss ${PID[bps]})
+	timeout 10 curl -s --limit-rate 1M --socks5-hostname "127.0.0.1:$P_X4" \
+		"http://127.0.0.1:$P_HTTP/big.bin" -o /dev/null &
+	cp=$!
+	sleep 3
+	r1=$(proc_rss ${PID[bpl]}) q1=$(proc_rss ${PID[bps]})
+	kill $cp 2>/dev/null
+	wait $cp 2>/dev/null
+	echo "100 MB file read at 1 MB/s: local rss ${r0}k -> ${r1}k, server ${q0}k -> ${q1}k"
+	[ $((r1 - r0)) -lt 2048 ] && [ $((q1 - q0)) -lt 2048 ] || rc=1
+	stop bpl
+	stop bps
+	return $rc
+}
+
 t_fuzz_smoke() {	# each libFuzzer harness: seed corpus + 4 s of fuzzing, clean
 	local h=$1
 	mkdir -p "$W/fuzz-$h"
@@ -442,7 +483,7 @@ main() {
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 26))"
+	echo "1..$((nunit + nbad + 28))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -459,6 +500,8 @@ main() {
 	run_test "curl --socks5-hostname localhost (ATYP 3, resolved by server)" t_curl_domain
 	run_test "SOCKS5 RFC 1929 auth with curl: right creds pass, wrong fail" t_curl_auth
 	run_test "8 parallel uploads of 16 MB, byte counts verified by sink" t_upload
+	run_test "half-close crosses the tunnel: 3 MB echoed back, then EOF" t_half_close
+	run_test "backpressure: 1 MB/s reader of 100 MB, RSS of both sides flat" t_backpressure
 	for m in chacha20-ietf-poly1305 aes-256-gcm aes-128-gcm; do
 		run_test "interop: omr-shim local -> ss-server ($m)" interop_local $m
 		run_test "interop: ss-local -> omr-shim server ($m)" interop_server $m
