@@ -16,7 +16,7 @@ PW=bench-pass
 BYTES1=${BENCH_BYTES1:-400000000}	# one stream
 BYTES8=${BENCH_BYTES8:-50000000}	# per stream, 8 streams
 IDLE=${BENCH_IDLE:-2000}
-REPS=${BENCH_REPS:-3}
+REPS=${BENCH_REPS:-5}
 BASE=$((26000 + ($$ % 100) * 20))
 P_SINK=$BASE P_ECHO=$((BASE + 1)) P_SRV=$((BASE + 2)) P_LOC=$((BASE + 3))
 W=$(mktemp -d /tmp/omrshim-bench.XXXXXX)
