@@ -196,11 +196,16 @@ t_policy_default() {	# no allow-list: loopback target refused, logged
 
 t_status_mptcp() {	# SIGUSR1 status shows the tunnel really runs MPTCP
 	local hold
-	"$TT" idle $P_LOC $P_ECHO 2 2 >"$W/idle.out" &
+	local i
+	"$TT" idle $P_LOC $P_ECHO 2 3 >"$W/idle.out" &
 	hold=$!
-	sleep 0.5
+	# tt prints its line once both connections have echoed: they are up.
+	for i in $(seq 1 50); do
+		grep -q "^idle" "$W/idle.out" && break
+		sleep 0.1
+	done
 	kill -USR1 "${PID[loc]}" "${PID[srv]}"
-	sleep 0.3
+	sleep 0.5
 	wait $hold || return 1
 	grep -q "tunnel mptcp subflows 1" "$W/loc.log" &&
 		grep -q "tunnel mptcp subflows 1" "$W/srv.log" &&
@@ -268,10 +273,11 @@ t_mptcp_two_paths() {
 	ip netns exec "$c" timeout 60 "$TT" blast $P_LOC $P_SINK 60000000 1 >"$W/mpblast.out" 2>&1 &
 	blast=$!
 	: >"$W/ss.out"
-	for i in $(seq 1 40); do
+	# Sample subflows until the transfer ends (bounded by its 60 s timeout).
+	for i in $(seq 1 600); do
 		sleep 0.1
 		ip netns exec "$c" ss -Htin "dport = :$P_SRV" >>"$W/ss.out" 2>/dev/null
-		[ $i = 5 ] && kill -USR1 "${PID[mpl]}"
+		case $i in 5 | 10 | 20) kill -USR1 "${PID[mpl]}" ;; esac
 		kill -0 $blast 2>/dev/null || break
 	done
 	wait $blast || { echo "transfer failed"; cat "$W/mpblast.out"; rc=1; }
@@ -339,7 +345,7 @@ t_limit() {	# --max-conn: excess refused, logged, service continues
 		sleep 0.1
 		grep -q "status: 0 connections open" "$W/lml.log" && break
 	done
-	timeout 20 "$TT" conns $P_X5 $P_ECHO 40 4 || { rc=1; kill -USR1 "${PID[lml]}"; sleep 0.2; tail -n 12 "$W/lml.log"; }
+	timeout 20 "$TT" conns $P_X5 $P_ECHO 40 1 || { rc=1; kill -USR1 "${PID[lml]}"; sleep 0.2; tail -n 12 "$W/lml.log"; }
 	stop lml
 	grep -q "connection limit 20 reached" "$W/lml.log" || { echo "not logged"; rc=1; }
 	return $rc
