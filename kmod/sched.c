@@ -168,7 +168,7 @@ static int omr_schedule(struct mptcp_sock *msk, bool reinject)
 {
 	struct omr_tunables t;
 	struct omr_decision d;
-	s64 window;
+	s64 window, pending;
 	long tout;
 	int pick;
 
@@ -178,10 +178,19 @@ static int omr_schedule(struct mptcp_sock *msk, bool reinject)
 		omr_check_stale(msk);
 	tout = omr_gather(msk, &d, &t);
 
-	/* Never plan a burst larger than the peer's MPTCP-level window. */
+	/*
+	 * Never plan a burst larger than the peer's MPTCP-level window, nor
+	 * than what is waiting to be sent: a 64-byte request must be costed
+	 * as 64 bytes, or it would be sent as if it were a full burst.
+	 */
 	window = (s64)(READ_ONCE(msk->wnd_end) - msk->snd_nxt);
-	if (!reinject && window > 0 && window < t.burst)
-		t.burst = window;
+	pending = (s64)(READ_ONCE(msk->write_seq) - msk->snd_nxt);
+	if (!reinject) {
+		if (window > 0 && window < t.burst)
+			t.burst = window;
+		if (pending > 0 && pending < t.burst)
+			t.burst = pending;
+	}
 
 	pick = omr_pick(d.in, d.n, reinject, &t, NULL);
 	if (!reinject) {
