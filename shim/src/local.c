@@ -48,12 +48,14 @@ static void local_connected_cb(struct ev_loop *loop, ev_io *io, int revents)
 	int err;
 
 	(void)revents;
-	(void)loop;
 	c = p->c;
 	err = conn_connect_error(c->rfd);
 	if (err) {
-		log_warn("conn %llu: cannot reach server: %s",
-			 (unsigned long long)c->id, strerror(err));
+		/* Once per 5 s per worker: a dead server must not flood the log. */
+		if (ev_now(loop) - c->w->last_dial_log > 5) {
+			c->w->last_dial_log = ev_now(loop);
+			log_warn("cannot reach server: %s", strerror(err));
+		}
 		conn_close(c);
 		return;
 	}

@@ -59,12 +59,26 @@ static int load_config(struct shim_config *cfg, int argc, char **argv)
 	return 0;
 }
 
-static void raise_nofile(int want)
+/*
+ * Each relayed connection needs two fds. Without an explicit "nofile",
+ * raise the soft limit towards what max_connections needs, up to the hard
+ * limit (the usual 1024 soft limit would otherwise cap us at ~500).
+ */
+static void raise_nofile(int want, int max_conn)
 {
 	struct rlimit rl;
 
-	if (want <= 0 || getrlimit(RLIMIT_NOFILE, &rl))
+	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return;
+	if (want <= 0) {
+		rlim_t need = (rlim_t)max_conn * 2 + 64;
+
+		if (rl.rlim_cur >= need)
+			return;
+		rl.rlim_cur = need < rl.rlim_max ? need : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		return;
+	}
 	rl.rlim_cur = (rlim_t)want;
 	if (rl.rlim_max < rl.rlim_cur)
 		rl.rlim_max = rl.rlim_cur;
@@ -88,7 +102,7 @@ static int shim_init(struct shim *s)
 	if (c->role == ROLE_LOCAL &&
 	    net_resolve(c->server[0], c->server_port, false, &s->srv, &s->srvlen))
 		goto err_salts;
-	raise_nofile(c->nofile);
+	raise_nofile(c->nofile, c->max_conn);
 	return 0;
 err_salts:
 	salt_filter_free(&s->salts);

@@ -351,6 +351,30 @@ t_limit() {	# --max-conn: excess refused, logged, service continues
 	return $rc
 }
 
+proc_cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+t_emfile() {	# out of fds: accept pauses (no spin, logged), then recovers
+	local rc=0 hold c0 c1
+	start efl "$REL" local -s 127.0.0.1 -p $P_SRV -l $P_X5 -k "$PW" --nofile 64
+	wait_port $P_X5 || return 1
+	# Holds connections until fds run out; the next one waits in the
+	# backlog, so tt blocks there until timeout ends it.
+	timeout 3 "$TT" idle $P_X5 $P_ECHO 60 5 >/dev/null &
+	hold=$!
+	sleep 1.2
+	c0=$(proc_cpu ${PID[efl]})
+	sleep 1
+	c1=$(proc_cpu ${PID[efl]})
+	wait $hold
+	echo "CPU ticks while out of fds: $((c1 - c0)) (100 = one core spinning)"
+	[ $((c1 - c0)) -lt 20 ] || rc=1
+	sleep 0.5
+	timeout 20 "$TT" conns $P_X5 $P_ECHO 20 1 || rc=1
+	stop efl
+	grep -q "pausing new connections" "$W/efl.log" || { cat "$W/efl.log"; rc=1; }
+	return $rc
+}
+
 t_idle_timeout() {	# -t 1: an idle relayed connection is closed after ~1 s
 	start itl "$BIN" local -s 127.0.0.1 -p $P_SRV -l $P_X5 -k "$PW" -t 1
 	wait_port $P_X5 || return 1
@@ -489,7 +513,7 @@ main() {
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 28))"
+	echo "1..$((nunit + nbad + 29))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -525,6 +549,7 @@ main() {
 	run_test "MPTCP over two veth paths in netns: 2 subflows carry data" t_mptcp_two_paths
 	run_test "10000 connections: fd count and RSS stable (release build)" t_leak
 	run_test "connection limit: excess refused and logged, service continues" t_limit
+	run_test "out of fds: accept pauses without spinning, then recovers" t_emfile
 	run_test "idle timeout closes an idle relayed connection" t_idle_timeout
 	run_test "config/CLI errors exit 2 with a clear message; busy port exits 1" t_config_errors
 	run_test "release build (-O2) smoke: 8 streams + 100 MB curl (aes-128-gcm)" t_release_smoke
