@@ -27,6 +27,14 @@
 
 struct omr_kernel_api omr_api;
 
+/*
+ * One more symbol to require at load, for testing the refusal path on a
+ * kernel that has everything: insmod omr.ko require_symbol=no_such_thing.
+ */
+static char *require_symbol;
+module_param(require_symbol, charp, 0444);
+MODULE_PARM_DESC(require_symbol, "Also require this kernel symbol at load (testing)");
+
 struct omr_symbol {
 	const char *name;
 	void **addr;
@@ -94,6 +102,11 @@ int omr_symbols_init(void)
 		if (!omr_callable(omr_symbols[i].name, addr))
 			return -ENOENT;
 		*omr_symbols[i].addr = (void *)addr;
+	}
+	if (require_symbol && !lookup(require_symbol)) {
+		pr_err("kernel symbol %s not found: this kernel's MPTCP lacks what omr needs\n",
+		       require_symbol);
+		return -ENOENT;
 	}
 	return 0;
 }

@@ -12,7 +12,7 @@ has_omr() { scheds | grep -qw omr; }
 no_omr() { ! has_omr; }
 
 ktap_print_header
-ktap_set_plan 9
+ktap_set_plan 10
 
 omr_unload
 omr_load
@@ -42,6 +42,18 @@ bad_load_param_refused() {
 	no_omr && omr_load
 }
 ktap_test_result "params: insmod with loss_gain=0 fails cleanly" bad_load_param_refused
+
+missing_symbol_refused() {
+	local out
+	omr_unload || return 1
+	out=$(insmod "$OMR_KO" require_symbol=omr_no_such_symbol 2>&1) && return 1
+	log "insmod: $out"
+	echo "$out" | grep -q 'No such file or directory' || return 1
+	no_omr || return 1
+	dmesg | grep -q 'omr: kernel symbol omr_no_such_symbol not found' || return 1
+	omr_load
+}
+ktap_test_result "load: a missing kernel symbol refuses the load with -ENOENT and says which" missing_symbol_refused
 
 # A connection that uses omr holds a module reference: rmmod must refuse.
 topo_setup omr "50mbit 5ms" "50mbit 5ms"

@@ -65,6 +65,9 @@ else
 	result 1 "unit: build of selftests/unit/sched_core_test"
 fi
 
+stage "layout check refuses a mismatching struct"
+selftests/layout.sh "$rel" 2>&1 | tee "$out/layout.ktap"
+
 if [[ $skip != *" shim "* ]] && [ -f shim/Makefile ]; then
 	stage "omr-shim"
 	make -s -C shim check 2>"$out/shim.err" | tee "$out/shim.ktap"

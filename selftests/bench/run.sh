@@ -5,7 +5,8 @@
 # runs selftests/bench/sched-vm.sh (cases a-e of docs/scheduler.md, each
 # with the default scheduler, omr and the best single path alone, both
 # directions, BENCH_REPS repetitions), then prints the table of medians
-# with ratios omr/default and omr/single, and writes it to
+# with ratios omr/default and omr/single, plus a userspace micro-benchmark
+# of one decision against the default's arithmetic, and writes it all to
 # docs/bench-scheduler.md.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -15,6 +16,22 @@ rel=$(scripts/fetch-kernel.sh "${OMR_SERIES:-6.12}" | tail -n 1)
 make -s module KDIR="/lib/modules/$rel/build" >/dev/null
 make -s -C selftests/tools >/dev/null
 outdir=out/bench-$rel
+mkdir -p "$outdir"
+# The decision code alone, on the host, against the default's arithmetic.
+gcc -O2 -Wall -Wextra -Werror -Ikmod -o "$outdir/sched_core_bench" \
+	selftests/bench/sched_core_bench.c kmod/sched_core.c
+"$outdir/sched_core_bench" | tee "$outdir/micro.txt"
 selftests/vm/vm.sh -k "$rel" -t 3000 -o "$outdir" -- \
 	env BENCH_REPS="${BENCH_REPS:-3}" BENCH_SIZE="${BENCH_SIZE:-16M}" selftests/bench/sched-vm.sh
-selftests/bench/report.sh "$outdir/bench.jsonl" "$rel" | tee docs/bench-scheduler.md
+{
+	selftests/bench/report.sh "$outdir/bench.jsonl" "$rel"
+	echo
+	echo "## One decision, userspace (host CPU, same run)"
+	echo
+	echo "ns per call of omr_pick() and of the default scheduler's arithmetic"
+	echo "(argmin of wmem << 32 / pacing) over the same number of subflows:"
+	echo
+	echo '```'
+	cat "$outdir/micro.txt"
+	echo '```'
+} | tee docs/bench-scheduler.md
