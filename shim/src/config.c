@@ -163,7 +163,7 @@ static int json_str_list(struct shim_config *c, json_object *v, const char *key,
 
 /* libev keys we understand but deliberately do not act on. */
 static const char *const ignored_keys[] = {
-	"fast_open", "reuse_port", "nameserver", "ipv6_first", "user",
+	"reuse_port", "nameserver", "ipv6_first", "user",
 	"local_ipv4_address", "local_ipv6_address", "acl", "mtu", "dscp",
 	"tunnel_address", "manager_address", "_comment", "comment",
 };
@@ -233,6 +233,8 @@ static int apply_key(struct shim_config *c, const char *k, json_object *v,
 		return cfg_json_bool(v, k, &c->mptcp, err, errlen);
 	if (!strcmp(k, "no_delay"))
 		return cfg_json_bool(v, k, &c->no_delay, err, errlen);
+	if (!strcmp(k, "fast_open"))
+		return cfg_json_bool(v, k, &c->fast_open, err, errlen);
 	if (!strcmp(k, "socks_username"))
 		return json_str(v, k, c->socks_user, CFG_STR, err, errlen);
 	if (!strcmp(k, "socks_password"))
@@ -341,6 +343,7 @@ int config_load_file(struct shim_config *c, const char *path, char *err,
 enum {
 	OPT_MPTCP = 256, OPT_NO_MPTCP, OPT_NO_DELAY, OPT_ALLOW, OPT_MAX_CONN,
 	OPT_HS_TIMEOUT, OPT_SOCKS_USER, OPT_SOCKS_PASS, OPT_SALT, OPT_NOFILE,
+	OPT_FAST_OPEN,
 };
 
 static const struct option long_opts[] = {
@@ -358,6 +361,7 @@ static const struct option long_opts[] = {
 	{ "mptcp", no_argument, NULL, OPT_MPTCP },
 	{ "no-mptcp", no_argument, NULL, OPT_NO_MPTCP },
 	{ "no-delay", no_argument, NULL, OPT_NO_DELAY },
+	{ "fast-open", no_argument, NULL, OPT_FAST_OPEN },
 	{ "allow", required_argument, NULL, OPT_ALLOW },
 	{ "max-conn", required_argument, NULL, OPT_MAX_CONN },
 	{ "handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT },
@@ -384,6 +388,7 @@ void config_usage(void)
 		"  -w, --workers N            worker threads (default: CPU count)\n"
 		"      --mptcp / --no-mptcp   use MPTCP for the tunnel (default on)\n"
 		"      --no-delay             TCP_NODELAY (default on)\n"
+		"      --fast-open            TCP Fast Open on the tunnel (MPTCP or TCP)\n"
 		"      --allow CIDR           server: permit an internal target range\n"
 		"      --max-conn N           connection limit (default 4096)\n"
 		"      --handshake-timeout S  seconds for handshake/probe drain (default 10)\n"
@@ -432,6 +437,7 @@ static int apply_opt(struct shim_config *c, int o, const char *a, char *err,
 	case OPT_MPTCP: c->mptcp = true; return 0;
 	case OPT_NO_MPTCP: c->mptcp = false; return 0;
 	case OPT_NO_DELAY: c->no_delay = true; return 0;
+	case OPT_FAST_OPEN: c->fast_open = true; return 0;
 	case OPT_ALLOW: return add_allow(c, a, err, errlen);
 	case OPT_MAX_CONN: return opt_int("--max-conn", a, 1, 1000000, &c->max_conn, err, errlen);
 	case OPT_HS_TIMEOUT: return opt_int("--handshake-timeout", a, 1, 3600, &c->handshake_timeout, err, errlen);

@@ -26,6 +26,7 @@ struct shim_config {
 	int handshake_timeout;	/* seconds until the first bytes must be valid */
 	bool mptcp;
 	bool no_delay;
+	bool fast_open;
 	int workers;
 	int max_conn;
 	int nofile;

@@ -88,41 +88,86 @@ static void local_connected_cb(struct ev_loop *loop, ev_io *io, int revents)
 		pipe_maybe_shut(&c->up);
 }
 
-static void start_tunnel(struct conn *c)
+/* Opens the tunnel connection; the first chunk goes out when it is writable. */
+static int dial(struct conn *c)
 {
 	struct shim *s = c->w->s;
 	bool mp;
-	uint8_t r[S5_REPLY_LEN];
 
-	if (ss_enc_init(&c->enc, &s->key, NULL))
-		goto err_close;
-	c->enc_ready = true;
-	ss_dec_init(&c->dec, &s->key);
+	ev_io_stop(c->w->loop, &c->up.rd);
 	c->rfd = net_socket(s->srv.ss_family, &s->ms, &mp);
 	if (c->rfd < 0) {
 		log_warn("socket: %s", strerror(errno));
-		goto err_fail;
+		return -1;
 	}
 	net_tune(c->rfd, s->cfg.no_delay);
+	if (s->cfg.fast_open && net_fastopen(c->rfd, false))
+		log_dbg("TCP_FASTOPEN_CONNECT: %s", strerror(errno));
+	/* With Fast Open (cookie cached) this returns 0 and the SYN waits for
+	 * our first write, so it carries the header. */
 	if (connect(c->rfd, (struct sockaddr *)&s->srv, s->srvlen) &&
 	    errno != EINPROGRESS) {
-		log_warn("connect to server: %s", strerror(errno));
-		goto err_fail;
+		log_dbg("connect to server: %s", strerror(errno));
+		return -1;
 	}
-	s5_build_reply(r, S5_REP_OK);
-	if (!reply(c, r, sizeof(r)))
-		goto err_close;
 	pipe_setup(&c->up, c, PIPE_ENC, c->cfd, c->rfd);
 	pipe_setup(&c->down, c, PIPE_DEC, c->rfd, c->cfd);
 	ev_set_cb(&c->up.wr, local_connected_cb);
 	ev_io_start(c->w->loop, &c->up.wr);
 	c->state = CS_CONNECTING;
-	return;
-err_fail:
-	refuse(c, S5_REP_FAIL);
-	return;
-err_close:
-	conn_close(c);
+	conn_set_limit(c, s->cfg.handshake_timeout);
+	return 0;
+}
+
+void local_dial(struct conn *c)
+{
+	if (dial(c))
+		conn_close(c);
+}
+
+static void local_wait_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	(void)loop;
+	(void)revents;
+	local_dial(((struct pipe *)io->data)->c);
+}
+
+/* How long Fast Open waits for the client's first bytes to put in the SYN. */
+#define FO_WAIT 0.05
+
+static void start_tunnel(struct conn *c)
+{
+	struct shim *s = c->w->s;
+	uint8_t r[S5_REPLY_LEN];
+
+	if (ss_enc_init(&c->enc, &s->key, NULL)) {
+		conn_close(c);
+		return;
+	}
+	c->enc_ready = true;
+	ss_dec_init(&c->dec, &s->key);
+	/* Without Fast Open, dial first so a local failure gets REP 0x01. */
+	if (!s->cfg.fast_open && dial(c)) {
+		refuse(c, S5_REP_FAIL);
+		return;
+	}
+	s5_build_reply(r, S5_REP_OK);
+	if (!reply(c, r, sizeof(r))) {
+		conn_close(c);
+		return;
+	}
+	if (!s->cfg.fast_open)
+		return;
+	if (c->hlen) {		/* early data came with the request */
+		local_dial(c);
+		return;
+	}
+	/* Client-speaks-first protocols (HTTP, TLS) send at once: wait a
+	 * moment so those bytes ride in the SYN; the timer dials anyway. */
+	c->state = CS_WAIT_DATA;
+	ev_set_cb(&c->up.rd, local_wait_cb);
+	ev_io_start(c->w->loop, &c->up.rd);
+	conn_set_limit(c, FO_WAIT);
 }
 
 static void consume(struct conn *c, size_t used)

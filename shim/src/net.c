@@ -151,3 +151,17 @@ int net_probe_free(const struct sockaddr *sa, socklen_t len)
 	}
 	return ret;
 }
+
+/*
+ * TCP Fast Open, for MPTCP sockets too (Linux 6.2+). Client: the SYN is
+ * deferred to the first write and carries the target header (and early
+ * data) once a cookie is cached. Server: accept data in the SYN.
+ */
+int net_fastopen(int fd, bool listener)
+{
+	int qlen = 256, one = 1;
+
+	if (listener)
+		return setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN, &qlen, sizeof(qlen));
+	return setsockopt(fd, IPPROTO_TCP, TCP_FASTOPEN_CONNECT, &one, sizeof(one));
+}

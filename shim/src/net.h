@@ -25,6 +25,7 @@ int net_resolve(const char *host, int port, bool passive,
 		struct sockaddr_storage *out, socklen_t *outlen);
 void net_tune(int fd, bool nodelay);
 int net_probe_free(const struct sockaddr *sa, socklen_t len);
+int net_fastopen(int fd, bool listener);
 /* TUN_MPTCP with *subflows filled, TUN_FALLBACK or TUN_TCP. */
 enum tun_kind net_tunnel_kind(int fd, int *subflows);
 const char *tun_kind_name(enum tun_kind k);

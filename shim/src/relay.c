@@ -16,6 +16,10 @@ static void timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	ev_tstamp deadline = c->last + c->limit, now = ev_now(loop);
 
 	(void)revents;
+	if (now >= deadline && c->state == CS_WAIT_DATA) {
+		local_dial(c);	/* server-speaks-first protocol: dial anyway */
+		return;
+	}
 	if (now >= deadline) {
 		log_dbg("conn %llu: %s timeout", (unsigned long long)c->id,
 			c->state == CS_RELAY ? "idle" : "handshake");

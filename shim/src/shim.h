@@ -46,6 +46,7 @@ struct pipe {
 enum conn_state {
 	CS_GREETING, CS_AUTH, CS_REQUEST,	/* local: SOCKS5 */
 	CS_HEADER, CS_RESOLVING,		/* server: tunnel header, DNS */
+	CS_WAIT_DATA,				/* local, fast_open: await first bytes */
 	CS_CONNECTING, CS_RELAY, CS_DRAIN,
 };
 
@@ -125,6 +126,7 @@ void conn_status(struct conn *c);
 
 /* local.c / server.c */
 void local_accept(struct worker *w, int fd);
+void local_dial(struct conn *c);
 void server_accept(struct worker *w, int fd);
 void server_dns_done(struct worker *w);
 

@@ -147,6 +147,10 @@ static int worker_listen(struct worker *w)
 			log_err("listen on %s port %d: %s", host, port, strerror(errno));
 			return -1;
 		}
+		if (tunnel && s->cfg.fast_open && net_fastopen(w->lfd[i], true) &&
+		    w->id == 0)
+			log_warn("TCP Fast Open unavailable on the listener: %s",
+				 strerror(errno));
 		if (w->id == 0)
 			log_info("listening on %s port %d (%s)", host, port,
 				 mp ? "MPTCP, TCP accepted" : "TCP");

@@ -499,6 +499,59 @@ t_backpressure() {	# a slow reader must not make either side buffer the stream
 	return $rc
 }
 
+t_fast_open() {	# TFO over MPTCP: SYNs carry the header; server-first still works
+	local c=${NSP}foc s=${NSP}fos rc=0 act pas
+	ip netns add "$c" && ip netns add "$s" || return 1
+	ip link add omrfo0 netns "$c" type veth peer name omrfo1 netns "$s" || return 1
+	ip -n "$c" addr add 10.232.1.1/24 dev omrfo0
+	ip -n "$s" addr add 10.232.1.2/24 dev omrfo1
+	for n in "$c" "$s"; do
+		ip -n "$n" link set lo up
+		ip netns exec "$n" sysctl -qw net.ipv4.tcp_fastopen=3
+	done
+	ip -n "$c" link set omrfo0 up
+	ip -n "$s" link set omrfo1 up
+	start foe ip netns exec "$s" "$TT" echo $P_ECHO
+	start fob ip netns exec "$s" $PY -c "
+import socket
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(('127.0.0.1', $P_X1)); l.listen(8)
+while True:
+    a, _ = l.accept(); a.sendall(b'HELLO-BANNER'); a.close()"
+	start fos ip netns exec "$s" "$BIN" server -s 0.0.0.0 -p $P_SRV -k "$PW" --allow 127.0.0.1 --fast-open
+	start fol ip netns exec "$c" "$BIN" local -s 10.232.1.2 -p $P_SRV -l $P_LOC -k "$PW" --fast-open
+	wait_port $P_SRV "$s" && wait_port $P_LOC "$c" && wait_port $P_ECHO "$s" &&
+		wait_port $P_X1 "$s" || rc=1
+	ip netns exec "$c" timeout 30 "$TT" conns $P_LOC $P_ECHO 20 1 || rc=1
+	# Server-speaks-first: no client bytes, the dial timer must still fire.
+	ip netns exec "$c" $PY - $P_LOC $P_X1 <<'PY' || rc=1
+import socket, struct, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"\x05\x01\x00"); assert s.recv(2) == b"\x05\x00"
+s.sendall(b"\x05\x01\x00\x01\x7f\x00\x00\x01" + struct.pack(">H", int(sys.argv[2])))
+assert len(s.recv(10)) == 10
+got = b""
+while len(got) < 12:
+    b = s.recv(64)
+    if not b:
+        break
+    got += b
+print("banner:", got)
+sys.exit(0 if got == b"HELLO-BANNER" else 1)
+PY
+	act=$(ip netns exec "$c" nstat -az TcpExtTCPFastOpenActive | awk '/FastOpenActive/ {print $2}')
+	pas=$(ip netns exec "$s" nstat -az TcpExtTCPFastOpenPassive | awk '/FastOpenPassive/ {print $2}')
+	echo "TFO active $act passive $pas (first connection only fetches the cookie)"
+	[ "${act:-0}" -ge 15 ] && [ "${pas:-0}" -ge 15 ] || rc=1
+	stop fol
+	stop fos
+	stop fob
+	stop foe
+	ip netns del "$c"
+	ip netns del "$s"
+	return $rc
+}
+
 t_fuzz_smoke() {	# each libFuzzer harness: seed corpus + 4 s of fuzzing, clean
 	local h=$1
 	mkdir -p "$W/fuzz-$h"
@@ -513,7 +566,7 @@ main() {
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 29))"
+	echo "1..$((nunit + nbad + 30))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -547,6 +600,7 @@ main() {
 	run_test "status (SIGUSR1) reports the tunnel runs MPTCP (MPTCP_INFO)" t_status_mptcp
 	run_test "MPTCP disabled by sysctl: one fallback log line, TCP works" t_fallback
 	run_test "MPTCP over two veth paths in netns: 2 subflows carry data" t_mptcp_two_paths
+	run_test "TCP Fast Open over MPTCP: SYNs carry data; server-first still works" t_fast_open
 	run_test "10000 connections: fd count and RSS stable (release build)" t_leak
 	run_test "connection limit: excess refused and logged, service continues" t_limit
 	run_test "out of fds: accept pauses without spinning, then recovers" t_emfile
