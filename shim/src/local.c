@@ -59,13 +59,6 @@ static void local_connected_cb(struct ev_loop *loop, ev_io *io, int revents)
 		conn_close(c);
 		return;
 	}
-	c->tun = net_tunnel_kind(c->rfd, &c->subflows);
-	if (c->tun == TUN_MPTCP)
-		c->w->st.tun_mptcp++;
-	else if (c->tun == TUN_FALLBACK)
-		c->w->st.tun_fallback++;
-	else
-		c->w->st.tun_tcp++;
 	/* Header plus whatever the client already sent, as one chunk. */
 	hl = ss_addr_encode(&c->target, plain);
 	memcpy(plain + hl, c->hbuf, c->hlen);

@@ -256,6 +256,28 @@ static bool pipe_keep_rem(struct pipe *p, const uint8_t *b, size_t n)
 }
 
 /*
+ * Records whether the tunnel really runs MPTCP. Done when the peer's first
+ * chunk authenticates: the handshake is certainly over by then (with Fast
+ * Open, connect() returns before it even starts) and a fallback forced by
+ * a middlebox that strips MPTCP options is visible.
+ */
+static void account_tunnel(struct conn *c)
+{
+	struct worker *w = c->w;
+	int tfd = w->s->cfg.role == ROLE_LOCAL ? c->rfd : c->cfd;
+
+	c->tun = net_tunnel_kind(tfd, &c->subflows);
+	if (c->tun == TUN_MPTCP)
+		w->st.tun_mptcp++;
+	else if (c->tun == TUN_FALLBACK)
+		w->st.tun_fallback++;
+	else
+		w->st.tun_tcp++;
+	log_dbg("conn %llu: tunnel %s, %d subflow(s)", (unsigned long long)c->id,
+		tun_kind_name(c->tun), c->subflows);
+}
+
+/*
  * Turns in[0..n) into wire bytes in w->sout. For a decrypting pipe the
  * unconsumed tail (partial chunk) is kept. Returns the output length, or
  * -1 after the connection has been failed or closed.
@@ -280,6 +302,7 @@ long pipe_transform(struct pipe *p, const uint8_t *in, size_t n)
 	}
 	if (c->dec.authed && !c->salt_checked) {
 		c->salt_checked = true;
+		account_tunnel(c);
 		if (salt_filter_check_add(&w->s->salts, c->dec.salt,
 					  w->s->key.m->key_len)) {
 			w->st.replays++;

@@ -42,13 +42,6 @@ static void server_connected_cb(struct ev_loop *loop, ev_io *io, int revents)
 		conn_close(c);
 		return;
 	}
-	c->tun = net_tunnel_kind(c->cfd, &c->subflows);
-	if (c->tun == TUN_MPTCP)
-		c->w->st.tun_mptcp++;
-	else if (c->tun == TUN_FALLBACK)
-		c->w->st.tun_fallback++;
-	else
-		c->w->st.tun_tcp++;
 	conn_start_relay(c);
 }
 
