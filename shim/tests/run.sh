@@ -332,6 +332,17 @@ t_leak() {	# 10 000 connections through the release build: fds and RSS flat
 	return $rc
 }
 
+t_leak_asan() {	# same load through the ASan pair; LSan reports at SIGTERM
+	local rc=0 f0 f1 g0 g1
+	f0=$(proc_fds ${PID[loc]}) g0=$(proc_fds ${PID[srv]})
+	timeout 150 "$TT" conns $P_LOC $P_ECHO 10000 8 || rc=1
+	sleep 0.5
+	f1=$(proc_fds ${PID[loc]}) g1=$(proc_fds ${PID[srv]})
+	echo "ASan local fds $f0 -> $f1, server fds $g0 -> $g1"
+	[ "$f1" -le "$f0" ] && [ "$g1" -le "$g0" ] || rc=1
+	return $rc
+}
+
 t_limit() {	# --max-conn: excess refused, logged, service continues
 	local rc=0 out i
 	start lml "$BIN" local -s 127.0.0.1 -p $P_SRV -l $P_X5 -k "$PW" --max-conn 20 -w 2
@@ -566,7 +577,7 @@ main() {
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 30))"
+	echo "1..$((nunit + nbad + 31))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -602,6 +613,7 @@ main() {
 	run_test "MPTCP over two veth paths in netns: 2 subflows carry data" t_mptcp_two_paths
 	run_test "TCP Fast Open over MPTCP: SYNs carry data; server-first still works" t_fast_open
 	run_test "10000 connections: fd count and RSS stable (release build)" t_leak
+	run_test "10000 connections through the ASan build: fd count stable" t_leak_asan
 	run_test "connection limit: excess refused and logged, service continues" t_limit
 	run_test "out of fds: accept pauses without spinning, then recovers" t_emfile
 	run_test "idle timeout closes an idle relayed connection" t_idle_timeout
