@@ -6,7 +6,7 @@
 set -eu
 PKGS="build-essential pkg-config libssl-dev openssl libev-dev libjson-c-dev
 shadowsocks-libev curl python3 python3-cryptography clang llvm iproute2
-procps"
+procps systemd"
 LOG=${DEPS_LOG:-/tmp/omr-shim-deps.log}
 missing=""
 for p in $PKGS; do

@@ -563,6 +563,28 @@ PY
 	return $rc
 }
 
+t_install_units() {	# make install lays out files; systemd accepts the units
+	local d=$W/inst u out rc=0 f
+	make -s -C "$SHIM" install DESTDIR="$d" PREFIX=/usr/local >/dev/null || return 1
+	for f in usr/local/bin/omr-shim usr/local/share/man/man1/omr-shim.1 \
+		lib/systemd/system/omr-shim-local@.service \
+		lib/systemd/system/omr-shim-server@.service \
+		etc/omr-shim/local.json.example etc/omr-shim/server.json.example; do
+		[ -f "$d/$f" ] || { echo "missing $f"; rc=1; }
+	done
+	"$d/usr/local/bin/omr-shim" --version | grep -q "^omr-shim " || rc=1
+	grep -q "^ExecStart=/usr/local/bin/omr-shim local" \
+		"$d/lib/systemd/system/omr-shim-local@.service" || rc=1
+	command -v systemd-analyze >/dev/null || { echo "no systemd-analyze"; return 1; }
+	for u in local server; do
+		sed "s|/usr/local/bin|$d/usr/local/bin|" "$d/lib/systemd/system/omr-shim-$u@.service" \
+			>"$W/omr-shim-$u@ci.service"
+		out=$(systemd-analyze verify --man=no "$W/omr-shim-$u@ci.service" 2>&1)
+		[ -z "$out" ] || { echo "$u: $out"; rc=1; }
+	done
+	return $rc
+}
+
 t_fuzz_smoke() {	# each libFuzzer harness: seed corpus + 4 s of fuzzing, clean
 	local h=$1
 	mkdir -p "$W/fuzz-$h"
@@ -577,7 +599,7 @@ main() {
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 31))"
+	echo "1..$((nunit + nbad + 32))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -620,6 +642,7 @@ main() {
 	run_test "config/CLI errors exit 2 with a clear message; busy port exits 1" t_config_errors
 	run_test "release build (-O2) smoke: 8 streams + 100 MB curl (aes-128-gcm)" t_release_smoke
 	run_test "SIGTERM: clean exit 0, no ASan/UBSan/LSan report" t_shutdown_clean
+	run_test "make install: binary, man page, units; systemd-analyze verify clean" t_install_units
 	for h in socks5 addr aead config; do
 		run_test "fuzz smoke: $h harness on its seed corpus + 4 s, no finding" t_fuzz_smoke $h
 	done
