@@ -273,6 +273,12 @@ static void account_tunnel(struct conn *c)
 		w->st.tun_fallback++;
 	else
 		w->st.tun_tcp++;
+	/* Asked for MPTCP, got TCP: worth a (rate-limited) word to the admin. */
+	if (c->tun == TUN_FALLBACK && w->s->cfg.role == ROLE_LOCAL &&
+	    ev_now(w->loop) - w->last_fallback_log > 60) {
+		w->last_fallback_log = ev_now(w->loop);
+		log_warn("tunnel fell back to plain TCP: server without MPTCP, or a middlebox strips the MPTCP option");
+	}
 	log_dbg("conn %llu: tunnel %s, %d subflow(s)", (unsigned long long)c->id,
 		tun_kind_name(c->tun), c->subflows);
 }

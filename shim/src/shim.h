@@ -93,7 +93,7 @@ struct worker {
 	uint8_t *sin, *sout;
 	struct worker_stats st;
 	uint64_t next_id;
-	ev_tstamp last_limit_log, last_dial_log;
+	ev_tstamp last_limit_log, last_dial_log, last_fallback_log;
 	ev_timer relisten;	/* re-arms the listeners after EMFILE */
 };
 

@@ -212,6 +212,29 @@ t_status_mptcp() {	# SIGUSR1 status shows the tunnel really runs MPTCP
 		grep -q "tunnels mptcp [1-9]" "$W/loc.log"
 }
 
+t_status_fallback() {	# MPTCP asked for, peer without MPTCP: reported as fallback
+	local rc=0 hold i
+	start fss ss-server -s 127.0.0.1 -p $P_SSS -k "$PW" -m chacha20-ietf-poly1305
+	start fsl "$BIN" local -s 127.0.0.1 -p $P_SSS -l $P_X1 -k "$PW"
+	wait_port $P_SSS && wait_port $P_X1 || return 1
+	"$TT" idle $P_X1 $P_ECHO 2 2 >"$W/fidle.out" &
+	hold=$!
+	for i in $(seq 1 50); do
+		grep -q "^idle" "$W/fidle.out" && break
+		sleep 0.1
+	done
+	kill -USR1 "${PID[fsl]}"
+	sleep 0.5
+	wait $hold || rc=1
+	stop fsl
+	stop fss
+	grep -q "tunnel mptcp-fallback subflows 0" "$W/fsl.log" &&
+		grep -q "tunnels mptcp 0 fallback [1-9]" "$W/fsl.log" &&
+		[ "$(grep -c "tunnel fell back to plain TCP" "$W/fsl.log")" -ge 1 ] ||
+		{ cat "$W/fsl.log"; rc=1; }
+	return $rc
+}
+
 t_bad_input() {
 	$PY tests/badinput.py $P_LOC $P_AUTH $P_SRV $P_ECHO "$PW" $HS
 }
@@ -599,7 +622,7 @@ main() {
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 32))"
+	echo "1..$((nunit + nbad + 33))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -631,6 +654,7 @@ main() {
 	done < <(t_bad_input 2>&1)
 	run_test "server refuses loopback targets by default (IP and name)" t_policy_default
 	run_test "status (SIGUSR1) reports the tunnel runs MPTCP (MPTCP_INFO)" t_status_mptcp
+	run_test "status reports per-connection MPTCP fallback (peer without MPTCP)" t_status_fallback
 	run_test "MPTCP disabled by sysctl: one fallback log line, TCP works" t_fallback
 	run_test "MPTCP over two veth paths in netns: 2 subflows carry data" t_mptcp_two_paths
 	run_test "TCP Fast Open over MPTCP: SYNs carry data; server-first still works" t_fast_open
