@@ -388,6 +388,16 @@ void conn_start_relay(struct conn *c)
 		ev_io_start(loop, &c->down.rd);
 }
 
+static const char *state_name(enum conn_state s)
+{
+	static const char *const n[] = {
+		"greeting", "auth", "request", "header", "resolving",
+		"wait-data", "connecting", "relay", "drain",
+	};
+
+	return (size_t)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
+}
+
 void conn_status(struct conn *c)
 {
 	struct shim *s = c->w->s;
@@ -397,8 +407,8 @@ void conn_status(struct conn *c)
 	enum tun_kind k = tfd >= 0 ? net_tunnel_kind(tfd, &sub) : TUN_NONE;
 
 	ss_addr_format(&c->target, t, sizeof(t));
-	log_info("status: worker %d conn %llu state %d target %s tunnel %s subflows %d up %llu down %llu",
-		 c->w->id, (unsigned long long)c->id, c->state,
+	log_info("status: worker %d conn %llu state %s target %s tunnel %s subflows %d up %llu down %llu",
+		 c->w->id, (unsigned long long)c->id, state_name(c->state),
 		 c->target.atyp ? t : "-", tun_kind_name(k), sub,
 		 (unsigned long long)c->up.bytes, (unsigned long long)c->down.bytes);
 }
