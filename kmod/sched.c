@@ -10,8 +10,9 @@
  *         + min(1, p_i * B/mss_i) * (srtt_i + 4 rttvar_i) * penalty
  *                                                     expected loss repair
  *   and the burst goes to the smallest T_i; backup subflows only when no
- *   regular one is active; if the winner's buffer is full, nothing is sent
- *   until it drains; retransmissions go to the sendable subflow with the
+ *   regular one is active; if the winner's buffer is full, the burst waits
+ *   for it unless the receiver's window can absorb the reordering a slower
+ *   path causes; retransmissions go to the sendable subflow with the
  *   smallest T_i.
  *
  * This file gathers the inputs from each subflow's own TCP state (srtt,
@@ -192,7 +193,7 @@ static int omr_schedule(struct mptcp_sock *msk, bool reinject)
 			t.burst = pending;
 	}
 
-	pick = omr_pick(d.in, d.n, reinject, &t, NULL);
+	pick = omr_pick(d.in, d.n, reinject, window > 0 ? window : 0, &t, NULL);
 	if (!reinject) {
 		/* As the default scheduler: the msk retransmission timer
 		 * follows the slowest pending subflow timer.

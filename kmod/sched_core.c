@@ -40,9 +40,17 @@
  *   - rates split by throughput: a path with 4x the window drains 4x faster;
  *   - a slow path is used only while the fast path's queue is long enough
  *     that the slow one still delivers earlier (BLEST's rule, by arithmetic);
- *   - if the winner's send buffer is full, nothing is sent: waiting for it is
- *     better than a slower path. Its ACKs re-run the scheduler (every
- *     incoming DATA_ACK pushes pending data), so this cannot stall.
+ *   - when the winner is busy (its queue exceeds its window, or its send
+ *     buffer is full), the sendable subflow j that could start on the burst
+ *     soonest (smallest wait_j) takes it instead if the receiver can absorb
+ *     the reordering:
+ *       (T_j - T_best) * W_best / srtt_best + B <= window
+ *     where window is what the peer's MPTCP-level window still allows: the
+ *     fast path keeps sending meanwhile and its data fits in the receiver's
+ *     buffer, so a slower path adds throughput without stalling the fast one
+ *     (BLEST's rule, with our delivery times). Otherwise a full winner is
+ *     waited for (its ACKs re-run the scheduler: every incoming DATA_ACK
+ *     pushes pending data, so this cannot stall).
  *
  * Backup. Backup subflows are candidates only when no non-backup subflow is
  * active (established and not stale), as RFC 8684 intends.
@@ -80,19 +88,22 @@ static u64 clamp_bytes(u64 b)
 	return b > 0xffffffffULL ? 0xffffffffULL : b;
 }
 
+/* Time until the window has let out everything queued before the burst. */
+static u64 queue_wait(const struct omr_sf_in *sf, u32 srtt, u32 burst)
+{
+	u32 mss = sf->mss ? sf->mss : 1;
+	u64 window = clamp_bytes((u64)(sf->cwnd ? sf->cwnd : 1) * mss);
+	u64 queued = clamp_bytes((u64)sf->in_flight * mss + sf->unsent + burst);
+
+	return queued > window ? omr_div((queued - window) * srtt, window) : 0;
+}
+
 u64 omr_delivery_time(const struct omr_sf_in *sf, u32 srtt_fallback_us,
 		      u32 burst, const struct omr_tunables *t)
 {
 	u32 mss = sf->mss ? sf->mss : 1;
 	u32 srtt = clamp_rtt(sf->srtt_us ? sf->srtt_us : srtt_fallback_us);
-	u64 window = (u64)(sf->cwnd ? sf->cwnd : 1) * mss;
-	u64 queued, wait = 0, loss_cost = 0;
-	u64 segs, p;
-
-	window = clamp_bytes(window);
-	queued = clamp_bytes((u64)sf->in_flight * mss + sf->unsent + burst);
-	if (queued > window)
-		wait = omr_div((queued - window) * srtt, window);
+	u64 loss_cost = 0, segs, p;
 
 	if (sf->loss && t->loss_penalty) {
 		segs = omr_div((u64)burst + mss - 1, mss);
@@ -102,7 +113,7 @@ u64 omr_delivery_time(const struct omr_sf_in *sf, u32 srtt_fallback_us,
 		loss_cost = (p * (srtt + 4ULL * clamp_rtt(sf->rttvar_us))) >> OMR_LOSS_SHIFT;
 		loss_cost = omr_div(loss_cost * t->loss_penalty, 100);
 	}
-	return wait + srtt / 2 + loss_cost;
+	return queue_wait(sf, srtt, burst) + srtt / 2 + loss_cost;
 }
 
 /* Largest RTT sample among the subflows, for those that have none yet. */
@@ -129,13 +140,35 @@ static bool better(u64 cost, u64 queued, u64 best_cost, u64 best_queued)
 	return cost < best_cost || (cost == best_cost && queued < best_queued);
 }
 
-int omr_pick(const struct omr_sf_in *sf, int n, bool reinject,
+/*
+ * The fastest path is full and @alt would deliver its burst later. Sending
+ * there anyway costs nothing if the receiver can buffer what the fastest
+ * path delivers in the meantime: (T_alt - T_best) * R_best bytes, plus the
+ * burst itself, must fit in what the peer's MPTCP window still allows.
+ */
+static bool spill_fits(const struct omr_sf_in *best, u64 best_cost,
+		       u64 alt_cost, u32 srtt_fallback_us, u32 burst, u64 window)
+{
+	u32 srtt = clamp_rtt(best->srtt_us ? best->srtt_us : srtt_fallback_us);
+	u64 w = clamp_bytes((u64)(best->cwnd ? best->cwnd : 1) *
+			    (best->mss ? best->mss : 1));
+	u64 extra = alt_cost - best_cost;
+
+	if (!srtt)
+		return false;
+	if (extra > OMR_RTT_MAX_US)
+		extra = OMR_RTT_MAX_US;
+	return omr_div(extra * w, srtt) + burst <= window;
+}
+
+int omr_pick(const struct omr_sf_in *sf, int n, bool reinject, u64 window,
 	     const struct omr_tunables *t, u64 *cost)
 {
 	u64 best_cost = OMR_U64_MAX, best_queued = OMR_U64_MAX;
+	u64 alt_cost = OMR_U64_MAX, alt_wait = OMR_U64_MAX, best_wait = 0;
 	u32 fallback = rtt_fallback(sf, n, t->rtt_unknown_us);
 	bool backup_pass = false;
-	int i, best = -1;
+	int i, best = -1, alt = -1;
 
 	if (n > OMR_MAX_SUBFLOWS)
 		n = OMR_MAX_SUBFLOWS;
@@ -151,7 +184,7 @@ int omr_pick(const struct omr_sf_in *sf, int n, bool reinject,
 		backup_pass = true;
 
 	for (i = 0; i < n; i++) {
-		u64 c, q;
+		u64 c, q, w;
 
 		if (!usable(&sf[i], backup_pass, reinject))
 			continue;
@@ -159,17 +192,34 @@ int omr_pick(const struct omr_sf_in *sf, int n, bool reinject,
 		q = (u64)sf[i].in_flight * sf[i].mss + sf[i].unsent;
 		if (cost)
 			cost[i] = c;
+		w = queue_wait(&sf[i], clamp_rtt(sf[i].srtt_us ? sf[i].srtt_us : fallback),
+			       t->burst);
 		if (better(c, q, best_cost, best_queued)) {
 			best = i;
 			best_cost = c;
 			best_queued = q;
+			best_wait = w;
+		}
+		/* The sendable path that could start on the burst first. */
+		if (sf[i].can_send && better(w, c, alt_wait, alt_cost)) {
+			alt = i;
+			alt_wait = w;
+			alt_cost = c;
 		}
 	}
 
-	/* The fastest path is full: wait for it rather than use a slower one. */
-	if (best >= 0 && !sf[best].can_send)
+	if (best < 0)
 		return -1;
-	return best;
+	/*
+	 * The earliest-arriving path is busy (its window is full or its
+	 * buffer is): another one could start on the burst sooner. Use it if
+	 * the receiver can absorb the reordering that causes; else wait.
+	 */
+	if ((best_wait || !sf[best].can_send) && alt >= 0 && alt != best &&
+	    alt_wait < best_wait + (sf[best].can_send ? 0 : OMR_RTT_MAX_US) &&
+	    spill_fits(&sf[best], best_cost, alt_cost, fallback, t->burst, window))
+		return alt;
+	return sf[best].can_send ? best : -1;
 }
 
 u32 omr_loss_update(u32 loss, u32 d_retrans, u32 d_segs, u32 gain)

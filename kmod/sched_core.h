@@ -52,10 +52,12 @@ u64 omr_delivery_time(const struct omr_sf_in *sf, u32 srtt_fallback_us,
 
 /*
  * Pick the subflow for the next burst: the index into @sf, or -1 when no
- * subflow should take data now. @cost, when not NULL, receives every
- * subflow's expected delivery time (U64_MAX for those not considered).
+ * subflow should take data now. @window is how many bytes the peer's
+ * MPTCP-level receive window still allows (0 if none or unknown). @cost,
+ * when not NULL, receives every subflow's expected delivery time (U64_MAX
+ * for those not considered).
  */
-int omr_pick(const struct omr_sf_in *sf, int n, bool reinject,
+int omr_pick(const struct omr_sf_in *sf, int n, bool reinject, u64 window,
 	     const struct omr_tunables *t, u64 *cost);
 
 /* Fold one interval's retransmission sample into the smoothed loss rate. */

@@ -64,9 +64,10 @@ path_down() {
 	ip -n "$SRV" link set "eth$1" down
 }
 
-# topo_setup SCHED "RATE DELAY [LOSS]"...
+# topo_setup SCHED "RATE DELAY [LOSS] [backup]"...: "backup" (paths 2..N)
+# makes that path's endpoint a backup one.
 topo_setup() {
-	local sched=$1 i spec
+	local sched=$1 i spec flags
 	shift
 	topo_cleanup
 	modprobe -q veth && modprobe -q sch_netem || return 1
@@ -81,6 +82,8 @@ topo_setup() {
 	i=0
 	for spec in "$@"; do
 		i=$((i + 1))
+		flags=subflow
+		[[ $spec == *backup* ]] && flags="subflow backup" && spec=${spec/backup/}
 		ip link add "eth$i" netns "$CLI" type veth peer name "eth$i" netns "$SRV"
 		ip -n "$CLI" addr add "10.0.$i.1/24" dev "eth$i"
 		ip -n "$SRV" addr add "10.0.$i.2/24" dev "eth$i"
@@ -89,7 +92,8 @@ topo_setup() {
 		ip -n "$CLI" rule add from "10.0.$i.1" table $((100 + i))
 		ip -n "$CLI" route add default via "10.0.$i.2" dev "eth$i" table $((100 + i))
 		[ $i -eq 1 ] && ip -n "$CLI" route add default via "10.0.1.2" dev eth1
-		[ $i -gt 1 ] && ip -n "$CLI" mptcp endpoint add "10.0.$i.1" dev "eth$i" subflow
+		# shellcheck disable=SC2086
+		[ $i -gt 1 ] && ip -n "$CLI" mptcp endpoint add "10.0.$i.1" dev "eth$i" $flags
 	done
 	NPATHS=$i
 	return 0
@@ -113,11 +117,24 @@ xfer_start() {
 }
 
 xfer() {
-	local name=$1 size=$2 dir=$3 rc
+	xfer_bg "$@"
+	xfer_wait
+}
+
+# xfer_bg NAME SIZE DIR [client options...]: the same, in the background,
+# for tests that act on the paths meanwhile; xfer_wait NAME collects it.
+xfer_bg() {
+	local name=$1 size=$2 dir=$3
 	shift 3
 	xfer_start "$name"
 	ip netns exec "$CLI" "$XFER" client -c "$VPS_IP:5201" -s "$size" -d "$dir" \
-		-j -t 300 "$@" >"$TMP/$name.cli.json" 2>"$TMP/$name.cli.err"
+		-j -t 300 "$@" >"$TMP/$name.cli.json" 2>"$TMP/$name.cli.err" &
+	XFER_CLI_PID=$!
+}
+
+xfer_wait() {
+	local rc
+	wait "$XFER_CLI_PID"
 	rc=$?
 	wait "$XFER_SRV_PID" || rc=$((rc ? rc : 10 + $?))
 	return $rc

@@ -13,14 +13,11 @@ ktap_set_plan 2
 
 for dir in up down; do
 	topo_setup omr "40mbit 5ms" "40mbit 5ms"
-	xfer_start "death-$dir"
-	ip netns exec "$CLI" "$XFER" client -c "$VPS_IP:5201" -s 32M -d $dir -j -t 120 \
-		>"$TMP/death-$dir.cli.json" 2>"$TMP/death-$dir.cli.err" &
-	cli=$!
+	xfer_bg "death-$dir" 32M $dir
 	sleep 2
 	path_down 2
-	wait $cli; rc=$?
-	wait "$XFER_SRV_PID" || rc=1
+	xfer_wait
+	rc=$?
 	recv=cli; [ $dir = up ] && recv=srv
 	log "$dir: rc $rc, max receive gap $(jq .rx.max_gap_ms "$TMP/death-$dir.$recv.json") ms"
 	ktap_test_result "path death $dir: 32 MB complete and byte-identical on the surviving path" \

@@ -57,20 +57,17 @@ ktap_test_result "load: a missing kernel symbol refuses the load with -ENOENT an
 
 # A connection that uses omr holds a module reference: rmmod must refuse.
 topo_setup omr "50mbit 5ms" "50mbit 5ms"
-xfer_start live
-ip netns exec "$CLI" "$XFER" client -c "$VPS_IP:5201" -s 24M -d up -j -t 120 \
-	>"$TMP/live.cli.json" 2>"$TMP/live.cli.err" &
-cli=$!
+xfer_bg live 24M up
 sleep 1.5
 pinned() {
 	[ "$(awk '$1 == "omr" {print $3}' /proc/modules)" -gt 0 ] &&
 		! rmmod omr 2>/dev/null && omr_loaded
 }
 ktap_test_result "unload: refused while a connection uses omr" pinned
-wait $cli; rc=$?
-wait "$XFER_SRV_PID" || rc=1
+xfer_wait
+rc=$?
 ktap_test_result "unload: that connection completed byte-identical" \
-	test $rc -eq 0 -a -s "$TMP/live.srv.json"
+	eval "[ $rc -eq 0 ] && xfer_intact live"
 topo_cleanup
 sleep 0.5
 

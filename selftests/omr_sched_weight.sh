@@ -15,39 +15,30 @@ omr_load
 ktap_print_header
 ktap_set_plan 6
 
+# weigh NAME PATH OP LIMIT WHAT: in both directions, the share of path PATH
+# in the sender's bytes must satisfy "share OP LIMIT" (OP: -ge or -le).
+weigh() {
+	local name=$1 path=$2 op=$3 limit=$4 what=$5 dir side rc share
+	for dir in up down; do
+		side=cli
+		[ $dir = down ] && side=srv
+		xfer "$name-$dir" 16M $dir
+		rc=$?
+		share=$(xfer_share "$name-$dir" $side "$path")
+		log "$what, $dir: eth$path carries $share % ($(xfer_split "$name-$dir" $side | tr '\n' ' '))"
+		ktap_test_result "$what $dir: eth$path share $op $limit % (has $share %)" \
+			eval "[ $rc -eq 0 ] && xfer_intact $name-$dir && [ $share $op $limit ]"
+	done
+}
+
 topo_setup omr "40mbit 10ms" "10mbit 10ms"
-for dir in up down; do
-	side=cli; [ $dir = down ] && side=srv
-	xfer "rate-$dir" 16M $dir
-	rc=$?
-	share=$(xfer_share "rate-$dir" $side 1)
-	log "4:1 rates, $dir: fast path share $share % ($(xfer_split "rate-$dir" $side | tr '\n' ' '))"
-	ktap_test_result "4:1 rates $dir: fast path carries >= 65 % (has $share %)" \
-		eval "[ $rc -eq 0 ] && xfer_intact rate-$dir && [ $share -ge 65 ]"
-done
+weigh rate 1 -ge 65 "4:1 rates, fast path"
 
 topo_setup omr "20mbit 10ms" "20mbit 10ms 5%"
-for dir in up down; do
-	side=cli; [ $dir = down ] && side=srv
-	xfer "loss-$dir" 16M $dir
-	rc=$?
-	share=$(xfer_share "loss-$dir" $side 2)
-	log "5 % loss on eth2, $dir: lossy path share $share % ($(xfer_split "loss-$dir" $side | tr '\n' ' '))"
-	ktap_test_result "5 % loss $dir: lossy path carries <= 30 % (has $share %)" \
-		eval "[ $rc -eq 0 ] && xfer_intact loss-$dir && [ $share -le 30 ]"
-done
+weigh loss 2 -le 30 "5 % loss, lossy path"
 
 # Backup: a backup subflow carries (almost) nothing while the other is up.
-topo_cleanup
-topo_setup omr "20mbit 5ms"
-ip link add eth2 netns "$CLI" type veth peer name eth2 netns "$SRV"
-ip -n "$CLI" addr add 10.0.2.1/24 dev eth2
-ip -n "$SRV" addr add 10.0.2.2/24 dev eth2
-path_shape 2 20mbit 5ms
-ip -n "$CLI" rule add from 10.0.2.1 table 102
-ip -n "$CLI" route add default via 10.0.2.2 dev eth2 table 102
-ip -n "$CLI" mptcp endpoint add 10.0.2.1 dev eth2 subflow backup
-NPATHS=2
+topo_setup omr "20mbit 5ms" "20mbit 5ms backup"
 xfer backup 8M up
 rc=$?
 share=$(xfer_share backup cli 2)
@@ -56,14 +47,11 @@ ktap_test_result "backup: the backup path carries <= 2 % while the regular one i
 	eval "[ $rc -eq 0 ] && xfer_intact backup && [ $(xfer_subflows backup cli) -eq 2 ] && [ $share -le 2 ]"
 
 # The regular path dies mid-transfer: now, and only now, the backup carries.
-xfer_start backup2
-ip netns exec "$CLI" "$XFER" client -c "$VPS_IP:5201" -s 12M -d up -j -t 120 \
-	>"$TMP/backup2.cli.json" 2>"$TMP/backup2.cli.err" &
-cli=$!
+xfer_bg backup2 12M up
 sleep 2
 path_down 1
-wait $cli; rc=$?
-wait "$XFER_SRV_PID" || rc=1
+xfer_wait
+rc=$?
 bshare=$(jq '[.subflows[] | select(.dev == "eth2") | .bytes_acked // 0] | add // 0' "$TMP/backup2.cli.json")
 log "regular path down after 2 s: backup carried $bshare bytes"
 ktap_test_result "backup: takes over when the regular path dies, byte-identical" \

@@ -22,7 +22,8 @@ gcc -O2 -Wall -Wextra -Werror -Ikmod -o "$outdir/sched_core_bench" \
 	selftests/bench/sched_core_bench.c kmod/sched_core.c
 "$outdir/sched_core_bench" | tee "$outdir/micro.txt"
 selftests/vm/vm.sh -k "$rel" -t 3000 -o "$outdir" -- \
-	env BENCH_REPS="${BENCH_REPS:-3}" BENCH_SIZE="${BENCH_SIZE:-16M}" selftests/bench/sched-vm.sh
+	env BENCH_REPS="${BENCH_REPS:-3}" BENCH_SIZE="${BENCH_SIZE:-16M}" BENCH_CASES="${BENCH_CASES:-}" \
+	selftests/bench/sched-vm.sh
 {
 	selftests/bench/report.sh "$outdir/bench.jsonl" "$rel"
 	echo

@@ -42,6 +42,8 @@ run_one() {
 
 for c in "${CASES[@]}"; do
 	IFS='|' read -r cname specs best <<<"$c"
+	# BENCH_CASES="d e" runs only those cases.
+	[ -z "${BENCH_CASES:-}" ] || [[ " $BENCH_CASES " == *" ${cname%% *} "* ]] || continue
 	IFS=';' read -r -a paths <<<"$specs"
 	for variant in default omr single; do
 		if [ "$variant" = single ]; then
