@@ -79,9 +79,10 @@ timeout --foreground -k 10 "$tmo" qemu-system-x86_64 \
 	-accel tcg -cpu max -smp "$cpus" -m "$mem" \
 	-nodefaults -no-reboot -display none -monitor none \
 	-kernel "$kroot/boot/vmlinuz-$rel" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic omr.out=$outdir omr.kmods=$kroot/lib/modules/$rel" \
+	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic omr.out=$outdir omr.top=$top omr.kmods=$kroot/lib/modules/$rel" \
 	-serial "file:$outdir/console.log" -serial stdio \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
+	-virtfs "local,path=$top,mount_tag=omrtop,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=$outdir,mount_tag=omrout,security_model=none,multidevs=remap" \
 	</dev/null || rc=$?
 
