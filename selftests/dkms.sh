@@ -11,7 +11,9 @@ set -u
 rel=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
-ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+# A version of its own, so that the test neither touches an omr installed
+# on this machine nor collides with another run.
+ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf).selftest$$
 series=$(echo "$rel" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
 src=/usr/src/omr-$ver
 log=$(mktemp)
@@ -30,7 +32,8 @@ echo "$([ $? -eq 0 ] && echo ok || echo "not ok") 1 dkms: linux-source-$series p
 dkms remove "omr/$ver" --all >/dev/null 2>&1
 rm -rf "$src"
 mkdir -p "$src/kmod"
-cp Kbuild Makefile dkms.conf "$src/"
+cp Kbuild Makefile "$src/"
+sed "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$ver\"/" dkms.conf >"$src/dkms.conf"
 cp -r scripts "$src/"
 cp kmod/*.c kmod/*.h "$src/kmod/"
 

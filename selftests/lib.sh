@@ -38,8 +38,16 @@ omr_load() {
 	omr_loaded || insmod "$OMR_KO" "$@"
 }
 
+# Sockets of a deleted namespace are freed by the kernel's netns cleanup
+# work, a little later: give their module references up to 20 s to go.
 omr_unload() {
-	! omr_loaded || rmmod omr
+	local i
+	for i in $(seq 40); do
+		omr_loaded || return 0
+		[ "$(awk '$1 == "omr" {print $3}' /proc/modules)" = 0 ] && break
+		sleep 0.5
+	done
+	rmmod omr
 }
 
 ns_sysctl() {
