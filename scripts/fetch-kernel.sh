@@ -103,7 +103,7 @@ fetch_backports() {
 			deb=$(ls "$cache/debs/${p}_${pkgver}"_*.deb 2>/dev/null | head -n 1 || true)
 			[ -n "$deb" ] || { log "download of $p failed"; exit 1; }
 		fi
-		case $p in linux-headers-* | linux-kbuild-*) echo "$deb" >>"$kdir/headers-debs.tmp" ;; esac
+		case $p in linux-headers-* | linux-kbuild-* | linux-base-*) echo "$deb" >>"$kdir/headers-debs.tmp" ;; esac
 	done
 	mv "$kdir/headers-debs.tmp" "$kdir/headers-debs"
 	if [ -f "$kdir/.done" ] && [ "$(cat "$kdir/version")" = "$pkgver" ]; then
