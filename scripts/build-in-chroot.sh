@@ -5,6 +5,7 @@
 # kernels need trixie's gcc-14, and their kbuild tools trixie's libc.
 #
 #   scripts/build-in-chroot.sh REL [MAKE-ARG...]
+#   scripts/build-in-chroot.sh --run REL CMD [ARG...]
 #
 # Keeps a trixie chroot in .cache/chroot-trixie (debootstrap, made once;
 # OMR_CHROOT overrides the place), installs into it the headers debs of REL
@@ -15,9 +16,16 @@
 # The layout check (scripts/check-layout.sh) runs in the chroot as part of
 # it, against the vmlinux (BTF) of linux-headers-REL. The module lands in
 # out/REL/omr.ko as with a host build. Idempotent: a second run only builds.
+# With --run, CMD runs instead of the build, in /omr (e.g. selftests/layout.sh
+# REL, which finds the headers at /lib/modules/REL/build in the chroot too).
 set -euo pipefail
 
-rel=${1:?usage: build-in-chroot.sh REL [MAKE-ARG...]}
+run=
+if [ "${1:-}" = --run ]; then
+	run=1
+	shift
+fi
+rel=${1:?usage: build-in-chroot.sh [--run] REL [MAKE-ARG...|CMD...]}
 shift
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${OMR_CACHE:-$top/.cache}
@@ -68,6 +76,11 @@ if [ ! -f "$root$kdir/Makefile" ]; then
 	# apt pulls the headers' dependencies (gcc-14-for-host, pahole, ...) from trixie.
 	in_chroot apt-get install -y -qq --no-install-recommends "${debs[@]}" >&2
 	rm -rf "$root/tmp/omr-debs"
+fi
+
+if [ -n "$run" ]; then
+	in_chroot /bin/bash -c 'cd /omr && exec "$@"' run "$@"
+	exit
 fi
 
 # Objects of another kernel's build in the same tree would be relinked into
