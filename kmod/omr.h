@@ -16,8 +16,10 @@
 struct omr_kernel_api {
 	int (*register_scheduler)(struct mptcp_sched_ops *sched);
 	void (*unregister_scheduler)(struct mptcp_sched_ops *sched);
+#if OMR_SCHED_DRIVES_STALE
 	void (*pm_subflow_chk_stale)(const struct mptcp_sock *msk,
 				     struct sock *ssk);
+#endif
 };
 
 extern struct omr_kernel_api omr_api;

@@ -60,12 +60,11 @@ static bool omr_subflow_active(struct mptcp_subflow_context *sf)
 /* How long until this subflow's retransmission timer fires, in jiffies. */
 static long omr_subflow_timeout(const struct mptcp_subflow_context *sf)
 {
-	const struct inet_connection_sock *icsk =
-		inet_csk(mptcp_subflow_tcp_sock(sf));
+	const struct sock *ssk = mptcp_subflow_tcp_sock(sf);
 
-	if (!icsk->icsk_pending || sf->stale_count)
+	if (!inet_csk(ssk)->icsk_pending || sf->stale_count)
 		return 0;
-	return icsk->icsk_timeout - jiffies;
+	return omr_rtx_timer_expires(ssk) - jiffies;
 }
 
 static void omr_snapshot(struct mptcp_subflow_context *sf, struct omr_sf_in *in)
@@ -112,11 +111,13 @@ static void omr_sample_loss(struct omr_sf_state *st, const struct sock *ssk,
  * Retransmission time is when MPTCP notices dead subflows: a subflow with
  * data outstanding and no ACK since the last check moves towards "stale"
  * (net.mptcp.stale_loss_cnt periods), after which it is not used until the
- * peer is heard again. The kernel's own scheduler drives this from its
- * retransmission pick; so must any other.
+ * peer is heard again. Up to 6.12 the kernel's own scheduler drives this
+ * from its retransmission pick; so must any other. Later kernels drive it
+ * from the core (compat.h): nothing to do here then.
  */
 static void omr_check_stale(struct mptcp_sock *msk)
 {
+#if OMR_SCHED_DRIVES_STALE
 	struct mptcp_subflow_context *sf;
 	struct sock *ssk;
 
@@ -126,6 +127,7 @@ static void omr_check_stale(struct mptcp_sock *msk)
 		    !tcp_rtx_and_write_queues_empty(ssk))
 			omr_api.pm_subflow_chk_stale(msk, ssk);
 	}
+#endif
 }
 
 static long omr_gather(struct mptcp_sock *msk, struct omr_decision *d,

@@ -45,7 +45,9 @@ struct omr_symbol {
 static const struct omr_symbol omr_symbols[] = {
 	OMR_SYM(register_scheduler, mptcp_register_scheduler),
 	OMR_SYM(unregister_scheduler, mptcp_unregister_scheduler),
+#if OMR_SCHED_DRIVES_STALE	/* see compat.h */
 	OMR_SYM(pm_subflow_chk_stale, mptcp_pm_subflow_chk_stale),
+#endif
 };
 
 /* Can this kernel function be called through a pointer? */
@@ -58,7 +60,7 @@ static bool omr_callable(const char *name, unsigned long addr)
 		return true;
 	if (copy_from_kernel_nofault(&insn, (void *)addr, sizeof(insn)))
 		return false;
-	if (!is_endbr(insn)) {
+	if (!omr_is_endbr(insn)) {
 		pr_err("kernel function %s is sealed by IBT and cannot be called from a module; boot with ibt=off to use omr\n",
 		       name);
 		return false;

@@ -8,7 +8,7 @@ set -euo pipefail
 pkgs=(
 	gcc make libc6-dev kmod cpio xz-utils gzip file bc
 	qemu-system-x86 busybox-static dwarves
-	iproute2 jq dkms strace
+	iproute2 jq dkms strace debootstrap
 )
 top=$(cd "$(dirname "$0")/.." && pwd)
 

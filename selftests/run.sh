@@ -2,15 +2,22 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The whole test suite (README's test command, `make check`, .ci/run):
-#   1. install what is needed (scripts/deps.sh), fetch Debian's newest 6.12
-#      kernel (scripts/fetch-kernel.sh), build omr.ko against it (the layout
-#      check against its BTF is part of the build) and the test tools;
+#   1. install what is needed (scripts/deps.sh); for each kernel: fetch it
+#      (scripts/fetch-kernel.sh), build omr.ko against it (the layout check
+#      against its BTF is part of the build), and check that the layout
+#      check refuses a mismatching struct; build the test tools;
 #   2. host tests: the scheduler's decision code under ASan/UBSan, omr-shim,
-#      a DKMS add/build/remove of the module against the installed headers;
-#   3. VM tests: boot that kernel under TCG and run selftests/omr_*.sh in it;
+#      a DKMS add/build/remove of the module against the installed headers
+#      (bookworm kernels only: trixie kernels' headers need trixie);
+#   3. VM tests: boot each kernel under TCG and run selftests/omr_*.sh in it;
 #      a WARN/BUG/oops in its kernel log fails the run.
-# Every suite prints KTAP; the run ends with "N passed, N failed".
+# Every suite prints KTAP; the run ends with "N passed, N failed". The
+# per-kernel lines carry the kernel in brackets: "ok 3 [7.3.4+deb13-amd64] ...".
 #
+# OMR_KERNELS selects the kernels (default "6.12 backports"):
+#   6.12 (any X.Y)  Debian 12's newest linux-image-X.Y.*, built on the host
+#   backports       the newest kernel of trixie-backports (7.3 at the time of
+#                   writing), built in a trixie chroot (scripts/build-in-chroot.sh)
 # OMR_SKIP="shim dkms vm" leaves parts out (for quick local runs; CI runs all).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +26,7 @@ out=$top/out/check
 rm -rf "$out"
 mkdir -p "$out"
 skip=" ${OMR_SKIP:-} "
-series=${OMR_SERIES:-6.12}
+kernels=${OMR_KERNELS:-${OMR_SERIES:-6.12 backports}}
 n=0
 
 # meta-tests of this script: "ok/not ok N - what"
@@ -35,19 +42,51 @@ result() {
 
 stage() { echo "# ==== $*"; }
 
+# KTAP result lines of one kernel's suites get "[REL] " after the number.
+tag() { sed -u -E "s/^((not )?ok [0-9]+ (- )?)/\1[$1] /"; }
+
+# Objects of one kernel's build must not end up in another's.
+clean_objs() {
+	rm -f kmod/*.o kmod/.*.cmd ./*.o ./.*.cmd omr.ko omr.mod* modules.order Module.symvers
+}
+
 stage "dependencies"
 scripts/deps.sh 2>&1 | sed 's/^/# /'
 result "${PIPESTATUS[0]}" "deps: packages installed"
 
-rel=$(scripts/fetch-kernel.sh "$series" 2>"$out/fetch.log" | tail -n 1)
-result $? "kernel: Debian $series kernel fetched (${rel:-none})"
-kdir=/lib/modules/$rel/build
+rels=()
+for k in $kernels; do
+	rel=$(scripts/fetch-kernel.sh "$k" 2>"$out/fetch-$k.log" | tail -n 1)
+	result $? "kernel: Debian $k kernel fetched (${rel:-none})"
+	[ -n "$rel" ] || continue
+	rels+=("$rel")
 
-stage "build"
-make module KDIR="$kdir" >"$out/build.log" 2>&1
-rc=$?
-grep -E '^omr:|warning|error' "$out/build.log" | sed 's/^/# /'
-result $rc "build: omr.ko for $rel, private layouts verified against its BTF"
+	stage "build for $rel"
+	clean_objs
+	if [ "$k" = backports ]; then
+		scripts/build-in-chroot.sh "$rel" >"$out/build-$rel.log" 2>&1
+	else
+		make module KDIR="/lib/modules/$rel/build" >"$out/build-$rel.log" 2>&1
+	fi
+	rc=$?
+	grep -E '^omr:|warning|error' "$out/build-$rel.log" | sed 's/^/# /'
+	result $rc "build: [$rel] omr.ko, private layouts verified against its BTF"
+
+	stage "layout check refuses a mismatching struct ($rel)"
+	if [ "$k" = backports ]; then
+		scripts/build-in-chroot.sh --run "$rel" selftests/layout.sh "$rel"
+	else
+		selftests/layout.sh "$rel"
+	fi 2>&1 | tag "$rel" | tee "$out/layout-$rel.ktap"
+
+	if [[ $skip != *" dkms "* ]] && [ "$k" != backports ]; then
+		stage "dkms ($rel)"
+		selftests/dkms.sh "$rel" 2>&1 | tag "$rel" | tee "$out/dkms-$rel.ktap"
+	fi
+done
+clean_objs
+rel=${rels[0]:-none}
+
 make -C selftests/tools >"$out/tools.log" 2>&1
 result $? "build: selftests/tools"
 
@@ -65,27 +104,21 @@ else
 	result 1 "unit: build of selftests/unit/sched_core_test"
 fi
 
-stage "layout check refuses a mismatching struct"
-selftests/layout.sh "$rel" 2>&1 | tee "$out/layout.ktap"
-
 if [[ $skip != *" shim "* ]] && [ -f shim/Makefile ]; then
 	stage "omr-shim"
 	make -s -C shim check 2>"$out/shim.err" | tee "$out/shim.ktap"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || tail -n 20 "$out/shim.err" | sed 's/^/# /'
 fi
 
-if [[ $skip != *" dkms "* ]]; then
-	stage "dkms"
-	selftests/dkms.sh "$rel" 2>&1 | tee "$out/dkms.ktap"
-fi
-
 if [[ $skip != *" vm "* ]]; then
-	stage "VM: $rel under TCG"
-	selftests/vm/vm.sh -k "$rel" -t 1500 -o "out/vm-$rel" -- selftests/vm-suite.sh |
-		tee "$out/vm.ktap"
-	rc=${PIPESTATUS[0]}
-	result $([ "$rc" -ne 124 ] && [ "$rc" -ne 125 ]; echo $?) "vm: booted, ran the suite and powered off (rc $rc)"
-	result $([ "$rc" -ne 126 ] && [ ! -s "out/vm-$rel/splats.txt" ]; echo $?) "vm: kernel log free of WARN/BUG/oops"
+	for rel in "${rels[@]}"; do
+		stage "VM: $rel under TCG"
+		selftests/vm/vm.sh -k "$rel" -t 1500 -o "out/vm-$rel" -- selftests/vm-suite.sh |
+			tag "$rel" | tee "$out/vm-$rel.ktap"
+		rc=${PIPESTATUS[0]}
+		result $([ "$rc" -ne 124 ] && [ "$rc" -ne 125 ]; echo $?) "vm: [$rel] booted, ran the suite and powered off (rc $rc)"
+		result $([ "$rc" -ne 126 ] && [ ! -s "out/vm-$rel/splats.txt" ]; echo $?) "vm: [$rel] kernel log free of WARN/BUG/oops"
+	done
 fi
 
 pass=$(cat "$out"/*.ktap | grep -cE '^ok [0-9]+' | tr -d ' ')

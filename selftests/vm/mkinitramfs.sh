@@ -3,7 +3,8 @@
 #
 # Build the test VM's initramfs: busybox-static, selftests/vm/init, and the
 # modules needed to mount the host's root over virtio-9p (decompressed, since
-# busybox's insmod cannot read .ko.xz), in dependency order.
+# busybox's insmod cannot read .ko.xz/.ko.zst/.ko.gz; Debian's 6.12 and
+# 7.x images both ship .ko.xz), in dependency order.
 #
 #   selftests/vm/mkinitramfs.sh REL OUTPUT.cpio.gz
 set -euo pipefail
@@ -30,9 +31,12 @@ modprobe -d "$kroot" -S "$rel" --show-depends -a 9p 9pnet_virtio |
 	awk '$1 == "insmod" && !seen[$2]++ {print $2}' |
 	while read -r ko; do
 		i=$((i + 1))
-		name=$(printf '%02d-%s' "$i" "$(basename "${ko%.xz}")")
+		name=$(basename "$ko")
+		name=$(printf '%02d-%s' "$i" "${name%.ko*}.ko")
 		case "$ko" in
 		*.xz) xz -dc "$ko" >"$work/modules/$name" ;;
+		*.zst) zstd -qdc "$ko" >"$work/modules/$name" ;;
+		*.gz) gzip -dc "$ko" >"$work/modules/$name" ;;
 		*) cp "$ko" "$work/modules/$name" ;;
 		esac
 	done

@@ -1,0 +1,91 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build omr.ko for a kernel that the host cannot build for: trixie(-backports)
+# kernels need trixie's gcc-14, and their kbuild tools trixie's libc.
+#
+#   scripts/build-in-chroot.sh REL [MAKE-ARG...]
+#   scripts/build-in-chroot.sh --run REL CMD [ARG...]
+#
+# Keeps a trixie chroot in .cache/chroot-trixie (debootstrap, made once;
+# OMR_CHROOT overrides the place), installs into it the headers debs of REL
+# that scripts/fetch-kernel.sh downloaded (listed in
+# .cache/kernels/REL/headers-debs), then runs, in a private mount namespace
+# with the project bind-mounted at /omr,
+#   make -C /omr module KDIR=/usr/src/linux-headers-REL [MAKE-ARG...]
+# The layout check (scripts/check-layout.sh) runs in the chroot as part of
+# it, against the vmlinux (BTF) of linux-headers-REL. The module lands in
+# out/REL/omr.ko as with a host build. Idempotent: a second run only builds.
+# With --run, CMD runs instead of the build, in /omr (e.g. selftests/layout.sh
+# REL, which finds the headers at /lib/modules/REL/build in the chroot too).
+set -euo pipefail
+
+run=
+if [ "${1:-}" = --run ]; then
+	run=1
+	shift
+fi
+rel=${1:?usage: build-in-chroot.sh [--run] REL [MAKE-ARG...|CMD...]}
+shift
+top=$(cd "$(dirname "$0")/.." && pwd)
+cache=${OMR_CACHE:-$top/.cache}
+root=${OMR_CHROOT:-$cache/chroot-trixie}
+mirror=http://deb.debian.org/debian
+pkgs=gcc-14,make,libc6-dev,libelf-dev,bc,flex,bison,dwarves,kmod,xz-utils,python3
+log() { echo "build-in-chroot: $*" >&2; }
+
+# in_chroot CMD...: run CMD in the chroot, with /proc, /dev and the project
+# mounted in a private mount namespace (nothing stays mounted afterwards).
+in_chroot() {
+	unshare -m --propagation private -- /bin/bash -euc '
+		root=$1 top=$2; shift 2
+		mkdir -p "$root/omr"
+		mount -t proc proc "$root/proc"
+		mount --rbind /dev "$root/dev"
+		mount --bind "$top" "$root/omr"
+		exec chroot "$root" /usr/bin/env -i \
+			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+			HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+	' in_chroot "$root" "$top" "$@"
+}
+
+if [ ! -x "$root/usr/bin/gcc-14" ]; then
+	command -v debootstrap >/dev/null || {
+		log "installing debootstrap"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >&2
+	}
+	log "creating the trixie chroot in $root (a few minutes)"
+	rm -rf "$root.tmp"
+	debootstrap --variant=minbase --include="$pkgs" trixie "$root.tmp" "$mirror" >&2
+	rm -rf "$root"
+	mv "$root.tmp" "$root"
+fi
+
+kdir=/usr/src/linux-headers-$rel
+if [ ! -f "$root$kdir/Makefile" ]; then
+	list=$cache/kernels/$rel/headers-debs
+	[ -f "$list" ] || { log "no $list: run scripts/fetch-kernel.sh backports first"; exit 1; }
+	log "installing the headers of $rel into the chroot"
+	mkdir -p "$root/tmp/omr-debs"
+	debs=()
+	while read -r deb; do
+		cp "$deb" "$root/tmp/omr-debs/"
+		debs+=("/tmp/omr-debs/$(basename "$deb")")
+	done <"$list"
+	in_chroot apt-get update -qq >&2
+	# apt pulls the headers' dependencies (gcc-14-for-host, pahole, ...) from trixie.
+	in_chroot apt-get install -y -qq --no-install-recommends "${debs[@]}" >&2
+	rm -rf "$root/tmp/omr-debs"
+fi
+
+if [ -n "$run" ]; then
+	in_chroot /bin/bash -c 'cd /omr && exec "$@"' run "$@"
+	exit
+fi
+
+# Objects of another kernel's build in the same tree would be relinked into
+# this one's; kbuild notices the changed flags but not a changed compiler
+# for every file, so start clean.
+rm -f "$top"/kmod/*.o "$top"/kmod/.*.cmd "$top"/*.o "$top"/.*.cmd "$top"/omr.ko \
+	"$top"/omr.mod* "$top"/modules.order "$top"/Module.symvers
+in_chroot make -C /omr module KDIR="$kdir" "$@"
