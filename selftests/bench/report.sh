@@ -26,7 +26,7 @@ messages sent every 20 ms on a second connection during the transfer.
 | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 EOT
 jq -rs '
-	def median: sort | if length == 0 then null else .[(length - 1) / 2 | floor] end;
+	def median: sort | if length == 0 then null elif length % 2 == 1 then .[(length - 1) / 2] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
 	def cell($runs): ($runs | map(select(.ok))) as $ok |
 		if ($ok | length) == 0 then {t: null, s: "failed", p50: null, p99: null, mb: null}
 		else {t: ($ok | map(.seconds) | median),
