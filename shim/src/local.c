@@ -271,19 +271,5 @@ static void local_hs_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 
 void local_accept(struct worker *w, int fd)
 {
-	struct conn *c = conn_new(w, fd);
-
-	if (!c) {
-		atomic_fetch_sub(&w->s->nconn, 1);
-		close(fd);
-		return;
-	}
-	c->counted = true;
-	c->state = CS_GREETING;
-	net_tune(fd, w->s->cfg.no_delay);
-	c->up.c = c;
-	c->down.c = c;
-	ev_io_init(&c->up.rd, local_hs_read_cb, fd, EV_READ);
-	c->up.rd.data = &c->up;
-	ev_io_start(w->loop, &c->up.rd);
+	conn_accept(w, fd, CS_GREETING, local_hs_read_cb);
 }

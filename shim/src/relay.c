@@ -43,7 +43,7 @@ void conn_set_limit(struct conn *c, ev_tstamp limit)
 	ev_timer_again(c->w->loop, &c->timer);
 }
 
-struct conn *conn_new(struct worker *w, int cfd)
+static struct conn *conn_new(struct worker *w, int cfd)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 
@@ -60,6 +60,32 @@ struct conn *conn_new(struct worker *w, int cfd)
 		w->conns->prev = c;
 	w->conns = c;
 	conn_set_limit(c, w->s->cfg.handshake_timeout);
+	return c;
+}
+
+/*
+ * Take an accepted client socket: a connection in @state whose handshake
+ * bytes go to @hs_read. On allocation failure the socket is closed and the
+ * connection count given back; NULL then.
+ */
+struct conn *conn_accept(struct worker *w, int fd, enum conn_state state,
+			 void (*hs_read)(struct ev_loop *, ev_io *, int))
+{
+	struct conn *c = conn_new(w, fd);
+
+	if (!c) {
+		atomic_fetch_sub(&w->s->nconn, 1);
+		close(fd);
+		return NULL;
+	}
+	c->counted = true;
+	c->state = state;
+	net_tune(fd, w->s->cfg.no_delay);
+	c->up.c = c;
+	c->down.c = c;
+	ev_io_init(&c->up.rd, hs_read, fd, EV_READ);
+	c->up.rd.data = &c->up;
+	ev_io_start(w->loop, &c->up.rd);
 	return c;
 }
 

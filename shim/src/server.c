@@ -258,21 +258,11 @@ static void server_hs_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 
 void server_accept(struct worker *w, int fd)
 {
-	struct conn *c = conn_new(w, fd);
+	struct conn *c = conn_accept(w, fd, CS_HEADER, server_hs_read_cb);
 
-	if (!c) {
-		atomic_fetch_sub(&w->s->nconn, 1);
-		close(fd);
-		return;
+	/* Nothing has been read yet: the loop runs the callback later. */
+	if (c) {
+		ss_dec_init(&c->dec, &w->s->key);
+		c->up.mode = PIPE_DEC;
 	}
-	c->counted = true;
-	c->state = CS_HEADER;
-	ss_dec_init(&c->dec, &w->s->key);
-	net_tune(fd, w->s->cfg.no_delay);
-	c->up.c = c;
-	c->down.c = c;
-	c->up.mode = PIPE_DEC;
-	ev_io_init(&c->up.rd, server_hs_read_cb, fd, EV_READ);
-	c->up.rd.data = &c->up;
-	ev_io_start(w->loop, &c->up.rd);
 }

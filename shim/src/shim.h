@@ -110,7 +110,8 @@ struct shim {
 };
 
 /* relay.c */
-struct conn *conn_new(struct worker *w, int cfd);
+struct conn *conn_accept(struct worker *w, int fd, enum conn_state state,
+			 void (*hs_read)(struct ev_loop *, ev_io *, int));
 void conn_close(struct conn *c);
 void conn_fail(struct conn *c);
 void conn_touch(struct conn *c);
