@@ -98,11 +98,11 @@ static u64 queue_wait(const struct omr_sf_in *sf, u32 srtt, u32 burst)
 	return queued > window ? omr_div((queued - window) * srtt, window) : 0;
 }
 
-u64 omr_delivery_time(const struct omr_sf_in *sf, u32 srtt_fallback_us,
-		      u32 burst, const struct omr_tunables *t)
+/* The owd and loss terms of T: everything but the queue wait. */
+static u64 path_cost(const struct omr_sf_in *sf, u32 srtt, u32 burst,
+		     const struct omr_tunables *t)
 {
 	u32 mss = sf->mss ? sf->mss : 1;
-	u32 srtt = clamp_rtt(sf->srtt_us ? sf->srtt_us : srtt_fallback_us);
 	u64 loss_cost = 0, segs, p;
 
 	if (sf->loss && t->loss_penalty) {
@@ -113,7 +113,20 @@ u64 omr_delivery_time(const struct omr_sf_in *sf, u32 srtt_fallback_us,
 		loss_cost = (p * (srtt + 4ULL * clamp_rtt(sf->rttvar_us))) >> OMR_LOSS_SHIFT;
 		loss_cost = omr_div(loss_cost * t->loss_penalty, 100);
 	}
-	return queue_wait(sf, srtt, burst) + srtt / 2 + loss_cost;
+	return srtt / 2 + loss_cost;
+}
+
+static u32 effective_rtt(const struct omr_sf_in *sf, u32 srtt_fallback_us)
+{
+	return clamp_rtt(sf->srtt_us ? sf->srtt_us : srtt_fallback_us);
+}
+
+u64 omr_delivery_time(const struct omr_sf_in *sf, u32 srtt_fallback_us,
+		      u32 burst, const struct omr_tunables *t)
+{
+	u32 srtt = effective_rtt(sf, srtt_fallback_us);
+
+	return queue_wait(sf, srtt, burst) + path_cost(sf, srtt, burst, t);
 }
 
 /* Largest RTT sample among the subflows, for those that have none yet. */
@@ -149,7 +162,7 @@ static bool better(u64 cost, u64 queued, u64 best_cost, u64 best_queued)
 static bool spill_fits(const struct omr_sf_in *best, u64 best_cost,
 		       u64 alt_cost, u32 srtt_fallback_us, u32 burst, u64 window)
 {
-	u32 srtt = clamp_rtt(best->srtt_us ? best->srtt_us : srtt_fallback_us);
+	u32 srtt = effective_rtt(best, srtt_fallback_us);
 	u64 w = clamp_bytes((u64)(best->cwnd ? best->cwnd : 1) *
 			    (best->mss ? best->mss : 1));
 	u64 extra = alt_cost - best_cost;
@@ -185,15 +198,16 @@ int omr_pick(const struct omr_sf_in *sf, int n, bool reinject, u64 window,
 
 	for (i = 0; i < n; i++) {
 		u64 c, q, w;
+		u32 srtt;
 
 		if (!usable(&sf[i], backup_pass, reinject))
 			continue;
-		c = omr_delivery_time(&sf[i], fallback, t->burst, t);
+		srtt = effective_rtt(&sf[i], fallback);
+		w = queue_wait(&sf[i], srtt, t->burst);
+		c = w + path_cost(&sf[i], srtt, t->burst, t);
 		q = (u64)sf[i].in_flight * sf[i].mss + sf[i].unsent;
 		if (cost)
 			cost[i] = c;
-		w = queue_wait(&sf[i], clamp_rtt(sf[i].srtt_us ? sf[i].srtt_us : fallback),
-			       t->burst);
 		if (better(c, q, best_cost, best_queued)) {
 			best = i;
 			best_cost = c;

@@ -191,13 +191,17 @@ static int wait_fd(int fd, short ev)
 	return 0;
 }
 
-static int write_all(int fd, const void *buf, size_t len)
+/*
+ * Move exactly len bytes to (tx) or from the socket, waiting on EAGAIN;
+ * the peer closing before all arrived is -EPIPE.
+ */
+static int io_all(int fd, u8 *p, size_t len, bool tx)
 {
-	const u8 *p = buf;
-
 	while (len) {
-		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+		ssize_t n = tx ? send(fd, p, len, MSG_NOSIGNAL) : recv(fd, p, len, 0);
 
+		if (n == 0 && !tx)
+			return -EPIPE;
 		if (n < 0) {
 			int r;
 
@@ -205,7 +209,7 @@ static int write_all(int fd, const void *buf, size_t len)
 				continue;
 			if (errno != EAGAIN)
 				return -errno;
-			r = wait_fd(fd, POLLOUT);
+			r = wait_fd(fd, tx ? POLLOUT : POLLIN);
 			if (r)
 				return r;
 			continue;
@@ -216,31 +220,14 @@ static int write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+static int write_all(int fd, const void *buf, size_t len)
+{
+	return io_all(fd, (u8 *)buf, len, true);
+}
+
 static int read_all(int fd, void *buf, size_t len)
 {
-	u8 *p = buf;
-
-	while (len) {
-		ssize_t n = recv(fd, p, len, 0);
-
-		if (n == 0)
-			return -EPIPE;
-		if (n < 0) {
-			int r;
-
-			if (errno == EINTR)
-				continue;
-			if (errno != EAGAIN)
-				return -errno;
-			r = wait_fd(fd, POLLIN);
-			if (r)
-				return r;
-			continue;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return io_all(fd, buf, len, false);
 }
 
 static void fmt_sockaddr(const struct sockaddr *sa, char *buf, size_t len)
