@@ -98,10 +98,15 @@ static void omr_sample_loss(struct omr_sf_state *st, const struct sock *ssk,
 		st->last_us = now_us;
 		return;
 	}
-	if (!omr_loss_due(now_us - st->last_us, srtt_us, segs - st->last_segs))
+	if (omr_loss_decay_due(now_us - st->last_us, segs - st->last_segs,
+			       READ_ONCE(tp->packets_out)))
+		st->loss = omr_loss_update(st->loss, 0, 1, gain);
+	else if (omr_loss_due(now_us - st->last_us, srtt_us,
+			      segs - st->last_segs))
+		st->loss = omr_loss_update(st->loss, retrans - st->last_retrans,
+					   segs - st->last_segs, gain);
+	else
 		return;
-	st->loss = omr_loss_update(st->loss, retrans - st->last_retrans,
-				   segs - st->last_segs, gain);
 	st->last_segs = segs;
 	st->last_retrans = retrans;
 	st->last_us = now_us;

@@ -32,7 +32,9 @@
  *     tail loss a retransmission timeout, srtt + 4 rttvar). The receiver waits
  *     that long for the hole, so a lossy path costs more than its rate says.
  *     p_i is an EWMA of retransmitted/sent segments over recent intervals of
- *     at least one RTT; penalty (percent) is a tunable.
+ *     at least one RTT; penalty (percent) is a tunable. An idle path (nothing
+ *     sent or in flight for 500 ms) takes a zero sample, so that a path once
+ *     lossy is tried again instead of being shut out by its old estimate.
  *
  * The subflow with the smallest T gets the burst. Ties go to the one with
  * fewer bytes queued, then to the first. Consequences:
@@ -260,4 +262,16 @@ bool omr_loss_due(u64 elapsed_us, u32 srtt_us, u32 d_segs)
 	if (elapsed_us >= 500000)
 		return true;
 	return elapsed_us >= interval && d_segs >= 8;
+}
+
+/*
+ * A path the scheduler leaves idle yields no samples, so without decay its
+ * estimate would stay at whatever its last busy interval saw, its loss cost
+ * would keep it idle, and one bad second would shut it out for good. Only a
+ * path with nothing in flight decays: one stuck in RTO backoff also sends
+ * nothing for a while, and its loss is real.
+ */
+bool omr_loss_decay_due(u64 elapsed_us, u32 d_segs, u32 in_flight)
+{
+	return !d_segs && !in_flight && elapsed_us >= 500000;
 }

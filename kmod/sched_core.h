@@ -69,4 +69,10 @@ u32 omr_loss_update(u32 loss, u32 d_retrans, u32 d_segs, u32 gain);
  */
 bool omr_loss_due(u64 elapsed_us, u32 srtt_us, u32 d_segs);
 
+/*
+ * Whether an idle path's estimate should decay: 500 ms with nothing sent and
+ * nothing in flight. The caller then folds in a zero sample.
+ */
+bool omr_loss_decay_due(u64 elapsed_us, u32 d_segs, u32 in_flight);
+
 #endif /* _OMR_SCHED_CORE_H */

@@ -1,8 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Integrity: 64 MB each way at once over 2 and over 4 equal paths (100 Mbit/s
-# in all, below what the VM itself can carry under TCG) with the
+# Integrity: 64 MB each way at once over 2 equal paths (100 Mbit/s in all)
+# and over 4 (60 Mbit/s in all: at 100 the emulated VM itself becomes the
+# bottleneck in both directions at once, queues grow unevenly and the
+# "equal" paths stop being equal) with the
 # omr scheduler; every byte compared (omr-xfer checks each one against the
 # seeded stream and both ends' digests must match), and every subflow
 # carries a fair part of the data since the paths are equal.
@@ -25,7 +27,8 @@ all_paths_carry() {
 
 for n in 2 4; do
 	paths=()
-	for i in $(seq $n); do paths+=("$((100 / n))mbit 2ms"); done
+	rate=$((100 / n)); [ $n -eq 4 ] && rate=15
+	for i in $(seq $n); do paths+=("${rate}mbit 2ms"); done
 	topo_setup omr "${paths[@]}"
 	xfer "eq$n" 64M both
 	rc=$?

@@ -269,4 +269,20 @@ TEST(loss_sampling_interval)
 	ASSERT_TRUE(omr_loss_due(500000, 2000000, 1));	/* 500 ms */
 }
 
+TEST(loss_decays_when_idle)
+{
+	u32 loss = OMR_ONE / 5;
+	int i;
+
+	ASSERT_FALSE(omr_loss_decay_due(400000, 0, 0));	/* too soon */
+	ASSERT_FALSE(omr_loss_decay_due(600000, 1, 0));	/* sent: a sample */
+	ASSERT_FALSE(omr_loss_decay_due(600000, 0, 3));	/* in RTO backoff */
+	ASSERT_TRUE(omr_loss_decay_due(500000, 0, 0));
+	/* Ten idle periods (5 s) at gain 64 forget all but 5.6 % of it. */
+	for (i = 0; i < 10; i++)
+		loss = omr_loss_update(loss, 0, 1, 64);
+	ASSERT_LT(loss, OMR_ONE / 5 * 6 / 100);
+	ASSERT_GT(loss, OMR_ONE / 5 * 5 / 100);
+}
+
 TEST_HARNESS_MAIN
