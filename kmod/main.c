@@ -7,11 +7,15 @@
  * load if one is missing), set up the per-connection table, register the
  * scheduler. A connection that uses the scheduler holds a reference on this
  * module (mptcp_init_sched() takes it), so rmmod is refused while any does.
+ * Then the path manager (kmod/pm.c), which holds no module reference: its
+ * connections and subflows belong to MPTCP, and after unload a namespace it
+ * managed simply has no PM, like one whose PM daemon exited.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
 #include "omr.h"
+#include "pm.h"
 
 static int __init omr_init(void)
 {
@@ -32,9 +36,17 @@ static int __init omr_init(void)
 		goto err_sched;
 	}
 
-	pr_info("omr " OMR_VERSION ": MPTCP scheduler 'omr' registered\n");
+	ret = omr_pm_init();
+	if (ret) {
+		pr_err("cannot set up the path manager (%d)\n", ret);
+		goto err_pm;
+	}
+
+	pr_info("omr " OMR_VERSION ": MPTCP scheduler 'omr' registered, path manager ready\n");
 	return 0;
 
+err_pm:
+	omr_sched_exit();
 err_sched:
 	omr_conn_table_exit();
 	return ret;
@@ -42,6 +54,8 @@ err_sched:
 
 static void __exit omr_exit(void)
 {
+	/* First: the PM reads the scheduler's per-connection state. */
+	omr_pm_exit();
 	omr_sched_exit();
 	omr_conn_table_exit();
 	pr_info("omr " OMR_VERSION ": unloaded\n");

@@ -11,6 +11,7 @@
 #include <linux/moduleparam.h>
 #include <linux/string.h>
 #include "omr.h"
+#include "pm.h"
 
 struct omr_param {
 	unsigned int val;
@@ -64,4 +65,38 @@ void omr_tunables_get(struct omr_tunables *t)
 	t->loss_gain = READ_ONCE(loss_gain.val);
 	t->rtt_unknown_us = READ_ONCE(rtt_unknown_us.val);
 	t->burst = READ_ONCE(burst.val);
+}
+
+/* The path manager's. Cross-constraints (lo < hi, fail >= stall) hold at use. */
+OMR_PARAM(pm_tick_ms, 100, 20, 1000,
+	  "Path manager: how often subflow health is checked, in ms");
+OMR_PARAM(pm_stall_ms, 500, 100, 10000,
+	  "Path manager: no ACK for this long with data in flight demotes a path, in ms");
+OMR_PARAM(pm_fail_ms, 1000, 200, 60000,
+	  "Path manager: a subflow stalled this long is removed and re-joined, in ms");
+OMR_PARAM(pm_hold_ms, 3000, 100, 60000,
+	  "Path manager: a demoted path is promoted after this long healthy, in ms");
+OMR_PARAM(pm_loss_hi, 150, 1, 1000,
+	  "Path manager: loss rate that demotes a path, in 1/1000");
+OMR_PARAM(pm_loss_lo, 30, 0, 1000,
+	  "Path manager: loss rate under which a demoted path may be promoted, in 1/1000");
+OMR_PARAM(pm_backoff_min_ms, 200, 10, 60000,
+	  "Path manager: first retry delay after a subflow is lost, in ms");
+OMR_PARAM(pm_backoff_max_ms, 10000, 100, 600000,
+	  "Path manager: longest retry delay, in ms");
+OMR_PARAM(pm_join_timeout_ms, 3000, 500, 60000,
+	  "Path manager: a join not established after this long is retried, in ms");
+
+void omr_pm_tunables_get(struct omr_pm_tunables *t)
+{
+	t->tick_ms = READ_ONCE(pm_tick_ms.val);
+	t->stall_ms = READ_ONCE(pm_stall_ms.val);
+	t->fail_ms = max(READ_ONCE(pm_fail_ms.val), t->stall_ms);
+	t->hold_ms = READ_ONCE(pm_hold_ms.val);
+	t->loss_hi = READ_ONCE(pm_loss_hi.val);
+	t->loss_lo = min(READ_ONCE(pm_loss_lo.val), t->loss_hi - 1);
+	t->backoff_min_ms = READ_ONCE(pm_backoff_min_ms.val);
+	t->backoff_max_ms = max(READ_ONCE(pm_backoff_max_ms.val),
+				t->backoff_min_ms);
+	t->join_timeout_ms = READ_ONCE(pm_join_timeout_ms.val);
 }

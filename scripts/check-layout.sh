@@ -15,7 +15,7 @@ set -euo pipefail
 
 ko=$1
 kdir=$2
-structs="mptcp_sock mptcp_subflow_context mptcp_sched_ops mptcp_sched_data"
+structs="mptcp_sock mptcp_subflow_context mptcp_sched_ops mptcp_sched_data mptcp_pm_data"
 rel=$(cat "$kdir/include/config/kernel.release")
 
 btf=$kdir/vmlinux

@@ -1,0 +1,473 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The path manager's connections: what each needs and what it has.
+ *
+ * Level-triggered. Every pass (an event, a link change, or the 100 ms tick)
+ * looks at each connection's real subflows under its socket lock, compares
+ * them with the configured paths, and then, with no socket lock held, sends
+ * the MPTCP PM commands that close the difference:
+ *
+ *   path up,   no subflow on it        -> SUBFLOW_CREATE (when the retry is due)
+ *   path up,   two or more on it       -> SUBFLOW_DESTROY the extra ones
+ *   path up,   join pending too long   -> SUBFLOW_DESTROY it, back off
+ *   path down, subflows on it          -> REMOVE its address id (RM_ADDR: the
+ *                                         peer drops its end and re-sends at
+ *                                         once) and SUBFLOW_DESTROY each (our
+ *                                         end re-sends what was in flight)
+ *
+ * A lost subflow is re-created after a backoff that starts at backoff_min,
+ * doubles up to backoff_max, with up to 25 % jitter so that many connections
+ * do not retry in step; it resets to zero when a subflow comes up on the path
+ * and when the path's link comes back, so a returning WAN is used at once.
+ *
+ * Health. A path's subflow is stalled when it has data in flight and no ACK
+ * for stall_ms; lossy when the scheduler's smoothed loss estimate (shared, not
+ * measured twice: kmod/conn.c) exceeds loss_hi. Either demotes the whole path
+ * to backup: SET_FLAGS (MP_PRIO, and our scheduler stops using it at once).
+ * A subflow still stalled at fail_ms is removed like a dead one (the MP_PRIO
+ * cannot cross a black hole, but RM_ADDR goes out on another subflow); it is
+ * re-joined as backup. A demoted path is promoted back once every subflow on
+ * it has been healthy (no stall, loss below loss_lo) for hold_ms, with at
+ * least one up: the gap between loss_hi and loss_lo and the hold time are the
+ * hysteresis that keeps a marginal path from flapping.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <net/tcp.h>
+#include <uapi/linux/mptcp_pm.h>
+#include "omr.h"
+#include "pm.h"
+
+/* What a pass saw of one path in one connection. */
+struct omr_obs_path {
+	u8 up, connecting;
+	bool bkup;		/* our request_bkup on the first up subflow */
+	u32 stall_ms;		/* how long it has waited for an ACK, or 0 */
+	u32 loss;		/* the scheduler's loss estimate, OMR_ONE = 100 % */
+};
+
+/* A subflow as the PM commands name it. */
+struct omr_obs_sf {
+	__be32 saddr, daddr;
+	__be16 sport, dport;
+	s16 local_id;
+	u8 path;
+	bool extra;		/* a second one on its path, or a stuck join */
+};
+
+#define OMR_OBS_SF	24
+
+struct omr_obs {
+	struct omr_obs_path p[OMR_PM_MAX_PATHS];
+	struct omr_obs_sf sf[OMR_OBS_SF];
+	int nsf;
+	int joins;		/* live joins, against the kernel's limit */
+	int joins_max;
+	bool gone;		/* the connection no longer exists */
+};
+
+static struct omr_pm_conn *omr_conn_find(struct omr_pm_net *pn, u32 token)
+{
+	struct omr_pm_conn *c;
+
+	list_for_each_entry(c, &pn->conns, node)
+		if (c->token == token)
+			return c;
+	return NULL;
+}
+
+static struct omr_pm_conn *omr_conn_add(struct omr_pm_net *pn, u32 token)
+{
+	struct omr_pm_conn *c = omr_conn_find(pn, token);
+
+	if (c || pn->nconns >= OMR_PM_MAX_CONNS)
+		return c;
+	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return NULL;
+	c->token = token;
+	list_add_tail(&c->node, &pn->conns);
+	pn->nconns++;
+	return c;
+}
+
+static void omr_conn_del(struct omr_pm_net *pn, struct omr_pm_conn *c)
+{
+	list_del(&c->node);
+	pn->nconns--;
+	kfree(c);
+}
+
+void omr_pm_conns_flush(struct omr_pm_net *pn)
+{
+	struct omr_pm_conn *c, *tmp;
+
+	list_for_each_entry_safe(c, tmp, &pn->conns, node)
+		omr_conn_del(pn, c);
+}
+
+void omr_pm_conn_event(struct omr_pm_net *pn, const struct omr_pm_event *ev)
+{
+	struct omr_pm_conn *c;
+
+	lockdep_assert_held(&pn->mutex);
+	/* We manage what this namespace initiates; the VPS side only accepts. */
+	if (ev->server_side)
+		return;
+	switch (ev->type) {
+	case MPTCP_EVENT_CREATED:
+	case MPTCP_EVENT_ESTABLISHED:
+		c = omr_conn_add(pn, ev->token);
+		if (!c)
+			return;
+		c->saddr = ev->saddr;
+		c->daddr = ev->daddr;
+		c->sport = ev->sport;
+		c->dport = ev->dport;
+		if (ev->type == MPTCP_EVENT_ESTABLISHED)
+			c->established = true;
+		break;
+	case MPTCP_EVENT_CLOSED:
+		c = omr_conn_find(pn, ev->token);
+		if (c)
+			omr_conn_del(pn, c);
+		break;
+	case MPTCP_EVENT_SUB_CLOSED:
+		if (omr_conn_find(pn, ev->token))
+			pn->cnt.closed++;
+		break;
+	}
+}
+
+/* Which configured path a subflow is on: its bound device, else its address. */
+static int omr_sf_path(struct omr_pm_net *pn, const struct sock *ssk)
+{
+	int i;
+
+	for (i = 0; i < pn->npaths; i++) {
+		const struct omr_pm_path *p = &pn->paths[i];
+
+		if (ssk->sk_bound_dev_if ? ssk->sk_bound_dev_if == p->ifindex :
+		    p->addr && inet_sk(ssk)->inet_saddr == p->addr)
+			return i;
+	}
+	return -1;
+}
+
+static void omr_obs_sf_add(struct omr_obs *o, const struct sock *ssk, int path,
+			   const struct mptcp_subflow_context *sf, bool extra)
+{
+	struct omr_obs_sf *k;
+
+	if (o->nsf >= OMR_OBS_SF)
+		return;
+	k = &o->sf[o->nsf++];
+	k->saddr = inet_sk(ssk)->inet_saddr;
+	k->sport = inet_sk(ssk)->inet_sport;
+	k->daddr = inet_sk(ssk)->inet_daddr;
+	k->dport = inet_sk(ssk)->inet_dport;
+	k->local_id = READ_ONCE(sf->local_id);
+	k->path = path;
+	k->extra = extra;
+}
+
+/* The scheduler's loss estimate for a subflow, if omr schedules this msk. */
+static u32 omr_sf_loss(struct omr_conn *sc, u32 subflow_id)
+{
+	int i;
+
+	for (i = 0; sc && i < OMR_MAX_SUBFLOWS; i++)
+		if (sc->sf[i].id == subflow_id)
+			return sc->sf[i].loss;
+	return 0;
+}
+
+static void omr_obs_subflow(struct omr_pm_net *pn, struct omr_pm_conn *c,
+			    struct omr_obs *o, struct omr_conn *sc,
+			    struct mptcp_subflow_context *sf, unsigned long now)
+{
+	struct sock *ssk = mptcp_subflow_tcp_sock(sf);
+	const struct tcp_sock *tp = tcp_sk(ssk);
+	int state = inet_sk_state_load(ssk);
+	struct omr_obs_path *op;
+	bool stuck;
+	int i;
+
+	if (state != TCP_ESTABLISHED && state != TCP_SYN_SENT)
+		return;
+	if (sf->request_join)
+		o->joins++;
+	i = omr_sf_path(pn, ssk);
+	if (i < 0)
+		return;
+	op = &o->p[i];
+	if (state == TCP_SYN_SENT ||
+	    (sf->request_join && !READ_ONCE(sf->fully_established))) {
+		/* A join in progress; one that is too old will not make it. */
+		stuck = c->sub[i].state == OMR_SUB_CONNECTING &&
+			time_after(now, c->sub[i].sent_at +
+				   msecs_to_jiffies(pn->tun.join_timeout_ms));
+		omr_obs_sf_add(o, ssk, i, sf, op->connecting++ || op->up || stuck);
+		return;
+	}
+	omr_obs_sf_add(o, ssk, i, sf, op->up++);
+	if (op->up > 1)
+		return;
+	op->bkup = sf->request_bkup;	/* a bit-field: a plain, racy read */
+	op->loss = omr_sf_loss(sc, sf->subflow_id);
+	if (READ_ONCE(tp->packets_out))
+		op->stall_ms = jiffies_to_msecs(tcp_jiffies32 -
+						READ_ONCE(tp->rcv_tstamp));
+}
+
+/* Look at the connection's subflows, under its socket lock. */
+static void omr_obs_take(struct omr_pm_net *pn, struct omr_pm_conn *c,
+			 struct omr_obs *o, unsigned long now)
+{
+	struct mptcp_subflow_context *sf;
+	struct mptcp_sock *msk;
+	struct sock *sk;
+
+	memset(o, 0, sizeof(*o));
+	msk = mptcp_token_get_sock(pn->net, c->token);
+	if (!msk) {
+		o->gone = true;
+		return;
+	}
+	sk = (struct sock *)msk;
+	lock_sock(sk);
+	if (sk->sk_state == TCP_CLOSE) {
+		o->gone = true;
+	} else {
+		struct omr_conn *sc = omr_conn_lookup(msk);
+
+		o->joins_max = mptcp_pm_get_subflows_max(msk);
+		mptcp_for_each_subflow(msk, sf)
+			omr_obs_subflow(pn, c, o, sc, sf, now);
+	}
+	release_sock(sk);
+	sock_put(sk);
+}
+
+static void omr_sub_backoff(struct omr_pm_net *pn, struct omr_pm_sub *s,
+			    unsigned long now)
+{
+	u32 ms = s->backoff_ms;
+
+	ms = clamp(ms * 2, pn->tun.backoff_min_ms, pn->tun.backoff_max_ms);
+	s->backoff_ms = ms;
+	ms += get_random_u32_below(ms / 4 + 1);
+	s->retry_at = now + msecs_to_jiffies(ms);
+	s->state = OMR_SUB_NONE;
+}
+
+/*
+ * SUBFLOW_DESTROY the subflows seen on @path (only the extra ones unless
+ * @all), after one REMOVE per address id when @all: the peer learns at once
+ * (RM_ADDR travels on another subflow) and re-sends what it had in flight.
+ */
+static void omr_obs_kill(struct omr_pm_net *pn, struct omr_pm_conn *c,
+			 struct omr_obs *o, int path, bool all)
+{
+	int i, j;
+
+	for (i = 0; i < o->nsf; i++) {
+		struct omr_obs_sf *k = &o->sf[i];
+
+		if (k->path != path || !(all || k->extra))
+			continue;
+		if (all && k->local_id >= 0) {
+			for (j = 0; j < i; j++)
+				if (o->sf[j].path == path &&
+				    o->sf[j].local_id == k->local_id)
+					break;
+			if (j == i && !omr_pm_remove(pn, c->token, k->local_id))
+				pn->cnt.removes++;
+		}
+		if (!omr_pm_destroy(pn, c->token, k->saddr, k->sport, k->daddr,
+				    k->dport))
+			pn->cnt.aborts++;
+	}
+}
+
+/* Bring one path of one connection to what it should be. */
+static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
+			      struct omr_obs *o, int i, unsigned long now)
+{
+	const struct omr_pm_path *p = &pn->paths[i];
+	struct omr_pm_sub *s = &c->sub[i];
+	struct omr_obs_path *op = &o->p[i];
+	bool want_bkup = p->backup || p->health == OMR_HEALTH_DEMOTED;
+	bool gone = !p->link_up;
+
+	if (op->up && op->stall_ms >= pn->tun.fail_ms)
+		gone = true;	/* black hole: MP_PRIO cannot cross it */
+	if (gone && (op->up || op->connecting)) {
+		omr_obs_kill(pn, c, o, i, true);
+		op->up = 0;
+		op->connecting = 0;
+		if (!p->link_up) {
+			/* Back at once when the link is. */
+			s->state = OMR_SUB_NONE;
+			s->backoff_ms = 0;
+			s->retry_at = now;
+		}
+	} else {
+		omr_obs_kill(pn, c, o, i, false);
+	}
+
+	if (op->up) {
+		if (s->state != OMR_SUB_UP)
+			s->backoff_ms = 0;
+		s->state = OMR_SUB_UP;
+		/* Ask for the backup state this path should have, once. */
+		if (op->bkup != want_bkup && s->bkup_sent != want_bkup + 1 &&
+		    !omr_pm_set_backup(pn, c->token, p->addr, c->daddr,
+				       want_bkup))
+			s->bkup_sent = want_bkup + 1;
+		return;
+	}
+	s->bkup_sent = 0;
+	if (op->connecting) {
+		s->state = OMR_SUB_CONNECTING;
+		return;
+	}
+	if (s->state != OMR_SUB_NONE)
+		omr_sub_backoff(pn, s, now);	/* it died, or its join did */
+	if (!c->established || !p->link_up || time_before(now, s->retry_at))
+		return;
+	if (o->joins_max && o->joins >= o->joins_max)
+		return;
+	if (omr_pm_create(pn, c->token, i + 1, p->addr, p->ifindex, want_bkup,
+			  c->daddr, c->dport)) {
+		pn->cnt.create_err++;
+		omr_sub_backoff(pn, s, now);
+		return;
+	}
+	pn->cnt.creates++;
+	o->joins++;
+	s->state = OMR_SUB_CONNECTING;
+	s->sent_at = now;
+}
+
+/* What the pass learned of each path, over all connections. */
+struct omr_path_agg {
+	u32 stall_ms, loss;
+	int up;
+};
+
+static void omr_agg_add(struct omr_path_agg *agg, const struct omr_obs *o,
+			int npaths)
+{
+	int i;
+
+	for (i = 0; i < npaths; i++) {
+		if (!o->p[i].up)
+			continue;
+		agg[i].up++;
+		agg[i].stall_ms = max(agg[i].stall_ms, o->p[i].stall_ms);
+		agg[i].loss = max(agg[i].loss, o->p[i].loss);
+	}
+}
+
+/* Demote a path that stalls or loses; promote it after hold_ms of health. */
+static void omr_path_health(struct omr_pm_net *pn, struct omr_pm_path *p,
+			    const struct omr_path_agg *a, unsigned long now)
+{
+	u32 hi = (u64)pn->tun.loss_hi * OMR_ONE / 1000;
+	u32 lo = (u64)pn->tun.loss_lo * OMR_ONE / 1000;
+	bool bad = a->stall_ms >= pn->tun.stall_ms || a->loss > hi;
+
+	if (p->health == OMR_HEALTH_OK) {
+		if (!bad || !p->link_up)
+			return;
+		p->health = OMR_HEALTH_DEMOTED;
+		p->health_at = now;
+		p->good_since = 0;
+		pn->cnt.demotes++;
+		pr_info("path %s demoted: %s\n", p->dev,
+			a->stall_ms >= pn->tun.stall_ms ? "no ACK with data in flight" :
+			"loss above loss_hi");
+		return;
+	}
+	if (bad || !a->up || a->loss >= lo || !p->link_up) {
+		p->good_since = 0;
+		return;
+	}
+	if (!p->good_since)
+		p->good_since = now;
+	if (time_before(now, p->good_since + msecs_to_jiffies(pn->tun.hold_ms)))
+		return;
+	p->health = OMR_HEALTH_OK;
+	p->health_at = now;
+	pn->cnt.promotes++;
+	pr_info("path %s promoted: healthy for %u ms\n", p->dev, pn->tun.hold_ms);
+}
+
+/*
+ * One pass over every connection. Returns when to run again (jiffies from
+ * now), or 0 when there is nothing to watch.
+ */
+unsigned long omr_pm_conns_run(struct omr_pm_net *pn)
+{
+	struct omr_path_agg agg[OMR_PM_MAX_PATHS] = {};
+	unsigned long now = jiffies;
+	struct omr_pm_conn *c, *tmp;
+	struct omr_obs *o;
+	int i;
+
+	lockdep_assert_held(&pn->mutex);
+	omr_pm_tunables_get(&pn->tun);
+	o = kmalloc(sizeof(*o), GFP_KERNEL);
+	if (!o)
+		return msecs_to_jiffies(pn->tun.tick_ms);
+	list_for_each_entry_safe(c, tmp, &pn->conns, node) {
+		omr_obs_take(pn, c, o, now);
+		if (o->gone) {
+			omr_conn_del(pn, c);
+			continue;
+		}
+		for (i = 0; i < pn->npaths; i++)
+			omr_conn_path_run(pn, c, o, i, now);
+		omr_agg_add(agg, o, pn->npaths);
+	}
+	kfree(o);
+	for (i = 0; i < pn->npaths; i++)
+		omr_path_health(pn, &pn->paths[i], &agg[i], now);
+	return pn->nconns ? msecs_to_jiffies(pn->tun.tick_ms) : 0;
+}
+
+/*
+ * Pick up the connections this namespace already has (at enable, or after
+ * the event socket overflowed): the kernel's token table has them all.
+ */
+int omr_pm_conns_resync(struct omr_pm_net *pn)
+{
+	long s_slot = 0, s_num = 0;
+	struct mptcp_sock *msk;
+	int n = 0;
+
+	lockdep_assert_held(&pn->mutex);
+	while ((msk = mptcp_token_iter_next(pn->net, &s_slot, &s_num))) {
+		struct sock *sk = (struct sock *)msk;
+		struct omr_pm_conn *c;
+
+		if (!READ_ONCE(msk->pm.server_side) &&
+		    inet_sk_state_load(sk) == TCP_ESTABLISHED) {
+			c = omr_conn_add(pn, READ_ONCE(msk->token));
+			if (c) {
+				c->saddr = inet_sk(sk)->inet_saddr;
+				c->daddr = inet_sk(sk)->inet_daddr;
+				c->sport = inet_sk(sk)->inet_sport;
+				c->dport = inet_sk(sk)->inet_dport;
+				c->established = READ_ONCE(msk->fully_established);
+				n++;
+			}
+		}
+		sock_put(sk);
+		cond_resched();
+	}
+	return n;
+}
