@@ -287,7 +287,7 @@ pm_cmd_fails() {
 }
 
 pm_status() {
-	ip netns exec "${1:-$CLI}" cat /proc/net/omr_pm
+	ip netns exec "${1:-$CLI}" cat /proc/net/omr_pm 2>/dev/null
 }
 
 # pm_get KIND KEY [MATCHKEY MATCHVAL] [NS]: the value of KEY on the first

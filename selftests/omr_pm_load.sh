@@ -21,7 +21,15 @@ pm_require "${T[@]}"
 
 SPEC="10mbit 5ms"
 
+# rmmod must find the transfer running, or it proves nothing.
 rmmod_now() {
+	local out
+	kill -0 "$XFER_CLI_PID" 2>/dev/null || { log "the transfer ended before rmmod"; return 1; }
+	out=$(rmmod omr 2>&1) || { log "rmmod: $out"; return 1; }
+	! omr_loaded && [ ! -e /proc/net/omr_pm ]
+}
+
+rmmod_now_idle() {
 	local out
 	out=$(rmmod omr 2>&1) || { log "rmmod: $out"; return 1; }
 	! omr_loaded && [ ! -e /proc/net/omr_pm ]
@@ -67,7 +75,7 @@ pending_unload() {
 	local rc=0
 	omr_load || return 1
 	topo_pm_setup default "$SPEC" "$SPEC" "$SPEC" || return 1
-	xfer_bg pend 32M up
+	xfer_bg pend 64M up
 	sleep 2
 	retry_pending || rc=1
 	rmmod_now || rc=1
@@ -82,14 +90,16 @@ netns_death() {
 	local rc=0
 	omr_load || return 1
 	topo_pm_setup default "$SPEC" "$SPEC" "$SPEC" || return 1
-	xfer_bg death 32M up
+	xfer_bg death 64M up
 	sleep 2
 	retry_pending || rc=1
-	kill -9 "$XFER_CLI_PID" "$XFER_SRV_PID"
-	ip netns del "$CLI" & ip netns del "$SRV"
-	wait %1 2>/dev/null
+	kill -0 "$XFER_CLI_PID" 2>/dev/null || { log "the transfer ended before the kill"; rc=1; }
+	kill -9 "$XFER_CLI_PID" "$XFER_SRV_PID" 2>/dev/null
 	wait
-	rmmod_now || rc=1
+	ip netns del "$CLI" &
+	ip netns del "$SRV"
+	wait
+	rmmod_now_idle || rc=1
 	return $rc
 }
 ktap_test_result "${T[2]}" netns_death

@@ -11,7 +11,7 @@ OTHER=omr-other
 trap 'ip netns del $OTHER 2>/dev/null; cleanup_all' EXIT
 omr_load
 
-T=("paths: three paths, three subflows within 1 s of the first, one per path, joins bound to their device"
+T=("paths: three paths, three subflows within 1 s of the first, one per path (source address, device), none extra"
 	"paths: pm_type 0 with endpoints gets the in-kernel PM's subflows while omr's PM is enabled in another netns"
 	"proc: a bad command fails with EINVAL, names the word in dmesg, changes nothing"
 	"proc: adding a path twice fails with EEXIST and changes nothing"
@@ -58,10 +58,12 @@ three_subflows() {
 	xfer_wait || { log "transfer failed"; return 1; }
 	xfer_intact three || { log "transfer not byte-identical"; return 1; }
 	[ $((t3 - t0)) -lt 1000 ] || { log "too slow: $((t3 - t0)) ms >= 1000 ms"; return 1; }
-	case $set in
-	"10.0.1.1 10.0.2.1%eth2 10.0.3.1%eth3" | "10.0.1.1%eth1 10.0.2.1%eth2 10.0.3.1%eth3") ;;
-	*) log "expected one subflow per path, joins bound to their device; got: $set"; return 1 ;;
-	esac
+	# one per source address; a device binding, when ss shows one, is the
+	# path's own (6.12's in-kernel PM joins show none in ss, see below)
+	[[ $set =~ ^10\.0\.1\.1(%eth1)?\ 10\.0\.2\.1(%eth2)?\ 10\.0\.3\.1(%eth3)?$ ]] || {
+		log "expected one subflow per path, from its address, bound to nothing else; got: $set"
+		return 1
+	}
 	[ "$(jq -r '[.subflows[].dev] | sort | join(" ")' "$TMP/three.cli.json")" = "eth1 eth2 eth3" ] || {
 		log "final subflows: $(jq -c '[.subflows[] | .local + "/" + .dev]' "$TMP/three.cli.json")"
 		return 1
@@ -74,8 +76,22 @@ topo_cleanup
 # addresses; $CLI keeps pm_type 0 and endpoints: the in-kernel PM's
 # subflows, one per endpoint, bound to its device, and a disabled,
 # untouched omr PM there.
+# The subflow set the in-kernel PM makes here, omr not loaded.
+kernel_pm_set() {
+	topo_setup default "$SPEC" "$SPEC" "$SPEC" || return 1
+	xfer_bg ref 16M up
+	sleep 2
+	sf_set
+	xfer_wait >/dev/null
+	topo_cleanup
+}
+
 pm_elsewhere() {
-	local set bad
+	local set bad ref
+	omr_unload || return 1
+	ref=$(kernel_pm_set)
+	omr_load || return 1
+	log "in-kernel PM, omr not loaded: $ref"
 	ip netns del $OTHER 2>/dev/null
 	ip netns add $OTHER || return 1
 	ns_sysctl $OTHER net.mptcp.pm_type=1 || return 1
@@ -92,8 +108,8 @@ pm_elsewhere() {
 	xfer_wait || { log "transfer failed"; return 1; }
 	xfer_intact other || return 1
 	log "subflows: $set"
-	[ "$set" = "10.0.1.1 10.0.2.1%eth2 10.0.3.1%eth3" ] || {
-		log "expected the in-kernel PM's 10.0.1.1 10.0.2.1%eth2 10.0.3.1%eth3"
+	[ "$set" = "$ref" ] && [ "$(echo "$set" | wc -w)" = 3 ] || {
+		log "expected the in-kernel PM's, 3 subflows: $ref"
 		return 1
 	}
 	[ "$(jq .pm_subflows "$TMP/other.cli.json")" = 2 ] || return 1
