@@ -24,7 +24,7 @@ recv_side() { if [ "$1" = up ]; then echo srv; else echo cli; fi; }
 
 # Test 2, DIR: 3 x 40 Mbit/s, eth2 down at 2 s.
 failover() {
-	local dir=$1 name=fo-$1 t0 gone= now rc gap
+	local dir=$1 name=fo-$1 t0 gone='' now rc gap
 	topo_pm_setup default "40mbit 5ms" "40mbit 5ms" "40mbit 5ms" || return 1
 	xfer_bg "$name" 64M "$dir"
 	sleep 2
@@ -52,7 +52,7 @@ failover() {
 # received when it receives; a bare join has acked 1, its SYN) grow, or
 # the final report gives it more than that.
 recovery() {
-	local dir=$1 name=rc-$1 old port b t_up now t_new= t_data= first= newport= rc col
+	local dir=$1 name=rc-$1 old port b t_up now t_new='' t_data='' first='' newport='' rc col
 	col=2
 	[ "$dir" = down ] && col=3
 	topo_pm_setup default "20mbit 10ms" "20mbit 10ms" "20mbit 10ms" || return 1

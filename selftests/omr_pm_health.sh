@@ -77,6 +77,7 @@ promoted() {
 			break
 		fi
 		[ $((now - t_ok)) -gt 15000 ] && {
+			kill -0 "$XFER_CLI_PID" 2>/dev/null || log "(the transfer is over)"
 			log "15 s after the loss stopped: eth2 health '$h'; client: $(sf_flags | tr '\n' ';') VPS: $(srv_sf_flags | tr '\n' ';')"
 			return 1
 		}
@@ -87,7 +88,7 @@ promoted() {
 	log "eth2 promoted $t ms after the loss stopped"
 }
 promoted_ok() {
-	local rc=0 gap
+	local rc=0
 	promoted || rc=1
 	xfer_wait || { log "transfer failed"; rc=1; }
 	xfer_intact bh || { log "not byte-identical"; rc=1; }
@@ -104,14 +105,23 @@ topo_cleanup
 # slow under TCG) run side by side for 30 s.
 flapping() {
 	local toggles samples maxc maxs creates rc=0 sampler s1 s2
+	# established (01) sockets whose remote ($1 = rem) or local ($1 =
+	# local) address is the VPS's 10.99.0.2:5201, from /proc/net/tcp
+	# read by bash itself: one fork (sleep) per sample
 	sampler='end=$((SECONDS + 30)); while [ $SECONDS -lt $end ]; do
-		echo "$(date +%s%3N) $(ss -tnH state established $1 | wc -l)"; sleep 0.2; done'
+		n=0
+		while read -r _ l r st _; do
+			[ "$st" = 01 ] || continue
+			if [ "$1" = rem ]; then a=$r; else a=$l; fi
+			[ "$a" = 0200630A:1451 ] && n=$((n + 1))
+		done </proc/net/tcp
+		echo "$EPOCHREALTIME $n"; sleep 0.2; done'
 	topo_pm_setup default "10mbit 10ms" "10mbit 10ms" "10mbit 10ms" || return 1
 	xfer_bg flap 96M up
 	sleep 2
-	ip netns exec "$CLI" bash -c "$sampler" _ "dst $VPS_IP" >"$TMP/flap.cli" &
+	ip netns exec "$CLI" bash -c "$sampler" _ rem >"$TMP/flap.cli" &
 	s1=$!
-	ip netns exec "$SRV" bash -c "$sampler" _ "( sport = :5201 )" >"$TMP/flap.srv" &
+	ip netns exec "$SRV" bash -c "$sampler" _ local >"$TMP/flap.srv" &
 	s2=$!
 	(
 		t=0 k=0

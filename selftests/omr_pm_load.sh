@@ -57,12 +57,12 @@ topo_cleanup
 # eth3 comes back without its default route: the PM's join on it fails
 # (ENETUNREACH) and waits for a retry.
 retry_pending() {
-	local i st
+	local _ st
 	ip -n "$CLI" route del default table 103
 	path_down 3
 	ip -n "$SRV" link set eth3 up
 	ip -n "$CLI" link set eth3 up
-	for i in $(seq 30); do
+	for _ in $(seq 30); do
 		st=$(pm_status | awk '$1 == "sub" && / dev eth3 / && / state backoff / {print; exit}')
 		[ -n "$st" ] && { log "pending: $st"; return 0; }
 		sleep 0.1

@@ -33,7 +33,7 @@ sf_set() {
 # Test 1. The MPC subflow leaves from eth1 (main default route); the PM
 # must add one join per other path, bound to it, and none on eth1.
 three_subflows() {
-	local t_start t0= t3= now n set
+	local t_start t0='' t3='' now n set
 	topo_pm_setup default "$SPEC" "$SPEC" "$SPEC" || return 1
 	xfer_bg three 24M up
 	t_start=$(now_ms)
@@ -79,8 +79,8 @@ topo_cleanup
 # The subflow set the in-kernel PM makes here, omr not loaded.
 kernel_pm_set() {
 	topo_setup default "$SPEC" "$SPEC" "$SPEC" || return 1
-	xfer_bg ref 16M up
-	sleep 2
+	xfer_bg ref 48M up
+	sleep 1.5
 	sf_set
 	xfer_wait >/dev/null
 	topo_cleanup
@@ -102,8 +102,8 @@ pm_elsewhere() {
 	pm_cmd -n $OTHER enable && pm_cmd -n $OTHER path add dev eth2 &&
 		pm_cmd -n $OTHER path add dev eth3 || { log "PM setup in $OTHER: $PM_ERR"; return 1; }
 	topo_setup default "$SPEC" "$SPEC" "$SPEC" || return 1
-	xfer_bg other 16M up
-	sleep 2
+	xfer_bg other 48M up
+	sleep 1.5
 	set=$(sf_set)
 	xfer_wait || { log "transfer failed"; return 1; }
 	xfer_intact other || return 1
