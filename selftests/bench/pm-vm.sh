@@ -34,7 +34,7 @@ p2_bytes() {
 }
 
 run_one() {
-	local variant=$1 dir=$2 rep=$3 name=pm$RANDOM t_up t now old new_ms=null old_ms=null
+	local variant=$1 dir=$2 rep=$3 name=pm$RANDOM t_up now old new_ms=null old_ms=null
 	local -A base=() seen=()
 	local port b rc recv
 	xfer_bg "$name" "$SIZE" "$dir"
