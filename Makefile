@@ -3,7 +3,9 @@
 #   make               build omr.ko (against KDIR) and the userspace parts
 #   make check         install what is needed, then run every test (host + VM)
 #   make demo          boot the VM and show traffic spread over shaped links
-#   make bench         scheduler benchmark in the VM (omr vs default), omr-shim's
+#   make bench         benchmarks in the VM: scheduler (omr vs default), path
+#                      manager (omr vs in-kernel), omr-shim's
+#   make bench-pm      path manager benchmark only (docs/bench-pm.md)
 #   make module KDIR=  build only the module, against KDIR
 #
 # KDIR defaults to the running kernel's build tree; the tests build against
@@ -14,7 +16,7 @@ KREL = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
 GEN = kmod/.gen/$(KREL)
 OUT ?= out
 
-.PHONY: all module modules check demo bench deps unit clean
+.PHONY: all module modules check demo bench bench-pm deps unit clean
 
 all: module
 
@@ -37,6 +39,9 @@ demo:
 bench:
 	selftests/bench/run.sh
 	$(MAKE) -C shim bench
+
+bench-pm:
+	BENCH_ONLY=pm selftests/bench/run.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

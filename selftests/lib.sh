@@ -29,6 +29,9 @@ SRV=omr-vps
 VPS_IP=10.99.0.2
 TMP=${TMP:-$(mktemp -d /tmp/omr-test.XXXXXX)}
 NPATHS=0
+TOPO_PM=kernel
+: "${OMR_PM_BASELINE:=}"
+declare -a PATH_SHAPE
 
 log() { echo "# $*"; }
 
@@ -59,6 +62,8 @@ path_shape() {
 	local i=$1 rate=$2 delay=$3 loss=${4:-0%} ns
 	local args="rate $rate delay $delay limit 300"
 
+	PATH_SHAPE[$i]="rate $rate delay $delay limit 300"
+
 	[ "$loss" = "0%" ] || args="$args loss random $loss"
 	for ns in "$CLI" "$SRV"; do
 		# shellcheck disable=SC2086
@@ -72,9 +77,64 @@ path_down() {
 	ip -n "$SRV" link set "eth$1" down
 }
 
+# path_up I: link up on both ends and, as a router's netifd does, put back
+# the WAN's default routes: an IPv4 link down deletes every route through
+# the device (the connected /24 comes back with the link, the default via
+# the gateway in table 100+I, and the main one for I=1, do not).
+path_up() {
+	local i=$1
+	ip -n "$SRV" link set "eth$i" up
+	ip -n "$CLI" link set "eth$i" up
+	ip -n "$CLI" route replace default via "10.0.$i.2" dev "eth$i" table $((100 + i))
+	[ "$i" -eq 1 ] && ip -n "$CLI" route replace default via 10.0.1.2 dev eth1
+	true
+}
+
+# path_loss I PCT: random loss PCT (e.g. 100%, 0%) on both ends of path I,
+# rate and delay kept (netem's "change" resets what it is not given).
+path_loss() {
+	local i=$1 pct=$2 ns args=${PATH_SHAPE[$1]}
+	[ "$pct" = 0% ] || [ "$pct" = 0 ] || args="$args loss random $pct"
+	for ns in "$CLI" "$SRV"; do
+		# shellcheck disable=SC2086
+		tc -n "$ns" qdisc change dev "eth$i" root netem $args || return 1
+	done
+}
+
 # topo_setup SCHED "RATE DELAY [LOSS] [backup]"...: "backup" (paths 2..N)
 # makes that path's endpoint a backup one.
 topo_setup() {
+	TOPO_PM=kernel _topo_setup "$@"
+}
+
+# topo_pm_setup SCHED SPEC...: the same topology, but the router's subflows
+# come from omr's path manager: no MPTCP endpoints, net.mptcp.pm_type=1
+# (omr acts as the userspace PM inside the kernel), PM enabled and one path
+# per WAN device ("backup" in a spec: a backup path, any path, 1..N).
+# Fails if omr's PM is not there (/proc/net/omr_pm missing).
+topo_pm_setup() {
+	local i spec
+	if [ "$OMR_PM_BASELINE" = kernel ]; then
+		topo_setup "$@"
+		return
+	fi
+	TOPO_PM=omr _topo_setup "$@" || return 1
+	ns_sysctl "$CLI" net.mptcp.pm_type=1 || return 1
+	pm_present || { log "topo_pm_setup: no /proc/net/omr_pm in $CLI"; return 1; }
+	pm_cmd enable || return 1
+	i=0
+	shift
+	for spec in "$@"; do
+		i=$((i + 1))
+		if [[ $spec == *backup* ]]; then
+			pm_cmd path add dev "eth$i" backup || return 1
+		else
+			pm_cmd path add dev "eth$i" || return 1
+		fi
+	done
+}
+
+_topo_setup() {
 	local sched=$1 i spec flags
 	shift
 	topo_cleanup
@@ -101,7 +161,8 @@ topo_setup() {
 		ip -n "$CLI" route add default via "10.0.$i.2" dev "eth$i" table $((100 + i))
 		[ $i -eq 1 ] && ip -n "$CLI" route add default via "10.0.1.2" dev eth1
 		# shellcheck disable=SC2086
-		[ $i -gt 1 ] && ip -n "$CLI" mptcp endpoint add "10.0.$i.1" dev "eth$i" $flags
+		[ $i -gt 1 ] && [ "$TOPO_PM" = kernel ] &&
+			ip -n "$CLI" mptcp endpoint add "10.0.$i.1" dev "eth$i" $flags
 	done
 	NPATHS=$i
 	return 0
@@ -173,6 +234,122 @@ xfer_share() {
 xfer_subflows() {
 	jq '.subflows | length' "$TMP/$1.$2.json"
 }
+
+# omr's path manager: /proc/net/omr_pm of a namespace ($CLI by default).
+pm_present() {
+	ip netns exec "${1:-$CLI}" test -e /proc/net/omr_pm
+}
+
+# pm_require DESC...: without omr's path manager (no /proc/net/omr_pm),
+# fail each planned test by name (a missing PM must show, not be skipped)
+# and end the suite. OMR_PM_BASELINE=kernel runs the PM suites against
+# the upstream in-kernel PM instead (topo_pm_setup = topo_setup, with its
+# endpoints), to check their mechanics: what reads /proc/net/omr_pm fails.
+pm_require() {
+	local d
+	[ -e /proc/net/omr_pm ] || [ "$OMR_PM_BASELINE" = kernel ] && return 0
+	for d in "$@"; do
+		ktap_test_fail "$d (no /proc/net/omr_pm: omr.ko has no path manager)"
+	done
+	ktap_finished
+}
+
+# pm_cmd [-n NS] WORD...: one command, one write. Fails with the kernel's
+# error text (strerror, e.g. "Invalid argument") in PM_ERR.
+pm_cmd() {
+	local ns=$CLI out
+	[ "$1" = -n ] && ns=$2 && shift 2
+	PM_ERR=
+	out=$(ip netns exec "$ns" bash -c 'printf "%s\n" "$1" >/proc/net/omr_pm' _ "$*" 2>&1) && return 0
+	PM_ERR=${out##*: }
+	return 1
+}
+
+# pm_cmd_fails ERRNO WORD...: the command is refused with that errno
+# (EINVAL, EEXIST, ENOENT, ENOSPC); says what happened otherwise.
+pm_cmd_fails() {
+	local want=$1 text
+	shift
+	case $want in
+	EINVAL) text="Invalid argument" ;;
+	EEXIST) text="File exists" ;;
+	ENOENT) text="No such file or directory" ;;
+	ENOSPC) text="No space left on device" ;;
+	*) return 2 ;;
+	esac
+	if pm_cmd "$@"; then
+		log "'$*' was accepted, expected $want"
+		return 1
+	fi
+	[ "$PM_ERR" = "$text" ] && return 0
+	log "'$*' failed with '$PM_ERR', expected $want ($text)"
+	return 1
+}
+
+pm_status() {
+	ip netns exec "${1:-$CLI}" cat /proc/net/omr_pm 2>/dev/null
+}
+
+# pm_get KIND KEY [MATCHKEY MATCHVAL] [NS]: the value of KEY on the first
+# status line of KIND (pm, path, conn, sub, counters) whose MATCHKEY is
+# MATCHVAL, e.g. pm_get path health dev eth2; pm_get counters creates.
+pm_get() {
+	pm_status "${5:-}" | awk -v kind="$1" -v key="$2" -v mk="${3:-}" -v mv="${4:-}" '
+		$1 != kind { next }
+		{ delete f; for (i = 2; i < NF; i += 2) f[$i] = $(i + 1) }
+		mk != "" && f[mk] != mv { next }
+		{ print f[key]; exit }'
+}
+
+# Established client subflows to the VPS, as "LOCAL" addresses
+# ("10.0.2.1%eth2:PORT" when bound to a device; the first, MPC, subflow is
+# not bound).
+sf_list() {
+	ip netns exec "$CLI" ss -tnH state established dst "$VPS_IP" | awk '{print $3}'
+}
+
+# sf_count [ethN]: established client subflows to the VPS, all or those of
+# one path (source address 10.0.N.1).
+sf_count() {
+	local d=${1:-}
+	sf_list | awk -v a="${d:+10.0.${d#eth}.1}" '
+		a == "" { n++; next }
+		{ split($1, p, /[%:]/); if (p[1] == a) n++ }
+		END { print n + 0 }'
+}
+
+# Client subflows to the VPS with their byte counters from ss -i:
+# "LOCAL BYTES_ACKED BYTES_RECEIVED" per line (LOCAL as in sf_list).
+sf_bytes() {
+	ip netns exec "$CLI" ss -tniH state established dst "$VPS_IP" | awk '
+		/^[^ \t]/ { if (l != "") print l, a, r; l = $3; a = 0; r = 0; next }
+		{ for (i = 1; i <= NF; i++) {
+			if ($i ~ /^bytes_acked:/) a = substr($i, 13)
+			if ($i ~ /^bytes_received:/) r = substr($i, 16) } }
+		END { if (l != "") print l, a, r }'
+}
+
+# Client subflows to the VPS: "LOCAL FLAGS" (flags as in srv_sf_flags;
+# b: we asked the peer for backup, by MP_JOIN or MP_PRIO).
+sf_flags() {
+	ip netns exec "$CLI" ss -tniH state established dst "$VPS_IP" | awk '
+		/^[^ \t]/ { l = $3; next }
+		{ f = "-"; for (i = 1; i <= NF; i++) if ($i ~ /^flags:/) f = substr($i, 7)
+		  print l, f }'
+}
+
+# The VPS side's subflows of the transfer port: "PEER FLAGS" per line,
+# FLAGS from ss's tcp-ulp-mptcp info (B: the peer asked for backup, by
+# MP_JOIN or MP_PRIO; J: a join; e: fully established).
+srv_sf_flags() {
+	ip netns exec "$SRV" ss -tniH state established '( sport = :5201 )' | awk '
+		/^[^ \t]/ { peer = $4; next }
+		{ f = "-"; for (i = 1; i <= NF; i++) if ($i ~ /^flags:/) f = substr($i, 7)
+		  print peer, f }'
+}
+
+# ms since the epoch
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 cleanup_all() {
 	topo_cleanup

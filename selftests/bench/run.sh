@@ -7,7 +7,10 @@
 # directions, BENCH_REPS repetitions), then prints the table of medians
 # with ratios omr/default and omr/single, plus a userspace micro-benchmark
 # of one decision against the default's arithmetic, and writes it all to
-# docs/bench-scheduler.md.
+# docs/bench-scheduler.md. Before it, in a boot of its own, the path
+# manager benchmark (selftests/bench/pm-vm.sh: failover stall and recovery
+# of omr's PM against the in-kernel PM with the same endpoints), written to
+# docs/bench-pm.md. BENCH_ONLY=sched or BENCH_ONLY=pm runs one of them.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -17,6 +20,14 @@ make -s module KDIR="/lib/modules/$rel/build" >/dev/null
 make -s -C selftests/tools >/dev/null
 outdir=out/bench-$rel
 mkdir -p "$outdir"
+only=${BENCH_ONLY:-}
+
+if [ "$only" != sched ]; then
+	selftests/vm/vm.sh -k "$rel" -t 3000 -o "$outdir" -- \
+		env BENCH_REPS="${BENCH_REPS:-3}" selftests/bench/pm-vm.sh
+	selftests/bench/pm-report.sh "$outdir/pm-bench.jsonl" "$rel" | tee docs/bench-pm.md
+fi
+[ "$only" != pm ] || exit 0
 # The decision code alone, on the host, against the default's arithmetic.
 gcc -O2 -Wall -Wextra -Werror -Ikmod -o "$outdir/sched_core_bench" \
 	selftests/bench/sched_core_bench.c kmod/sched_core.c

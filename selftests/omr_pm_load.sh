@@ -1,0 +1,126 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# omr's path manager (issue #3), unloading: the PM holds no module
+# reference, so rmmod works under live PM-managed connections (scheduler
+# default), with a retry timer pending, and while a namespace dies; the
+# connections go on without a PM. With scheduler omr the scheduler's
+# reference still refuses rmmod while connected.
+source "$(dirname "$0")/lib.sh"
+trap cleanup_all EXIT
+omr_load
+
+T=("unload: rmmod succeeds under a live PM-managed connection (scheduler default); its 3 subflows stay, byte-identical"
+	"unload: rmmod succeeds while eth3's retry is pending (its route gone), byte-identical"
+	"unload: namespaces deleted (processes killed) while a retry is pending, rmmod right after succeeds"
+	"unload: with scheduler omr, rmmod is refused while connected; the transfer completes byte-identical; rmmod then succeeds")
+
+ktap_print_header
+ktap_set_plan ${#T[@]}
+pm_require "${T[@]}"
+
+SPEC="10mbit 5ms"
+
+# rmmod must find the transfer running, or it proves nothing.
+rmmod_now() {
+	local out
+	kill -0 "$XFER_CLI_PID" 2>/dev/null || { log "the transfer ended before rmmod"; return 1; }
+	out=$(rmmod omr 2>&1) || { log "rmmod: $out"; return 1; }
+	! omr_loaded && [ ! -e /proc/net/omr_pm ]
+}
+
+rmmod_now_idle() {
+	local out
+	out=$(rmmod omr 2>&1) || { log "rmmod: $out"; return 1; }
+	! omr_loaded && [ ! -e /proc/net/omr_pm ]
+}
+
+live_unload() {
+	local n rc=0
+	omr_load || return 1
+	topo_pm_setup default "$SPEC" "$SPEC" "$SPEC" || return 1
+	xfer_bg live 32M up
+	sleep 2
+	n=$(sf_count)
+	[ "$n" = 3 ] || { log "$n subflows before rmmod, 3 expected: $(sf_list | tr '\n' ' ')"; rc=1; }
+	rmmod_now || rc=1
+	sleep 1
+	n=$(sf_count)
+	[ "$n" = 3 ] || { log "$n subflows 1 s after rmmod: $(sf_list | tr '\n' ' ')"; rc=1; }
+	xfer_wait || { log "transfer failed"; rc=1; }
+	xfer_intact live || { log "not byte-identical"; rc=1; }
+	return $rc
+}
+ktap_test_result "${T[0]}" live_unload
+topo_cleanup
+
+# eth3 comes back without its default route: the PM's join on it fails
+# (ENETUNREACH) and waits for a retry.
+retry_pending() {
+	local _ st
+	ip -n "$CLI" route del default table 103
+	path_down 3
+	ip -n "$SRV" link set eth3 up
+	ip -n "$CLI" link set eth3 up
+	for _ in $(seq 30); do
+		st=$(pm_status | awk '$1 == "sub" && / dev eth3 / && / state backoff / {print; exit}')
+		[ -n "$st" ] && { log "pending: $st"; return 0; }
+		sleep 0.1
+	done
+	log "no eth3 subflow in backoff 3 s after its link came back: $(pm_status | grep -E '^(sub|path) ' | tr '\n' ';')"
+	return 1
+}
+
+pending_unload() {
+	local rc=0
+	omr_load || return 1
+	topo_pm_setup default "$SPEC" "$SPEC" "$SPEC" || return 1
+	xfer_bg pend 64M up
+	sleep 2
+	retry_pending || rc=1
+	rmmod_now || rc=1
+	xfer_wait || { log "transfer failed"; rc=1; }
+	xfer_intact pend || { log "not byte-identical"; rc=1; }
+	return $rc
+}
+ktap_test_result "${T[1]}" pending_unload
+topo_cleanup
+
+netns_death() {
+	local rc=0
+	omr_load || return 1
+	topo_pm_setup default "$SPEC" "$SPEC" "$SPEC" || return 1
+	xfer_bg death 64M up
+	sleep 2
+	retry_pending || rc=1
+	kill -0 "$XFER_CLI_PID" 2>/dev/null || { log "the transfer ended before the kill"; rc=1; }
+	kill -9 "$XFER_CLI_PID" "$XFER_SRV_PID" 2>/dev/null
+	wait
+	ip netns del "$CLI" &
+	ip netns del "$SRV"
+	wait
+	rmmod_now_idle || rc=1
+	return $rc
+}
+ktap_test_result "${T[2]}" netns_death
+
+sched_pins() {
+	local rc=0
+	omr_load || return 1
+	topo_pm_setup omr "$SPEC" "$SPEC" || return 1
+	xfer_bg pin 24M up
+	sleep 1.5
+	if rmmod omr 2>/dev/null || ! omr_loaded; then
+		log "rmmod went through under a connection using scheduler omr"
+		rc=1
+	fi
+	xfer_wait || { log "transfer failed"; rc=1; }
+	xfer_intact pin || { log "not byte-identical"; rc=1; }
+	topo_cleanup
+	omr_unload || { log "rmmod after the connection ended failed"; rc=1; }
+	omr_loaded && rc=1
+	return $rc
+}
+ktap_test_result "${T[3]}" sched_pins
+
+ktap_finished
