@@ -14,31 +14,34 @@
  * Up to 6.12 a scheduler has one op, get_subflow(msk, data), told by
  * data->reinject whether it picks for new data or for a retransmission.
  * Later kernels split it into get_send(msk) and get_retrans(msk).
- * OMR_SCHED_ENTRY(fn) wraps fn(msk, bool reinject) into this kernel's ops and
- * OMR_SCHED_OPS_INIT(fn) fills them into a struct mptcp_sched_ops.
+ * OMR_SCHED_ENTRY(pfx) wraps pfx_schedule(msk, bool reinject) into this
+ * kernel's ops, named pfx_get_*, and OMR_SCHED_OPS_INIT(pfx) fills them into
+ * a struct mptcp_sched_ops.
  */
 #ifdef OMR_HAVE_SCHED_GET_SEND
-#define OMR_SCHED_ENTRY(fn)						\
-static int fn##_send(struct mptcp_sock *msk)				\
+#define OMR_SCHED_ENTRY(pfx)						\
+static int pfx##_get_send(struct mptcp_sock *msk)			\
 {									\
-	return fn(msk, false);						\
+	return pfx##_schedule(msk, false);				\
 }									\
-static int fn##_retrans(struct mptcp_sock *msk)				\
+static int pfx##_get_retrans(struct mptcp_sock *msk)			\
 {									\
-	return fn(msk, true);						\
+	return pfx##_schedule(msk, true);				\
 }
-#define OMR_SCHED_OPS_INIT(fn)						\
-	.get_send = fn##_send,						\
-	.get_retrans = fn##_retrans
+
+#define OMR_SCHED_OPS_INIT(pfx)						\
+	.get_send = pfx##_get_send,					\
+	.get_retrans = pfx##_get_retrans
 #else
-#define OMR_SCHED_ENTRY(fn)						\
-static int fn##_subflow(struct mptcp_sock *msk,				\
-			struct mptcp_sched_data *data)			\
+#define OMR_SCHED_ENTRY(pfx)						\
+static int pfx##_get_subflow(struct mptcp_sock *msk,			\
+			     struct mptcp_sched_data *data)		\
 {									\
-	return fn(msk, data->reinject);					\
+	return pfx##_schedule(msk, data->reinject);			\
 }
-#define OMR_SCHED_OPS_INIT(fn)						\
-	.get_subflow = fn##_subflow
+
+#define OMR_SCHED_OPS_INIT(pfx)						\
+	.get_subflow = pfx##_get_subflow
 #endif
 
 /*

@@ -45,10 +45,16 @@ static const struct kernel_param_ops omr_param_ops = {
 	.get = omr_param_get,
 };
 
+/*
+ * MODULE_INFO(parm, "name:desc") is what MODULE_PARM_DESC(name, desc)
+ * expands to; spelled out, the macro names the parameter only once outside
+ * # and ## (checkpatch's MACRO_ARG_REUSE).
+ */
 #define OMR_PARAM(name, dflt, lo, hi, desc)				\
-	static struct omr_param name = { dflt, lo, hi };		\
-	module_param_cb(name, &omr_param_ops, &name, 0644);		\
-	MODULE_PARM_DESC(name, desc " [" #lo ".." #hi ", default " #dflt "]")
+	static struct omr_param omr_##name = { dflt, lo, hi };		\
+	module_param_cb(name, &omr_param_ops, &omr_##name, 0644);	\
+	MODULE_INFO(parm, #name ":" desc				\
+		    " [" #lo ".." #hi ", default " #dflt "]")
 
 OMR_PARAM(loss_penalty, 100, 0, 1000,
 	  "Percent of a loss-recovery time (srtt + 4 rttvar) charged per expected loss");
@@ -61,10 +67,10 @@ OMR_PARAM(burst, 65428, 1448, 1048576,
 
 void omr_tunables_get(struct omr_tunables *t)
 {
-	t->loss_penalty = READ_ONCE(loss_penalty.val);
-	t->loss_gain = READ_ONCE(loss_gain.val);
-	t->rtt_unknown_us = READ_ONCE(rtt_unknown_us.val);
-	t->burst = READ_ONCE(burst.val);
+	t->loss_penalty = READ_ONCE(omr_loss_penalty.val);
+	t->loss_gain = READ_ONCE(omr_loss_gain.val);
+	t->rtt_unknown_us = READ_ONCE(omr_rtt_unknown_us.val);
+	t->burst = READ_ONCE(omr_burst.val);
 }
 
 /* The path manager's. Cross-constraints (lo < hi, fail >= stall) hold at use. */
@@ -89,14 +95,14 @@ OMR_PARAM(pm_join_timeout_ms, 3000, 500, 60000,
 
 void omr_pm_tunables_get(struct omr_pm_tunables *t)
 {
-	t->tick_ms = READ_ONCE(pm_tick_ms.val);
-	t->stall_ms = READ_ONCE(pm_stall_ms.val);
-	t->fail_ms = max(READ_ONCE(pm_fail_ms.val), t->stall_ms);
-	t->hold_ms = READ_ONCE(pm_hold_ms.val);
-	t->loss_hi = READ_ONCE(pm_loss_hi.val);
-	t->loss_lo = min(READ_ONCE(pm_loss_lo.val), t->loss_hi - 1);
-	t->backoff_min_ms = READ_ONCE(pm_backoff_min_ms.val);
-	t->backoff_max_ms = max(READ_ONCE(pm_backoff_max_ms.val),
+	t->tick_ms = READ_ONCE(omr_pm_tick_ms.val);
+	t->stall_ms = READ_ONCE(omr_pm_stall_ms.val);
+	t->fail_ms = max(READ_ONCE(omr_pm_fail_ms.val), t->stall_ms);
+	t->hold_ms = READ_ONCE(omr_pm_hold_ms.val);
+	t->loss_hi = READ_ONCE(omr_pm_loss_hi.val);
+	t->loss_lo = min(READ_ONCE(omr_pm_loss_lo.val), t->loss_hi - 1);
+	t->backoff_min_ms = READ_ONCE(omr_pm_backoff_min_ms.val);
+	t->backoff_max_ms = max(READ_ONCE(omr_pm_backoff_max_ms.val),
 				t->backoff_min_ms);
-	t->join_timeout_ms = READ_ONCE(pm_join_timeout_ms.val);
+	t->join_timeout_ms = READ_ONCE(omr_pm_join_timeout_ms.val);
 }

@@ -216,7 +216,7 @@ static int omr_schedule(struct mptcp_sock *msk, bool reinject)
 	return 0;
 }
 
-OMR_SCHED_ENTRY(omr_schedule)
+OMR_SCHED_ENTRY(omr)
 
 static void omr_sched_conn_init(struct mptcp_sock *msk)
 {
@@ -229,7 +229,7 @@ static void omr_sched_conn_release(struct mptcp_sock *msk)
 }
 
 static struct mptcp_sched_ops omr_sched_ops = {
-	OMR_SCHED_OPS_INIT(omr_schedule),
+	OMR_SCHED_OPS_INIT(omr),
 	.init		= omr_sched_conn_init,
 	.release	= omr_sched_conn_release,
 	.name		= "omr",
