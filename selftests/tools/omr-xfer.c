@@ -468,6 +468,7 @@ static int route_oif(const struct sockaddr *local, const struct sockaddr *remote
 	struct {
 		struct nlmsghdr n;
 		struct rtmsg r;
+		/* cppcheck-suppress unusedStructMember ; room for the rtattrs */
 		char buf[64];
 	} req;
 	char resp[4096];
@@ -602,6 +603,7 @@ static int stats_subflows(int fd, struct conn_stats *st)
 
 	n = ti.d.num_subflows < MAX_SUBFLOWS ? ti.d.num_subflows : MAX_SUBFLOWS;
 	na = ad.d.num_subflows < MAX_SUBFLOWS ? ad.d.num_subflows : MAX_SUBFLOWS;
+	/* cppcheck-suppress knownConditionTrueFalse ; getsockopt() filled ti */
 	for (i = 0; i < n; i++) {
 		struct sf_stat *s = &st->sf[i];
 
