@@ -6,6 +6,8 @@
 #   make bench         benchmarks in the VM: scheduler (omr vs default), path
 #                      manager (omr vs in-kernel), omr-shim's
 #   make bench-pm      path manager benchmark only (docs/bench-pm.md)
+#   make lint          checkpatch --strict, sparse, cppcheck, -Werror builds
+#                      (scripts/lint.sh; KDIR= picks the headers for sparse)
 #   make module KDIR=  build only the module, against KDIR
 #
 # KDIR defaults to the running kernel's build tree; the tests build against
@@ -16,7 +18,7 @@ KREL = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
 GEN = kmod/.gen/$(KREL)
 OUT ?= out
 
-.PHONY: all module modules check demo bench bench-pm deps unit clean
+.PHONY: all module modules check demo bench bench-pm deps unit lint clean
 
 all: module
 
@@ -32,6 +34,10 @@ deps:
 
 check:
 	selftests/run.sh
+
+# Without KDIR on the command line, lint picks the newest 6.12 headers.
+lint:
+	scripts/lint.sh $(if $(filter command line,$(origin KDIR)),$(KDIR))
 
 demo:
 	selftests/demo.sh

@@ -9,6 +9,7 @@ pkgs=(
 	gcc make libc6-dev kmod cpio xz-utils gzip file bc
 	qemu-system-x86 busybox-static dwarves
 	iproute2 jq dkms strace debootstrap
+	sparse cppcheck perl clang pkg-config
 )
 top=$(cd "$(dirname "$0")/.." && pwd)
 

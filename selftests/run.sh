@@ -6,7 +6,8 @@
 #      (scripts/fetch-kernel.sh), build omr.ko against it (the layout check
 #      against its BTF is part of the build), and check that the layout
 #      check refuses a mismatching struct; build the test tools;
-#   2. host tests: the scheduler's decision code under ASan/UBSan, omr-shim,
+#   2. host tests: static checks (scripts/lint.sh, as `make lint`), the
+#      scheduler's decision code under ASan/UBSan, omr-shim,
 #      a DKMS add/build/remove of the module against the installed headers
 #      (bookworm kernels only: trixie kernels' headers need trixie);
 #   3. VM tests: boot each kernel under TCG and run selftests/omr_*.sh in it;
@@ -89,6 +90,14 @@ rel=${rels[0]:-none}
 
 make -C selftests/tools >"$out/tools.log" 2>&1
 result $? "build: selftests/tools"
+
+# Against the headers of the first kernel installed on the host (6.12).
+stage "lint: checkpatch --strict, sparse, cppcheck, -Werror builds"
+lint_kdir=
+for r in "${rels[@]}"; do
+	[ -f "/lib/modules/$r/build/Makefile" ] && { lint_kdir=/lib/modules/$r/build; break; }
+done
+scripts/lint.sh ${lint_kdir:+"$lint_kdir"} 2>&1 | tee "$out/lint.ktap"
 
 stage "unit: scheduler decision code (userspace, ASan/UBSan)"
 kst=.cache/kernels/$rel/src/tools/testing/selftests
