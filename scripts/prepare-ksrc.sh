@@ -16,6 +16,8 @@
 #   /usr/src/linux-source-X.Y.tar.xz   Debian's linux-source-X.Y package
 # Nothing of it is committed; the layouts are then checked against the target
 # kernel's BTF by scripts/check-layout.sh once the module is built.
+# A kernel without the MPTCP scheduler API (before 6.6, e.g. Debian 12's
+# 6.1) is refused first, with one line naming what is missing.
 set -euo pipefail
 
 kdir=$1
@@ -29,6 +31,29 @@ series=$(echo "$rel" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
 stamp=$gen/.prepared
 
 [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$rel" ] && exit 0
+
+# The target's public headers. Debian splits headers into an arch part
+# (KDIR) and a -common part that KDIR/Makefile includes by absolute path;
+# headers unpacked elsewhere (dpkg -x) have it next to KDIR instead.
+srcdir=$(sed -n 's|^include \(.*\)/Makefile$|\1|p' "$kdir/Makefile" | head -n 1)
+if [ -n "$srcdir" ] && [ ! -d "$srcdir" ]; then
+	srcdir=$(dirname "$(cd "$kdir" && pwd -P)")/$(basename "$srcdir")
+fi
+inc=${srcdir:-$kdir}/include
+mptcp_h=$inc/net/mptcp.h
+[ -f "$mptcp_h" ] || { echo "omr: $mptcp_h is missing" >&2; exit 1; }
+
+# omr is a packet scheduler: without the kernel's scheduler API (Linux 6.6
+# added struct mptcp_sched_ops, mptcp_register_scheduler() and the
+# net.mptcp.scheduler sysctl) there is nothing to build. Say so before
+# asking for the kernel source.
+refuse() {
+	echo "omr: kernel $rel lacks the MPTCP scheduler API ($1, Linux 6.6+): omr needs Linux 6.12 or later" >&2
+	exit 1
+}
+grep -q '^struct mptcp_sched_ops {' "$mptcp_h" ||
+	refuse "struct mptcp_sched_ops in include/net/mptcp.h"
+
 mkdir -p "$gen/mptcp"
 
 from_tree() {
@@ -55,13 +80,12 @@ from_tarball() {
 	exit 1
 }
 
+# The private header must be of a kernel with the scheduler API too (a
+# source tree of another kernel would otherwise fail later, in the compiler).
+grep -q '^int mptcp_register_scheduler(' "$gen/mptcp/protocol.h" ||
+	refuse "mptcp_register_scheduler() in net/mptcp/protocol.h"
+
 # Feature checks against the target's public headers (see kmod/compat.h).
-# Debian splits headers into an arch part (KDIR) and a -common part that
-# KDIR/Makefile includes; the public headers are in the latter.
-srcdir=$(sed -n 's|^include \(.*\)/Makefile$|\1|p' "$kdir/Makefile" | head -n 1)
-inc=${srcdir:-$kdir}/include
-mptcp_h=$inc/net/mptcp.h
-[ -f "$mptcp_h" ] || { echo "omr: $mptcp_h is missing" >&2; exit 1; }
 # feature MACRO FILE REGEX: define MACRO if FILE has a line matching REGEX.
 feature() {
 	if grep -Eq "$3" "$2" 2>/dev/null; then

@@ -7,6 +7,7 @@
 #      against its BTF is part of the build), and check that the layout
 #      check refuses a mismatching struct; build the test tools;
 #   2. host tests: static checks (scripts/lint.sh, as `make lint`), the
+#      build's refusal of Debian 12's 6.1 kernel (selftests/refuse.sh), the
 #      scheduler's decision code under ASan/UBSan, omr-shim,
 #      a DKMS add/build/remove of the module against the installed headers
 #      (bookworm kernels only: trixie kernels' headers need trixie);
@@ -19,7 +20,8 @@
 #   6.12 (any X.Y)  Debian 12's newest linux-image-X.Y.*, built on the host
 #   backports       the newest kernel of trixie-backports (7.3 at the time of
 #                   writing), built in a trixie chroot (scripts/build-in-chroot.sh)
-# OMR_SKIP="shim dkms vm" leaves parts out (for quick local runs; CI runs all).
+# OMR_SKIP="shim dkms vm lint refuse" leaves parts out (for quick
+# local runs; CI runs all).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -91,13 +93,21 @@ rel=${rels[0]:-none}
 make -C selftests/tools >"$out/tools.log" 2>&1
 result $? "build: selftests/tools"
 
-# Against the headers of the first kernel installed on the host (6.12).
-stage "lint: checkpatch --strict, sparse, cppcheck, -Werror builds"
+# Static checks and the refusal test use the headers of the first kernel
+# installed on the host (6.12).
 lint_kdir=
 for r in "${rels[@]}"; do
 	[ -f "/lib/modules/$r/build/Makefile" ] && { lint_kdir=/lib/modules/$r/build; break; }
 done
-scripts/lint.sh ${lint_kdir:+"$lint_kdir"} 2>&1 | tee "$out/lint.ktap"
+if [[ $skip != *" lint "* ]]; then
+	stage "lint: checkpatch --strict, sparse, cppcheck, -Werror builds"
+	scripts/lint.sh ${lint_kdir:+"$lint_kdir"} 2>&1 | tee "$out/lint.ktap"
+fi
+
+if [[ $skip != *" refuse "* ]]; then
+	stage "the build refuses Debian 12's 6.1 (no MPTCP scheduler API)"
+	selftests/refuse.sh ${lint_kdir:+"$lint_kdir"} 2>&1 | tee "$out/refuse.ktap"
+fi
 
 stage "unit: scheduler decision code (userspace, ASan/UBSan)"
 kst=.cache/kernels/$rel/src/tools/testing/selftests
