@@ -9,6 +9,10 @@
 #   make lint          checkpatch --strict, sparse, cppcheck, -Werror builds
 #                      (scripts/lint.sh; KDIR= picks the headers for sparse)
 #   make module KDIR=  build only the module, against KDIR
+#   make install       omr-shim (binary, man page, systemd units, config
+#                      examples) and the module's DKMS source tree in
+#                      /usr/src/omr-VERSION; DESTDIR and PREFIX honoured
+#   make uninstall     removes exactly that (dkms remove omr/VERSION first)
 #
 # KDIR defaults to the running kernel's build tree; the tests build against
 # the Debian kernel that scripts/fetch-kernel.sh brought into .cache/.
@@ -18,7 +22,8 @@ KREL = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
 GEN = kmod/.gen/$(KREL)
 OUT ?= out
 
-.PHONY: all module modules check demo bench bench-pm deps unit lint clean
+.PHONY: all module modules check demo bench bench-pm deps unit lint clean \
+	install uninstall install-dkms uninstall-dkms
 
 all: module
 
@@ -38,6 +43,44 @@ check:
 # Without KDIR on the command line, lint picks the newest 6.12 headers.
 lint:
 	scripts/lint.sh $(if $(filter command line,$(origin KDIR)),$(KDIR))
+
+# Installation. PREFIX and DESTDIR go to shim/Makefile (omr-shim, its man
+# page, systemd units, config examples under /etc/omr-shim). The DKMS
+# source tree goes to /usr/src whatever PREFIX is: that is where dkms looks
+# (DKMS_SRC overrides). It holds what `make module` needs and nothing else;
+# OMR_VERSION (default: dkms.conf's) names it and is written into its dkms.conf.
+# No modules-load.d file: loading is left to the admin (or omrctl, later).
+PREFIX ?= /usr/local
+DESTDIR ?=
+DKMS_SRC ?= /usr/src
+OMR_VERSION ?= $(shell sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+DKMS_DIR = $(DESTDIR)$(DKMS_SRC)/omr-$(OMR_VERSION)
+DKMS_SCRIPTS = scripts/prepare-ksrc.sh scripts/check-layout.sh
+
+install: install-dkms
+	$(MAKE) -C shim install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+uninstall: uninstall-dkms
+	$(MAKE) -C shim uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+
+install-dkms:
+	@test -n "$(OMR_VERSION)" || { echo "omr: no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
+	install -d $(DKMS_DIR)/kmod $(DKMS_DIR)/scripts
+	install -m 0644 Kbuild Makefile $(DKMS_DIR)/
+	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(OMR_VERSION)"/' dkms.conf >$(DKMS_DIR)/dkms.conf
+	chmod 0644 $(DKMS_DIR)/dkms.conf
+	install -m 0644 $(wildcard kmod/*.c kmod/*.h) $(DKMS_DIR)/kmod/
+	install -m 0755 $(DKMS_SCRIPTS) $(DKMS_DIR)/scripts/
+
+# Also what a DKMS build left in the tree (kmod/.gen, objects), but only in
+# a tree that is ours: one with our dkms.conf.
+uninstall-dkms:
+	@if [ -f $(DKMS_DIR)/dkms.conf ] && grep -q '^PACKAGE_NAME="omr"' $(DKMS_DIR)/dkms.conf; then \
+		echo "rm -rf $(DKMS_DIR)"; rm -rf $(DKMS_DIR); \
+	fi
+	@if [ -z "$(DESTDIR)" ] && [ -d /var/lib/dkms/omr/$(OMR_VERSION) ]; then \
+		echo "omr: omr/$(OMR_VERSION) is still registered with DKMS: dkms remove omr/$(OMR_VERSION) --all" >&2; \
+	fi
 
 demo:
 	selftests/demo.sh

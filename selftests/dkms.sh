@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # DKMS round trip against the installed headers of kernel REL:
-# dkms add, dkms build -k REL (the module's own layout check included),
-# dkms remove. The private MPTCP headers come, as on a user's machine, from
-# Debian's linux-source package (installed from the fetched .deb if absent).
+# make install-dkms (the source tree in /usr/src), dkms add, dkms build -k
+# REL (the module's own layout check included), dkms remove. The private
+# MPTCP headers come, as on a user's machine, from Debian's linux-source
+# package (installed from the fetched .deb if absent).
 #
 #   selftests/dkms.sh REL
 set -u
@@ -31,16 +32,12 @@ echo "$([ $? -eq 0 ] && echo ok || echo "not ok") 1 dkms: linux-source-$series p
 
 dkms remove "omr/$ver" --all >/dev/null 2>&1
 rm -rf "$src"
-mkdir -p "$src/kmod"
-cp Kbuild Makefile "$src/"
-sed "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$ver\"/" dkms.conf >"$src/dkms.conf"
-cp -r scripts "$src/"
-cp kmod/*.c kmod/*.h "$src/kmod/"
-
-dkms add "omr/$ver" >"$log" 2>&1
+# The source tree as `make install` puts it in place.
+make -s install-dkms OMR_VERSION="$ver" >"$log" 2>&1 &&
+	dkms add "omr/$ver" >>"$log" 2>&1
 rc=$?
 [ $rc -eq 0 ] || sed 's/^/# /' "$log"
-echo "$([ $rc -eq 0 ] && echo ok || echo "not ok") 2 dkms: add omr/$ver"
+echo "$([ $rc -eq 0 ] && echo ok || echo "not ok") 2 dkms: make install-dkms, dkms add omr/$ver"
 
 dkms build "omr/$ver" -k "$rel" >"$log" 2>&1
 rc=$?
@@ -56,5 +53,7 @@ echo "$([ $rc -eq 0 ] && echo ok || echo "not ok") 3 dkms: build -k $rel gives o
 dkms remove "omr/$ver" --all >"$log" 2>&1
 rc=$?
 [ -e "/var/lib/dkms/omr/$ver" ] && rc=1
+make -s uninstall-dkms OMR_VERSION="$ver" >/dev/null 2>&1
+[ -e "$src" ] && rc=1
 rm -rf "$src"
-echo "$([ $rc -eq 0 ] && echo ok || echo "not ok") 4 dkms: remove omr/$ver --all"
+echo "$([ $rc -eq 0 ] && echo ok || echo "not ok") 4 dkms: remove omr/$ver --all, make uninstall-dkms removes its tree"

@@ -8,7 +8,8 @@
 #      check refuses a mismatching struct; build the test tools;
 #   2. host tests: static checks (scripts/lint.sh, as `make lint`), the
 #      build's refusal of Debian 12's 6.1 kernel (selftests/refuse.sh), the
-#      scheduler's decision code under ASan/UBSan, omr-shim,
+#      scheduler's decision code under ASan/UBSan, omr-shim, make install
+#      and uninstall into a scratch DESTDIR (selftests/install.sh),
 #      a DKMS add/build/remove of the module against the installed headers
 #      (bookworm kernels only: trixie kernels' headers need trixie);
 #   3. VM tests: boot each kernel under TCG and run selftests/omr_*.sh in it;
@@ -20,7 +21,7 @@
 #   6.12 (any X.Y)  Debian 12's newest linux-image-X.Y.*, built on the host
 #   backports       the newest kernel of trixie-backports (7.3 at the time of
 #                   writing), built in a trixie chroot (scripts/build-in-chroot.sh)
-# OMR_SKIP="shim dkms vm lint refuse" leaves parts out (for quick
+# OMR_SKIP="shim dkms vm lint refuse install" leaves parts out (for quick
 # local runs; CI runs all).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -127,6 +128,11 @@ if [[ $skip != *" shim "* ]] && [ -f shim/Makefile ]; then
 	stage "omr-shim"
 	make -s -C shim check 2>"$out/shim.err" | tee "$out/shim.ktap"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || tail -n 20 "$out/shim.err" | sed 's/^/# /'
+fi
+
+if [[ $skip != *" install "* ]]; then
+	stage "make install / make uninstall (DESTDIR, PREFIX)"
+	selftests/install.sh 2>&1 | tee "$out/install.ktap"
 fi
 
 if [[ $skip != *" vm "* ]]; then
