@@ -6,6 +6,7 @@
 #
 #   scripts/build-in-chroot.sh REL [MAKE-ARG...]
 #   scripts/build-in-chroot.sh --run REL CMD [ARG...]
+#   scripts/build-in-chroot.sh --dkms REL
 #
 # Keeps a trixie chroot in .cache/chroot-trixie (debootstrap, made once;
 # OMR_CHROOT overrides the place), installs into it the headers debs of REL
@@ -18,20 +19,25 @@
 # out/REL/omr.ko as with a host build. Idempotent: a second run only builds.
 # With --run, CMD runs instead of the build, in /omr (e.g. selftests/layout.sh
 # REL, which finds the headers at /lib/modules/REL/build in the chroot too).
+# With --dkms, dkms and linux-source-X.Y of REL (the .deb fetch-kernel.sh
+# downloaded) are installed into the chroot too, once, and
+# selftests/dkms.sh REL runs there: the DKMS round trip against REL's
+# headers, as on a trixie machine.
 set -euo pipefail
 
 run=
-if [ "${1:-}" = --run ]; then
-	run=1
-	shift
-fi
-rel=${1:?usage: build-in-chroot.sh [--run] REL [MAKE-ARG...|CMD...]}
+dkms=
+case ${1:-} in
+--run) run=1; shift ;;
+--dkms) dkms=1; shift ;;
+esac
+rel=${1:?usage: build-in-chroot.sh [--run|--dkms] REL [MAKE-ARG...|CMD...]}
 shift
 top=$(cd "$(dirname "$0")/.." && pwd)
 cache=${OMR_CACHE:-$top/.cache}
 root=${OMR_CHROOT:-$cache/chroot-trixie}
 mirror=http://deb.debian.org/debian
-pkgs=gcc-14,make,libc6-dev,libelf-dev,bc,flex,bison,dwarves,kmod,xz-utils,python3
+pkgs=gcc-14,make,libc6-dev,libelf-dev,bc,flex,bison,dwarves,kmod,xz-utils,python3,dkms
 log() { echo "build-in-chroot: $*" >&2; }
 
 # in_chroot CMD...: run CMD in the chroot, with /proc, /dev and the project
@@ -76,6 +82,26 @@ if [ ! -f "$root$kdir/Makefile" ]; then
 	# apt pulls the headers' dependencies (gcc-14-for-host, pahole, ...) from trixie.
 	in_chroot apt-get install -y -qq --no-install-recommends "${debs[@]}" >&2
 	rm -rf "$root/tmp/omr-debs"
+fi
+
+if [ -n "$dkms" ]; then
+	series=$(echo "$rel" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
+	if [ ! -x "$root/usr/sbin/dkms" ]; then
+		log "installing dkms into the chroot"
+		in_chroot apt-get update -qq >&2
+		in_chroot apt-get install -y -qq --no-install-recommends dkms >&2
+	fi
+	if [ ! -f "$root/usr/src/linux-source-$series.tar.xz" ]; then
+		deb=$cache/debs/linux-source-${series}_$(cat "$cache/kernels/$rel/version")_all.deb
+		[ -f "$deb" ] || { log "no $deb: run scripts/fetch-kernel.sh backports first"; exit 1; }
+		log "installing linux-source-$series into the chroot"
+		mkdir -p "$root/tmp/omr-debs"
+		cp "$deb" "$root/tmp/omr-debs/"
+		in_chroot apt-get install -y -qq --no-install-recommends "/tmp/omr-debs/$(basename "$deb")" >&2
+		rm -rf "$root/tmp/omr-debs"
+	fi
+	set -- selftests/dkms.sh "$rel"
+	run=1
 fi
 
 if [ -n "$run" ]; then

@@ -10,8 +10,8 @@
 #      build's refusal of Debian 12's 6.1 kernel (selftests/refuse.sh), the
 #      scheduler's decision code under ASan/UBSan, omr-shim, make install
 #      and uninstall into a scratch DESTDIR (selftests/install.sh),
-#      a DKMS add/build/remove of the module against the installed headers
-#      (bookworm kernels only: trixie kernels' headers need trixie);
+#      a DKMS add/build/remove of the module against each kernel's headers
+#      (for a trixie kernel in the trixie chroot, whose headers need trixie);
 #   3. VM tests: boot each kernel under TCG and run selftests/omr_*.sh in it;
 #      a WARN/BUG/oops in its kernel log fails the run.
 # Every suite prints KTAP; the run ends with "N passed, N failed". The
@@ -45,6 +45,11 @@ result() {
 }
 
 stage() { echo "# ==== $*"; }
+
+# ran KTAP WHAT: a suite that printed no result at all counts as a failure.
+ran() {
+	grep -qE '^(not )?ok [0-9]+' "$1" 2>/dev/null || result 1 "$2: printed no result"
+}
 
 # KTAP result lines of one kernel's suites get "[REL] " after the number.
 tag() { sed -u -E "s/^((not )?ok [0-9]+ (- )?)/\1[$1] /"; }
@@ -83,9 +88,15 @@ for k in $kernels; do
 		selftests/layout.sh "$rel"
 	fi 2>&1 | tag "$rel" | tee "$out/layout-$rel.ktap"
 
-	if [[ $skip != *" dkms "* ]] && [ "$k" != backports ]; then
+	if [[ $skip != *" dkms "* ]]; then
 		stage "dkms ($rel)"
-		selftests/dkms.sh "$rel" 2>&1 | tag "$rel" | tee "$out/dkms-$rel.ktap"
+		if [ "$k" = backports ]; then
+			# in the trixie chroot, with dkms and linux-source-X.Y there
+			scripts/build-in-chroot.sh --dkms "$rel" 2>"$out/dkms-$rel.log"
+		else
+			selftests/dkms.sh "$rel" 2>&1
+		fi | tag "$rel" | tee "$out/dkms-$rel.ktap"
+		ran "$out/dkms-$rel.ktap" "dkms: [$rel]"
 	fi
 done
 clean_objs
@@ -103,11 +114,13 @@ done
 if [[ $skip != *" lint "* ]]; then
 	stage "lint: checkpatch --strict, sparse, cppcheck, -Werror builds"
 	scripts/lint.sh ${lint_kdir:+"$lint_kdir"} 2>&1 | tee "$out/lint.ktap"
+	ran "$out/lint.ktap" "lint"
 fi
 
 if [[ $skip != *" refuse "* ]]; then
 	stage "the build refuses Debian 12's 6.1 (no MPTCP scheduler API)"
 	selftests/refuse.sh ${lint_kdir:+"$lint_kdir"} 2>&1 | tee "$out/refuse.ktap"
+	ran "$out/refuse.ktap" "refuse"
 fi
 
 stage "unit: scheduler decision code (userspace, ASan/UBSan)"
@@ -133,6 +146,7 @@ fi
 if [[ $skip != *" install "* ]]; then
 	stage "make install / make uninstall (DESTDIR, PREFIX)"
 	selftests/install.sh 2>&1 | tee "$out/install.ktap"
+	ran "$out/install.ktap" "install"
 fi
 
 if [[ $skip != *" vm "* ]]; then
