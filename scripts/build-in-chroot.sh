@@ -42,17 +42,25 @@ log() { echo "build-in-chroot: $*" >&2; }
 
 # in_chroot CMD...: run CMD in the chroot, with /proc, /dev and the project
 # mounted in a private mount namespace (nothing stays mounted afterwards).
+# A project whose .cache is a symlink (a git worktree sharing another's
+# cache) gets the link's target mounted at the same path in the chroot.
 in_chroot() {
+	local link=
+	[ -L "$top/.cache" ] && link=$(readlink -f "$top/.cache")
 	unshare -m --propagation private -- /bin/bash -euc '
-		root=$1 top=$2; shift 2
+		root=$1 top=$2 link=$3; shift 3
 		mkdir -p "$root/omr"
 		mount -t proc proc "$root/proc"
 		mount --rbind /dev "$root/dev"
 		mount --bind "$top" "$root/omr"
+		if [ -n "$link" ]; then
+			mkdir -p "$root$link"
+			mount --bind "$link" "$root$link"
+		fi
 		exec chroot "$root" /usr/bin/env -i \
 			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 			HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
-	' in_chroot "$root" "$top" "$@"
+	' in_chroot "$root" "$top" "$link" "$@"
 }
 
 if [ ! -x "$root/usr/bin/gcc-14" ]; then
