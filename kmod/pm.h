@@ -85,12 +85,12 @@ enum {
 
 struct omr_pm_net {
 	struct net *net;
-	spinlock_t lock;
+	spinlock_t lock;		/* pending, stopping, queuing work */
 	unsigned long pending;
 	bool stopping;
 	struct delayed_work work;
 
-	struct mutex mutex;
+	struct mutex mutex;		/* the work and /proc take it: the state below */
 	bool enabled;
 	int npaths;
 	struct omr_pm_path paths[OMR_PM_MAX_PATHS];

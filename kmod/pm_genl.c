@@ -179,8 +179,8 @@ static int omr_family_resolve(struct omr_pm_net *pn)
 		return ret ? ret : -ENOENT;
 	}
 	ret = nla_parse_deprecated(tb, CTRL_ATTR_MAX,
-			genlmsg_data(nlmsg_data(pn->rx)),
-			genlmsg_len(nlmsg_data(pn->rx)), NULL, NULL);
+				   genlmsg_data(nlmsg_data(pn->rx)),
+				   genlmsg_len(nlmsg_data(pn->rx)), NULL, NULL);
 	if (ret || !tb[CTRL_ATTR_FAMILY_ID] || !tb[CTRL_ATTR_MCAST_GROUPS])
 		goto bad;
 	nla_for_each_nested(grp, tb[CTRL_ATTR_MCAST_GROUPS], rem) {
@@ -424,8 +424,8 @@ int omr_pm_ev_next(struct omr_pm_net *pn, struct omr_pm_event *ev)
 		return -EPROTO;
 	g = nlmsg_data(nlh);
 	ret = nla_parse_deprecated(tb, MPTCP_ATTR_MAX, genlmsg_data(g),
-			nlh->nlmsg_len - nlmsg_msg_size(GENL_HDRLEN),
-			omr_ev_policy, NULL);
+				   nlh->nlmsg_len - nlmsg_msg_size(GENL_HDRLEN),
+				   omr_ev_policy, NULL);
 	if (ret)
 		return ret;
 	memset(ev, 0, sizeof(*ev));
