@@ -76,4 +76,18 @@ static int pfx##_get_subflow(struct mptcp_sock *msk,			\
 #define omr_is_endbr(insn)	is_endbr(insn)
 #endif
 
+/* kernel_bind() takes a struct sockaddr_unsized * in later kernels. */
+#ifdef OMR_HAVE_SOCKADDR_UNSIZED
+#define omr_sockaddr(a)	((struct sockaddr_unsized *)(a))
+#else
+#define omr_sockaddr(a)	((struct sockaddr *)(a))
+#endif
+
+/* How many extra subflows (joins) the namespace's limits allow per msk. */
+#ifdef OMR_HAVE_PM_LIMIT_EXTRA_SUBFLOWS
+#define omr_pm_joins_max(msk)	mptcp_pm_get_limit_extra_subflows(msk)
+#else
+#define omr_pm_joins_max(msk)	mptcp_pm_get_subflows_max(msk)
+#endif
+
 #endif /* _OMR_COMPAT_H */

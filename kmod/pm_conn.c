@@ -243,7 +243,7 @@ static void omr_obs_take(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	} else {
 		struct omr_conn *sc = omr_conn_lookup(msk);
 
-		o->joins_max = mptcp_pm_get_subflows_max(msk);
+		o->joins_max = omr_pm_joins_max(msk);
 		mptcp_for_each_subflow(msk, sf)
 			omr_obs_subflow(pn, c, o, sc, sf, now);
 	}

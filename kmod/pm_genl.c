@@ -34,6 +34,7 @@
 #include <net/sock.h>
 #include <uapi/linux/mptcp.h>
 #include <uapi/linux/mptcp_pm.h>
+#include "compat.h"
 #include "pm.h"
 
 static struct omr_pm_family omr_family;
@@ -229,7 +230,7 @@ static int omr_ev_sock_open(struct omr_pm_net *pn)
 	 * Bind first: multicast skips sockets whose portid equals the sender's
 	 * (0, the kernel), and an unbound socket has portid 0.
 	 */
-	ret = kernel_bind(pn->ev, (struct sockaddr *)&any, sizeof(any));
+	ret = kernel_bind(pn->ev, omr_sockaddr(&any), sizeof(any));
 	if (!ret)
 		ret = pn->ev->ops->setsockopt(pn->ev, SOL_NETLINK,
 					      NETLINK_ADD_MEMBERSHIP,

@@ -30,7 +30,8 @@ rel=$(cat "$kdir/include/config/kernel.release" 2>/dev/null) || {
 series=$(echo "$rel" | sed -E 's/^([0-9]+\.[0-9]+).*/\1/')
 stamp=$gen/.prepared
 
-[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$rel" ] && exit 0
+# Done already, for this kernel and by this version of this script.
+[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$rel" ] && [ "$stamp" -nt "$0" ] && exit 0
 
 # The target's public headers. Debian splits headers into an arch part
 # (KDIR) and a -common part that KDIR/Makefile includes by absolute path;
@@ -106,5 +107,12 @@ feature() {
 	# is_endbr() takes a pointer and reads it; __is_endbr(u32) is the test
 	feature OMR_HAVE___IS_ENDBR "${srcdir:-$kdir}/arch/x86/include/asm/ibt.h" \
 		'bool __is_endbr\(u32 val\)'
+	# kernel_bind() takes a struct sockaddr_unsized *
+	feature OMR_HAVE_SOCKADDR_UNSIZED "$inc/linux/net.h" \
+		'int kernel_bind\(struct socket \*sock, struct sockaddr_unsized \*'
+	# the PM's subflow limit: mptcp_pm_get_limit_extra_subflows() replaced
+	# mptcp_pm_get_subflows_max()
+	feature OMR_HAVE_PM_LIMIT_EXTRA_SUBFLOWS "$gen/mptcp/protocol.h" \
+		'mptcp_pm_get_limit_extra_subflows\(const struct mptcp_sock \*msk\);'
 } >"$gen/omr_features.h"
 echo "$rel" >"$stamp"

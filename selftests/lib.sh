@@ -139,6 +139,9 @@ _topo_setup() {
 	shift
 	topo_cleanup
 	modprobe -q veth && modprobe -q sch_netem || return 1
+	# ss reads sockets through sock_diag; without these modules it falls
+	# back to /proc/net/tcp and shows no device and no MPTCP subflow flags.
+	modprobe -q tcp_diag && modprobe -q mptcp_diag || return 1
 	ip netns add "$CLI" && ip netns add "$SRV" || return 1
 	for ns in "$CLI" "$SRV"; do
 		ip -n "$ns" link set lo up

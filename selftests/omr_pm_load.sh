@@ -54,11 +54,13 @@ live_unload() {
 ktap_test_result "${T[0]}" live_unload
 topo_cleanup
 
-# eth3 comes back without its default route: the PM's join on it fails
-# (ENETUNREACH) and waits for a retry.
+# eth3 comes back with its WAN table saying "unreachable": the PM's join on
+# it fails (ENETUNREACH) and waits for a retry. (Deleting the route is not
+# enough: a device-bound connect with no route goes out on-link, and the
+# VPS answers ARP for its address on any interface.)
 retry_pending() {
 	local _ st
-	ip -n "$CLI" route del default table 103
+	ip -n "$CLI" route replace unreachable default table 103
 	path_down 3
 	ip -n "$SRV" link set eth3 up
 	ip -n "$CLI" link set eth3 up
