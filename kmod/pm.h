@@ -22,6 +22,7 @@
 #include <net/net_namespace.h>
 
 #define OMR_PM_MAX_PATHS	8
+#define OMR_PM_MAX_REMOTES	4	/* the peer's own address + 3 announced */
 #define OMR_PM_MAX_CONNS	1024
 
 /* Per connection, per path: what the PM did and will do on that path. */
@@ -40,13 +41,22 @@ struct omr_pm_sub {
 	unsigned long stall_at;	/* jiffies: start of the current stall, or 0 */
 };
 
+/* A peer address subflows go to: [0] the connection's, then ADD_ADDRs. */
+struct omr_pm_remote {
+	__be32 addr;
+	__be16 port;
+	u8 id;			/* the peer's address id */
+	bool used;
+};
+
 struct omr_pm_conn {
 	struct list_head node;
 	u32 token;
 	__be32 saddr, daddr;	/* the connection's first subflow */
 	__be16 sport, dport;
 	bool established;	/* fully established: joins allowed */
-	struct omr_pm_sub sub[OMR_PM_MAX_PATHS];
+	struct omr_pm_remote rem[OMR_PM_MAX_REMOTES];
+	struct omr_pm_sub sub[OMR_PM_MAX_PATHS][OMR_PM_MAX_REMOTES];
 };
 
 enum omr_pm_health {
@@ -92,6 +102,7 @@ struct omr_pm_net {
 
 	struct mutex mutex;		/* the work and /proc take it: the state below */
 	bool enabled;
+	bool add_addr_accept;	/* join the addresses the peer announces */
 	int npaths;
 	struct omr_pm_path paths[OMR_PM_MAX_PATHS];
 	struct list_head conns;
@@ -138,6 +149,7 @@ int omr_pm_set_backup(struct omr_pm_net *pn, u32 token, __be32 saddr,
 struct omr_pm_event {
 	u8 type;		/* enum mptcp_event_type */
 	bool server_side;
+	u8 rem_id;
 	u32 token;
 	__be32 saddr, daddr;
 	__be16 sport, dport;
@@ -153,7 +165,9 @@ unsigned long omr_pm_conns_run(struct omr_pm_net *pn);
 void omr_pm_conns_flush(struct omr_pm_net *pn);
 int omr_pm_conns_resync(struct omr_pm_net *pn);
 
-/* pm_cfg.c */
+/* pm_cfg.c: configuration changes, pn->mutex held; the caller kicks. */
+int omr_pm_path_add(struct omr_pm_net *pn, const char *dev, bool backup);
+int omr_pm_path_del(struct omr_pm_net *pn, const char *dev);
 int omr_pm_proc_init(struct net *net);
 void omr_pm_proc_exit(struct net *net);
 

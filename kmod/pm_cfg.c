@@ -9,15 +9,17 @@
  *   path add dev IFNAME [backup]      (at most OMR_PM_MAX_PATHS)
  *   path del dev IFNAME
  *   path flush
+ *   add_addr accept | ignore          (join what the peer announces; default ignore)
  * A bad command fails with EINVAL (and one dmesg line naming the bad word),
  * a duplicate add with EEXIST, an unknown del with ENOENT, one path too many
  * with ENOSPC; nothing changes on error.
  *
  * Read: one line per item, a keyword then "key value" pairs:
  *   pm enabled|disabled
+ *   add_addr accept|ignore
  *   path dev eth1 ifindex 3 link up addr 10.0.1.1 backup 0 health ok
  *   conn token 1a2b3c4d remote 10.99.0.2:5201 established 1
- *   sub token 1a2b3c4d dev eth2 id 2 state up retry_ms 0
+ *   sub token 1a2b3c4d dev eth2 id 2 remote 10.99.0.2:5201 state up retry_ms 0
  *   counters creates N create_err N closed N demotes N promotes N ...
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -37,21 +39,29 @@ static const char *const omr_sub_state_name[] = {
 static void omr_pm_show_conn(struct seq_file *seq, struct omr_pm_net *pn,
 			     const struct omr_pm_conn *c, unsigned long now)
 {
-	int i;
+	int i, r;
 
 	seq_printf(seq, "conn token %08x remote %pI4:%u established %d\n",
 		   c->token, &c->daddr, ntohs(c->dport), c->established);
 	for (i = 0; i < pn->npaths; i++) {
-		const struct omr_pm_sub *s = &c->sub[i];
-		const char *state = omr_sub_state_name[s->state];
-		long retry = 0;
+		for (r = 0; r < OMR_PM_MAX_REMOTES; r++) {
+			const struct omr_pm_sub *s = &c->sub[i][r];
+			const char *state = omr_sub_state_name[s->state];
+			long retry = 0;
 
-		if (s->state == OMR_SUB_NONE && time_after(s->retry_at, now)) {
-			state = "backoff";
-			retry = jiffies_to_msecs(s->retry_at - now);
+			if (!c->rem[r].used)
+				continue;
+			if (s->state == OMR_SUB_NONE &&
+			    time_after(s->retry_at, now)) {
+				state = "backoff";
+				retry = jiffies_to_msecs(s->retry_at - now);
+			}
+			seq_printf(seq,
+				   "sub token %08x dev %s id %d remote %pI4:%u state %s retry_ms %ld\n",
+				   c->token, pn->paths[i].dev, i + 1,
+				   &c->rem[r].addr, ntohs(c->rem[r].port), state,
+				   retry);
 		}
-		seq_printf(seq, "sub token %08x dev %s id %d state %s retry_ms %ld\n",
-			   c->token, pn->paths[i].dev, i + 1, state, retry);
 	}
 }
 
@@ -67,6 +77,7 @@ static int omr_pm_show(struct seq_file *seq, void *v)
 	if (pn->enabled)
 		omr_pm_links_eval(pn);
 	seq_printf(seq, "pm %s\n", pn->enabled ? "enabled" : "disabled");
+	seq_printf(seq, "add_addr %s\n", pn->add_addr_accept ? "accept" : "ignore");
 	for (i = 0; i < pn->npaths; i++) {
 		const struct omr_pm_path *p = &pn->paths[i];
 
@@ -99,7 +110,7 @@ static int omr_pm_path_find(struct omr_pm_net *pn, const char *dev)
 	return -1;
 }
 
-static int omr_pm_path_add(struct omr_pm_net *pn, const char *dev, bool backup)
+int omr_pm_path_add(struct omr_pm_net *pn, const char *dev, bool backup)
 {
 	struct omr_pm_path *p;
 
@@ -119,7 +130,7 @@ static int omr_pm_path_add(struct omr_pm_net *pn, const char *dev, bool backup)
  * them so each keeps describing its path. Subflows already on the deleted
  * path stay (as with a deleted endpoint of the kernel PM).
  */
-static int omr_pm_path_del(struct omr_pm_net *pn, const char *dev)
+int omr_pm_path_del(struct omr_pm_net *pn, const char *dev)
 {
 	struct omr_pm_conn *c;
 	int i = omr_pm_path_find(pn, dev), n;
@@ -160,6 +171,11 @@ static int omr_pm_cmd(struct omr_pm_net *pn, char **w, int n)
 		return omr_pm_enable(pn, true);
 	if (n == 1 && !strcmp(w[0], "disable"))
 		return omr_pm_enable(pn, false);
+	if (n == 2 && !strcmp(w[0], "add_addr") &&
+	    (!strcmp(w[1], "accept") || !strcmp(w[1], "ignore"))) {
+		pn->add_addr_accept = !strcmp(w[1], "accept");
+		return 0;
+	}
 	if (n < 2 || strcmp(w[0], "path")) {
 		pr_warn("omr_pm: unknown command '%s'\n", n ? w[0] : "");
 		return -EINVAL;

@@ -53,14 +53,14 @@ struct omr_obs_sf {
 	__be32 saddr, daddr;
 	__be16 sport, dport;
 	s16 local_id;
-	u8 path;
+	u8 path, rem;
 	bool extra;		/* a second one on its path, or a stuck join */
 };
 
-#define OMR_OBS_SF	24
+#define OMR_OBS_SF	48
 
 struct omr_obs {
-	struct omr_obs_path p[OMR_PM_MAX_PATHS];
+	struct omr_obs_path p[OMR_PM_MAX_PATHS][OMR_PM_MAX_REMOTES];
 	struct omr_obs_sf sf[OMR_OBS_SF];
 	int nsf;
 	int joins;		/* live joins, against the kernel's limit */
@@ -108,6 +108,46 @@ void omr_pm_conns_flush(struct omr_pm_net *pn)
 		omr_conn_del(pn, c);
 }
 
+static void omr_conn_set_addrs(struct omr_pm_conn *c, __be32 saddr,
+			       __be16 sport, __be32 daddr, __be16 dport)
+{
+	c->saddr = saddr;
+	c->sport = sport;
+	c->daddr = daddr;
+	c->dport = dport;
+	c->rem[0].addr = daddr;
+	c->rem[0].port = dport;
+	c->rem[0].used = true;
+}
+
+static void omr_conn_remote_add(struct omr_pm_conn *c, u8 id, __be32 addr,
+				__be16 port)
+{
+	int r, free = -1;
+
+	for (r = 1; r < OMR_PM_MAX_REMOTES; r++) {
+		if (c->rem[r].used && c->rem[r].id == id)
+			return;
+		if (!c->rem[r].used && free < 0)
+			free = r;
+	}
+	if ((addr == c->daddr && port == c->dport) || free < 0)
+		return;
+	for (r = 0; r < OMR_PM_MAX_PATHS; r++)	/* r: a path here */
+		memset(&c->sub[r][free], 0, sizeof(c->sub[r][free]));
+	c->rem[free] = (struct omr_pm_remote){ .addr = addr, .port = port,
+					       .id = id, .used = true };
+}
+
+static void omr_conn_remote_del(struct omr_pm_conn *c, u8 id)
+{
+	int r;
+
+	for (r = 1; r < OMR_PM_MAX_REMOTES; r++)
+		if (c->rem[r].used && c->rem[r].id == id)
+			c->rem[r].used = false;
+}
+
 void omr_pm_conn_event(struct omr_pm_net *pn, const struct omr_pm_event *ev)
 {
 	struct omr_pm_conn *c;
@@ -122,12 +162,22 @@ void omr_pm_conn_event(struct omr_pm_net *pn, const struct omr_pm_event *ev)
 		c = omr_conn_add(pn, ev->token);
 		if (!c)
 			return;
-		c->saddr = ev->saddr;
-		c->daddr = ev->daddr;
-		c->sport = ev->sport;
-		c->dport = ev->dport;
+		omr_conn_set_addrs(c, ev->saddr, ev->sport, ev->daddr,
+				   ev->dport);
 		if (ev->type == MPTCP_EVENT_ESTABLISHED)
 			c->established = true;
+		break;
+	case MPTCP_EVENT_ANNOUNCED:
+		c = omr_conn_find(pn, ev->token);
+		if (c && pn->add_addr_accept && ev->daddr)
+			omr_conn_remote_add(c, ev->rem_id, ev->daddr,
+					    ev->dport ? ev->dport : c->dport);
+		break;
+	case MPTCP_EVENT_REMOVED:
+		/* The kernel closes the subflows to it; stop re-creating them. */
+		c = omr_conn_find(pn, ev->token);
+		if (c)
+			omr_conn_remote_del(c, ev->rem_id);
 		break;
 	case MPTCP_EVENT_CLOSED:
 		c = omr_conn_find(pn, ev->token);
@@ -156,8 +206,21 @@ static int omr_sf_path(struct omr_pm_net *pn, const struct sock *ssk)
 	return -1;
 }
 
+/* Which of the connection's peer addresses a subflow goes to. */
+static int omr_sf_remote(const struct omr_pm_conn *c, const struct sock *ssk)
+{
+	int r;
+
+	for (r = 0; r < OMR_PM_MAX_REMOTES; r++)
+		if (c->rem[r].used && inet_sk(ssk)->inet_daddr == c->rem[r].addr &&
+		    inet_sk(ssk)->inet_dport == c->rem[r].port)
+			return r;
+	return -1;
+}
+
 static void omr_obs_sf_add(struct omr_obs *o, const struct sock *ssk, int path,
-			   const struct mptcp_subflow_context *sf, bool extra)
+			   int rem, const struct mptcp_subflow_context *sf,
+			   bool extra)
 {
 	struct omr_obs_sf *k;
 
@@ -170,6 +233,7 @@ static void omr_obs_sf_add(struct omr_obs *o, const struct sock *ssk, int path,
 	k->dport = inet_sk(ssk)->inet_dport;
 	k->local_id = READ_ONCE(sf->local_id);
 	k->path = path;
+	k->rem = rem;
 	k->extra = extra;
 }
 
@@ -193,26 +257,28 @@ static void omr_obs_subflow(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	int state = inet_sk_state_load(ssk);
 	struct omr_obs_path *op;
 	bool stuck;
-	int i;
+	int i, r;
 
 	if (state != TCP_ESTABLISHED && state != TCP_SYN_SENT)
 		return;
 	if (sf->request_join)
 		o->joins++;
 	i = omr_sf_path(pn, ssk);
-	if (i < 0)
+	r = omr_sf_remote(c, ssk);
+	if (i < 0 || r < 0)
 		return;
-	op = &o->p[i];
+	op = &o->p[i][r];
 	if (state == TCP_SYN_SENT ||
 	    (sf->request_join && !READ_ONCE(sf->fully_established))) {
 		/* A join in progress; one that is too old will not make it. */
-		stuck = c->sub[i].state == OMR_SUB_CONNECTING &&
-			time_after(now, c->sub[i].sent_at +
+		stuck = c->sub[i][r].state == OMR_SUB_CONNECTING &&
+			time_after(now, c->sub[i][r].sent_at +
 				   msecs_to_jiffies(pn->tun.join_timeout_ms));
-		omr_obs_sf_add(o, ssk, i, sf, op->connecting++ || op->up || stuck);
+		omr_obs_sf_add(o, ssk, i, r, sf,
+			       op->connecting++ || op->up || stuck);
 		return;
 	}
-	omr_obs_sf_add(o, ssk, i, sf, op->up++);
+	omr_obs_sf_add(o, ssk, i, r, sf, op->up++);
 	if (op->up > 1)
 		return;
 	op->bkup = sf->request_bkup;	/* a bit-field: a plain, racy read */
@@ -269,14 +335,14 @@ static void omr_sub_backoff(struct omr_pm_net *pn, struct omr_pm_sub *s,
  * (RM_ADDR travels on another subflow) and re-sends what it had in flight.
  */
 static void omr_obs_kill(struct omr_pm_net *pn, struct omr_pm_conn *c,
-			 struct omr_obs *o, int path, bool all)
+			 struct omr_obs *o, int path, int rem, bool all)
 {
 	int i, j;
 
 	for (i = 0; i < o->nsf; i++) {
 		struct omr_obs_sf *k = &o->sf[i];
 
-		if (k->path != path || !(all || k->extra))
+		if (k->path != path || k->rem != rem || !(all || k->extra))
 			continue;
 		if (all && k->local_id >= 0) {
 			for (j = 0; j < i; j++)
@@ -292,20 +358,21 @@ static void omr_obs_kill(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	}
 }
 
-/* Bring one path of one connection to what it should be. */
+/* Bring one path, to one peer address, of one connection to what it should be. */
 static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
-			      struct omr_obs *o, int i, unsigned long now)
+			      struct omr_obs *o, int i, int r, unsigned long now)
 {
 	const struct omr_pm_path *p = &pn->paths[i];
-	struct omr_pm_sub *s = &c->sub[i];
-	struct omr_obs_path *op = &o->p[i];
+	const struct omr_pm_remote *rem = &c->rem[r];
+	struct omr_pm_sub *s = &c->sub[i][r];
+	struct omr_obs_path *op = &o->p[i][r];
 	bool want_bkup = p->backup || p->health == OMR_HEALTH_DEMOTED;
 	bool gone = !p->link_up;
 
 	if (op->up && op->stall_ms >= pn->tun.fail_ms)
 		gone = true;	/* black hole: MP_PRIO cannot cross it */
 	if (gone && (op->up || op->connecting)) {
-		omr_obs_kill(pn, c, o, i, true);
+		omr_obs_kill(pn, c, o, i, r, true);
 		op->up = 0;
 		op->connecting = 0;
 		if (!p->link_up) {
@@ -315,7 +382,7 @@ static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 			s->retry_at = now;
 		}
 	} else {
-		omr_obs_kill(pn, c, o, i, false);
+		omr_obs_kill(pn, c, o, i, r, false);
 	}
 
 	if (op->up) {
@@ -324,7 +391,7 @@ static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 		s->state = OMR_SUB_UP;
 		/* Ask for the backup state this path should have, once. */
 		if (op->bkup != want_bkup && s->bkup_sent != want_bkup + 1 &&
-		    !omr_pm_set_backup(pn, c->token, p->addr, c->daddr,
+		    !omr_pm_set_backup(pn, c->token, p->addr, rem->addr,
 				       want_bkup))
 			s->bkup_sent = want_bkup + 1;
 		return;
@@ -341,7 +408,7 @@ static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	if (o->joins_max && o->joins >= o->joins_max)
 		return;
 	if (omr_pm_create(pn, c->token, i + 1, p->addr, p->ifindex, want_bkup,
-			  c->daddr, c->dport)) {
+			  rem->addr, rem->port)) {
 		pn->cnt.create_err++;
 		omr_sub_backoff(pn, s, now);
 		return;
@@ -361,14 +428,18 @@ struct omr_path_agg {
 static void omr_agg_add(struct omr_path_agg *agg, const struct omr_obs *o,
 			int npaths)
 {
-	int i;
+	int i, r;
 
 	for (i = 0; i < npaths; i++) {
-		if (!o->p[i].up)
-			continue;
-		agg[i].up++;
-		agg[i].stall_ms = max(agg[i].stall_ms, o->p[i].stall_ms);
-		agg[i].loss = max(agg[i].loss, o->p[i].loss);
+		for (r = 0; r < OMR_PM_MAX_REMOTES; r++) {
+			const struct omr_obs_path *op = &o->p[i][r];
+
+			if (!op->up)
+				continue;
+			agg[i].up++;
+			agg[i].stall_ms = max(agg[i].stall_ms, op->stall_ms);
+			agg[i].loss = max(agg[i].loss, op->loss);
+		}
 	}
 }
 
@@ -416,7 +487,7 @@ unsigned long omr_pm_conns_run(struct omr_pm_net *pn)
 	unsigned long now = jiffies;
 	struct omr_pm_conn *c, *tmp;
 	struct omr_obs *o;
-	int i;
+	int i, r;
 
 	lockdep_assert_held(&pn->mutex);
 	omr_pm_tunables_get(&pn->tun);
@@ -430,7 +501,9 @@ unsigned long omr_pm_conns_run(struct omr_pm_net *pn)
 			continue;
 		}
 		for (i = 0; i < pn->npaths; i++)
-			omr_conn_path_run(pn, c, o, i, now);
+			for (r = 0; r < OMR_PM_MAX_REMOTES; r++)
+				if (c->rem[r].used)
+					omr_conn_path_run(pn, c, o, i, r, now);
 		omr_agg_add(agg, o, pn->npaths);
 	}
 	kfree(o);
@@ -458,10 +531,10 @@ int omr_pm_conns_resync(struct omr_pm_net *pn)
 		    inet_sk_state_load(sk) == TCP_ESTABLISHED) {
 			c = omr_conn_add(pn, READ_ONCE(msk->token));
 			if (c) {
-				c->saddr = inet_sk(sk)->inet_saddr;
-				c->daddr = inet_sk(sk)->inet_daddr;
-				c->sport = inet_sk(sk)->inet_sport;
-				c->dport = inet_sk(sk)->inet_dport;
+				omr_conn_set_addrs(c, inet_sk(sk)->inet_saddr,
+						   inet_sk(sk)->inet_sport,
+						   inet_sk(sk)->inet_daddr,
+						   inet_sk(sk)->inet_dport);
 				c->established = READ_ONCE(msk->fully_established);
 				n++;
 			}

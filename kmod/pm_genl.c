@@ -392,6 +392,7 @@ int omr_pm_set_backup(struct omr_pm_net *pn, u32 token, __be32 saddr,
 static const struct nla_policy omr_ev_policy[MPTCP_ATTR_MAX + 1] = {
 	[MPTCP_ATTR_TOKEN]	 = { .type = NLA_U32 },
 	[MPTCP_ATTR_FAMILY]	 = { .type = NLA_U16 },
+	[MPTCP_ATTR_REM_ID]	 = { .type = NLA_U8 },
 	[MPTCP_ATTR_SADDR4]	 = { .type = NLA_U32 },
 	[MPTCP_ATTR_DADDR4]	 = { .type = NLA_U32 },
 	[MPTCP_ATTR_SPORT]	 = { .type = NLA_U16 },
@@ -433,6 +434,8 @@ int omr_pm_ev_next(struct omr_pm_net *pn, struct omr_pm_event *ev)
 	ev->type = g->cmd;
 	if (tb[MPTCP_ATTR_TOKEN])
 		ev->token = nla_get_u32(tb[MPTCP_ATTR_TOKEN]);
+	if (tb[MPTCP_ATTR_REM_ID])
+		ev->rem_id = nla_get_u8(tb[MPTCP_ATTR_REM_ID]);
 	if (tb[MPTCP_ATTR_SADDR4])
 		ev->saddr = nla_get_in_addr(tb[MPTCP_ATTR_SADDR4]);
 	if (tb[MPTCP_ATTR_DADDR4])

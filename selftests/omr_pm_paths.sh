@@ -16,7 +16,8 @@ T=("paths: three paths, three subflows within 1 s of the first, one per path (so
 	"proc: a bad command fails with EINVAL, names the word in dmesg, changes nothing"
 	"proc: adding a path twice fails with EEXIST and changes nothing"
 	"proc: deleting an unknown path fails with ENOENT and changes nothing"
-	"proc: a 9th path fails with ENOSPC and changes nothing")
+	"proc: a 9th path fails with ENOSPC and changes nothing"
+	"add_addr: the VPS announces a second address: ignored by default (3 subflows); with 'add_addr accept' one subflow per path per address (6)")
 
 ktap_print_header
 ktap_set_plan ${#T[@]}
@@ -191,5 +192,44 @@ ninth_path() {
 	pm_status | grep -q '^path dev wan9 ' && ! pm_status | grep -q '^path dev wan8 '
 }
 ktap_test_result "${T[5]}" ninth_path
+
+# Test 7. The VPS has a second address and announces it (its in-kernel PM,
+# a signal endpoint). Our PM joins it from every path only when told to.
+VPS_IP2=10.99.0.3
+announced() {
+	local mode=$1 want=$2 name=add-$1 n set _
+	topo_pm_setup default "$SPEC" "$SPEC" "$SPEC" || return 1
+	ip -n "$SRV" addr add "$VPS_IP2/32" dev lo
+	ip -n "$SRV" mptcp endpoint add "$VPS_IP2" signal || return 1
+	pm_cmd add_addr "$mode" || { log "add_addr $mode: $PM_ERR"; return 1; }
+	[ "$(pm_status | awk '$1 == "add_addr" {print $2}')" = "$mode" ] ||
+		{ log "status does not say add_addr $mode"; return 1; }
+	xfer_bg "$name" 32M up
+	for _ in $(seq 30); do
+		n=$(ip netns exec "$CLI" ss -tnH state established '( dport = :5201 )' | grep -c .)
+		[ "$n" -ge "$want" ] && break
+		sleep 0.1
+	done
+	sleep 1	# and no more than that appear
+	set=$(ip netns exec "$CLI" ss -tnH state established '( dport = :5201 )' |
+		awk '{sub(/:[0-9]+$/, "", $3); sub(/%.*/, "", $3); sub(/:[0-9]+$/, "", $4); print $3 ">" $4}' | sort | tr '\n' ' ')
+	n=$(echo "$set" | wc -w)
+	log "add_addr $mode: $n subflows: $set"
+	xfer_wait || { log "transfer failed"; return 1; }
+	xfer_intact "$name" || { log "not byte-identical"; return 1; }
+	[ "$n" -eq "$want" ] || { log "expected $want subflows"; return 1; }
+	[ "$mode" = ignore ] && return 0
+	# one per (path, address): every pair present
+	for i in 1 2 3; do
+		for a in "$VPS_IP" "$VPS_IP2"; do
+			[[ " $set" == *" 10.0.$i.1>$a "* ]] || { log "no subflow 10.0.$i.1 -> $a"; return 1; }
+		done
+	done
+}
+add_addr_both() {
+	announced ignore 3 && topo_cleanup && announced accept 6
+}
+ktap_test_result "${T[6]}" add_addr_both
+topo_cleanup
 
 ktap_finished
