@@ -114,6 +114,7 @@ int omr_pm_path_add(struct omr_pm_net *pn, const char *dev, bool backup)
 {
 	struct omr_pm_path *p;
 
+	lockdep_assert_held(&pn->mutex);
 	if (omr_pm_path_find(pn, dev) >= 0)
 		return -EEXIST;
 	if (pn->npaths >= OMR_PM_MAX_PATHS)
@@ -135,6 +136,7 @@ int omr_pm_path_del(struct omr_pm_net *pn, const char *dev)
 	struct omr_pm_conn *c;
 	int i = omr_pm_path_find(pn, dev), n;
 
+	lockdep_assert_held(&pn->mutex);
 	if (i < 0)
 		return -ENOENT;
 	n = pn->npaths - i - 1;
