@@ -21,10 +21,12 @@
  * and when the path's link comes back, so a returning WAN is used at once.
  *
  * Health. A path's subflow is stalled when it has data in flight and no ACK
- * for stall_ms; lossy when the scheduler's smoothed loss estimate (shared, not
+ * for stall_ms, or two of its base retransmission timeouts (srtt + 4 mdev,
+ * at least 200 ms) if that is longer: a long satellite RTT is not a stall,
+ * and neither is one ordinary RTO; lossy when the scheduler's smoothed loss estimate (shared, not
  * measured twice: kmod/conn.c) exceeds loss_hi. Either demotes the whole path
  * to backup: SET_FLAGS (MP_PRIO, and our scheduler stops using it at once).
- * A subflow still stalled at fail_ms is removed like a dead one (the MP_PRIO
+ * A subflow still stalled at fail_ms (or four base RTOs) is removed like a dead one (the MP_PRIO
  * cannot cross a black hole, but RM_ADDR goes out on another subflow); it is
  * re-joined as backup. A demoted path is promoted back once every subflow on
  * it has been healthy (no stall, loss below loss_lo) for hold_ms, with at
@@ -45,6 +47,7 @@ struct omr_obs_path {
 	u8 up, connecting;
 	bool bkup;		/* our request_bkup on the first up subflow */
 	u32 stall_ms;		/* how long it has waited for an ACK, or 0 */
+	u32 rto_ms;		/* its base RTO: srtt + 4 mdev, >= 200 ms */
 	u32 loss;		/* the scheduler's loss estimate, OMR_ONE = 100 % */
 };
 
@@ -286,6 +289,9 @@ static void omr_obs_subflow(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	if (READ_ONCE(tp->packets_out))
 		op->stall_ms = jiffies_to_msecs(tcp_jiffies32 -
 						READ_ONCE(tp->rcv_tstamp));
+	op->rto_ms = max_t(u32, (READ_ONCE(tp->srtt_us) >> 3) / USEC_PER_MSEC +
+			   READ_ONCE(tp->mdev_us) / USEC_PER_MSEC,
+			   jiffies_to_msecs(TCP_RTO_MIN));
 }
 
 /* Look at the connection's subflows, under its socket lock. */
@@ -369,7 +375,7 @@ static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	bool want_bkup = p->backup || p->health == OMR_HEALTH_DEMOTED;
 	bool gone = !p->link_up;
 
-	if (op->up && op->stall_ms >= pn->tun.fail_ms)
+	if (op->up && op->stall_ms >= max(pn->tun.fail_ms, 4 * op->rto_ms))
 		gone = true;	/* black hole: MP_PRIO cannot cross it */
 	if (gone && (op->up || op->connecting)) {
 		omr_obs_kill(pn, c, o, i, r, true);
@@ -421,23 +427,25 @@ static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 
 /* What the pass learned of each path, over all connections. */
 struct omr_path_agg {
-	u32 stall_ms, loss;
+	u32 loss;
+	bool stalled;
 	int up;
 };
 
-static void omr_agg_add(struct omr_path_agg *agg, const struct omr_obs *o,
-			int npaths)
+static void omr_agg_add(struct omr_pm_net *pn, struct omr_path_agg *agg,
+			const struct omr_obs *o)
 {
 	int i, r;
 
-	for (i = 0; i < npaths; i++) {
+	for (i = 0; i < pn->npaths; i++) {
 		for (r = 0; r < OMR_PM_MAX_REMOTES; r++) {
 			const struct omr_obs_path *op = &o->p[i][r];
 
 			if (!op->up)
 				continue;
 			agg[i].up++;
-			agg[i].stall_ms = max(agg[i].stall_ms, op->stall_ms);
+			if (op->stall_ms >= max(pn->tun.stall_ms, 2 * op->rto_ms))
+				agg[i].stalled = true;
 			agg[i].loss = max(agg[i].loss, op->loss);
 		}
 	}
@@ -449,7 +457,7 @@ static void omr_path_health(struct omr_pm_net *pn, struct omr_pm_path *p,
 {
 	u32 hi = (u64)pn->tun.loss_hi * OMR_ONE / 1000;
 	u32 lo = (u64)pn->tun.loss_lo * OMR_ONE / 1000;
-	bool bad = a->stall_ms >= pn->tun.stall_ms || a->loss > hi;
+	bool bad = a->stalled || a->loss > hi;
 
 	if (p->health == OMR_HEALTH_OK) {
 		if (!bad || !p->link_up)
@@ -459,7 +467,7 @@ static void omr_path_health(struct omr_pm_net *pn, struct omr_pm_path *p,
 		p->good_since = 0;
 		pn->cnt.demotes++;
 		pr_info("path %s demoted: %s\n", p->dev,
-			a->stall_ms >= pn->tun.stall_ms ? "no ACK with data in flight" :
+			a->stalled ? "no ACK with data in flight" :
 			"loss above loss_hi");
 		return;
 	}
@@ -504,7 +512,7 @@ unsigned long omr_pm_conns_run(struct omr_pm_net *pn)
 			for (r = 0; r < OMR_PM_MAX_REMOTES; r++)
 				if (c->rem[r].used)
 					omr_conn_path_run(pn, c, o, i, r, now);
-		omr_agg_add(agg, o, pn->npaths);
+		omr_agg_add(pn, agg, o);
 	}
 	kfree(o);
 	for (i = 0; i < pn->npaths; i++)

@@ -11,7 +11,7 @@ trap cleanup_all EXIT
 omr_load
 
 T=("unload: rmmod succeeds under a live PM-managed connection (scheduler default); its 3 subflows stay, byte-identical"
-	"unload: rmmod succeeds while eth3's retry is pending (its route gone), byte-identical"
+	"unload: rmmod succeeds while eth3's retry is pending (the VPS refuses its joins), byte-identical"
 	"unload: namespaces deleted (processes killed) while a retry is pending, rmmod right after succeeds"
 	"unload: with scheduler omr, rmmod is refused while connected; the transfer completes byte-identical; rmmod then succeeds")
 
@@ -54,13 +54,14 @@ live_unload() {
 ktap_test_result "${T[0]}" live_unload
 topo_cleanup
 
-# eth3 comes back with its WAN table saying "unreachable": the PM's join on
-# it fails (ENETUNREACH) and waits for a retry. (Deleting the route is not
-# enough: a device-bound connect with no route goes out on-link, and the
-# VPS answers ARP for its address on any interface.)
+# eth3's subflow dies and the VPS then refuses new joins (its limit: the one
+# join left, eth2's): the PM's re-join on eth3 is reset at once and waits
+# for a retry. (Breaking routing does not do it: a device-bound connect
+# with no route, or an unreachable one, is sent on-link, and the VPS
+# answers ARP for its address on any interface.)
 retry_pending() {
 	local _ st
-	ip -n "$CLI" route replace unreachable default table 103
+	ip netns exec "$SRV" ip mptcp limits set subflows 1 add_addr_accepted 8
 	path_down 3
 	ip -n "$SRV" link set eth3 up
 	ip -n "$CLI" link set eth3 up

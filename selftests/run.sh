@@ -152,7 +152,10 @@ fi
 if [[ $skip != *" vm "* ]]; then
 	for rel in "${rels[@]}"; do
 		stage "VM: $rel under TCG"
-		selftests/vm/vm.sh -k "$rel" -t 1500 -o "out/vm-$rel" -- selftests/vm-suite.sh |
+		# One VM at a time on this machine: its timing-sensitive tests
+		# would fail if another run's VM shared the CPUs.
+		flock /tmp/omr-vm.lock \
+			selftests/vm/vm.sh -k "$rel" -t 1500 -o "out/vm-$rel" -- selftests/vm-suite.sh |
 			tag "$rel" | tee "$out/vm-$rel.ktap"
 		rc=${PIPESTATUS[0]}
 		result $([ "$rc" -ne 124 ] && [ "$rc" -ne 125 ]; echo $?) "vm: [$rel] booted, ran the suite and powered off (rc $rc)"
