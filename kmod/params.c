@@ -86,6 +86,8 @@ OMR_PARAM(pm_loss_hi, 150, 1, 1000,
 	  "Path manager: loss rate that demotes a path, in 1/1000");
 OMR_PARAM(pm_loss_lo, 30, 0, 1000,
 	  "Path manager: loss rate under which a demoted path may be promoted, in 1/1000");
+OMR_PARAM(pm_rtt_hi_ms, 0, 0, 60000,
+	  "Path manager: smoothed RTT that demotes a path, in ms (0: off; promotion under 3/4 of it)");
 OMR_PARAM(pm_backoff_min_ms, 200, 10, 60000,
 	  "Path manager: first retry delay after a subflow is lost, in ms");
 OMR_PARAM(pm_backoff_max_ms, 10000, 100, 600000,
@@ -100,6 +102,7 @@ void omr_pm_tunables_get(struct omr_pm_tunables *t)
 	t->fail_ms = max(READ_ONCE(omr_pm_fail_ms.val), t->stall_ms);
 	t->hold_ms = READ_ONCE(omr_pm_hold_ms.val);
 	t->loss_hi = READ_ONCE(omr_pm_loss_hi.val);
+	t->rtt_hi_ms = READ_ONCE(omr_pm_rtt_hi_ms.val);
 	t->loss_lo = min(READ_ONCE(omr_pm_loss_lo.val), t->loss_hi - 1);
 	t->backoff_min_ms = READ_ONCE(omr_pm_backoff_min_ms.val);
 	t->backoff_max_ms = max(READ_ONCE(omr_pm_backoff_max_ms.val),

@@ -82,7 +82,7 @@ struct omr_pm_counters {
 };
 
 struct omr_pm_tunables {
-	u32 tick_ms, stall_ms, fail_ms, hold_ms, loss_hi, loss_lo;
+	u32 tick_ms, stall_ms, fail_ms, hold_ms, loss_hi, loss_lo, rtt_hi_ms;
 	u32 backoff_min_ms, backoff_max_ms, join_timeout_ms;
 };
 

@@ -48,6 +48,7 @@ struct omr_obs_path {
 	bool bkup;		/* our request_bkup on the first up subflow */
 	u32 stall_ms;		/* how long it has waited for an ACK, or 0 */
 	u32 rto_ms;		/* its base RTO: srtt + 4 mdev, >= 200 ms */
+	u32 srtt_ms;
 	u32 loss;		/* the scheduler's loss estimate, OMR_ONE = 100 % */
 };
 
@@ -289,6 +290,7 @@ static void omr_obs_subflow(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	if (READ_ONCE(tp->packets_out))
 		op->stall_ms = jiffies_to_msecs(tcp_jiffies32 -
 						READ_ONCE(tp->rcv_tstamp));
+	op->srtt_ms = (READ_ONCE(tp->srtt_us) >> 3) / USEC_PER_MSEC;
 	op->rto_ms = max_t(u32, (READ_ONCE(tp->srtt_us) >> 3) / USEC_PER_MSEC +
 			   READ_ONCE(tp->mdev_us) / USEC_PER_MSEC,
 			   jiffies_to_msecs(TCP_RTO_MIN));
@@ -427,7 +429,7 @@ static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 
 /* What the pass learned of each path, over all connections. */
 struct omr_path_agg {
-	u32 loss;
+	u32 loss, srtt_ms;
 	bool stalled;
 	int up;
 };
@@ -447,17 +449,25 @@ static void omr_agg_add(struct omr_pm_net *pn, struct omr_path_agg *agg,
 			if (op->stall_ms >= max(pn->tun.stall_ms, 2 * op->rto_ms))
 				agg[i].stalled = true;
 			agg[i].loss = max(agg[i].loss, op->loss);
+			agg[i].srtt_ms = max(agg[i].srtt_ms, op->srtt_ms);
 		}
 	}
 }
 
-/* Demote a path that stalls or loses; promote it after hold_ms of health. */
+/*
+ * Demote a path that stalls, loses or is too slow; promote it after hold_ms
+ * of health. The RTT threshold (rtt_hi_ms, 0: off) has its own hysteresis:
+ * promotion needs the RTT under 3/4 of it.
+ */
 static void omr_path_health(struct omr_pm_net *pn, struct omr_pm_path *p,
 			    const struct omr_path_agg *a, unsigned long now)
 {
 	u32 hi = (u64)pn->tun.loss_hi * OMR_ONE / 1000;
 	u32 lo = (u64)pn->tun.loss_lo * OMR_ONE / 1000;
-	bool bad = a->stalled || a->loss > hi;
+	u32 rtt_hi = pn->tun.rtt_hi_ms;
+	bool slow = rtt_hi && a->srtt_ms > rtt_hi;
+	bool bad = a->stalled || a->loss > hi || slow;
+	const char *why;
 
 	if (p->health == OMR_HEALTH_OK) {
 		if (!bad || !p->link_up)
@@ -466,12 +476,13 @@ static void omr_path_health(struct omr_pm_net *pn, struct omr_pm_path *p,
 		p->health_at = now;
 		p->good_since = 0;
 		pn->cnt.demotes++;
-		pr_info("path %s demoted: %s\n", p->dev,
-			a->stalled ? "no ACK with data in flight" :
-			"loss above loss_hi");
+		why = a->stalled ? "no ACK with data in flight" :
+		      slow ? "RTT above pm_rtt_hi_ms" : "loss above pm_loss_hi";
+		pr_info("path %s demoted: %s\n", p->dev, why);
 		return;
 	}
-	if (bad || !a->up || a->loss >= lo || !p->link_up) {
+	if (bad || !a->up || a->loss >= lo || !p->link_up ||
+	    (rtt_hi && a->srtt_ms * 4 > rtt_hi * 3)) {
 		p->good_since = 0;
 		return;
 	}
