@@ -204,8 +204,8 @@ announced() {
 	pm_cmd add_addr "$mode" || { log "add_addr $mode: $PM_ERR"; return 1; }
 	[ "$(pm_status | awk '$1 == "add_addr" {print $2}')" = "$mode" ] ||
 		{ log "status does not say add_addr $mode"; return 1; }
-	xfer_bg "$name" 32M up
-	for _ in $(seq 30); do
+	xfer_bg "$name" 128M up
+	for _ in $(seq 50); do
 		n=$(ip netns exec "$CLI" ss -tnH state established '( dport = :5201 )' | grep -c .)
 		[ "$n" -ge "$want" ] && break
 		sleep 0.1
@@ -215,6 +215,7 @@ announced() {
 		awk '{sub(/:[0-9]+$/, "", $3); sub(/%.*/, "", $3); sub(/:[0-9]+$/, "", $4); print $3 ">" $4}' | sort | tr '\n' ' ')
 	n=$(echo "$set" | wc -w)
 	log "add_addr $mode: $n subflows: $set"
+	kill -0 "$XFER_CLI_PID" 2>/dev/null || { log "the transfer ended before the count"; xfer_wait; return 1; }
 	xfer_wait || { log "transfer failed"; return 1; }
 	xfer_intact "$name" || { log "not byte-identical"; return 1; }
 	[ "$n" -eq "$want" ] || { log "expected $want subflows"; return 1; }
