@@ -397,7 +397,7 @@ static const struct nla_policy omr_ev_policy[MPTCP_ATTR_MAX + 1] = {
 	[MPTCP_ATTR_DADDR4]	 = { .type = NLA_U32 },
 	[MPTCP_ATTR_SPORT]	 = { .type = NLA_U16 },
 	[MPTCP_ATTR_DPORT]	 = { .type = NLA_U16 },
-	[MPTCP_ATTR_ERROR]	 = { .type = NLA_U32 },
+	[MPTCP_ATTR_ERROR]	 = { .type = NLA_U8 },	/* sk_err, as u8 */
 	[MPTCP_ATTR_IF_IDX]	 = { .type = NLA_S32 },
 	[MPTCP_ATTR_SERVER_SIDE] = { .type = NLA_U8 },
 };
@@ -447,7 +447,7 @@ int omr_pm_ev_next(struct omr_pm_net *pn, struct omr_pm_event *ev)
 	if (tb[MPTCP_ATTR_IF_IDX])
 		ev->ifindex = nla_get_s32(tb[MPTCP_ATTR_IF_IDX]);
 	if (tb[MPTCP_ATTR_ERROR])
-		ev->error = nla_get_u32(tb[MPTCP_ATTR_ERROR]);
+		ev->error = nla_get_u8(tb[MPTCP_ATTR_ERROR]);
 	if (tb[MPTCP_ATTR_SERVER_SIDE])
 		ev->server_side = nla_get_u8(tb[MPTCP_ATTR_SERVER_SIDE]);
 	return 1;

@@ -78,6 +78,19 @@ static void omr_snapshot(struct mptcp_subflow_context *sf, struct omr_sf_in *in)
 	in->cwnd = tcp_snd_cwnd(tp);
 	in->in_flight = tcp_packets_in_flight(tp);
 	in->unsent = READ_ONCE(tp->write_seq) - READ_ONCE(tp->snd_nxt);
+	/*
+	 * An idle subflow's srtt is what its path's queue was when it last
+	 * carried data; that queue has drained since, and the next burst
+	 * sees about the path's minimum RTT. Left at srtt, a path that once
+	 * queued deeply would look slow for as long as it stays idle, and
+	 * stay idle because it looks slow.
+	 */
+	if (!in->in_flight && !in->unsent) {
+		u32 min_rtt = tcp_min_rtt(tp);
+
+		if (min_rtt && min_rtt < in->srtt_us)
+			in->srtt_us = min_rtt;
+	}
 	in->loss = 0;
 	in->active = omr_subflow_active(sf);
 	in->backup = sf->backup || sf->request_bkup;

@@ -24,7 +24,10 @@
  *
  *   owd_i = srtt_i / 2
  *     One-way delay: the burst still has to cross the path. This is the term
- *     that keeps data off a long path while a short one has room.
+ *     that keeps data off a long path while a short one has room. For an
+ *     idle subflow (nothing in flight or queued) the glue passes the path's
+ *     minimum RTT instead: the queue its srtt was measured behind has
+ *     drained, and a stale srtt would keep an idle path idle.
  *
  *   loss_i = min(1, p_i * ceil(B / mss_i)) * (srtt_i + 4 rttvar_i) * penalty
  *     The chance that at least one of the burst's segments is lost, times the

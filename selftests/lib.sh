@@ -183,7 +183,7 @@ topo_cleanup() {
 # JSON reports land in $TMP/NAME.cli.json and $TMP/NAME.srv.json.
 xfer_start() {
 	local name=$1
-	ip netns exec "$SRV" "$XFER" server -l "$VPS_IP:5201" -j -t 300 \
+	ip netns exec "$SRV" "$XFER" server -l "${XFER_LISTEN:-$VPS_IP}:5201" -j -t 300 \
 		>"$TMP/$name.srv.json" 2>"$TMP/$name.srv.err" &
 	XFER_SRV_PID=$!
 }

@@ -36,7 +36,7 @@ sf_set() {
 three_subflows() {
 	local t_start t0='' t3='' now n set
 	topo_pm_setup default "$SPEC" "$SPEC" "$SPEC" || return 1
-	xfer_bg three 24M up
+	xfer_bg three 64M up
 	t_start=$(now_ms)
 	while :; do
 		now=$(now_ms)
@@ -204,7 +204,8 @@ announced() {
 	pm_cmd add_addr "$mode" || { log "add_addr $mode: $PM_ERR"; return 1; }
 	[ "$(pm_status | awk '$1 == "add_addr" {print $2}')" = "$mode" ] ||
 		{ log "status does not say add_addr $mode"; return 1; }
-	xfer_bg "$name" 128M up
+	# the server listens on every address, the announced one included
+	XFER_LISTEN=0.0.0.0 xfer_bg "$name" 128M up
 	for _ in $(seq 50); do
 		n=$(ip netns exec "$CLI" ss -tnH state established '( dport = :5201 )' | grep -c .)
 		[ "$n" -ge "$want" ] && break
