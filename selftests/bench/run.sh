@@ -23,7 +23,7 @@ mkdir -p "$outdir"
 only=${BENCH_ONLY:-}
 
 if [ "$only" != sched ]; then
-	selftests/vm/vm.sh -k "$rel" -t 3000 -o "$outdir" -- \
+	flock /tmp/omr-vm.lock selftests/vm/vm.sh -k "$rel" -t 3000 -o "$outdir" -- \
 		env BENCH_REPS="${BENCH_REPS:-3}" selftests/bench/pm-vm.sh
 	selftests/bench/pm-report.sh "$outdir/pm-bench.jsonl" "$rel" | tee docs/bench-pm.md
 fi
@@ -32,7 +32,7 @@ fi
 gcc -O2 -Wall -Wextra -Werror -Ikmod -o "$outdir/sched_core_bench" \
 	selftests/bench/sched_core_bench.c kmod/sched_core.c
 "$outdir/sched_core_bench" | tee "$outdir/micro.txt"
-selftests/vm/vm.sh -k "$rel" -t 3000 -o "$outdir" -- \
+flock /tmp/omr-vm.lock selftests/vm/vm.sh -k "$rel" -t 3000 -o "$outdir" -- \
 	env BENCH_REPS="${BENCH_REPS:-3}" BENCH_SIZE="${BENCH_SIZE:-16M}" BENCH_CASES="${BENCH_CASES:-}" \
 	selftests/bench/sched-vm.sh
 {
