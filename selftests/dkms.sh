@@ -49,6 +49,16 @@ if [ $rc -ne 0 ] || [ "$vermagic" != "$rel" ]; then
 	rc=1
 fi
 echo "$([ $rc -eq 0 ] && echo ok || echo "not ok") 3 dkms: build -k $rel gives omr.ko with vermagic $rel (${vermagic:-none})"
+# Kept for the VM, which loads this very build (selftests/omr_dkms_load.sh).
+rm -rf "out/dkms/$rel"
+if [ $rc -eq 0 ]; then
+	mkdir -p "out/dkms/$rel"
+	case $ko in
+	*.xz) xz -dc "$ko" >"out/dkms/$rel/omr.ko" ;;
+	*.zst) zstd -qdc "$ko" >"out/dkms/$rel/omr.ko" ;;
+	*) cp "$ko" "out/dkms/$rel/omr.ko" ;;
+	esac
+fi
 
 dkms remove "omr/$ver" --all >"$log" 2>&1
 rc=$?

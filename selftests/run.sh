@@ -153,7 +153,7 @@ if [[ $skip != *" install "* ]]; then
 	ran "$out/install.ktap" "install"
 fi
 
-VM_SUBSET="selftests/omr_sched_load.sh selftests/omr_sched_integrity.sh
+VM_SUBSET="selftests/omr_dkms_load.sh selftests/omr_sched_load.sh selftests/omr_sched_integrity.sh
 	selftests/omr_sched_weight.sh selftests/omr_pm_paths.sh
 	selftests/omr_pm_failover.sh selftests/omr_pm_load.sh"
 if [[ $skip != *" vm "* ]]; then
