@@ -65,11 +65,12 @@ uninstall: uninstall-dkms
 
 install-dkms:
 	@test -n "$(OMR_VERSION)" || { echo "omr: no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
-	install -d $(DKMS_DIR)/kmod $(DKMS_DIR)/scripts
+	install -d $(DKMS_DIR)/kmod $(DKMS_DIR)/scripts $(DKMS_DIR)/uapi/linux
 	install -m 0644 Kbuild Makefile $(DKMS_DIR)/
 	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(OMR_VERSION)"/' dkms.conf >$(DKMS_DIR)/dkms.conf
 	chmod 0644 $(DKMS_DIR)/dkms.conf
 	install -m 0644 $(wildcard kmod/*.c kmod/*.h) $(DKMS_DIR)/kmod/
+	install -m 0644 $(wildcard uapi/linux/*.h) $(DKMS_DIR)/uapi/linux/
 	install -m 0755 $(DKMS_SCRIPTS) $(DKMS_DIR)/scripts/
 
 # Also what a DKMS build left in the tree (kmod/.gen, objects), but only in

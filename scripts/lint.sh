@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Static checks, as kernel maintainers would run them (`make lint`):
-#   1. checkpatch.pl --strict on every kmod/*.c and kmod/*.h
+#   1. checkpatch.pl --strict on every kmod/*.c and kmod/*.h, and on the
+#      uapi header uapi/linux/omr.h
 #   2. sparse (make C=2) and gcc W=1 over the module, against KDIR
 #   3. cppcheck on the userspace C (shim/, selftests/tools, unit, bench)
 #   4. every userspace C file compiled with gcc -Wall -Wextra -Werror
@@ -93,7 +94,7 @@ checkpatch_pl() {
 #   --terse    one line per finding.
 # No --ignore: every check applies to this code.
 cp_pl=$(checkpatch_pl)
-cp_files=(kmod/*.c kmod/*.h)
+cp_files=(kmod/*.c kmod/*.h uapi/linux/*.h)
 if [ -n "$cp_pl" ] && [ -f "$cp_pl" ]; then
 	# From $work: checkpatch may leave a .checkpatch-camelcase.* cache in
 	# its working directory.
@@ -108,7 +109,7 @@ if [ -n "$cp_pl" ] && [ -f "$cp_pl" ]; then
 		grep -vE '^total: 0 errors, 0 warnings, 0 checks' >"$work/checkpatch.findings"
 	[ $rc -eq 0 ] || cat "$work/checkpatch.err" >>"$work/checkpatch.findings"
 	[ -s "$work/checkpatch.findings" ] && rc=1
-	result $rc "lint: checkpatch.pl --strict (Linux $series) on ${#cp_files[@]} kmod/ files" "$work/checkpatch.findings"
+	result $rc "lint: checkpatch.pl --strict (Linux $series) on ${#cp_files[@]} kmod/ and uapi/ files" "$work/checkpatch.findings"
 else
 	echo "no checkpatch.pl: install linux-source-${series:-6.12} or run scripts/fetch-kernel.sh" >"$work/checkpatch.findings"
 	result 1 "lint: checkpatch.pl --strict on kmod/ files" "$work/checkpatch.findings"
@@ -121,9 +122,10 @@ fi
 # the kernel's own headers, if any, are shown but are not ours to fix.
 if [ -n "$rel" ] && command -v sparse >/dev/null; then
 	s=$work/sparse
-	mkdir -p "$s/kmod"
+	mkdir -p "$s/kmod" "$s/uapi/linux"
 	cp Kbuild "$s/"
 	cp kmod/*.c kmod/*.h "$s/kmod/"
+	cp uapi/linux/*.h "$s/uapi/linux/"
 	{
 		scripts/prepare-ksrc.sh "$kdir" "$s/kmod/.gen/$rel" &&
 			make -C "$kdir" M="$s" C=2 W=1 modules

@@ -29,7 +29,7 @@ expected() {
 		echo "/lib/systemd/system/omr-shim-server@.service"
 		echo "/etc/omr-shim/local.json.example"
 		echo "/etc/omr-shim/server.json.example"
-		for f in Kbuild Makefile dkms.conf kmod/*.c kmod/*.h \
+		for f in Kbuild Makefile dkms.conf kmod/*.c kmod/*.h uapi/linux/*.h \
 			scripts/prepare-ksrc.sh scripts/check-layout.sh; do
 			echo "/usr/src/omr-$ver/$f"
 		done
