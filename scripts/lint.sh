@@ -5,7 +5,7 @@
 #   1. checkpatch.pl --strict on every kmod/*.c and kmod/*.h, and on the
 #      uapi header uapi/linux/omr.h
 #   2. sparse (make C=2) and gcc W=1 over the module, against KDIR
-#   3. cppcheck on the userspace C (shim/, selftests/tools, unit, bench)
+#   3. cppcheck on the userspace C (shim/, ctl/, selftests/tools, unit, bench)
 #   4. every userspace C file compiled with gcc -Wall -Wextra -Werror
 #   5. the same with clang
 #
@@ -149,9 +149,10 @@ else
 fi
 
 # ---- 3. cppcheck ---------------------------------------------------------
-# Userspace C: omr-shim (with its tests and fuzz harnesses), omr-xfer, the
+# Userspace C: omr-shim (with its tests and fuzz harnesses), omrctl, the
+# selftests' tools (omr-xfer, omr-nlraw), the
 # scheduler's unit test and benchmark (which include kmod/sched_core.[ch]).
-us_files=(shim/src/*.c shim/tests/*.c shim/fuzz/*.c selftests/tools/*.c
+us_files=(shim/src/*.c shim/tests/*.c shim/fuzz/*.c ctl/*.c selftests/tools/*.c
 	selftests/unit/*.c selftests/bench/*.c)
 # Suppressed everywhere:
 #   variableScope  "scope can be reduced": the project follows kernel style,
@@ -166,7 +167,7 @@ if command -v cppcheck >/dev/null; then
 		--inconclusive --std=c11 -D_GNU_SOURCE --library=posix \
 		--inline-suppr --suppress=variableScope --suppress=usleepCalled \
 		--suppress=missingIncludeSystem --error-exitcode=1 \
-		-Ishim/src -Ikmod --template='{file}:{line}: {severity}: {message} [{id}]' \
+		-Ishim/src -Ikmod -Iuapi --template='{file}:{line}: {severity}: {message} [{id}]' \
 		"${us_files[@]}" >"$work/cppcheck.findings" 2>&1
 	rc=$?
 	[ -s "$work/cppcheck.findings" ] && rc=1
@@ -186,6 +187,7 @@ if [ ! -f "$kst/kselftest_harness.h" ]; then
 	done
 fi
 shim_cflags=$(pkg-config --cflags libcrypto json-c 2>/dev/null)
+nl_cflags=$(pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 for cc in gcc clang; do
 	: >"$work/$cc.findings"
 	rc=0
@@ -203,6 +205,8 @@ for cc in gcc clang; do
 		# test a "variant" parameter, used or not.
 		selftests/unit/*) extra=(-Ikmod -I"$kst" -Wno-unused-parameter) ;;
 		selftests/bench/*) extra=(-Ikmod) ;;
+		ctl/*) extra=(-Iuapi $nl_cflags) ;;
+		selftests/tools/omr-nlraw.c) extra=($nl_cflags) ;;
 		selftests/tools/*) extra=(-pthread) ;;
 		esac
 		$cc -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror "${extra[@]}" \

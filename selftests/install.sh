@@ -25,6 +25,9 @@ expected() {
 	{
 		echo "$1/bin/omr-shim"
 		echo "$1/share/man/man1/omr-shim.1"
+		echo "$1/sbin/omrctl"
+		echo "$1/share/man/man8/omrctl.8"
+		echo "$1/share/bash-completion/completions/omrctl"
 		echo "/lib/systemd/system/omr-shim-local@.service"
 		echo "/lib/systemd/system/omr-shim-server@.service"
 		echo "/etc/omr-shim/local.json.example"
