@@ -13,9 +13,10 @@
  * Every request is validated strictly: an attribute this document does not
  * list for the command, an attribute of an unknown type, a wrong length, a
  * nest without NLA_F_NESTED, a flag bit that is not defined here, or a
- * trailing byte fails the whole request with -EINVAL and an extended ACK
- * whose message and offset name the attribute. A failed request changes
- * nothing.
+ * trailing byte fails the whole request with -EINVAL, an integer outside its
+ * range with -ERANGE, each with an extended ACK whose message and offset
+ * name the attribute. A failed request changes nothing. An unknown command
+ * fails with -EOPNOTSUPP.
  *
  * Permissions. OMR_CMD_SET_PM, OMR_CMD_PATH_ADD and OMR_CMD_PATH_DEL need
  * CAP_NET_ADMIN in the user namespace that owns the network namespace
@@ -84,7 +85,7 @@
  *        OMR_PM_A_ADD_ADDR_ACCEPT: NLA_U8, 0 or 1, optional
  *
  * At least one of the two. Errors: -EINVAL (no OMR_A_PM, or neither
- * attribute in it, or a value other than 0 and 1); whatever enabling the path
+ * attribute in it), -ERANGE (a value other than 0 and 1); whatever enabling the path
  * manager returns (its sockets to MPTCP's own netlink family), in which case
  * nothing changed. Reply: an ACK.
  *
