@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-#   make               build omr.ko (against KDIR) and the userspace parts
+#   make               build omr.ko (against KDIR) and omrctl (ctl/)
 #   make check         install what is needed, then run every test (host + VM)
 #   make demo          boot the VM and show traffic spread over shaped links
 #   make bench         benchmarks in the VM: scheduler (omr vs default), path
@@ -9,8 +9,10 @@
 #   make lint          checkpatch --strict, sparse, cppcheck, -Werror builds
 #                      (scripts/lint.sh; KDIR= picks the headers for sparse)
 #   make module KDIR=  build only the module, against KDIR
+#   make ctl           build only omrctl (ctl/; needs libnl-genl-3-dev)
 #   make install       omr-shim (binary, man page, systemd units, config
-#                      examples) and the module's DKMS source tree in
+#                      examples), omrctl (PREFIX/sbin, man page, bash
+#                      completion) and the module's DKMS source tree in
 #                      /usr/src/omr-VERSION; DESTDIR and PREFIX honoured
 #   make uninstall     removes exactly that (dkms remove omr/VERSION first)
 #
@@ -22,10 +24,13 @@ KREL = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
 GEN = kmod/.gen/$(KREL)
 OUT ?= out
 
-.PHONY: all module modules check demo bench bench-pm deps unit lint clean \
+.PHONY: all ctl module modules check demo bench bench-pm deps unit lint clean \
 	install uninstall install-dkms uninstall-dkms
 
-all: module
+all: module ctl
+
+ctl:
+	$(MAKE) -C ctl
 
 module modules:
 	@test -n "$(KREL)" || { echo "omr: KDIR=$(KDIR) is not a kernel build tree" >&2; exit 1; }
@@ -59,17 +64,20 @@ DKMS_SCRIPTS = scripts/prepare-ksrc.sh scripts/check-layout.sh
 
 install: install-dkms
 	$(MAKE) -C shim install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C ctl install PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 uninstall: uninstall-dkms
 	$(MAKE) -C shim uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
+	$(MAKE) -C ctl uninstall PREFIX=$(PREFIX) DESTDIR=$(DESTDIR)
 
 install-dkms:
 	@test -n "$(OMR_VERSION)" || { echo "omr: no PACKAGE_VERSION in dkms.conf" >&2; exit 1; }
-	install -d $(DKMS_DIR)/kmod $(DKMS_DIR)/scripts
+	install -d $(DKMS_DIR)/kmod $(DKMS_DIR)/scripts $(DKMS_DIR)/uapi/linux
 	install -m 0644 Kbuild Makefile $(DKMS_DIR)/
 	sed 's/^PACKAGE_VERSION=.*/PACKAGE_VERSION="$(OMR_VERSION)"/' dkms.conf >$(DKMS_DIR)/dkms.conf
 	chmod 0644 $(DKMS_DIR)/dkms.conf
 	install -m 0644 $(wildcard kmod/*.c kmod/*.h) $(DKMS_DIR)/kmod/
+	install -m 0644 $(wildcard uapi/linux/*.h) $(DKMS_DIR)/uapi/linux/
 	install -m 0755 $(DKMS_SCRIPTS) $(DKMS_DIR)/scripts/
 
 # Also what a DKMS build left in the tree (kmod/.gen, objects), but only in
@@ -94,4 +102,5 @@ bench-pm:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null
+	$(MAKE) -C ctl clean
 	rm -rf kmod/.gen $(OUT)

@@ -10,10 +10,15 @@
  * Then the path manager (kmod/pm.c), which holds no module reference: its
  * connections and subflows belong to MPTCP, and after unload a namespace it
  * managed simply has no PM, like one whose PM daemon exited.
+ * Last, the "omr" generic netlink family (kmod/genl.c), which configures and
+ * shows the PM: registered once the PM's namespaces exist, unregistered
+ * first, so that no command finds the PM half torn down.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <net/genetlink.h>
+#include "uapi/linux/omr.h"
 #include "omr.h"
 #include "pm.h"
 
@@ -42,9 +47,18 @@ static int __init omr_init(void)
 		goto err_pm;
 	}
 
+	ret = omr_genl_init();
+	if (ret) {
+		pr_err("cannot register the generic netlink family '%s' (%d)\n",
+		       OMR_GENL_NAME, ret);
+		goto err_genl;
+	}
+
 	pr_info("omr " OMR_VERSION ": MPTCP scheduler 'omr' registered, path manager ready\n");
 	return 0;
 
+err_genl:
+	omr_pm_exit();
 err_pm:
 	omr_sched_exit();
 err_sched:
@@ -54,7 +68,9 @@ err_sched:
 
 static void __exit omr_exit(void)
 {
-	/* First: the PM reads the scheduler's per-connection state. */
+	/* First: its commands act on the PM. */
+	omr_genl_exit();
+	/* Then the PM: it reads the scheduler's per-connection state. */
 	omr_pm_exit();
 	omr_sched_exit();
 	omr_conn_table_exit();
@@ -68,3 +84,4 @@ MODULE_LICENSE("GPL");
 MODULE_AUTHOR("The omr authors");
 MODULE_DESCRIPTION("MPTCP scheduler weighting subflows by RTT and loss");
 MODULE_VERSION(OMR_VERSION);
+MODULE_ALIAS_GENL_FAMILY(OMR_GENL_NAME);

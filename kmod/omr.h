@@ -53,6 +53,10 @@ struct omr_conn *omr_conn_lookup(const struct mptcp_sock *msk);
 void omr_conn_bind(struct omr_conn *conn, const u32 *ids, int n,
 		   struct omr_sf_state **slots);
 
+/* genl.c: the "omr" generic netlink family (uapi/linux/omr.h). */
+int omr_genl_init(void);
+void omr_genl_exit(void);
+
 /* sched.c */
 int omr_sched_init(void);
 void omr_sched_exit(void);

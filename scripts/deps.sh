@@ -10,6 +10,7 @@ pkgs=(
 	qemu-system-x86 busybox-static dwarves
 	iproute2 jq dkms strace debootstrap
 	sparse cppcheck perl clang pkg-config
+	libnl-genl-3-dev
 )
 top=$(cd "$(dirname "$0")/.." && pwd)
 

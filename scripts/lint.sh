@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Static checks, as kernel maintainers would run them (`make lint`):
-#   1. checkpatch.pl --strict on every kmod/*.c and kmod/*.h
+#   1. checkpatch.pl --strict on every kmod/*.c and kmod/*.h, and on the
+#      uapi header uapi/linux/omr.h
 #   2. sparse (make C=2) and gcc W=1 over the module, against KDIR
-#   3. cppcheck on the userspace C (shim/, selftests/tools, unit, bench)
+#   3. cppcheck on the userspace C (shim/, ctl/, selftests/tools, unit, bench)
 #   4. every userspace C file compiled with gcc -Wall -Wextra -Werror
 #   5. the same with clang
 #
@@ -93,7 +94,7 @@ checkpatch_pl() {
 #   --terse    one line per finding.
 # No --ignore: every check applies to this code.
 cp_pl=$(checkpatch_pl)
-cp_files=(kmod/*.c kmod/*.h)
+cp_files=(kmod/*.c kmod/*.h uapi/linux/*.h)
 if [ -n "$cp_pl" ] && [ -f "$cp_pl" ]; then
 	# From $work: checkpatch may leave a .checkpatch-camelcase.* cache in
 	# its working directory.
@@ -108,7 +109,7 @@ if [ -n "$cp_pl" ] && [ -f "$cp_pl" ]; then
 		grep -vE '^total: 0 errors, 0 warnings, 0 checks' >"$work/checkpatch.findings"
 	[ $rc -eq 0 ] || cat "$work/checkpatch.err" >>"$work/checkpatch.findings"
 	[ -s "$work/checkpatch.findings" ] && rc=1
-	result $rc "lint: checkpatch.pl --strict (Linux $series) on ${#cp_files[@]} kmod/ files" "$work/checkpatch.findings"
+	result $rc "lint: checkpatch.pl --strict (Linux $series) on ${#cp_files[@]} kmod/ and uapi/ files" "$work/checkpatch.findings"
 else
 	echo "no checkpatch.pl: install linux-source-${series:-6.12} or run scripts/fetch-kernel.sh" >"$work/checkpatch.findings"
 	result 1 "lint: checkpatch.pl --strict on kmod/ files" "$work/checkpatch.findings"
@@ -121,9 +122,10 @@ fi
 # the kernel's own headers, if any, are shown but are not ours to fix.
 if [ -n "$rel" ] && command -v sparse >/dev/null; then
 	s=$work/sparse
-	mkdir -p "$s/kmod"
+	mkdir -p "$s/kmod" "$s/uapi/linux"
 	cp Kbuild "$s/"
 	cp kmod/*.c kmod/*.h "$s/kmod/"
+	cp uapi/linux/*.h "$s/uapi/linux/"
 	{
 		scripts/prepare-ksrc.sh "$kdir" "$s/kmod/.gen/$rel" &&
 			make -C "$kdir" M="$s" C=2 W=1 modules
@@ -147,9 +149,10 @@ else
 fi
 
 # ---- 3. cppcheck ---------------------------------------------------------
-# Userspace C: omr-shim (with its tests and fuzz harnesses), omr-xfer, the
+# Userspace C: omr-shim (with its tests and fuzz harnesses), omrctl, the
+# selftests' tools (omr-xfer, omr-nlraw), the
 # scheduler's unit test and benchmark (which include kmod/sched_core.[ch]).
-us_files=(shim/src/*.c shim/tests/*.c shim/fuzz/*.c selftests/tools/*.c
+us_files=(shim/src/*.c shim/tests/*.c shim/fuzz/*.c ctl/*.c selftests/tools/*.c
 	selftests/unit/*.c selftests/bench/*.c)
 # Suppressed everywhere:
 #   variableScope  "scope can be reduced": the project follows kernel style,
@@ -164,7 +167,7 @@ if command -v cppcheck >/dev/null; then
 		--inconclusive --std=c11 -D_GNU_SOURCE --library=posix \
 		--inline-suppr --suppress=variableScope --suppress=usleepCalled \
 		--suppress=missingIncludeSystem --error-exitcode=1 \
-		-Ishim/src -Ikmod --template='{file}:{line}: {severity}: {message} [{id}]' \
+		-Ishim/src -Ikmod -Iuapi --template='{file}:{line}: {severity}: {message} [{id}]' \
 		"${us_files[@]}" >"$work/cppcheck.findings" 2>&1
 	rc=$?
 	[ -s "$work/cppcheck.findings" ] && rc=1
@@ -184,6 +187,7 @@ if [ ! -f "$kst/kselftest_harness.h" ]; then
 	done
 fi
 shim_cflags=$(pkg-config --cflags libcrypto json-c 2>/dev/null)
+nl_cflags=$(pkg-config --cflags libnl-genl-3.0 2>/dev/null)
 for cc in gcc clang; do
 	: >"$work/$cc.findings"
 	rc=0
@@ -201,6 +205,8 @@ for cc in gcc clang; do
 		# test a "variant" parameter, used or not.
 		selftests/unit/*) extra=(-Ikmod -I"$kst" -Wno-unused-parameter) ;;
 		selftests/bench/*) extra=(-Ikmod) ;;
+		ctl/*) extra=(-Iuapi $nl_cflags) ;;
+		selftests/tools/omr-nlraw.c) extra=($nl_cflags) ;;
 		selftests/tools/*) extra=(-pthread) ;;
 		esac
 		$cc -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror "${extra[@]}" \

@@ -108,6 +108,9 @@ rel=${rels[0]:-none}
 
 make -C selftests/tools >"$out/tools.log" 2>&1
 result $? "build: selftests/tools"
+# omrctl: built on the host, run in the VM (which sees this tree over 9p).
+make -C ctl >"$out/ctl.log" 2>&1
+result $? "build: ctl/omrctl"
 
 # Static checks and the refusal test use the headers of the first kernel
 # installed on the host (6.12).

@@ -1,0 +1,844 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * omrctl: configure omr.ko and look at its paths and connections, through
+ * the "omr" generic netlink family (uapi/linux/omr.h). docs/omrctl.8 is the
+ * manual: commands, JSON keys, exit codes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <linux/netlink.h>
+#include <netlink/netlink.h>
+#include <netlink/genl/genl.h>
+#include <netlink/genl/ctrl.h>
+#include <linux/omr.h>
+
+/* Exit codes (docs/omrctl.8). */
+enum {
+	EX_OK = 0,
+	EX_KERNEL = 1,		/* the kernel refused the request */
+	EX_USAGE = 2,		/* bad command line */
+	EX_NOMOD = 3,		/* omr.ko not loaded, or no netlink */
+	EX_NETNS = 4,		/* -n NETNS cannot be entered */
+};
+
+static bool json;
+static const char *prog = "omrctl";
+
+static void __attribute__((format(printf, 1, 2))) err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* ---- netlink ------------------------------------------------------------ */
+
+struct req {
+	struct nl_sock *sk;
+	int family;
+	const char *what;	/* for error messages: "path add" */
+	int (*parse)(struct nlattr **tb, void *arg);
+	void *arg;
+	bool done;
+	int error;		/* errno from the kernel, positive */
+	char extack[256];	/* its extended ACK message */
+	int parse_err;
+	int open_err;		/* exit code of a failed open_family() */
+	int count;		/* dump: entries printed so far */
+};
+
+static int open_family(struct req *r)
+{
+	int one = 1, fd;
+
+	r->sk = nl_socket_alloc();
+	if (!r->sk) {
+		err("out of memory");
+		return EX_NOMOD;
+	}
+	if (genl_connect(r->sk)) {
+		err("cannot open a generic netlink socket");
+		return EX_NOMOD;
+	}
+	fd = nl_socket_get_fd(r->sk);
+	/* Extended ACKs (messages), and errors without our request echoed. */
+	setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, &one, sizeof(one));
+	setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof(one));
+	r->family = genl_ctrl_resolve(r->sk, OMR_GENL_NAME);
+	if (r->family < 0) {
+		err("no generic netlink family '%s': is omr.ko loaded? (modprobe omr)",
+		    OMR_GENL_NAME);
+		return EX_NOMOD;
+	}
+	return EX_OK;
+}
+
+static int cb_valid(struct nl_msg *msg, void *arg)
+{
+	struct req *r = arg;
+	struct nlattr *tb[OMR_A_MAX + 1];
+
+	if (genlmsg_parse(nlmsg_hdr(msg), 0, tb, OMR_A_MAX, NULL) < 0) {
+		r->parse_err = 1;
+		return NL_SKIP;
+	}
+	if (r->parse && r->parse(tb, r->arg ? r->arg : r))
+		r->parse_err = 1;
+	return NL_OK;
+}
+
+static int cb_finish(struct nl_msg *msg, void *arg)
+{
+	(void)msg;
+	((struct req *)arg)->done = true;
+	return NL_STOP;
+}
+
+/* The error and its extended ACK (NLMSGERR_ATTR_MSG), if there is one. */
+static int cb_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
+{
+	const struct nlmsghdr *nlh = (const void *)((const char *)e - NLMSG_HDRLEN);
+	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
+	struct req *r = arg;
+	size_t off;
+
+	(void)nla;
+	r->error = -e->error;
+	r->done = true;
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return NL_STOP;
+	off = sizeof(*e);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(e->msg);
+	if (NLMSG_HDRLEN + off >= nlh->nlmsg_len)
+		return NL_STOP;
+	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
+		      (struct nlattr *)((char *)e + NLMSG_ALIGN(off)),
+		      nlh->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(off), NULL) < 0)
+		return NL_STOP;
+	if (tb[NLMSGERR_ATTR_MSG])
+		snprintf(r->extack, sizeof(r->extack), "%s",
+			 nla_get_string(tb[NLMSGERR_ATTR_MSG]));
+	return NL_STOP;
+}
+
+/* Send @msg (consumed) and read the answer: data, then ACK or DONE. */
+static int transact(struct req *r, struct nl_msg *msg)
+{
+	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
+	int ret;
+
+	if (!cb) {
+		nlmsg_free(msg);
+		err("out of memory");
+		return EX_KERNEL;
+	}
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, cb_valid, r);
+	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, cb_finish, r);
+	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, cb_finish, r);
+	nl_cb_err(cb, NL_CB_CUSTOM, cb_error, r);
+	ret = nl_send_auto(r->sk, msg);
+	nlmsg_free(msg);
+	while (ret >= 0 && !r->done)
+		ret = nl_recvmsgs(r->sk, cb);
+	nl_cb_put(cb);
+	if (r->error) {
+		if (r->extack[0])
+			err("%s: %s (kernel: %s)", r->what, strerror(r->error),
+			    r->extack);
+		else
+			err("%s: %s", r->what, strerror(r->error));
+		return EX_KERNEL;
+	}
+	if (ret < 0) {
+		err("%s: netlink: %s", r->what, nl_geterror(ret));
+		return EX_KERNEL;
+	}
+	if (r->parse_err) {
+		err("%s: malformed reply from the kernel", r->what);
+		return EX_KERNEL;
+	}
+	return EX_OK;
+}
+
+/* The family is looked up here, once the command line has been checked. */
+static struct nl_msg *new_msg(struct req *r, uint8_t cmd, int flags)
+{
+	struct nl_msg *msg;
+
+	if (!r->sk) {
+		r->open_err = open_family(r);
+		if (r->open_err)
+			return NULL;
+	}
+	msg = nlmsg_alloc();
+	if (!msg)
+		return NULL;
+	if (!genlmsg_put(msg, NL_AUTO_PORT, NL_AUTO_SEQ, r->family, 0, flags,
+			 cmd, OMR_GENL_VERSION)) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
+}
+
+/* ---- output helpers ----------------------------------------------------- */
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+static const char *addr4(const struct nlattr *a, char *buf)
+{
+	struct in_addr in;
+
+	if (!a || nla_len(a) != sizeof(in))
+		return NULL;
+	memcpy(&in, nla_data(a), sizeof(in));
+	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
+}
+
+static uint64_t u64a(const struct nlattr *a)
+{
+	return a && nla_len(a) == 8 ? nla_get_u64((struct nlattr *)a) : 0;
+}
+
+static uint32_t u32a(const struct nlattr *a)
+{
+	return a && nla_len(a) == 4 ? nla_get_u32((struct nlattr *)a) : 0;
+}
+
+static uint16_t u16a(const struct nlattr *a)
+{
+	return a && nla_len(a) == 2 ? nla_get_u16((struct nlattr *)a) : 0;
+}
+
+static uint8_t u8a(const struct nlattr *a)
+{
+	return a && nla_len(a) == 1 ? nla_get_u8((struct nlattr *)a) : 0;
+}
+
+static const char *stra(const struct nlattr *a)
+{
+	if (!a || nla_len(a) < 1 || ((const char *)nla_data(a))[nla_len(a) - 1])
+		return NULL;
+	return nla_data(a);
+}
+
+static const char *tcp_state(unsigned int s)
+{
+	static const char *const names[] = {
+		"unknown", "established", "syn-sent", "syn-recv", "fin-wait-1",
+		"fin-wait-2", "time-wait", "close", "close-wait", "last-ack",
+		"listen", "closing", "new-syn-recv", "bound-inactive",
+	};
+
+	return s < sizeof(names) / sizeof(names[0]) ? names[s] : "unknown";
+}
+
+static int nest_parse(struct nlattr **tb, int max, struct nlattr *nest)
+{
+	return nest ? nla_parse_nested(tb, max, nest, NULL) : -1;
+}
+
+/* ---- status, pm show ----------------------------------------------------- */
+
+struct status {
+	bool seen;
+	char version[64], kernel[128];
+	bool enabled, add_addr;
+	uint32_t paths, max_paths, conns;
+	uint64_t cnt[OMR_CNT_A_MAX + 1];
+};
+
+static const char *const cnt_names[OMR_CNT_A_MAX + 1] = {
+	[OMR_CNT_A_CREATES] = "creates",
+	[OMR_CNT_A_CREATE_ERRORS] = "create_errors",
+	[OMR_CNT_A_CLOSED] = "closed",
+	[OMR_CNT_A_DEMOTES] = "demotes",
+	[OMR_CNT_A_PROMOTES] = "promotes",
+	[OMR_CNT_A_REMOVES] = "removes",
+	[OMR_CNT_A_ABORTS] = "aborts",
+	[OMR_CNT_A_EV_OVERFLOWS] = "event_overflows",
+};
+
+static int parse_status(struct nlattr **tb, void *arg)
+{
+	struct nlattr *pm[OMR_PM_A_MAX + 1], *cnt[OMR_CNT_A_MAX + 1];
+	struct status *s = arg;
+	const char *v;
+	int i;
+
+	if (nest_parse(pm, OMR_PM_A_MAX, tb[OMR_A_PM]) ||
+	    nest_parse(cnt, OMR_CNT_A_MAX, tb[OMR_A_COUNTERS]))
+		return -1;
+	v = stra(tb[OMR_A_VERSION]);
+	snprintf(s->version, sizeof(s->version), "%s", v ? v : "");
+	v = stra(tb[OMR_A_KERNEL]);
+	snprintf(s->kernel, sizeof(s->kernel), "%s", v ? v : "");
+	s->enabled = u8a(pm[OMR_PM_A_ENABLED]);
+	s->add_addr = u8a(pm[OMR_PM_A_ADD_ADDR_ACCEPT]);
+	s->paths = u32a(pm[OMR_PM_A_PATHS]);
+	s->max_paths = u32a(pm[OMR_PM_A_MAX_PATHS]);
+	s->conns = u32a(pm[OMR_PM_A_CONNS]);
+	for (i = 0; i <= OMR_CNT_A_MAX; i++)
+		s->cnt[i] = u64a(cnt[i]);
+	s->seen = true;
+	return 0;
+}
+
+static int get_status(struct req *r, struct status *s)
+{
+	struct nl_msg *msg = new_msg(r, OMR_CMD_GET_STATUS, 0);
+	int ret;
+
+	if (!msg)
+		return r->open_err ? r->open_err : EX_KERNEL;
+	r->parse = parse_status;
+	r->arg = s;
+	ret = transact(r, msg);
+	if (!ret && !s->seen) {
+		err("%s: no reply from the kernel", r->what);
+		return EX_KERNEL;
+	}
+	return ret;
+}
+
+static void print_pm_json(const struct status *s)
+{
+	printf("{\"enabled\":%s,\"add_addr\":\"%s\",\"paths\":%u,\"max_paths\":%u,\"conns\":%u}",
+	       s->enabled ? "true" : "false", s->add_addr ? "accept" : "ignore",
+	       s->paths, s->max_paths, s->conns);
+}
+
+static int cmd_status(struct req *r, int argc, char **argv)
+{
+	struct status s = { 0 };
+	int i, ret;
+
+	(void)argv;
+	if (argc) {
+		err("status: unexpected argument '%s'", argv[0]);
+		return EX_USAGE;
+	}
+	ret = get_status(r, &s);
+	if (ret)
+		return ret;
+	if (json) {
+		printf("{\"version\":");
+		json_str(s.version);
+		printf(",\"kernel\":");
+		json_str(s.kernel);
+		printf(",\"pm\":");
+		print_pm_json(&s);
+		printf(",\"counters\":{");
+		for (i = 1; i <= OMR_CNT_A_MAX; i++)
+			if (cnt_names[i])
+				printf("%s\"%s\":%" PRIu64, i == OMR_CNT_A_CREATES ? "" : ",",
+				       cnt_names[i], s.cnt[i]);
+		printf("}}\n");
+		return EX_OK;
+	}
+	printf("omr %s, kernel %s\n", s.version, s.kernel);
+	printf("pm: %s, add_addr %s, %u/%u paths, %u connections\n",
+	       s.enabled ? "enabled" : "disabled",
+	       s.add_addr ? "accept" : "ignore", s.paths, s.max_paths, s.conns);
+	printf("counters:");
+	for (i = 1; i <= OMR_CNT_A_MAX; i++)
+		if (cnt_names[i])
+			printf(" %s %" PRIu64, cnt_names[i], s.cnt[i]);
+	printf("\n");
+	return EX_OK;
+}
+
+/* ---- pm show | set ------------------------------------------------------- */
+
+static int cmd_pm(struct req *r, int argc, char **argv)
+{
+	int enable = -1, accept = -1, i;
+	struct status s = { 0 };
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	int ret;
+
+	if (argc == 0 || !strcmp(argv[0], "show")) {
+		if (argc > 1) {
+			err("pm show: unexpected argument '%s'", argv[1]);
+			return EX_USAGE;
+		}
+		r->what = "pm show";
+		ret = get_status(r, &s);
+		if (ret)
+			return ret;
+		if (json) {
+			print_pm_json(&s);
+			putchar('\n');
+		} else {
+			printf("pm %s\nadd_addr %s\n",
+			       s.enabled ? "enabled" : "disabled",
+			       s.add_addr ? "accept" : "ignore");
+		}
+		return EX_OK;
+	}
+	if (strcmp(argv[0], "set")) {
+		err("pm: unknown command '%s' (show, set)", argv[0]);
+		return EX_USAGE;
+	}
+	r->what = "pm set";
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "enable")) {
+			enable = 1;
+		} else if (!strcmp(argv[i], "disable")) {
+			enable = 0;
+		} else if (!strcmp(argv[i], "add_addr")) {
+			if (i + 1 == argc) {
+				err("pm set: add_addr needs 'accept' or 'ignore'");
+				return EX_USAGE;
+			}
+			i++;
+			if (!strcmp(argv[i], "accept")) {
+				accept = 1;
+			} else if (!strcmp(argv[i], "ignore")) {
+				accept = 0;
+			} else {
+				err("pm set: add_addr '%s': expected 'accept' or 'ignore'",
+				    argv[i]);
+				return EX_USAGE;
+			}
+		} else {
+			err("pm set: unknown setting '%s' (enable, disable, add_addr accept|ignore)",
+			    argv[i]);
+			return EX_USAGE;
+		}
+	}
+	if (enable < 0 && accept < 0) {
+		err("pm set: nothing to set (enable, disable, add_addr accept|ignore)");
+		return EX_USAGE;
+	}
+	msg = new_msg(r, OMR_CMD_SET_PM, 0);
+	if (!msg)
+		return r->open_err ? r->open_err : EX_KERNEL;
+	nest = nla_nest_start(msg, OMR_A_PM | NLA_F_NESTED);
+	if (!nest ||
+	    (enable >= 0 && nla_put_u8(msg, OMR_PM_A_ENABLED, enable)) ||
+	    (accept >= 0 && nla_put_u8(msg, OMR_PM_A_ADD_ADDR_ACCEPT, accept))) {
+		nlmsg_free(msg);
+		return EX_KERNEL;
+	}
+	nla_nest_end(msg, nest);
+	r->parse = NULL;
+	return transact(r, msg);
+}
+
+/* ---- path add | del | show ----------------------------------------------- */
+
+static int parse_path(struct nlattr **tb, void *arg)
+{
+	struct nlattr *p[OMR_PATH_A_MAX + 1];
+	static const char *const health[] = { "ok", "demoted" };
+	struct req *r = arg;
+	char buf[INET_ADDRSTRLEN];
+	const char *name, *a;
+	unsigned int h;
+
+	if (nest_parse(p, OMR_PATH_A_MAX, tb[OMR_A_PATH]))
+		return -1;
+	name = stra(p[OMR_PATH_A_IFNAME]);
+	if (!name)
+		return -1;
+	a = addr4(p[OMR_PATH_A_ADDR4], buf);
+	h = u8a(p[OMR_PATH_A_HEALTH]);
+	if (json) {
+		printf("%s{\"dev\":", r->count ? "," : "");
+		json_str(name);
+		printf(",\"ifindex\":%u,\"link\":\"%s\",\"addr\":",
+		       u32a(p[OMR_PATH_A_IFINDEX]),
+		       u8a(p[OMR_PATH_A_LINK_UP]) ? "up" : "down");
+		if (a)
+			printf("\"%s\"", a);
+		else
+			printf("null");
+		printf(",\"backup\":%s,\"health\":\"%s\"}",
+		       u32a(p[OMR_PATH_A_FLAGS]) & OMR_PATH_F_BACKUP ? "true" : "false",
+		       h < 2 ? health[h] : "unknown");
+	} else {
+		printf("path dev %s ifindex %u link %s addr %s backup %d health %s\n",
+		       name, u32a(p[OMR_PATH_A_IFINDEX]),
+		       u8a(p[OMR_PATH_A_LINK_UP]) ? "up" : "down", a ? a : "-",
+		       !!(u32a(p[OMR_PATH_A_FLAGS]) & OMR_PATH_F_BACKUP),
+		       h < 2 ? health[h] : "unknown");
+	}
+	r->count++;
+	return 0;
+}
+
+static int path_show(struct req *r)
+{
+	struct nl_msg *msg = new_msg(r, OMR_CMD_GET_PATHS, NLM_F_DUMP);
+	int ret;
+
+	if (!msg)
+		return r->open_err ? r->open_err : EX_KERNEL;
+	r->parse = parse_path;
+	r->arg = NULL;
+	r->count = 0;
+	if (json)
+		putchar('[');
+	ret = transact(r, msg);
+	if (json)
+		printf("]\n");
+	return ret;
+}
+
+/* "dev IFNAME": the device's name, which must fit IFNAMSIZ. */
+static const char *dev_arg(const char *what, int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[0], "dev")) {
+		err("%s: expected 'dev IFNAME'%s%s%s", what,
+		    argc ? ", got '" : "", argc ? argv[0] : "", argc ? "'" : "");
+		return NULL;
+	}
+	if (!argv[1][0] || strlen(argv[1]) >= IFNAMSIZ) {
+		err("%s: interface name '%s' must be 1 to %d bytes", what,
+		    argv[1], IFNAMSIZ - 1);
+		return NULL;
+	}
+	return argv[1];
+}
+
+static int cmd_path(struct req *r, int argc, char **argv)
+{
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	const char *dev;
+	uint32_t flags = 0;
+	bool add;
+
+	if (argc == 0 || !strcmp(argv[0], "show")) {
+		if (argc > 1) {
+			err("path show: unexpected argument '%s'", argv[1]);
+			return EX_USAGE;
+		}
+		r->what = "path show";
+		return path_show(r);
+	}
+	add = !strcmp(argv[0], "add");
+	if (!add && strcmp(argv[0], "del")) {
+		err("path: unknown command '%s' (add, del, show)", argv[0]);
+		return EX_USAGE;
+	}
+	r->what = add ? "path add" : "path del";
+	dev = dev_arg(r->what, argc - 1, argv + 1);
+	if (!dev)
+		return EX_USAGE;
+	if (argc > 3) {
+		if (add && argc == 4 && !strcmp(argv[3], "backup")) {
+			flags |= OMR_PATH_F_BACKUP;
+		} else {
+			err("%s: unexpected argument '%s'%s", r->what, argv[3],
+			    add ? " (only 'backup')" : "");
+			return EX_USAGE;
+		}
+	}
+	msg = new_msg(r, add ? OMR_CMD_PATH_ADD : OMR_CMD_PATH_DEL, 0);
+	if (!msg)
+		return r->open_err ? r->open_err : EX_KERNEL;
+	nest = nla_nest_start(msg, OMR_A_PATH | NLA_F_NESTED);
+	if (!nest || nla_put_string(msg, OMR_PATH_A_IFNAME, dev) ||
+	    (add && nla_put_u32(msg, OMR_PATH_A_FLAGS, flags))) {
+		nlmsg_free(msg);
+		return EX_KERNEL;
+	}
+	nla_nest_end(msg, nest);
+	r->parse = NULL;
+	return transact(r, msg);
+}
+
+/* ---- conn show ------------------------------------------------------------ */
+
+static void print_sf(struct nlattr *a, bool first)
+{
+	struct nlattr *sf[OMR_SF_A_MAX + 1];
+	char l[INET_ADDRSTRLEN], rm[INET_ADDRSTRLEN];
+	const char *dev, *la, *ra;
+	uint32_t flags;
+	bool has_loss;
+
+	if (nla_parse_nested(sf, OMR_SF_A_MAX, a, NULL) < 0)
+		return;
+	dev = stra(sf[OMR_SF_A_IFNAME]);
+	la = addr4(sf[OMR_SF_A_LOCAL_ADDR4], l);
+	ra = addr4(sf[OMR_SF_A_REMOTE_ADDR4], rm);
+	flags = u32a(sf[OMR_SF_A_FLAGS]);
+	has_loss = sf[OMR_SF_A_LOSS];
+	if (json) {
+		printf("%s{\"id\":%u,\"dev\":", first ? "" : ",", u32a(sf[OMR_SF_A_ID]));
+		if (dev)
+			json_str(dev);
+		else
+			printf("null");
+		printf(",\"ifindex\":%u,\"local_addr\":\"%s\",\"local_port\":%u,"
+		       "\"remote_addr\":\"%s\",\"remote_port\":%u,\"state\":\"%s\","
+		       "\"backup\":%s,\"peer_backup\":%s,\"join\":%s,"
+		       "\"fully_established\":%s,\"stale\":%s,\"srtt_us\":%u,"
+		       "\"rttvar_us\":%u,\"loss_ppm\":",
+		       u32a(sf[OMR_SF_A_IFINDEX]), la ? la : "",
+		       u16a(sf[OMR_SF_A_LOCAL_PORT]), ra ? ra : "",
+		       u16a(sf[OMR_SF_A_REMOTE_PORT]),
+		       tcp_state(u8a(sf[OMR_SF_A_STATE])),
+		       flags & OMR_SF_F_BACKUP ? "true" : "false",
+		       flags & OMR_SF_F_PEER_BACKUP ? "true" : "false",
+		       flags & OMR_SF_F_JOIN ? "true" : "false",
+		       flags & OMR_SF_F_FULLY_ESTABLISHED ? "true" : "false",
+		       flags & OMR_SF_F_STALE ? "true" : "false",
+		       u32a(sf[OMR_SF_A_SRTT_US]), u32a(sf[OMR_SF_A_RTTVAR_US]));
+		if (has_loss)
+			printf("%u", u32a(sf[OMR_SF_A_LOSS]));
+		else
+			printf("null");
+		printf(",\"cwnd\":%u,\"bytes_sent\":%" PRIu64 ",\"bytes_acked\":%" PRIu64
+		       ",\"bytes_received\":%" PRIu64 ",\"retrans\":%u}",
+		       u32a(sf[OMR_SF_A_CWND]), u64a(sf[OMR_SF_A_BYTES_SENT]),
+		       u64a(sf[OMR_SF_A_BYTES_ACKED]),
+		       u64a(sf[OMR_SF_A_BYTES_RECEIVED]), u32a(sf[OMR_SF_A_RETRANS]));
+		return;
+	}
+	printf("  sf %u dev %s %s:%u -> %s:%u %s rtt %.1f/%.1f ms",
+	       u32a(sf[OMR_SF_A_ID]), dev ? dev : "-", la ? la : "?",
+	       u16a(sf[OMR_SF_A_LOCAL_PORT]), ra ? ra : "?",
+	       u16a(sf[OMR_SF_A_REMOTE_PORT]), tcp_state(u8a(sf[OMR_SF_A_STATE])),
+	       u32a(sf[OMR_SF_A_SRTT_US]) / 1000.0,
+	       u32a(sf[OMR_SF_A_RTTVAR_US]) / 1000.0);
+	if (has_loss)
+		printf(" loss %.2f%%", u32a(sf[OMR_SF_A_LOSS]) / 10000.0);
+	printf(" cwnd %u sent %" PRIu64 " acked %" PRIu64 " received %" PRIu64
+	       " retrans %u%s%s%s%s\n",
+	       u32a(sf[OMR_SF_A_CWND]), u64a(sf[OMR_SF_A_BYTES_SENT]),
+	       u64a(sf[OMR_SF_A_BYTES_ACKED]), u64a(sf[OMR_SF_A_BYTES_RECEIVED]),
+	       u32a(sf[OMR_SF_A_RETRANS]),
+	       flags & OMR_SF_F_BACKUP ? " backup" : "",
+	       flags & OMR_SF_F_PEER_BACKUP ? " peer-backup" : "",
+	       flags & OMR_SF_F_JOIN ? " join" : "",
+	       flags & OMR_SF_F_STALE ? " stale" : "");
+}
+
+static int parse_conn(struct nlattr **tb, void *arg)
+{
+	struct nlattr *c[OMR_CONN_A_MAX + 1], *a;
+	char l[INET_ADDRSTRLEN], rm[INET_ADDRSTRLEN];
+	const char *la, *ra, *sched;
+	struct req *r = arg;
+	int rem;
+	uint32_t flags;
+	bool first = true;
+
+	if (nest_parse(c, OMR_CONN_A_MAX, tb[OMR_A_CONN]) || !c[OMR_CONN_A_TOKEN])
+		return -1;
+	la = addr4(c[OMR_CONN_A_LOCAL_ADDR4], l);
+	ra = addr4(c[OMR_CONN_A_REMOTE_ADDR4], rm);
+	sched = stra(c[OMR_CONN_A_SCHED]);
+	flags = u32a(c[OMR_CONN_A_FLAGS]);
+	if (json) {
+		printf("%s{\"token\":\"%08x\",\"local_addr\":\"%s\",\"local_port\":%u,"
+		       "\"remote_addr\":\"%s\",\"remote_port\":%u,\"state\":\"%s\","
+		       "\"server_side\":%s,\"fully_established\":%s,\"pm\":%s,\"sched\":",
+		       r->count ? "," : "", u32a(c[OMR_CONN_A_TOKEN]), la ? la : "",
+		       u16a(c[OMR_CONN_A_LOCAL_PORT]), ra ? ra : "",
+		       u16a(c[OMR_CONN_A_REMOTE_PORT]),
+		       tcp_state(u8a(c[OMR_CONN_A_STATE])),
+		       flags & OMR_CONN_F_SERVER_SIDE ? "true" : "false",
+		       flags & OMR_CONN_F_FULLY_ESTABLISHED ? "true" : "false",
+		       flags & OMR_CONN_F_PM ? "true" : "false");
+		if (sched)
+			json_str(sched);
+		else
+			printf("null");
+		printf(",\"subflows\":[");
+	} else {
+		printf("conn %08x %s:%u -> %s:%u %s sched %s%s%s\n",
+		       u32a(c[OMR_CONN_A_TOKEN]), la ? la : "?",
+		       u16a(c[OMR_CONN_A_LOCAL_PORT]), ra ? ra : "?",
+		       u16a(c[OMR_CONN_A_REMOTE_PORT]),
+		       tcp_state(u8a(c[OMR_CONN_A_STATE])), sched ? sched : "-",
+		       flags & OMR_CONN_F_SERVER_SIDE ? " server-side" : "",
+		       flags & OMR_CONN_F_PM ? " pm" : "");
+	}
+	if (c[OMR_CONN_A_SUBFLOWS]) {
+		nla_for_each_nested(a, c[OMR_CONN_A_SUBFLOWS], rem) {
+			print_sf(a, first);
+			first = false;
+		}
+	}
+	if (json)
+		printf("]}");
+	r->count++;
+	return 0;
+}
+
+static int cmd_conn(struct req *r, int argc, char **argv)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "show"))) {
+		err("conn: unknown command or argument '%s' (show)", argv[argc - 1]);
+		return EX_USAGE;
+	}
+	r->what = "conn show";
+	msg = new_msg(r, OMR_CMD_GET_CONNS, NLM_F_DUMP);
+	if (!msg)
+		return r->open_err ? r->open_err : EX_KERNEL;
+	r->parse = parse_conn;
+	r->arg = NULL;
+	r->count = 0;
+	if (json)
+		putchar('[');
+	ret = transact(r, msg);
+	if (json)
+		printf("]\n");
+	return ret;
+}
+
+/* ---- main ----------------------------------------------------------------- */
+
+static int cmd_help(struct req *r, int argc, char **argv);
+
+static const struct {
+	const char *name;
+	int (*fn)(struct req *r, int argc, char **argv);
+	const char *usage;
+} cmds[] = {
+	{ "status", cmd_status, "status                      module, kernel, PM state and counters" },
+	{ "path", cmd_path, "path show                   configured paths: device, link, address, health\n"
+			    "  path add dev IFNAME [backup] add a WAN path (the device may not exist yet)\n"
+			    "  path del dev IFNAME         delete it" },
+	{ "pm", cmd_pm, "pm show                     whether the path manager runs here\n"
+			"  pm set enable|disable [add_addr accept|ignore]" },
+	{ "conn", cmd_conn, "conn show                   MPTCP connections and their subflows" },
+	{ "help", cmd_help, "help                        this text" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: %s [-j] [-n NETNS] COMMAND [ARGS]\n\n"
+		"  -j        JSON output (show commands, status)\n"
+		"  -n NETNS  act in the network namespace /run/netns/NETNS\n\n"
+		"Commands:\n", prog);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %s\n", cmds[i].usage);
+	fprintf(f, "\nExit status: 0 done, 1 refused by the kernel, 2 bad usage, "
+		"3 omr.ko not loaded, 4 NETNS cannot be entered.\n");
+}
+
+static int cmd_help(struct req *r, int argc, char **argv)
+{
+	(void)r;
+	(void)argc;
+	(void)argv;
+	usage(stdout);
+	return EX_OK;
+}
+
+static int enter_netns(const char *name)
+{
+	char path[4096];
+	int fd;
+
+	if (!name[0] || strchr(name, '/')) {
+		err("-n '%s': not a namespace name", name);
+		return EX_NETNS;
+	}
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err("-n %s: %s: %s", name, path, strerror(errno));
+		return EX_NETNS;
+	}
+	if (setns(fd, CLONE_NEWNET)) {
+		err("-n %s: setns: %s", name, strerror(errno));
+		close(fd);
+		return EX_NETNS;
+	}
+	close(fd);
+	return EX_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct req r = { 0 };
+	const char *netns = NULL;
+	size_t i;
+	int opt, ret;
+
+	while ((opt = getopt(argc, argv, "+jn:hV")) != -1) {
+		switch (opt) {
+		case 'j':
+			json = true;
+			break;
+		case 'n':
+			netns = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc < 1) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[0], cmds[i].name))
+			break;
+	if (i == sizeof(cmds) / sizeof(cmds[0])) {
+		err("unknown command '%s' (try '%s help')", argv[0], prog);
+		return EX_USAGE;
+	}
+	if (cmds[i].fn == cmd_help)
+		return cmd_help(&r, 0, NULL);
+	if (netns) {
+		ret = enter_netns(netns);
+		if (ret)
+			return ret;
+	}
+	r.what = cmds[i].name;
+	ret = cmds[i].fn(&r, argc - 1, argv + 1);
+	if (r.sk)
+		nl_socket_free(r.sk);
+	return ret;
+}

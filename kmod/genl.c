@@ -1,0 +1,615 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The generic netlink family "omr" (uapi/linux/omr.h documents every command,
+ * attribute and error): status, the path manager's paths and settings, and
+ * every MPTCP connection of the namespace with its subflows.
+ *
+ * One source of truth: the commands read and change the same struct
+ * omr_pm_net that /proc/net/omr_pm shows, under pn->mutex, through the same
+ * functions (omr_pm_enable, omr_pm_path_add, omr_pm_path_del), and kick the
+ * work after a change as the /proc writer does.
+ *
+ * The family is parallel_ops: no genl_mutex around our callbacks. It has to
+ * be: the PM's work holds pn->mutex while it sends commands to MPTCP's own
+ * family, whose doits run under genl_mutex; a doit of ours holding
+ * genl_mutex and waiting for pn->mutex would deadlock with it.
+ *
+ * Known limit: enabling the PM opens its sockets to MPTCP's family from the
+ * doit, and that re-enters generic netlink (the family lookup and the event
+ * group bind take genetlink's cb_lock for reading, which our doit already
+ * holds for reading). A read lock taken twice only blocks if a genl family
+ * is being registered or unregistered at that very moment.
+ *
+ * Connections are read under their msk socket lock, as the PM's pass does,
+ * with pn->mutex not held (it is taken, briefly and before the socket lock,
+ * only to see whether the PM follows the connection).
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/netdevice.h>
+#include <linux/utsname.h>
+#include <net/genetlink.h>
+#include <net/tcp.h>
+#include "uapi/linux/omr.h"
+#include "omr.h"
+#include "pm.h"
+
+/* Attributes a request may not carry, with the reason given back. */
+#define OMR_REPLY_ONLY { .type = NLA_REJECT, \
+			 .reject_message = "attribute is reply-only" }
+#define OMR_NOT_HERE { .type = NLA_REJECT, \
+		       .reject_message = "attribute not valid for this command" }
+
+/* GET_STATUS, GET_PATHS, GET_CONNS: no attribute at all. */
+static const struct nla_policy omr_get_policy[OMR_A_MAX + 1] = {
+	[OMR_A_VERSION] = OMR_REPLY_ONLY,
+	[OMR_A_KERNEL] = OMR_REPLY_ONLY,
+	[OMR_A_PM] = OMR_NOT_HERE,
+	[OMR_A_COUNTERS] = OMR_REPLY_ONLY,
+	[OMR_A_PATH] = OMR_NOT_HERE,
+	[OMR_A_CONN] = OMR_REPLY_ONLY,
+};
+
+static const struct nla_policy omr_pm_set_nest_policy[OMR_PM_A_MAX + 1] = {
+	[OMR_PM_A_ENABLED] = NLA_POLICY_MAX(NLA_U8, 1),
+	[OMR_PM_A_ADD_ADDR_ACCEPT] = NLA_POLICY_MAX(NLA_U8, 1),
+	[OMR_PM_A_PATHS] = OMR_REPLY_ONLY,
+	[OMR_PM_A_MAX_PATHS] = OMR_REPLY_ONLY,
+	[OMR_PM_A_CONNS] = OMR_REPLY_ONLY,
+};
+
+static const struct nla_policy omr_pm_set_policy[OMR_A_MAX + 1] = {
+	[OMR_A_VERSION] = OMR_REPLY_ONLY,
+	[OMR_A_KERNEL] = OMR_REPLY_ONLY,
+	[OMR_A_PM] = NLA_POLICY_NESTED(omr_pm_set_nest_policy),
+	[OMR_A_COUNTERS] = OMR_REPLY_ONLY,
+	[OMR_A_PATH] = OMR_NOT_HERE,
+	[OMR_A_CONN] = OMR_REPLY_ONLY,
+};
+
+static const struct nla_policy omr_path_add_nest_policy[OMR_PATH_A_MAX + 1] = {
+	[OMR_PATH_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[OMR_PATH_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __OMR_PATH_F_ALL),
+	[OMR_PATH_A_IFINDEX] = OMR_REPLY_ONLY,
+	[OMR_PATH_A_LINK_UP] = OMR_REPLY_ONLY,
+	[OMR_PATH_A_ADDR4] = OMR_REPLY_ONLY,
+	[OMR_PATH_A_HEALTH] = OMR_REPLY_ONLY,
+};
+
+static const struct nla_policy omr_path_del_nest_policy[OMR_PATH_A_MAX + 1] = {
+	[OMR_PATH_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[OMR_PATH_A_FLAGS] = OMR_NOT_HERE,
+	[OMR_PATH_A_IFINDEX] = OMR_REPLY_ONLY,
+	[OMR_PATH_A_LINK_UP] = OMR_REPLY_ONLY,
+	[OMR_PATH_A_ADDR4] = OMR_REPLY_ONLY,
+	[OMR_PATH_A_HEALTH] = OMR_REPLY_ONLY,
+};
+
+static const struct nla_policy omr_path_add_policy[OMR_A_MAX + 1] = {
+	[OMR_A_VERSION] = OMR_REPLY_ONLY,
+	[OMR_A_KERNEL] = OMR_REPLY_ONLY,
+	[OMR_A_PM] = OMR_NOT_HERE,
+	[OMR_A_COUNTERS] = OMR_REPLY_ONLY,
+	[OMR_A_PATH] = NLA_POLICY_NESTED(omr_path_add_nest_policy),
+	[OMR_A_CONN] = OMR_REPLY_ONLY,
+};
+
+static const struct nla_policy omr_path_del_policy[OMR_A_MAX + 1] = {
+	[OMR_A_VERSION] = OMR_REPLY_ONLY,
+	[OMR_A_KERNEL] = OMR_REPLY_ONLY,
+	[OMR_A_PM] = OMR_NOT_HERE,
+	[OMR_A_COUNTERS] = OMR_REPLY_ONLY,
+	[OMR_A_PATH] = NLA_POLICY_NESTED(omr_path_del_nest_policy),
+	[OMR_A_CONN] = OMR_REPLY_ONLY,
+};
+
+static struct genl_family omr_genl_family;
+
+static struct omr_pm_net *omr_genl_pn(struct genl_info *info)
+{
+	return omr_pm_net(genl_info_net(info));
+}
+
+/* ---- GET_STATUS -------------------------------------------------------- */
+
+static int omr_put_status(struct sk_buff *msg, struct omr_pm_net *pn)
+{
+	const struct omr_pm_counters *k = &pn->cnt;
+	struct nlattr *nest;
+
+	if (nla_put_string(msg, OMR_A_VERSION, OMR_VERSION) ||
+	    nla_put_string(msg, OMR_A_KERNEL, init_utsname()->release))
+		return -EMSGSIZE;
+
+	nest = nla_nest_start(msg, OMR_A_PM);
+	if (!nest ||
+	    nla_put_u8(msg, OMR_PM_A_ENABLED, pn->enabled) ||
+	    nla_put_u8(msg, OMR_PM_A_ADD_ADDR_ACCEPT, pn->add_addr_accept) ||
+	    nla_put_u32(msg, OMR_PM_A_PATHS, pn->npaths) ||
+	    nla_put_u32(msg, OMR_PM_A_MAX_PATHS, OMR_PM_MAX_PATHS) ||
+	    nla_put_u32(msg, OMR_PM_A_CONNS, pn->nconns))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+
+	nest = nla_nest_start(msg, OMR_A_COUNTERS);
+	if (!nest ||
+	    nla_put_u64_64bit(msg, OMR_CNT_A_CREATES, k->creates, OMR_CNT_A_PAD) ||
+	    nla_put_u64_64bit(msg, OMR_CNT_A_CREATE_ERRORS, k->create_err,
+			      OMR_CNT_A_PAD) ||
+	    nla_put_u64_64bit(msg, OMR_CNT_A_CLOSED, k->closed, OMR_CNT_A_PAD) ||
+	    nla_put_u64_64bit(msg, OMR_CNT_A_DEMOTES, k->demotes, OMR_CNT_A_PAD) ||
+	    nla_put_u64_64bit(msg, OMR_CNT_A_PROMOTES, k->promotes,
+			      OMR_CNT_A_PAD) ||
+	    nla_put_u64_64bit(msg, OMR_CNT_A_REMOVES, k->removes, OMR_CNT_A_PAD) ||
+	    nla_put_u64_64bit(msg, OMR_CNT_A_ABORTS, k->aborts, OMR_CNT_A_PAD) ||
+	    nla_put_u64_64bit(msg, OMR_CNT_A_EV_OVERFLOWS, pn->ev_overflow,
+			      OMR_CNT_A_PAD))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int omr_genl_get_status(struct sk_buff *skb, struct genl_info *info)
+{
+	struct omr_pm_net *pn = omr_genl_pn(info);
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &omr_genl_family, 0,
+				OMR_CMD_GET_STATUS);
+	if (!hdr) {
+		ret = -EMSGSIZE;
+		goto err;
+	}
+	mutex_lock(&pn->mutex);
+	ret = omr_put_status(msg, pn);
+	mutex_unlock(&pn->mutex);
+	if (ret)
+		goto err;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err:
+	nlmsg_free(msg);
+	return ret;
+}
+
+/* ---- GET_PATHS (dump; cb->args[0]: the next path's index) -------------- */
+
+static int omr_put_path(struct sk_buff *skb, const struct omr_pm_path *p)
+{
+	struct nlattr *nest = nla_nest_start(skb, OMR_A_PATH);
+
+	if (!nest ||
+	    nla_put_string(skb, OMR_PATH_A_IFNAME, p->dev) ||
+	    nla_put_u32(skb, OMR_PATH_A_FLAGS, p->backup ? OMR_PATH_F_BACKUP : 0) ||
+	    nla_put_u32(skb, OMR_PATH_A_IFINDEX, p->ifindex) ||
+	    nla_put_u8(skb, OMR_PATH_A_LINK_UP, p->link_up) ||
+	    (p->addr && nla_put_in_addr(skb, OMR_PATH_A_ADDR4, p->addr)) ||
+	    nla_put_u8(skb, OMR_PATH_A_HEALTH,
+		       p->health == OMR_HEALTH_DEMOTED ?
+		       OMR_PATH_HEALTH_DEMOTED : OMR_PATH_HEALTH_OK))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static int omr_genl_get_paths(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct omr_pm_net *pn = omr_pm_net(sock_net(skb->sk));
+	int i, ret = 0;
+	void *hdr;
+
+	mutex_lock(&pn->mutex);
+	/* Device index, link and address as of now, as /proc shows them. */
+	omr_pm_links_eval(pn);
+	for (i = cb->args[0]; i < pn->npaths; i++) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &omr_genl_family,
+				  NLM_F_MULTI, OMR_CMD_GET_PATHS);
+		if (!hdr) {
+			ret = -EMSGSIZE;
+			break;
+		}
+		if (omr_put_path(skb, &pn->paths[i])) {
+			genlmsg_cancel(skb, hdr);
+			ret = -EMSGSIZE;
+			break;
+		}
+		genlmsg_end(skb, hdr);
+	}
+	mutex_unlock(&pn->mutex);
+	cb->args[0] = i;
+	/* A path that does not fit in an empty message never will. */
+	if (ret && !skb->len)
+		return ret;
+	return skb->len;
+}
+
+/* ---- SET_PM, PATH_ADD, PATH_DEL ---------------------------------------- */
+
+static int omr_genl_set_pm(struct sk_buff *skb, struct genl_info *info)
+{
+	struct omr_pm_net *pn = omr_genl_pn(info);
+	struct nlattr *tb[OMR_PM_A_MAX + 1];
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, OMR_A_PM)) {
+		NL_SET_ERR_MSG(info->extack, "OMR_A_PM is required");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, OMR_PM_A_MAX, info->attrs[OMR_A_PM],
+			       omr_pm_set_nest_policy, info->extack);
+	if (ret)
+		return ret;
+	if (!tb[OMR_PM_A_ENABLED] && !tb[OMR_PM_A_ADD_ADDR_ACCEPT]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[OMR_A_PM],
+				    "OMR_A_PM needs OMR_PM_A_ENABLED or OMR_PM_A_ADD_ADDR_ACCEPT");
+		return -EINVAL;
+	}
+
+	mutex_lock(&pn->mutex);
+	if (tb[OMR_PM_A_ENABLED]) {
+		ret = omr_pm_enable(pn, nla_get_u8(tb[OMR_PM_A_ENABLED]));
+		if (ret) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[OMR_PM_A_ENABLED],
+					    "cannot enable the path manager (is MPTCP's netlink family there?)");
+			goto out;
+		}
+	}
+	/* Cannot fail: set last, so that a failed enable changes nothing. */
+	if (tb[OMR_PM_A_ADD_ADDR_ACCEPT])
+		pn->add_addr_accept = nla_get_u8(tb[OMR_PM_A_ADD_ADDR_ACCEPT]);
+out:
+	mutex_unlock(&pn->mutex);
+	if (!ret)
+		omr_pm_kick(pn, OMR_PM_CFG, 0);
+	return ret;
+}
+
+/* The OMR_PATH_A_* of a PATH_ADD or PATH_DEL, with a valid device name. */
+static int omr_genl_path_attrs(struct genl_info *info,
+			       const struct nla_policy *policy,
+			       struct nlattr **tb)
+{
+	const char *name;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, OMR_A_PATH)) {
+		NL_SET_ERR_MSG(info->extack, "OMR_A_PATH is required");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, OMR_PATH_A_MAX, info->attrs[OMR_A_PATH],
+			       policy, info->extack);
+	if (ret)
+		return ret;
+	if (!tb[OMR_PATH_A_IFNAME]) {
+		NL_SET_ERR_ATTR_MISS(info->extack, info->attrs[OMR_A_PATH],
+				     OMR_PATH_A_IFNAME);
+		NL_SET_ERR_MSG(info->extack, "OMR_PATH_A_IFNAME is required");
+		return -EINVAL;
+	}
+	name = nla_data(tb[OMR_PATH_A_IFNAME]);
+	if (!dev_valid_name(name)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[OMR_PATH_A_IFNAME],
+				    "OMR_PATH_A_IFNAME is not a valid interface name");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int omr_genl_path_add(struct sk_buff *skb, struct genl_info *info)
+{
+	struct omr_pm_net *pn = omr_genl_pn(info);
+	struct nlattr *tb[OMR_PATH_A_MAX + 1];
+	const char *name;
+	bool backup;
+	int ret;
+
+	ret = omr_genl_path_attrs(info, omr_path_add_nest_policy, tb);
+	if (ret)
+		return ret;
+	name = nla_data(tb[OMR_PATH_A_IFNAME]);
+	backup = tb[OMR_PATH_A_FLAGS] &&
+		 (nla_get_u32(tb[OMR_PATH_A_FLAGS]) & OMR_PATH_F_BACKUP);
+
+	mutex_lock(&pn->mutex);
+	ret = omr_pm_path_add(pn, name, backup);
+	mutex_unlock(&pn->mutex);
+	if (ret == -EEXIST)
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[OMR_PATH_A_IFNAME],
+				    "OMR_PATH_A_IFNAME: a path on this device exists");
+	else if (ret == -ENOSPC)
+		NL_SET_ERR_MSG_FMT(info->extack, "too many paths (at most %d)",
+				   OMR_PM_MAX_PATHS);
+	if (!ret)
+		omr_pm_kick(pn, OMR_PM_CFG, 0);
+	return ret;
+}
+
+static int omr_genl_path_del(struct sk_buff *skb, struct genl_info *info)
+{
+	struct omr_pm_net *pn = omr_genl_pn(info);
+	struct nlattr *tb[OMR_PATH_A_MAX + 1];
+	int ret;
+
+	ret = omr_genl_path_attrs(info, omr_path_del_nest_policy, tb);
+	if (ret)
+		return ret;
+	mutex_lock(&pn->mutex);
+	ret = omr_pm_path_del(pn, nla_data(tb[OMR_PATH_A_IFNAME]));
+	mutex_unlock(&pn->mutex);
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[OMR_PATH_A_IFNAME],
+				    "OMR_PATH_A_IFNAME: no path on this device");
+	if (!ret)
+		omr_pm_kick(pn, OMR_PM_CFG, 0);
+	return ret;
+}
+
+/* ---- GET_CONNS (dump; cb->args[0..1]: the token table iterator) -------- */
+
+/* The device a subflow leaves through: its bound one, else its route's. */
+static int omr_sf_ifindex(struct sock *ssk)
+{
+	struct dst_entry *dst;
+	int ifindex = READ_ONCE(ssk->sk_bound_dev_if);
+
+	if (ifindex)
+		return ifindex;
+	dst = sk_dst_get(ssk);
+	if (dst) {
+		if (dst->dev)
+			ifindex = dst->dev->ifindex;
+		dst_release(dst);
+	}
+	return ifindex;
+}
+
+static u32 omr_sf_flags(const struct mptcp_subflow_context *sf)
+{
+	u32 flags = 0;
+
+	if (sf->request_bkup)
+		flags |= OMR_SF_F_BACKUP;
+	if (sf->backup)
+		flags |= OMR_SF_F_PEER_BACKUP;
+	if (sf->request_join || sf->mp_join)
+		flags |= OMR_SF_F_JOIN;
+	if (READ_ONCE(sf->fully_established))
+		flags |= OMR_SF_F_FULLY_ESTABLISHED;
+	if (sf->stale)	/* a bit-field up to 6.12, a u8 later */
+		flags |= OMR_SF_F_STALE;
+	return flags;
+}
+
+/* The omr scheduler's loss estimate in ppm, or -1 if it has none. */
+static s64 omr_sf_loss_ppm(const struct omr_conn *sc, u32 id)
+{
+	int i;
+
+	for (i = 0; sc && i < OMR_MAX_SUBFLOWS; i++)
+		if (sc->sf[i].id == id)
+			return div_u64((u64)sc->sf[i].loss * 1000000, OMR_ONE);
+	return -1;
+}
+
+/* msk socket lock held. */
+static int omr_put_subflow(struct sk_buff *skb, struct net *net,
+			   const struct omr_conn *sc,
+			   struct mptcp_subflow_context *sf)
+{
+	struct sock *ssk = mptcp_subflow_tcp_sock(sf);
+	const struct tcp_sock *tp = tcp_sk(ssk);
+	const struct inet_sock *inet = inet_sk(ssk);
+	char name[IFNAMSIZ] = "";
+	struct net_device *dev;
+	struct nlattr *nest;
+	int ifindex;
+	s64 loss;
+
+	ifindex = omr_sf_ifindex(ssk);
+	if (ifindex) {
+		rcu_read_lock();
+		dev = dev_get_by_index_rcu(net, ifindex);
+		if (dev)
+			strscpy(name, dev->name, sizeof(name));
+		rcu_read_unlock();
+	}
+	loss = omr_sf_loss_ppm(sc, sf->subflow_id);
+
+	nest = nla_nest_start(skb, 0);
+	if (!nest ||
+	    nla_put_u32(skb, OMR_SF_A_ID, sf->subflow_id) ||
+	    (ifindex && nla_put_u32(skb, OMR_SF_A_IFINDEX, ifindex)) ||
+	    (name[0] && nla_put_string(skb, OMR_SF_A_IFNAME, name)) ||
+	    nla_put_in_addr(skb, OMR_SF_A_LOCAL_ADDR4, inet->inet_saddr) ||
+	    nla_put_u16(skb, OMR_SF_A_LOCAL_PORT, ntohs(inet->inet_sport)) ||
+	    nla_put_in_addr(skb, OMR_SF_A_REMOTE_ADDR4, inet->inet_daddr) ||
+	    nla_put_u16(skb, OMR_SF_A_REMOTE_PORT, ntohs(inet->inet_dport)) ||
+	    nla_put_u8(skb, OMR_SF_A_STATE, inet_sk_state_load(ssk)) ||
+	    nla_put_u32(skb, OMR_SF_A_FLAGS, omr_sf_flags(sf)) ||
+	    nla_put_u32(skb, OMR_SF_A_SRTT_US, READ_ONCE(tp->srtt_us) >> 3) ||
+	    nla_put_u32(skb, OMR_SF_A_RTTVAR_US, READ_ONCE(tp->mdev_us) >> 2) ||
+	    (loss >= 0 && nla_put_u32(skb, OMR_SF_A_LOSS, loss)) ||
+	    nla_put_u32(skb, OMR_SF_A_CWND, tcp_snd_cwnd(tp)) ||
+	    nla_put_u64_64bit(skb, OMR_SF_A_BYTES_SENT,
+			      READ_ONCE(tp->bytes_sent), OMR_SF_A_PAD) ||
+	    nla_put_u64_64bit(skb, OMR_SF_A_BYTES_ACKED,
+			      READ_ONCE(tp->bytes_acked), OMR_SF_A_PAD) ||
+	    nla_put_u64_64bit(skb, OMR_SF_A_BYTES_RECEIVED,
+			      READ_ONCE(tp->bytes_received), OMR_SF_A_PAD) ||
+	    nla_put_u32(skb, OMR_SF_A_RETRANS, READ_ONCE(tp->total_retrans)))
+		return -EMSGSIZE;
+	nla_nest_end(skb, nest);
+	return 0;
+}
+
+static bool omr_pm_follows(struct omr_pm_net *pn, u32 token)
+{
+	const struct omr_pm_conn *c;
+	bool found = false;
+
+	mutex_lock(&pn->mutex);
+	list_for_each_entry(c, &pn->conns, node) {
+		if (c->token == token) {
+			found = true;
+			break;
+		}
+	}
+	mutex_unlock(&pn->mutex);
+	return found;
+}
+
+/* One connection, one message; the msk socket lock is taken here. */
+static int omr_put_conn(struct sk_buff *skb, struct netlink_callback *cb,
+			struct omr_pm_net *pn, struct mptcp_sock *msk)
+{
+	struct sock *sk = (struct sock *)msk;
+	const struct inet_sock *inet = inet_sk(sk);
+	struct mptcp_subflow_context *sf;
+	struct nlattr *conn, *sfs;
+	struct omr_conn *sc;
+	u32 flags = 0;
+	void *hdr;
+	int ret = -EMSGSIZE;
+
+	if (omr_pm_follows(pn, READ_ONCE(msk->token)))
+		flags |= OMR_CONN_F_PM;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &omr_genl_family, NLM_F_MULTI, OMR_CMD_GET_CONNS);
+	if (!hdr)
+		return -EMSGSIZE;
+
+	lock_sock(sk);
+	if (READ_ONCE(msk->pm.server_side))
+		flags |= OMR_CONN_F_SERVER_SIDE;
+	if (READ_ONCE(msk->fully_established))
+		flags |= OMR_CONN_F_FULLY_ESTABLISHED;
+	conn = nla_nest_start(skb, OMR_A_CONN);
+	if (!conn ||
+	    nla_put_u32(skb, OMR_CONN_A_TOKEN, msk->token) ||
+	    nla_put_in_addr(skb, OMR_CONN_A_LOCAL_ADDR4, inet->inet_saddr) ||
+	    nla_put_u16(skb, OMR_CONN_A_LOCAL_PORT, ntohs(inet->inet_sport)) ||
+	    nla_put_in_addr(skb, OMR_CONN_A_REMOTE_ADDR4, inet->inet_daddr) ||
+	    nla_put_u16(skb, OMR_CONN_A_REMOTE_PORT, ntohs(inet->inet_dport)) ||
+	    nla_put_u8(skb, OMR_CONN_A_STATE, inet_sk_state_load(sk)) ||
+	    nla_put_u32(skb, OMR_CONN_A_FLAGS, flags) ||
+	    (msk->sched && nla_put_string(skb, OMR_CONN_A_SCHED,
+					  msk->sched->name)))
+		goto cancel;
+	sfs = nla_nest_start(skb, OMR_CONN_A_SUBFLOWS);
+	if (!sfs)
+		goto cancel;
+	sc = omr_conn_lookup(msk);
+	mptcp_for_each_subflow(msk, sf)
+		if (omr_put_subflow(skb, sock_net(sk), sc, sf))
+			goto cancel;
+	nla_nest_end(skb, sfs);
+	nla_nest_end(skb, conn);
+	release_sock(sk);
+	genlmsg_end(skb, hdr);
+	return 0;
+
+cancel:
+	release_sock(sk);
+	genlmsg_cancel(skb, hdr);
+	return ret;
+}
+
+static int omr_genl_get_conns(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct net *net = sock_net(skb->sk);
+	struct omr_pm_net *pn = omr_pm_net(net);
+	long slot = cb->args[0], num = cb->args[1];
+	struct mptcp_sock *msk;
+	int ret = 0;
+
+	while ((msk = mptcp_token_iter_next(net, &slot, &num))) {
+		ret = omr_put_conn(skb, cb, pn, msk);
+		sock_put((struct sock *)msk);
+		if (ret) {
+			/* Did not fit: the next message starts with it. */
+			num--;
+			break;
+		}
+		cb->args[0] = slot;
+		cb->args[1] = num;
+		cond_resched();
+	}
+	cb->args[0] = slot;
+	cb->args[1] = num;
+	/* A connection that does not fit in an empty message never will. */
+	if (ret && !skb->len)
+		return ret;
+	return skb->len;
+}
+
+static const struct genl_ops omr_genl_ops[] = {
+	{
+		.cmd = OMR_CMD_GET_STATUS,
+		.doit = omr_genl_get_status,
+		.policy = omr_get_policy,
+		.maxattr = OMR_A_MAX,
+	},
+	{
+		.cmd = OMR_CMD_GET_PATHS,
+		.dumpit = omr_genl_get_paths,
+		.policy = omr_get_policy,
+		.maxattr = OMR_A_MAX,
+	},
+	{
+		.cmd = OMR_CMD_SET_PM,
+		.doit = omr_genl_set_pm,
+		.policy = omr_pm_set_policy,
+		.maxattr = OMR_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = OMR_CMD_PATH_ADD,
+		.doit = omr_genl_path_add,
+		.policy = omr_path_add_policy,
+		.maxattr = OMR_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = OMR_CMD_PATH_DEL,
+		.doit = omr_genl_path_del,
+		.policy = omr_path_del_policy,
+		.maxattr = OMR_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd = OMR_CMD_GET_CONNS,
+		.dumpit = omr_genl_get_conns,
+		.policy = omr_get_policy,
+		.maxattr = OMR_A_MAX,
+	},
+};
+
+/* resv_start_op 0: every op is validated strictly, header and attributes. */
+static struct genl_family omr_genl_family __ro_after_init = {
+	.name = OMR_GENL_NAME,
+	.version = OMR_GENL_VERSION,
+	.netnsok = true,
+	.parallel_ops = true,
+	.module = THIS_MODULE,
+	.ops = omr_genl_ops,
+	.n_ops = ARRAY_SIZE(omr_genl_ops),
+	.resv_start_op = 0,
+};
+
+int omr_genl_init(void)
+{
+	return genl_register_family(&omr_genl_family);
+}
+
+void omr_genl_exit(void)
+{
+	genl_unregister_family(&omr_genl_family);
+}

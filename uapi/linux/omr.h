@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * omr: generic netlink interface of omr.ko (MPTCP scheduler and path
+ * manager), shared by the module and by omrctl(8).
+ *
+ * Documentation
+ * =============
+ *
+ * The family is OMR_GENL_NAME ("omr"), version OMR_GENL_VERSION (1). It is
+ * netns-aware: every command acts on the network namespace of the socket
+ * that sends it. No user header follows the genl header.
+ *
+ * Every request is validated strictly: an attribute this document does not
+ * list for the command, an attribute of an unknown type, a wrong length, a
+ * nest without NLA_F_NESTED, a flag bit that is not defined here, or a
+ * trailing byte fails the whole request with -EINVAL, an integer outside its
+ * range with -ERANGE, each with an extended ACK whose message and offset
+ * name the attribute. A failed request changes nothing. An unknown command
+ * fails with -EOPNOTSUPP.
+ *
+ * Permissions. OMR_CMD_SET_PM, OMR_CMD_PATH_ADD and OMR_CMD_PATH_DEL need
+ * CAP_NET_ADMIN in the user namespace that owns the network namespace
+ * (GENL_UNS_ADMIN_PERM); without it they fail with -EPERM. The three GET
+ * commands are open to any user of the namespace: they show the path
+ * manager's configuration and counters (what ip-mptcp(8) shows of the
+ * in-kernel PM) and the namespace's MPTCP connections with their TCP
+ * statistics (what ss(8) -tni shows of its sockets), nothing more.
+ *
+ * Addresses (*_ADDR4) are NLA_BE32 in network byte order (struct in_addr);
+ * ports (*_PORT) are NLA_U16 in host byte order. Counters are NLA_U64 and
+ * padded with the nest's *_PAD attribute.
+ *
+ * OMR_CMD_GET_STATUS
+ * ------------------
+ *
+ * Request (do): no attribute. Reply: one message
+ *
+ *    OMR_A_VERSION: NUL-terminated string, the module's version
+ *    OMR_A_KERNEL: NUL-terminated string, the running kernel's release
+ *    OMR_A_PM: NLA_NESTED
+ *        OMR_PM_A_ENABLED: NLA_U8, 1 if the path manager manages this
+ *                          namespace's connections, else 0
+ *        OMR_PM_A_ADD_ADDR_ACCEPT: NLA_U8, 1 if it joins the addresses the
+ *                                  peer announces, 0 if it ignores them
+ *        OMR_PM_A_PATHS: NLA_U32, configured paths
+ *        OMR_PM_A_MAX_PATHS: NLA_U32, the most paths there can be
+ *        OMR_PM_A_CONNS: NLA_U32, connections the path manager follows
+ *    OMR_A_COUNTERS: NLA_NESTED, since the path manager's namespace exists
+ *        OMR_CNT_A_CREATES: NLA_U64, subflows created
+ *        OMR_CNT_A_CREATE_ERRORS: NLA_U64, subflow creations refused
+ *        OMR_CNT_A_CLOSED: NLA_U64, subflows closed
+ *        OMR_CNT_A_DEMOTES: NLA_U64, paths demoted to backup
+ *        OMR_CNT_A_PROMOTES: NLA_U64, paths promoted back
+ *        OMR_CNT_A_REMOVES: NLA_U64, address removals (RM_ADDR) sent
+ *        OMR_CNT_A_ABORTS: NLA_U64, subflows destroyed
+ *        OMR_CNT_A_EV_OVERFLOWS: NLA_U64, MPTCP event queue overflows
+ *
+ * OMR_CMD_GET_PATHS
+ * -----------------
+ *
+ * Request (dump): no attribute. Reply: one message per path, in
+ * configuration order, each with
+ *
+ *    OMR_A_PATH: NLA_NESTED
+ *        OMR_PATH_A_IFNAME: NUL-terminated string, the device's name
+ *        OMR_PATH_A_FLAGS: NLA_U32, OMR_PATH_F_* as configured
+ *        OMR_PATH_A_IFINDEX: NLA_U32, the device's index, 0 if it does
+ *                            not exist (yet)
+ *        OMR_PATH_A_LINK_UP: NLA_U8, 1 if the device is up, has carrier and
+ *                            an IPv4 address, else 0
+ *        OMR_PATH_A_ADDR4: NLA_BE32, the source address subflows use; absent
+ *                          while the device has none
+ *        OMR_PATH_A_HEALTH: NLA_U8, enum omr_path_health
+ *
+ * A dump is not a snapshot: a path added or deleted while a dump is split
+ * over several messages may be missed or listed twice.
+ *
+ * OMR_CMD_SET_PM
+ * --------------
+ *
+ * Request (do), CAP_NET_ADMIN:
+ *
+ *    OMR_A_PM: NLA_NESTED, required
+ *        OMR_PM_A_ENABLED: NLA_U8, 0 or 1, optional
+ *        OMR_PM_A_ADD_ADDR_ACCEPT: NLA_U8, 0 or 1, optional
+ *
+ * At least one of the two. Errors: -EINVAL (no OMR_A_PM, or neither
+ * attribute in it), -ERANGE (a value other than 0 and 1); whatever enabling the path
+ * manager returns (its sockets to MPTCP's own netlink family), in which case
+ * nothing changed. Reply: an ACK.
+ *
+ * OMR_CMD_PATH_ADD
+ * ----------------
+ *
+ * Request (do), CAP_NET_ADMIN:
+ *
+ *    OMR_A_PATH: NLA_NESTED, required
+ *        OMR_PATH_A_IFNAME: NUL-terminated string, at most IFNAMSIZ - 1
+ *                           bytes, a valid device name, required. The
+ *                           device need not exist yet.
+ *        OMR_PATH_A_FLAGS: NLA_U32, OMR_PATH_F_*, optional (default 0)
+ *
+ * Errors: -EINVAL (missing or bad attribute), -EEXIST (a path on that device
+ * exists), -ENOSPC (OMR_PM_A_MAX_PATHS paths exist). Reply: an ACK.
+ *
+ * OMR_CMD_PATH_DEL
+ * ----------------
+ *
+ * Request (do), CAP_NET_ADMIN:
+ *
+ *    OMR_A_PATH: NLA_NESTED, required
+ *        OMR_PATH_A_IFNAME: NUL-terminated string, as for OMR_CMD_PATH_ADD,
+ *                           required
+ *
+ * Errors: -EINVAL, -ENOENT (no path on that device). The path's subflows
+ * stay, as with a deleted endpoint of the in-kernel path manager. Reply: an
+ * ACK.
+ *
+ * OMR_CMD_GET_CONNS
+ * -----------------
+ *
+ * Request (dump): no attribute. Reply: one message per MPTCP connection of
+ * the namespace (both those it initiated and those it accepted), each with
+ *
+ *    OMR_A_CONN: NLA_NESTED
+ *        OMR_CONN_A_TOKEN: NLA_U32, the connection's local MPTCP token
+ *        OMR_CONN_A_LOCAL_ADDR4: NLA_BE32
+ *        OMR_CONN_A_LOCAL_PORT: NLA_U16
+ *        OMR_CONN_A_REMOTE_ADDR4: NLA_BE32
+ *        OMR_CONN_A_REMOTE_PORT: NLA_U16
+ *        OMR_CONN_A_STATE: NLA_U8, the MPTCP socket's TCP state
+ *                          (TCP_ESTABLISHED = 1, ... as in linux/tcp.h)
+ *        OMR_CONN_A_FLAGS: NLA_U32, OMR_CONN_F_*
+ *        OMR_CONN_A_SCHED: NUL-terminated string, its packet scheduler
+ *        OMR_CONN_A_SUBFLOWS: NLA_NESTED
+ *            0: NLA_NESTED, one per subflow
+ *                OMR_SF_A_ID: NLA_U32, MPTCP's subflow id
+ *                OMR_SF_A_IFINDEX: NLA_U32, the device the subflow is bound
+ *                                  to, else the one its route leaves
+ *                                  through; absent if neither is known
+ *                OMR_SF_A_IFNAME: NUL-terminated string, that device's name
+ *                OMR_SF_A_LOCAL_ADDR4: NLA_BE32
+ *                OMR_SF_A_LOCAL_PORT: NLA_U16
+ *                OMR_SF_A_REMOTE_ADDR4: NLA_BE32
+ *                OMR_SF_A_REMOTE_PORT: NLA_U16
+ *                OMR_SF_A_STATE: NLA_U8, TCP state
+ *                OMR_SF_A_FLAGS: NLA_U32, OMR_SF_F_*
+ *                OMR_SF_A_SRTT_US: NLA_U32, smoothed RTT
+ *                OMR_SF_A_RTTVAR_US: NLA_U32, its mean deviation
+ *                OMR_SF_A_LOSS: NLA_U32, the omr scheduler's smoothed loss
+ *                               rate in parts per million; only when the
+ *                               connection uses the omr scheduler
+ *                OMR_SF_A_CWND: NLA_U32, congestion window, in segments
+ *                OMR_SF_A_BYTES_SENT: NLA_U64
+ *                OMR_SF_A_BYTES_ACKED: NLA_U64
+ *                OMR_SF_A_BYTES_RECEIVED: NLA_U64
+ *                OMR_SF_A_RETRANS: NLA_U32, segments retransmitted in total
+ *
+ * A dump split over several messages resumes at the connection it stopped
+ * at; connections opened or closed meanwhile may be missed. The subflows are
+ * read under the connection's socket lock, so one message is one consistent
+ * view of one connection.
+ *
+ * Everything else, and attributes added by later versions, is ignored by
+ * omrctl: readers must skip attributes they do not know.
+ */
+
+#ifndef _UAPI_LINUX_OMR_H
+#define _UAPI_LINUX_OMR_H
+
+#define OMR_GENL_NAME "omr"
+#define OMR_GENL_VERSION 1
+
+enum omr_cmd {
+	OMR_CMD_UNSPEC,
+	OMR_CMD_GET_STATUS,
+	OMR_CMD_GET_PATHS,
+	OMR_CMD_SET_PM,
+	OMR_CMD_PATH_ADD,
+	OMR_CMD_PATH_DEL,
+	OMR_CMD_GET_CONNS,
+	__OMR_CMD_MAX
+};
+
+#define OMR_CMD_MAX (__OMR_CMD_MAX - 1)
+
+enum omr_attr {
+	OMR_A_UNSPEC,
+	OMR_A_VERSION,
+	OMR_A_KERNEL,
+	OMR_A_PM,
+	OMR_A_COUNTERS,
+	OMR_A_PATH,
+	OMR_A_CONN,
+	__OMR_A_MAX
+};
+
+#define OMR_A_MAX (__OMR_A_MAX - 1)
+
+enum omr_pm_attr {
+	OMR_PM_A_UNSPEC,
+	OMR_PM_A_ENABLED,
+	OMR_PM_A_ADD_ADDR_ACCEPT,
+	OMR_PM_A_PATHS,
+	OMR_PM_A_MAX_PATHS,
+	OMR_PM_A_CONNS,
+	__OMR_PM_A_MAX
+};
+
+#define OMR_PM_A_MAX (__OMR_PM_A_MAX - 1)
+
+enum omr_cnt_attr {
+	OMR_CNT_A_UNSPEC,
+	OMR_CNT_A_PAD,
+	OMR_CNT_A_CREATES,
+	OMR_CNT_A_CREATE_ERRORS,
+	OMR_CNT_A_CLOSED,
+	OMR_CNT_A_DEMOTES,
+	OMR_CNT_A_PROMOTES,
+	OMR_CNT_A_REMOVES,
+	OMR_CNT_A_ABORTS,
+	OMR_CNT_A_EV_OVERFLOWS,
+	__OMR_CNT_A_MAX
+};
+
+#define OMR_CNT_A_MAX (__OMR_CNT_A_MAX - 1)
+
+enum omr_path_flag {
+	OMR_PATH_F_BACKUP = 1U << 0,	/* used only when no other path works */
+	__OMR_PATH_F_ALL = OMR_PATH_F_BACKUP
+};
+
+enum omr_path_health {
+	OMR_PATH_HEALTH_OK,
+	OMR_PATH_HEALTH_DEMOTED,	/* lossy or stalled: backup until it heals */
+};
+
+enum omr_path_attr {
+	OMR_PATH_A_UNSPEC,
+	OMR_PATH_A_IFNAME,
+	OMR_PATH_A_FLAGS,
+	OMR_PATH_A_IFINDEX,
+	OMR_PATH_A_LINK_UP,
+	OMR_PATH_A_ADDR4,
+	OMR_PATH_A_HEALTH,
+	__OMR_PATH_A_MAX
+};
+
+#define OMR_PATH_A_MAX (__OMR_PATH_A_MAX - 1)
+
+enum omr_conn_flag {
+	OMR_CONN_F_SERVER_SIDE = 1U << 0,	/* accepted, not initiated */
+	OMR_CONN_F_FULLY_ESTABLISHED = 1U << 1,
+	OMR_CONN_F_PM = 1U << 2,		/* followed by omr's path manager */
+};
+
+enum omr_conn_attr {
+	OMR_CONN_A_UNSPEC,
+	OMR_CONN_A_TOKEN,
+	OMR_CONN_A_LOCAL_ADDR4,
+	OMR_CONN_A_LOCAL_PORT,
+	OMR_CONN_A_REMOTE_ADDR4,
+	OMR_CONN_A_REMOTE_PORT,
+	OMR_CONN_A_STATE,
+	OMR_CONN_A_FLAGS,
+	OMR_CONN_A_SCHED,
+	OMR_CONN_A_SUBFLOWS,
+	__OMR_CONN_A_MAX
+};
+
+#define OMR_CONN_A_MAX (__OMR_CONN_A_MAX - 1)
+
+enum omr_sf_flag {
+	OMR_SF_F_BACKUP = 1U << 0,		/* we asked the peer for backup */
+	OMR_SF_F_PEER_BACKUP = 1U << 1,		/* the peer asked us */
+	OMR_SF_F_JOIN = 1U << 2,		/* an MP_JOIN, not the first */
+	OMR_SF_F_FULLY_ESTABLISHED = 1U << 3,
+	OMR_SF_F_STALE = 1U << 4,		/* MPTCP found it stale */
+};
+
+enum omr_sf_attr {
+	OMR_SF_A_UNSPEC,
+	OMR_SF_A_PAD,
+	OMR_SF_A_ID,
+	OMR_SF_A_IFINDEX,
+	OMR_SF_A_IFNAME,
+	OMR_SF_A_LOCAL_ADDR4,
+	OMR_SF_A_LOCAL_PORT,
+	OMR_SF_A_REMOTE_ADDR4,
+	OMR_SF_A_REMOTE_PORT,
+	OMR_SF_A_STATE,
+	OMR_SF_A_FLAGS,
+	OMR_SF_A_SRTT_US,
+	OMR_SF_A_RTTVAR_US,
+	OMR_SF_A_LOSS,
+	OMR_SF_A_CWND,
+	OMR_SF_A_BYTES_SENT,
+	OMR_SF_A_BYTES_ACKED,
+	OMR_SF_A_BYTES_RECEIVED,
+	OMR_SF_A_RETRANS,
+	__OMR_SF_A_MAX
+};
+
+#define OMR_SF_A_MAX (__OMR_SF_A_MAX - 1)
+
+#endif /* _UAPI_LINUX_OMR_H */
