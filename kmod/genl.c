@@ -14,11 +14,16 @@
  * family, whose doits run under genl_mutex; a doit of ours holding
  * genl_mutex and waiting for pn->mutex would deadlock with it.
  *
- * Known limit: enabling the PM opens its sockets to MPTCP's family from the
- * doit, and that re-enters generic netlink (the family lookup and the event
- * group bind take genetlink's cb_lock for reading, which our doit already
- * holds for reading). A read lock taken twice only blocks if a genl family
- * is being registered or unregistered at that very moment.
+ * Known limit (to fix with the PM, issue #4): every doit and dumpit runs
+ * with genetlink's cb_lock held for reading. Enabling the PM opens its
+ * sockets to MPTCP's family from the doit, which takes cb_lock for reading
+ * again (the family lookup, the event group bind); and a doit waiting for
+ * pn->mutex waits for the PM's work, which may be sending a command to
+ * MPTCP's family and so waiting for cb_lock for reading. Both only block if
+ * a genl family is registered or unregistered (down_write(cb_lock)) at that
+ * very moment: a queued writer stops new readers. The way out is a PM that
+ * does not hold pn->mutex while it talks to MPTCP, or a doit that does not
+ * wait for it.
  *
  * Connections are read under their msk socket lock, as the PM's pass does,
  * with pn->mutex not held (it is taken, briefly and before the socket lock,

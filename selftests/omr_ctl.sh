@@ -276,12 +276,17 @@ import socket, sys, time
 s = socket.socket(socket.AF_INET, socket.SOCK_STREAM, 262)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sys.argv[1], 5300)); s.listen(1024)
+print("listening", flush=True)
 c = []
 while True:
     c.append(s.accept()[0])
-' "$VPS_IP" &
+' "$VPS_IP" >"$TMP/many.srv" &
 	srv=$!
-	sleep 1
+	# python starts slowly under TCG: connect once it listens
+	for _ in $(seq 100); do
+		grep -q listening "$TMP/many.srv" 2>/dev/null && break
+		sleep 0.2
+	done
 	ip netns exec "$CLI" python3 -c '
 import socket, sys, time
 c = []
