@@ -24,7 +24,7 @@ grep -q omr_test_pad "$work/src/net/mptcp/protocol.h"
 echo "$([ $? -eq 0 ] && echo ok || echo "not ok") 1 layout: test header prepared (one field added)"
 
 cp "$top/Kbuild" "$top/Makefile" "$work/tree/"
-cp -r "$top/scripts" "$work/tree/"
+cp -r "$top/scripts" "$top/uapi" "$work/tree/"
 cp "$top"/kmod/*.[ch] "$work/tree/kmod/"
 OMR_KSRC=$work/src make -C "$work/tree" module KDIR="/lib/modules/$rel/build" >"$work/log" 2>&1
 rc=$?
