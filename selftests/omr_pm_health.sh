@@ -174,10 +174,12 @@ ktap_test_result "${T[3]}" slabs_back
 RTT_PARAM=/sys/module/omr/parameters/pm_rtt_hi_ms
 rtt_demotion() {
 	local rc=0 t0 h p
-	topo_pm_setup default "20mbit 10ms" "20mbit 10ms" "20mbit 300ms" || return 1
+	topo_pm_setup default "20mbit 10ms" "20mbit 10ms" "20mbit 300ms" ||
+		{ log "topology setup failed"; return 1; }
 	xfer_bg rtt 96M up
 	sleep 2
-	echo 450 >"$RTT_PARAM" || return 1
+	echo 450 >"$RTT_PARAM" ||
+		{ log "cannot write $RTT_PARAM (an omr.ko without pm_rtt_hi_ms?)"; return 1; }
 	t0=$(now_ms)
 	while [ "$(pm_get path health dev eth3)" != demoted ]; do
 		[ $(($(now_ms) - t0)) -gt 3000 ] && { log "eth3 not demoted 3 s after pm_rtt_hi_ms=450: $(pm_status | grep '^path ' | tr '\n' ';')"; rc=1; break; }
