@@ -10,10 +10,11 @@
  *         + min(1, p_i * B/mss_i) * (srtt_i + 4 rttvar_i) * penalty
  *                                                     expected loss repair
  *   and the burst goes to the smallest T_i; backup subflows only when no
- *   regular one is active; if the winner's buffer is full, the burst waits
- *   for it unless the receiver's window can absorb the reordering a slower
- *   path causes; retransmissions go to the sendable subflow with the
- *   smallest T_i.
+ *   regular one is active; if the winner is busy, the burst waits for it
+ *   unless a path with room in its window can take it now, the receiver's
+ *   window can absorb the reordering, and the winner alone would not
+ *   deliver everything pending sooner (ECF); retransmissions go to the
+ *   sendable subflow with the smallest T_i.
  *
  * This file gathers the inputs from each subflow's own TCP state (srtt,
  * mdev, cwnd, packets in flight, bytes not yet sent, send-buffer room) and
@@ -191,6 +192,7 @@ static int omr_schedule(struct mptcp_sock *msk, bool reinject)
 	struct omr_decision d;
 	s64 window, pending;
 	long tout;
+	u32 burst;
 	int pick;
 
 	msk_owned_by_me(msk);
@@ -213,7 +215,8 @@ static int omr_schedule(struct mptcp_sock *msk, bool reinject)
 			t.burst = pending;
 	}
 
-	pick = omr_pick(d.in, d.n, reinject, window > 0 ? window : 0, &t, NULL);
+	pick = omr_pick(d.in, d.n, reinject, window > 0 ? window : 0,
+			!reinject && pending > 0 ? pending : 0, &t, NULL, &burst);
 	if (!reinject) {
 		/* As the default scheduler: the msk retransmission timer
 		 * follows the slowest pending subflow timer.
@@ -225,7 +228,7 @@ static int omr_schedule(struct mptcp_sock *msk, bool reinject)
 
 	WRITE_ONCE(d.sfs[pick]->scheduled, true);
 	if (!reinject && window > 0)
-		msk->snd_burst = t.burst;
+		msk->snd_burst = burst;
 	return 0;
 }
 

@@ -46,16 +46,24 @@
  *   - a slow path is used only while the fast path's queue is long enough
  *     that the slow one still delivers earlier (BLEST's rule, by arithmetic);
  *   - when the winner is busy (its queue exceeds its window, or its send
- *     buffer is full), the sendable subflow j that could start on the burst
- *     soonest (smallest wait_j) takes it instead if the receiver can absorb
- *     the reordering:
+ *     buffer is full), a sendable subflow j whose window has room for the
+ *     burst now (wait_j = 0) takes it instead if two things hold:
  *       (T_j - T_best) * W_best / srtt_best + B <= window
  *     where window is what the peer's MPTCP-level window still allows: the
  *     fast path keeps sending meanwhile and its data fits in the receiver's
  *     buffer, so a slower path adds throughput without stalling the fast one
- *     (BLEST's rule, with our delivery times). Otherwise a full winner is
- *     waited for (its ACKs re-run the scheduler: every incoming DATA_ACK
- *     pushes pending data, so this cannot stall).
+ *     (BLEST's rule, with our delivery times); and
+ *       wait_best(P) + owd_best > T_j
+ *     where P is everything not yet handed to any subflow: the fast path
+ *     alone would not deliver all of it before j delivers this burst, so j
+ *     shortens the transfer instead of making its tail (ECF's rule). Near
+ *     the end of a bulk transfer P shrinks and the slow path falls silent,
+ *     so its last burst does not arrive long after the fast path is done.
+ *     Only a j that can start now is used: data queued behind a slow path's
+ *     full window is committed to it for good, and is exactly what arrives
+ *     last. Otherwise a busy winner is waited for (its ACKs re-run the
+ *     scheduler: every incoming DATA_ACK pushes pending data, so this
+ *     cannot stall).
  *
  * Backup. Backup subflows are candidates only when no non-backup subflow is
  * active (established and not stale), as RFC 8684 intends.
@@ -179,33 +187,66 @@ static bool spill_fits(const struct omr_sf_in *best, u64 best_cost,
 	return omr_div(extra * w, srtt) + burst <= window;
 }
 
+/*
+ * ECF: @alt is worth using only if the fastest path would not have delivered
+ * everything pending (@pending bytes, not yet given to any subflow) by the
+ * time @alt delivers this burst. @pending 0 means unknown: no limit.
+ */
+static bool spill_shortens(const struct omr_sf_in *best, u64 alt_cost,
+			   u32 srtt_fallback_us, u64 pending,
+			   const struct omr_tunables *t)
+{
+	u32 srtt = effective_rtt(best, srtt_fallback_us);
+	u32 all = (u32)clamp_bytes(pending);
+
+	if (!pending)
+		return true;
+	return queue_wait(best, srtt, all) + path_cost(best, srtt, t->burst, t) >
+	       alt_cost;
+}
+
+/* Bytes the window of @sf lets out now, beyond what is queued: 0 if full. */
+static u64 window_room(const struct omr_sf_in *sf)
+{
+	u32 mss = sf->mss ? sf->mss : 1;
+	u64 window = clamp_bytes((u64)(sf->cwnd ? sf->cwnd : 1) * mss);
+	u64 queued = clamp_bytes((u64)sf->in_flight * mss + sf->unsent);
+
+	return queued < window ? window - queued : 0;
+}
+
+/* Backups take data only when no regular subflow is active at all. */
+static bool backup_pass(const struct omr_sf_in *sf, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (sf[i].active && !sf[i].backup)
+			return false;
+	return true;
+}
+
 int omr_pick(const struct omr_sf_in *sf, int n, bool reinject, u64 window,
-	     const struct omr_tunables *t, u64 *cost)
+	     u64 pending, const struct omr_tunables *t, u64 *cost, u32 *burst)
 {
 	u64 best_cost = OMR_U64_MAX, best_queued = OMR_U64_MAX;
-	u64 alt_cost = OMR_U64_MAX, alt_wait = OMR_U64_MAX, best_wait = 0;
+	u64 alt_cost = OMR_U64_MAX, alt_room = 0, best_wait = 0;
 	u32 fallback = rtt_fallback(sf, n, t->rtt_unknown_us);
-	bool backup_pass = false;
+	bool backups;
 	int i, best = -1, alt = -1;
 
 	if (n > OMR_MAX_SUBFLOWS)
 		n = OMR_MAX_SUBFLOWS;
-	for (i = 0; i < n; i++)
-		if (cost)
-			cost[i] = OMR_U64_MAX;
-
-	/* Backups only when no regular subflow is active at all. */
-	for (i = 0; i < n; i++)
-		if (sf[i].active && !sf[i].backup)
-			break;
-	if (i == n)
-		backup_pass = true;
-
+	if (burst)
+		*burst = t->burst;
+	backups = backup_pass(sf, n);
 	for (i = 0; i < n; i++) {
-		u64 c, q, w;
+		u64 c, q, w, room;
 		u32 srtt;
 
-		if (!usable(&sf[i], backup_pass, reinject))
+		if (cost)
+			cost[i] = OMR_U64_MAX;
+		if (!usable(&sf[i], backups, reinject))
 			continue;
 		srtt = effective_rtt(&sf[i], fallback);
 		w = queue_wait(&sf[i], srtt, t->burst);
@@ -219,11 +260,12 @@ int omr_pick(const struct omr_sf_in *sf, int n, bool reinject, u64 window,
 			best_queued = q;
 			best_wait = w;
 		}
-		/* The sendable path that could start on the burst first. */
-		if (sf[i].can_send && better(w, c, alt_wait, alt_cost)) {
+		/* Of the paths that can start sending now, the earliest. */
+		room = window_room(&sf[i]);
+		if (sf[i].can_send && room && c < alt_cost) {
 			alt = i;
-			alt_wait = w;
 			alt_cost = c;
+			alt_room = room;
 		}
 	}
 
@@ -231,13 +273,18 @@ int omr_pick(const struct omr_sf_in *sf, int n, bool reinject, u64 window,
 		return -1;
 	/*
 	 * The earliest-arriving path is busy (its window is full or its
-	 * buffer is): another one could start on the burst sooner. Use it if
-	 * the receiver can absorb the reordering that causes; else wait.
+	 * buffer is) and another one can start now. Use that one if the
+	 * receiver can absorb the reordering and the transfer ends sooner
+	 * for it; give it only what its window lets out now, so that nothing
+	 * waits in a slow path's queue. Else wait for the busy one.
 	 */
 	if ((best_wait || !sf[best].can_send) && alt >= 0 && alt != best &&
-	    alt_wait < best_wait + (sf[best].can_send ? 0 : OMR_RTT_MAX_US) &&
-	    spill_fits(&sf[best], best_cost, alt_cost, fallback, t->burst, window))
+	    spill_fits(&sf[best], best_cost, alt_cost, fallback, t->burst, window) &&
+	    spill_shortens(&sf[best], alt_cost, fallback, pending, t)) {
+		if (burst && alt_room < t->burst)
+			*burst = alt_room;
 		return alt;
+	}
 	return sf[best].can_send ? best : -1;
 }
 

@@ -53,12 +53,16 @@ u64 omr_delivery_time(const struct omr_sf_in *sf, u32 srtt_fallback_us,
 /*
  * Pick the subflow for the next burst: the index into @sf, or -1 when no
  * subflow should take data now. @window is how many bytes the peer's
- * MPTCP-level receive window still allows (0 if none or unknown). @cost,
+ * MPTCP-level receive window still allows (0 if none or unknown); @pending
+ * how many bytes wait at the MPTCP level, not yet given to a subflow (0 if
+ * unknown: then a busy fast path always shares). @cost,
  * when not NULL, receives every subflow's expected delivery time (U64_MAX
- * for those not considered).
+ * for those not considered). @burst, when not NULL, receives how many bytes
+ * to hand the pick: the tunable's burst, or less when the pick is a slower
+ * path taking only what its window lets out now.
  */
 int omr_pick(const struct omr_sf_in *sf, int n, bool reinject, u64 window,
-	     const struct omr_tunables *t, u64 *cost);
+	     u64 pending, const struct omr_tunables *t, u64 *cost, u32 *burst);
 
 /* Fold one interval's retransmission sample into the smoothed loss rate. */
 u32 omr_loss_update(u32 loss, u32 d_retrans, u32 d_segs, u32 gain);

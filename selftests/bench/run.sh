@@ -33,7 +33,7 @@ gcc -O2 -Wall -Wextra -Werror -Ikmod -o "$outdir/sched_core_bench" \
 	selftests/bench/sched_core_bench.c kmod/sched_core.c
 "$outdir/sched_core_bench" | tee "$outdir/micro.txt"
 flock /tmp/omr-vm.lock selftests/vm/vm.sh -k "$rel" -t 3000 -o "$outdir" -- \
-	env BENCH_REPS="${BENCH_REPS:-3}" BENCH_SIZE="${BENCH_SIZE:-16M}" BENCH_CASES="${BENCH_CASES:-}" \
+	env BENCH_REPS="${BENCH_REPS:-3}" BENCH_SIZE="${BENCH_SIZE:-16M}" BENCH_CASES="${BENCH_CASES:-}" BENCH_VARIANTS="${BENCH_VARIANTS:-}" \
 	selftests/bench/sched-vm.sh
 {
 	selftests/bench/report.sh "$outdir/bench.jsonl" "$rel"

@@ -45,7 +45,8 @@ for c in "${CASES[@]}"; do
 	# BENCH_CASES="d e" runs only those cases.
 	[ -z "${BENCH_CASES:-}" ] || [[ " $BENCH_CASES " == *" ${cname%% *} "* ]] || continue
 	IFS=';' read -r -a paths <<<"$specs"
-	for variant in default omr single; do
+	# BENCH_VARIANTS="default omr" leaves out the single path.
+	for variant in ${BENCH_VARIANTS:-default omr single}; do
 		if [ "$variant" = single ]; then
 			topo_setup default "${paths[$((best - 1))]}" || exit 1
 		else

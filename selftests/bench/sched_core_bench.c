@@ -67,7 +67,7 @@ int main(int argc, char **argv)
 		t0 = now_ns();
 		for (it = 0; it < iters; it++) {
 			in[it % n].unsent = (u32)it;	/* defeat hoisting */
-			sink += omr_pick(in, n, false, 0, &t, NULL);
+			sink += omr_pick(in, n, false, 0, 0, &t, NULL, NULL);
 		}
 		t1 = now_ns();
 		for (it = 0; it < iters; it++) {

@@ -31,31 +31,31 @@ TEST(one_subflow)
 {
 	struct omr_sf_in s[1] = { sf(10000) };
 
-	ASSERT_EQ(0, omr_pick(s, 1, false, 0, &dflt, NULL));
-	ASSERT_EQ(0, omr_pick(s, 1, true, 0, &dflt, NULL));
+	ASSERT_EQ(0, omr_pick(s, 1, false, 0, 0, &dflt, NULL, NULL));
+	ASSERT_EQ(0, omr_pick(s, 1, true, 0, 0, &dflt, NULL, NULL));
 }
 
 TEST(no_subflow_usable)
 {
 	struct omr_sf_in s[2] = { sf(10000), sf(10000) };
 
-	ASSERT_EQ(-1, omr_pick(s, 0, false, 0, &dflt, NULL));
+	ASSERT_EQ(-1, omr_pick(s, 0, false, 0, 0, &dflt, NULL, NULL));
 	s[0].active = 0;
 	s[1].active = 0;
-	ASSERT_EQ(-1, omr_pick(s, 2, false, 0, &dflt, NULL));
-	ASSERT_EQ(-1, omr_pick(s, 2, true, 0, &dflt, NULL));
+	ASSERT_EQ(-1, omr_pick(s, 2, false, 0, 0, &dflt, NULL, NULL));
+	ASSERT_EQ(-1, omr_pick(s, 2, true, 0, 0, &dflt, NULL, NULL));
 }
 
 TEST(ties_go_to_the_shorter_queue_then_the_first)
 {
 	struct omr_sf_in s[2] = { sf(10000), sf(10000) };
 
-	ASSERT_EQ(0, omr_pick(s, 2, false, 0, &dflt, NULL));
+	ASSERT_EQ(0, omr_pick(s, 2, false, 0, 0, &dflt, NULL, NULL));
 	/* Queued data that still fits the window costs no time but breaks the tie. */
 	s[0].in_flight = 5;
 	s[0].cwnd = 100;
 	s[1].cwnd = 100;
-	ASSERT_EQ(1, omr_pick(s, 2, false, 0, &dflt, NULL));
+	ASSERT_EQ(1, omr_pick(s, 2, false, 0, 0, &dflt, NULL, NULL));
 }
 
 TEST(equal_paths_alternate_as_queues_grow)
@@ -64,7 +64,7 @@ TEST(equal_paths_alternate_as_queues_grow)
 	int count[2] = { 0, 0 }, i, p;
 
 	for (i = 0; i < 100; i++) {
-		p = omr_pick(s, 2, false, 0, &dflt, NULL);
+		p = omr_pick(s, 2, false, 0, 0, &dflt, NULL, NULL);
 		ASSERT_GE(p, 0);
 		count[p]++;
 		s[p].unsent += dflt.burst;
@@ -82,7 +82,7 @@ TEST(rates_split_by_window)
 	s[0].cwnd = 400;
 	s[1].cwnd = 100;
 	for (i = 0; i < 1000; i++) {
-		p = omr_pick(s, 2, false, 0, &dflt, NULL);
+		p = omr_pick(s, 2, false, 0, 0, &dflt, NULL, NULL);
 		ASSERT_GE(p, 0);
 		count[p]++;
 		s[p].unsent += dflt.burst;
@@ -95,10 +95,10 @@ TEST(short_path_preferred_while_it_has_room)
 {
 	struct omr_sf_in s[2] = { sf(200000), sf(10000) };
 
-	ASSERT_EQ(1, omr_pick(s, 2, false, 0, &dflt, NULL));
+	ASSERT_EQ(1, omr_pick(s, 2, false, 0, 0, &dflt, NULL, NULL));
 	/* ...until its queue would take longer than the long path's delay. */
 	s[1].unsent = 2000000;
-	ASSERT_EQ(0, omr_pick(s, 2, false, 0, &dflt, NULL));
+	ASSERT_EQ(0, omr_pick(s, 2, false, 0, 0, &dflt, NULL, NULL));
 }
 
 TEST(zero_rtt_is_not_preferred)
@@ -106,12 +106,12 @@ TEST(zero_rtt_is_not_preferred)
 	struct omr_sf_in s[3] = { sf(20000), sf(5000), sf(0) };
 	u64 cost[3];
 
-	ASSERT_EQ(1, omr_pick(s, 3, false, 0, &dflt, cost));
+	ASSERT_EQ(1, omr_pick(s, 3, false, 0, 0, &dflt, cost, NULL));
 	/* The unknown one is costed with the largest known RTT. */
 	ASSERT_EQ(cost[0], cost[2]);
 	/* None known: rtt_unknown_us for all, still a pick. */
 	s[0].srtt_us = s[1].srtt_us = 0;
-	ASSERT_EQ(0, omr_pick(s, 3, false, 0, &dflt, cost));
+	ASSERT_EQ(0, omr_pick(s, 3, false, 0, 0, &dflt, cost, NULL));
 	ASSERT_EQ(dflt.rtt_unknown_us / 2, cost[0]);
 }
 
@@ -121,9 +121,9 @@ TEST(loss_costs)
 	struct omr_tunables t = dflt;
 
 	s[0].loss = OMR_ONE / 20;	/* 5 % */
-	ASSERT_EQ(1, omr_pick(s, 2, false, 0, &t, NULL));
+	ASSERT_EQ(1, omr_pick(s, 2, false, 0, 0, &t, NULL, NULL));
 	t.loss_penalty = 0;
-	ASSERT_EQ(0, omr_pick(s, 2, false, 0, &t, NULL));
+	ASSERT_EQ(0, omr_pick(s, 2, false, 0, 0, &t, NULL, NULL));
 	/* A burst of 46 segments at 5 %: the repair is certain, cost capped. */
 	ASSERT_EQ(10000ULL + 20000 + 4 * 5000,
 		  omr_delivery_time(&s[0], 0, dflt.burst, &dflt));
@@ -134,14 +134,14 @@ TEST(backup_only_when_no_regular_is_active)
 	struct omr_sf_in s[2] = { sf(50000), sf(1000) };
 
 	s[1].backup = 1;
-	ASSERT_EQ(0, omr_pick(s, 2, false, 0, &dflt, NULL));
+	ASSERT_EQ(0, omr_pick(s, 2, false, 0, 0, &dflt, NULL, NULL));
 	/* The regular one is full: wait for it, do not spill to the backup. */
 	s[0].can_send = 0;
 	s[0].unsent = 1 << 20;
-	ASSERT_EQ(-1, omr_pick(s, 2, false, 0, &dflt, NULL));
+	ASSERT_EQ(-1, omr_pick(s, 2, false, 0, 0, &dflt, NULL, NULL));
 	/* It dies: the backup carries. */
 	s[0].active = 0;
-	ASSERT_EQ(1, omr_pick(s, 2, false, 0, &dflt, NULL));
+	ASSERT_EQ(1, omr_pick(s, 2, false, 0, 0, &dflt, NULL, NULL));
 }
 
 TEST(all_backup)
@@ -149,8 +149,8 @@ TEST(all_backup)
 	struct omr_sf_in s[3] = { sf(30000), sf(10000), sf(20000) };
 
 	s[0].backup = s[1].backup = s[2].backup = 1;
-	ASSERT_EQ(1, omr_pick(s, 3, false, 0, &dflt, NULL));
-	ASSERT_EQ(1, omr_pick(s, 3, true, 0, &dflt, NULL));
+	ASSERT_EQ(1, omr_pick(s, 3, false, 0, 0, &dflt, NULL, NULL));
+	ASSERT_EQ(1, omr_pick(s, 3, true, 0, 0, &dflt, NULL, NULL));
 }
 
 TEST(fastest_full_waits_but_reinjection_does_not)
@@ -158,8 +158,8 @@ TEST(fastest_full_waits_but_reinjection_does_not)
 	struct omr_sf_in s[2] = { sf(5000), sf(80000) };
 
 	s[0].can_send = 0;
-	ASSERT_EQ(-1, omr_pick(s, 2, false, 0, &dflt, NULL));
-	ASSERT_EQ(1, omr_pick(s, 2, true, 0, &dflt, NULL));
+	ASSERT_EQ(-1, omr_pick(s, 2, false, 0, 0, &dflt, NULL, NULL));
+	ASSERT_EQ(1, omr_pick(s, 2, true, 0, 0, &dflt, NULL, NULL));
 }
 
 TEST(full_fastest_spills_only_what_the_receiver_can_buffer)
@@ -169,16 +169,16 @@ TEST(full_fastest_spills_only_what_the_receiver_can_buffer)
 
 	s[0].can_send = 0;
 	s[0].unsent = 1000000;
-	ASSERT_EQ(-1, omr_pick(s, 2, false, 0, &dflt, cost));
+	ASSERT_EQ(-1, omr_pick(s, 2, false, 0, 0, &dflt, cost, NULL));
 	ASSERT_LT(cost[0], cost[1]);
 	/* What the fast path delivers while the slow burst is late, + B. */
 	need = (cost[1] - cost[0]) * 144800 / 5000 + dflt.burst;
-	ASSERT_EQ(-1, omr_pick(s, 2, false, need - 1, &dflt, NULL));
-	ASSERT_EQ(1, omr_pick(s, 2, false, need, &dflt, NULL));
-	ASSERT_EQ(1, omr_pick(s, 2, false, 64 << 20, &dflt, NULL));
+	ASSERT_EQ(-1, omr_pick(s, 2, false, need - 1, 0, &dflt, NULL, NULL));
+	ASSERT_EQ(1, omr_pick(s, 2, false, need, 0, &dflt, NULL, NULL));
+	ASSERT_EQ(1, omr_pick(s, 2, false, 64 << 20, 0, &dflt, NULL, NULL));
 	/* Nothing to spill to: the alternative is full too. */
 	s[1].can_send = 0;
-	ASSERT_EQ(-1, omr_pick(s, 2, false, 64 << 20, &dflt, NULL));
+	ASSERT_EQ(-1, omr_pick(s, 2, false, 64 << 20, 0, &dflt, NULL, NULL));
 }
 
 TEST(busy_fastest_shares_with_an_idle_path_when_the_window_allows)
@@ -187,12 +187,48 @@ TEST(busy_fastest_shares_with_an_idle_path_when_the_window_allows)
 	struct omr_tunables small = dflt;
 
 	s[0].unsent = 300000;	/* queued beyond its window, but room left */
-	ASSERT_EQ(0, omr_pick(s, 2, false, 0, &dflt, NULL));
-	ASSERT_EQ(1, omr_pick(s, 2, false, 64 << 20, &dflt, NULL));
+	ASSERT_EQ(0, omr_pick(s, 2, false, 0, 0, &dflt, NULL, NULL));
+	ASSERT_EQ(1, omr_pick(s, 2, false, 64 << 20, 0, &dflt, NULL, NULL));
 	/* A small message with nothing queued goes the short way. */
 	s[0].unsent = 0;
 	small.burst = 64;
-	ASSERT_EQ(0, omr_pick(s, 2, false, 64 << 20, &small, NULL));
+	ASSERT_EQ(0, omr_pick(s, 2, false, 64 << 20, 0, &small, NULL, NULL));
+}
+
+TEST(busy_fastest_shares_only_while_it_would_finish_later_ecf)
+{
+	struct omr_sf_in s[2] = { sf(5000), sf(80000) };
+
+	s[0].unsent = 300000;
+	/* Unknown backlog: share, as above. */
+	ASSERT_EQ(1, omr_pick(s, 2, false, 64 << 20, 0, &dflt, NULL, NULL));
+	/* A large backlog: the fast path alone would finish later. */
+	ASSERT_EQ(1, omr_pick(s, 2, false, 64 << 20, 16 << 20, &dflt, NULL, NULL));
+	/*
+	 * The tail of a transfer: the fast path delivers all of it before
+	 * the slow one would deliver this burst, so it queues there.
+	 */
+	ASSERT_EQ(0, omr_pick(s, 2, false, 64 << 20, dflt.burst, &dflt, NULL, NULL));
+}
+
+TEST(no_spill_behind_a_full_slow_window)
+{
+	struct omr_sf_in s[2] = { sf(5000), sf(80000) };
+	u32 burst;
+
+	s[0].unsent = 300000;
+	/* The slow path's window is full: what it took would wait there. */
+	s[1].in_flight = s[1].cwnd;
+	ASSERT_EQ(0, omr_pick(s, 2, false, 64 << 20, 16 << 20, &dflt, NULL, NULL));
+	s[1].in_flight = 0;
+	ASSERT_EQ(1, omr_pick(s, 2, false, 64 << 20, 16 << 20, &dflt, NULL, NULL));
+	/* Room for 5 segments: it is handed 5 segments, not a full burst. */
+	s[1].in_flight = s[1].cwnd - 5;
+	ASSERT_EQ(1, omr_pick(s, 2, false, 64 << 20, 16 << 20, &dflt, NULL, &burst));
+	ASSERT_EQ(5 * 1448, burst);
+	/* The fast path's pick gets the whole burst. */
+	ASSERT_EQ(0, omr_pick(s, 2, false, 64 << 20, dflt.burst, &dflt, NULL, &burst));
+	ASSERT_EQ(dflt.burst, burst);
 }
 
 TEST(eight_subflows)
@@ -203,11 +239,11 @@ TEST(eight_subflows)
 
 	for (i = 0; i < 8; i++)
 		s[i] = sf(80000 - i * 9000);	/* the last is the shortest */
-	ASSERT_EQ(7, omr_pick(s, 8, false, 0, &dflt, cost));
+	ASSERT_EQ(7, omr_pick(s, 8, false, 0, 0, &dflt, cost, NULL));
 	for (i = 1; i < 8; i++)
 		ASSERT_LT(cost[i], cost[i - 1]);
 	s[7].active = 0;
-	ASSERT_EQ(6, omr_pick(s, 8, false, 0, &dflt, NULL));
+	ASSERT_EQ(6, omr_pick(s, 8, false, 0, 0, &dflt, NULL, NULL));
 }
 
 TEST(more_than_the_maximum_is_clamped)
@@ -218,7 +254,7 @@ TEST(more_than_the_maximum_is_clamped)
 	for (i = 0; i < OMR_MAX_SUBFLOWS + 4; i++)
 		s[i] = sf(50000);
 	s[OMR_MAX_SUBFLOWS + 2].srtt_us = 100;	/* beyond the limit: unseen */
-	ASSERT_EQ(0, omr_pick(s, OMR_MAX_SUBFLOWS + 4, false, 0, &dflt, NULL));
+	ASSERT_EQ(0, omr_pick(s, OMR_MAX_SUBFLOWS + 4, false, 0, 0, &dflt, NULL, NULL));
 }
 
 TEST(huge_queues_do_not_overflow)
@@ -237,7 +273,7 @@ TEST(huge_queues_do_not_overflow)
 	c_small = omr_delivery_time(&s[1], 0, 1 << 20, &dflt);
 	ASSERT_GT(c_huge, c_small);
 	ASSERT_LT(c_huge, ~0ULL / 2);
-	ASSERT_EQ(1, omr_pick(s, 2, false, 0, &dflt, NULL));
+	ASSERT_EQ(1, omr_pick(s, 2, false, 0, 0, &dflt, NULL, NULL));
 	/* mss 0 and cwnd 0 are guarded, not divided by. */
 	s[1].mss = 0;
 	s[1].cwnd = 0;
