@@ -792,6 +792,9 @@ static void path_why(struct path_sum *p, uint32_t conns)
 {
 	if (!p->link_up)
 		snprintf(p->why, sizeof(p->why), "link down");
+	else if (p->demoted)
+		snprintf(p->why, sizeof(p->why), "demoted: %s",
+			 reason_name(p->demote_reason));
 	else if (p->stripped)
 		snprintf(p->why, sizeof(p->why),
 			 "MPTCP stripped? %u joins failed in a row", p->join_fails);
@@ -802,9 +805,6 @@ static void path_why(struct path_sum *p, uint32_t conns)
 			 "no subflow: joins failing (%u), backing off", p->join_fails);
 	else if (!p->subflows)
 		snprintf(p->why, sizeof(p->why), "no subflow: joining or backing off");
-	else if (p->demoted)
-		snprintf(p->why, sizeof(p->why), "demoted: %s",
-			 reason_name(p->demote_reason));
 	else if (p->backup)
 		snprintf(p->why, sizeof(p->why), "backup");
 	else

@@ -39,17 +39,23 @@ struct omr_ev_sf {
 	int path;
 };
 
+/*
+ * A new event message with its type and reason, or NULL when nobody listens
+ * (or no memory). *nest is the open OMR_A_EVENT; omr_ev_send() closes it.
+ */
 static struct sk_buff *omr_ev_new(struct omr_pm_net *pn, u8 type, u8 reason,
 				  struct nlattr **nest)
 {
 	struct sk_buff *skb;
+	void *hdr;
 
 	if (!omr_genl_ev_listeners(pn->net))
 		return NULL;
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!skb)
 		return NULL;
-	if (!omr_genl_ev_put(skb))
+	hdr = omr_genl_ev_put(skb);	/* at skb->data: omr_ev_send() finds it */
+	if (!hdr)
 		goto err;
 	*nest = nla_nest_start(skb, OMR_A_EVENT);
 	if (!*nest || nla_put_u8(skb, OMR_EV_A_TYPE, type) ||
@@ -64,10 +70,9 @@ err:
 static void omr_ev_send(struct omr_pm_net *pn, struct sk_buff *skb,
 			struct nlattr *nest)
 {
-	struct nlmsghdr *nlh = nlmsg_hdr(skb);
-
 	nla_nest_end(skb, nest);
-	genlmsg_end(skb, nlmsg_data(nlh));
+	/* genlmsg_end() takes what genlmsg_put() returned: after both headers. */
+	genlmsg_end(skb, genlmsg_data(nlmsg_data(nlmsg_hdr(skb))));
 	omr_genl_ev_send(pn->net, skb);
 }
 
@@ -245,6 +250,17 @@ void omr_ev_join(struct omr_pm_net *pn, int path, bool ok)
 	if (st->join_fails == OMR_STRIPPED_JOIN_FAILS)
 		pr_info("path %s: %u joins failed in a row: MPTCP stripped on the way?\n",
 			pn->paths[path].dev, st->join_fails);
+}
+
+/*
+ * Joins keep failing on a path that works otherwise: a middlebox strips or
+ * drops MPTCP's options there. A demoted path is left out: joins into a
+ * black hole fail too, and its health already says why.
+ */
+bool omr_ev_stripped(const struct omr_pm_path *p)
+{
+	return p->link_up && p->health == OMR_HEALTH_OK &&
+	       p->st.join_fails >= OMR_STRIPPED_JOIN_FAILS;
 }
 
 /* Read the counters of an established subflow; msk socket lock held. */

@@ -80,6 +80,7 @@ void omr_ev_mptcp(struct omr_pm_net *pn, struct omr_pm_conn *c,
 void omr_ev_kill_note(struct omr_pm_conn *c, __be32 saddr, __be16 sport,
 		      int path, u8 reason);
 void omr_ev_join(struct omr_pm_net *pn, int path, bool ok);
+bool omr_ev_stripped(const struct omr_pm_path *p);
 void omr_ev_obs(struct omr_obs_stats *os, const struct sock *ssk);
 void omr_ev_conn_path(struct omr_pm_net *pn, struct omr_pm_conn *c, int path,
 		      int rem, const struct omr_obs_stats *os, bool up,

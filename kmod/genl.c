@@ -204,8 +204,7 @@ static int omr_put_path_stats(struct sk_buff *skb, const struct omr_pm_path *p)
 	       nla_put_u32(skb, OMR_PATH_A_JOIN_FAILS, st->join_fails) ||
 	       nla_put_u32(skb, OMR_PATH_A_JOIN_FAILS_TOTAL,
 			   st->join_fails_total) ||
-	       nla_put_u8(skb, OMR_PATH_A_STRIPPED, p->link_up &&
-			  st->join_fails >= OMR_STRIPPED_JOIN_FAILS);
+	       nla_put_u8(skb, OMR_PATH_A_STRIPPED, omr_ev_stripped(p));
 }
 
 static int omr_put_path(struct sk_buff *skb, const struct omr_pm_path *p)

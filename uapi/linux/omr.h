@@ -189,9 +189,10 @@
  *                               established, or times out)
  *        OMR_PATH_A_JOIN_FAILS_TOTAL: NLA_U32, all failed joins
  *        OMR_PATH_A_STRIPPED: NLA_U8, 1 when OMR_PATH_A_JOIN_FAILS reached
- *                             OMR_STRIPPED_JOIN_FAILS with the link up: a
- *                             middlebox probably strips or drops MPTCP's
- *                             options on this path
+ *                             OMR_STRIPPED_JOIN_FAILS with the link up and
+ *                             the path not demoted (joins into a black hole
+ *                             fail too): a middlebox probably strips or
+ *                             drops MPTCP's options on this path
  *
  * OMR_CMD_GET_CONNS: OMR_CONN_A_FLAGS gains OMR_CONN_F_FALLBACK (the
  * connection fell back to plain TCP: the peer or a middlebox did not speak
