@@ -303,7 +303,9 @@ void omr_ev_conn_path(struct omr_pm_net *pn, struct omr_pm_conn *c, int path,
 	st->p_subflows++;
 	st->p_srtt_us = max(st->p_srtt_us, os->srtt_us);
 	st->p_loss = max(st->p_loss, loss);
-	if (ss->sport == os->sport && st->win_on) {
+	/* The same subflow as last pass (a new one on the port would restart). */
+	if (ss->sport == os->sport && st->win_on && os->acked >= ss->acked &&
+	    os->rcvd >= ss->rcvd) {
 		st->tx[st->win_cur] += os->acked - ss->acked;
 		st->rx[st->win_cur] += os->rcvd - ss->rcvd;
 	}
