@@ -11,12 +11,15 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/netlink.h>
 #include <netlink/netlink.h>
@@ -34,6 +37,7 @@ enum {
 };
 
 static bool json;
+static bool stats;	/* -s: conn show's per-path summary */
 static const char *prog = "omrctl";
 
 static void __attribute__((format(printf, 1, 2))) err(const char *fmt, ...)
@@ -669,27 +673,34 @@ static int parse_conn(struct nlattr **tb, void *arg)
 	if (json) {
 		printf("%s{\"token\":\"%08x\",\"local_addr\":\"%s\",\"local_port\":%u,"
 		       "\"remote_addr\":\"%s\",\"remote_port\":%u,\"state\":\"%s\","
-		       "\"server_side\":%s,\"fully_established\":%s,\"pm\":%s,\"sched\":",
+		       "\"server_side\":%s,\"fully_established\":%s,\"pm\":%s,"
+		       "\"fallback\":%s,\"sched\":",
 		       r->count ? "," : "", u32a(c[OMR_CONN_A_TOKEN]), la ? la : "",
 		       u16a(c[OMR_CONN_A_LOCAL_PORT]), ra ? ra : "",
 		       u16a(c[OMR_CONN_A_REMOTE_PORT]),
 		       tcp_state(u8a(c[OMR_CONN_A_STATE])),
 		       flags & OMR_CONN_F_SERVER_SIDE ? "true" : "false",
 		       flags & OMR_CONN_F_FULLY_ESTABLISHED ? "true" : "false",
-		       flags & OMR_CONN_F_PM ? "true" : "false");
+		       flags & OMR_CONN_F_PM ? "true" : "false",
+		       flags & OMR_CONN_F_FALLBACK ? "true" : "false");
 		if (sched)
 			json_str(sched);
 		else
 			printf("null");
 		printf(",\"subflows\":[");
 	} else {
-		printf("conn %08x %s:%u -> %s:%u %s sched %s%s%s\n",
+		printf("conn %08x %s:%u -> %s:%u %s sched %s%s%s%s\n",
 		       u32a(c[OMR_CONN_A_TOKEN]), la ? la : "?",
 		       u16a(c[OMR_CONN_A_LOCAL_PORT]), ra ? ra : "?",
 		       u16a(c[OMR_CONN_A_REMOTE_PORT]),
 		       tcp_state(u8a(c[OMR_CONN_A_STATE])), sched ? sched : "-",
 		       flags & OMR_CONN_F_SERVER_SIDE ? " server-side" : "",
-		       flags & OMR_CONN_F_PM ? " pm" : "");
+		       flags & OMR_CONN_F_PM ? " pm" : "",
+		       flags & OMR_CONN_F_FALLBACK ? " fallback-to-TCP" : "");
+	}
+	if (stats && !json) {
+		r->count++;
+		return 0;
 	}
 	if (c[OMR_CONN_A_SUBFLOWS]) {
 		nla_for_each_nested(a, c[OMR_CONN_A_SUBFLOWS], rem) {
@@ -703,28 +714,384 @@ static int parse_conn(struct nlattr **tb, void *arg)
 	return 0;
 }
 
-static int cmd_conn(struct req *r, int argc, char **argv)
+/* ---- conn show -s: per path, why aggregation does (not) work -------------- */
+
+static const char *const reason_names[] = {
+	[OMR_EV_R_NONE] = "none",
+	[OMR_EV_R_LINK_DOWN] = "link_down",
+	[OMR_EV_R_STALL] = "stall",
+	[OMR_EV_R_LOSS] = "loss",
+	[OMR_EV_R_RTT] = "rtt",
+	[OMR_EV_R_DUPLICATE] = "duplicate",
+	[OMR_EV_R_JOIN_TIMEOUT] = "join_timeout",
+	[OMR_EV_R_JOIN_FAILED] = "join_failed",
+	[OMR_EV_R_PEER] = "peer",
+	[OMR_EV_R_DEMOTED] = "demoted",
+};
+
+static const char *reason_name(unsigned int r)
+{
+	return r < sizeof(reason_names) / sizeof(reason_names[0]) &&
+	       reason_names[r] ? reason_names[r] : "unknown";
+}
+
+struct path_sum {
+	char dev[IFNAMSIZ], addr[INET_ADDRSTRLEN];
+	uint32_t ifindex, subflows, srtt_us, loss_ppm, window_ms;
+	uint32_t join_fails, join_fails_total;
+	uint64_t tx, rx;
+	bool link_up, backup, demoted, stripped;
+	uint8_t demote_reason;
+	char why[96];
+};
+
+struct path_list {
+	struct path_sum p[64];
+	int n;
+};
+
+static int parse_path_sum(struct nlattr **tb, void *arg)
+{
+	struct nlattr *p[OMR_PATH_A_MAX + 1];
+	struct path_list *l = arg;
+	struct path_sum *ps;
+	const char *name, *a;
+
+	if (nest_parse(p, OMR_PATH_A_MAX, tb[OMR_A_PATH]))
+		return -1;
+	name = stra(p[OMR_PATH_A_IFNAME]);
+	if (!name || strlen(name) >= IFNAMSIZ)
+		return -1;
+	if (l->n == (int)(sizeof(l->p) / sizeof(l->p[0])))
+		return 0;
+	ps = &l->p[l->n++];
+	memset(ps, 0, sizeof(*ps));
+	snprintf(ps->dev, sizeof(ps->dev), "%s", name);
+	a = addr4(p[OMR_PATH_A_ADDR4], ps->addr);
+	if (!a)
+		ps->addr[0] = 0;
+	ps->ifindex = u32a(p[OMR_PATH_A_IFINDEX]);
+	ps->link_up = u8a(p[OMR_PATH_A_LINK_UP]);
+	ps->backup = u32a(p[OMR_PATH_A_FLAGS]) & OMR_PATH_F_BACKUP;
+	ps->demoted = u8a(p[OMR_PATH_A_HEALTH]) == OMR_PATH_HEALTH_DEMOTED;
+	ps->subflows = u32a(p[OMR_PATH_A_SUBFLOWS]);
+	ps->srtt_us = u32a(p[OMR_PATH_A_SRTT_US]);
+	ps->loss_ppm = u32a(p[OMR_PATH_A_LOSS]);
+	ps->tx = u64a(p[OMR_PATH_A_TX_BYTES]);
+	ps->rx = u64a(p[OMR_PATH_A_RX_BYTES]);
+	ps->window_ms = u32a(p[OMR_PATH_A_WINDOW_MS]);
+	ps->demote_reason = u8a(p[OMR_PATH_A_HEALTH_REASON]);
+	ps->join_fails = u32a(p[OMR_PATH_A_JOIN_FAILS]);
+	ps->join_fails_total = u32a(p[OMR_PATH_A_JOIN_FAILS_TOTAL]);
+	ps->stripped = u8a(p[OMR_PATH_A_STRIPPED]);
+	return 0;
+}
+
+/* The one phrase that says why a path carries what it carries. */
+static void path_why(struct path_sum *p, uint32_t conns)
+{
+	if (!p->link_up)
+		snprintf(p->why, sizeof(p->why), "link down");
+	else if (p->demoted)
+		snprintf(p->why, sizeof(p->why), "demoted: %s",
+			 reason_name(p->demote_reason));
+	else if (p->stripped)
+		snprintf(p->why, sizeof(p->why),
+			 "MPTCP stripped? %u joins failed in a row", p->join_fails);
+	else if (!conns)
+		snprintf(p->why, sizeof(p->why), "idle: no connection");
+	else if (!p->subflows && p->join_fails)
+		snprintf(p->why, sizeof(p->why),
+			 "no subflow: joins failing (%u), backing off", p->join_fails);
+	else if (!p->subflows)
+		snprintf(p->why, sizeof(p->why), "no subflow: joining or backing off");
+	else if (p->backup)
+		snprintf(p->why, sizeof(p->why), "backup");
+	else
+		snprintf(p->why, sizeof(p->why), "ok");
+}
+
+static int conn_summary(struct req *r, struct path_list *l, struct status *st)
 {
 	struct nl_msg *msg;
-	int ret;
+	int ret, i;
 
-	if (argc > 1 || (argc == 1 && strcmp(argv[0], "show"))) {
-		err("conn: unknown command or argument '%s' (show)", argv[argc - 1]);
-		return EX_USAGE;
-	}
 	r->what = "conn show";
-	msg = new_msg(r, OMR_CMD_GET_CONNS, NLM_F_DUMP);
+	ret = get_status(r, st);
+	if (ret)
+		return ret;
+	msg = new_msg(r, OMR_CMD_GET_PATHS, NLM_F_DUMP);
 	if (!msg)
 		return r->open_err ? r->open_err : EX_KERNEL;
+	r->parse = parse_path_sum;
+	r->arg = l;
+	r->done = false;
+	ret = transact(r, msg);
+	if (ret)
+		return ret;
+	for (i = 0; i < l->n; i++)
+		path_why(&l->p[i], st->conns);
+	return EX_OK;
+}
+
+static void print_path_sum(const struct path_list *l)
+{
+	uint64_t total = 0;
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		total += l->p[i].tx + l->p[i].rx;
+	if (json)
+		printf("\"paths\":[");
+	for (i = 0; i < l->n; i++) {
+		const struct path_sum *p = &l->p[i];
+		double share = total ? 100.0 * (p->tx + p->rx) / total : 0;
+
+		if (json) {
+			printf("%s{\"dev\":", i ? "," : "");
+			json_str(p->dev);
+			printf(",\"ifindex\":%u,\"link\":\"%s\",\"addr\":", p->ifindex,
+			       p->link_up ? "up" : "down");
+			if (p->addr[0])
+				printf("\"%s\"", p->addr);
+			else
+				printf("null");
+			printf(",\"backup\":%s,\"health\":\"%s\",\"demoted_reason\":",
+			       p->backup ? "true" : "false",
+			       p->demoted ? "demoted" : "ok");
+			if (p->demote_reason)
+				printf("\"%s\"", reason_name(p->demote_reason));
+			else
+				printf("null");
+			printf(",\"subflows\":%u,\"srtt_us\":%u,\"loss_ppm\":%u,"
+			       "\"tx_bytes\":%" PRIu64 ",\"rx_bytes\":%" PRIu64
+			       ",\"window_ms\":%u,\"share_pct\":",
+			       p->subflows, p->srtt_us, p->loss_ppm, p->tx, p->rx,
+			       p->window_ms);
+			if (total)
+				printf("%.1f", share);
+			else
+				printf("null");
+			printf(",\"join_fails\":%u,\"join_fails_total\":%u,"
+			       "\"mptcp_stripped\":%s,\"why\":",
+			       p->join_fails, p->join_fails_total,
+			       p->stripped ? "true" : "false");
+			json_str(p->why);
+			putchar('}');
+			continue;
+		}
+		printf("path %-8s %-4s sf %u rtt %6.1f ms loss %5.2f%% share %5.1f%%"
+		       " (%.1f s)%s  %s\n", p->dev, p->link_up ? "up" : "down",
+		       p->subflows, p->srtt_us / 1000.0, p->loss_ppm / 10000.0,
+		       share, p->window_ms / 1000.0, p->backup ? " backup" : "",
+		       p->why);
+	}
+	if (json)
+		printf("]");
+}
+
+static int cmd_conn(struct req *r, int argc, char **argv)
+{
+	struct path_list *l = NULL;
+	struct status st = { 0 };
+	struct nl_msg *msg;
+	int i, ret;
+
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "-s")) {
+			stats = true;
+		} else if (i || strcmp(argv[i], "show")) {
+			err("conn: unknown command or argument '%s' (show [-s])",
+			    argv[i]);
+			return EX_USAGE;
+		}
+	}
+	if (stats) {
+		l = calloc(1, sizeof(*l));
+		if (!l) {
+			err("out of memory");
+			return EX_KERNEL;
+		}
+		ret = conn_summary(r, l, &st);
+		if (ret)
+			goto out;
+		if (json)
+			putchar('{');
+		print_path_sum(l);
+	}
+	r->what = "conn show";
+	r->done = false;
+	msg = new_msg(r, OMR_CMD_GET_CONNS, NLM_F_DUMP);
+	if (!msg) {
+		ret = r->open_err ? r->open_err : EX_KERNEL;
+		goto out;
+	}
 	r->parse = parse_conn;
 	r->arg = NULL;
 	r->count = 0;
 	if (json)
-		putchar('[');
+		printf("%s[", stats ? ",\"conns\":" : "");
 	ret = transact(r, msg);
 	if (json)
-		printf("]\n");
+		printf("]%s\n", stats ? "}" : "");
+out:
+	free(l);
 	return ret;
+}
+
+/* ---- monitor ---------------------------------------------------------------- */
+
+static volatile sig_atomic_t stop_monitor;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_monitor = 1;
+}
+
+static const char *const event_names[] = {
+	[OMR_EV_PATH_UP] = "path_up",
+	[OMR_EV_PATH_DOWN] = "path_down",
+	[OMR_EV_SF_CREATED] = "sf_created",
+	[OMR_EV_SF_CLOSED] = "sf_closed",
+	[OMR_EV_PATH_DEMOTED] = "path_demoted",
+	[OMR_EV_PATH_PROMOTED] = "path_promoted",
+	[OMR_EV_FAILOVER] = "failover",
+};
+
+static int print_event(struct nl_msg *msg, void *arg)
+{
+	struct nlattr *tb[OMR_A_MAX + 1], *e[OMR_EV_A_MAX + 1];
+	char l[INET_ADDRSTRLEN], rm[INET_ADDRSTRLEN];
+	const char *dev, *to, *la, *ra, *ev;
+	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
+	unsigned int type, reason;
+	struct timespec ts;
+
+	(void)arg;
+	if (g->cmd != OMR_CMD_EVENT ||
+	    genlmsg_parse(nlmsg_hdr(msg), 0, tb, OMR_A_MAX, NULL) < 0 ||
+	    nest_parse(e, OMR_EV_A_MAX, tb[OMR_A_EVENT]))
+		return NL_SKIP;
+	type = u8a(e[OMR_EV_A_TYPE]);
+	reason = u8a(e[OMR_EV_A_REASON]);
+	ev = type < sizeof(event_names) / sizeof(event_names[0]) &&
+	     event_names[type] ? event_names[type] : "unknown";
+	dev = stra(e[OMR_EV_A_IFNAME]);
+	to = stra(e[OMR_EV_A_TO_IFNAME]);
+	la = addr4(e[OMR_EV_A_LOCAL_ADDR4], l);
+	ra = addr4(e[OMR_EV_A_REMOTE_ADDR4], rm);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (json) {
+		printf("{\"ts\":%lld.%03ld,\"event\":\"%s\",\"reason\":",
+		       (long long)ts.tv_sec, ts.tv_nsec / 1000000, ev);
+		if (reason)
+			printf("\"%s\"", reason_name(reason));
+		else
+			printf("null");
+		printf(",\"dev\":");
+		if (dev)
+			json_str(dev);
+		else
+			printf("null");
+		if (e[OMR_EV_A_IFINDEX])
+			printf(",\"ifindex\":%u", u32a(e[OMR_EV_A_IFINDEX]));
+		if (e[OMR_EV_A_TOKEN])
+			printf(",\"token\":\"%08x\"", u32a(e[OMR_EV_A_TOKEN]));
+		if (la && ra)
+			printf(",\"local_addr\":\"%s\",\"local_port\":%u,"
+			       "\"remote_addr\":\"%s\",\"remote_port\":%u", la,
+			       u16a(e[OMR_EV_A_LOCAL_PORT]), ra,
+			       u16a(e[OMR_EV_A_REMOTE_PORT]));
+		if (e[OMR_EV_A_ERROR])
+			printf(",\"error\":%u", u32a(e[OMR_EV_A_ERROR]));
+		if (type == OMR_EV_FAILOVER) {
+			printf(",\"to_dev\":");
+			if (to)
+				json_str(to);
+			else
+				printf("null");
+		}
+		if (e[OMR_EV_A_TO_IFINDEX])
+			printf(",\"to_ifindex\":%u", u32a(e[OMR_EV_A_TO_IFINDEX]));
+		printf("}\n");
+	} else {
+		printf("%s", ev);
+		if (dev)
+			printf(" dev %s", dev);
+		if (e[OMR_EV_A_TOKEN])
+			printf(" token %08x", u32a(e[OMR_EV_A_TOKEN]));
+		if (la && ra)
+			printf(" %s:%u -> %s:%u", la, u16a(e[OMR_EV_A_LOCAL_PORT]),
+			       ra, u16a(e[OMR_EV_A_REMOTE_PORT]));
+		if (type == OMR_EV_FAILOVER)
+			printf(" to %s", to ? to : "none");
+		if (reason)
+			printf(" reason %s", reason_name(reason));
+		if (e[OMR_EV_A_ERROR])
+			printf(" error %s", strerror(u32a(e[OMR_EV_A_ERROR])));
+		printf("\n");
+	}
+	fflush(stdout);
+	return NL_OK;
+}
+
+static int cmd_monitor(struct req *r, int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct pollfd pfd;
+	int grp, ret;
+
+	if (argc) {
+		err("monitor: unexpected argument '%s'", argv[0]);
+		return EX_USAGE;
+	}
+	r->what = "monitor";
+	ret = open_family(r);
+	if (ret)
+		return ret;
+	grp = genl_ctrl_resolve_grp(r->sk, OMR_GENL_NAME, OMR_GENL_MCGRP_EVENTS);
+	if (grp < 0) {
+		err("monitor: no multicast group '%s' in family '%s': %s",
+		    OMR_GENL_MCGRP_EVENTS, OMR_GENL_NAME, nl_geterror(grp));
+		return EX_NOMOD;
+	}
+	ret = nl_socket_add_membership(r->sk, grp);
+	if (ret < 0) {
+		/* libnl maps EPERM to NLE_PERM. */
+		err("monitor: cannot join the events group: %s%s", nl_geterror(ret),
+		    ret == -NLE_PERM ? " (needs CAP_NET_ADMIN)" : "");
+		return EX_KERNEL;
+	}
+	nl_socket_disable_seq_check(r->sk);
+	nl_socket_modify_cb(r->sk, NL_CB_VALID, NL_CB_CUSTOM, print_event, NULL);
+	/* No SA_RESTART: SIGINT/SIGTERM wake poll() up. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	pfd.fd = nl_socket_get_fd(r->sk);
+	pfd.events = POLLIN;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while (!stop_monitor) {
+		if (poll(&pfd, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			err("monitor: poll: %s", strerror(errno));
+			return EX_KERNEL;
+		}
+		ret = nl_recvmsgs_default(r->sk);
+		if (ret == -NLE_NOMEM) {
+			/* ENOBUFS: the socket overflowed, events were lost. */
+			fprintf(stderr, "%s: monitor: events lost (receive buffer full)\n",
+				prog);
+			continue;
+		}
+		if (ret < 0 && ret != -NLE_INTR && ret != -NLE_AGAIN) {
+			err("monitor: netlink: %s", nl_geterror(ret));
+			return EX_KERNEL;
+		}
+	}
+	return EX_OK;
 }
 
 /* ---- main ----------------------------------------------------------------- */
@@ -742,7 +1109,9 @@ static const struct {
 			    "  path del dev IFNAME         delete it" },
 	{ "pm", cmd_pm, "pm show                     whether the path manager runs here\n"
 			"  pm set enable|disable [add_addr accept|ignore]" },
-	{ "conn", cmd_conn, "conn show                   MPTCP connections and their subflows" },
+	{ "conn", cmd_conn, "conn show [-s]              MPTCP connections and their subflows;\n"
+			    "                              -s: per path up?, subflows, RTT, loss, share, why" },
+	{ "monitor", cmd_monitor, "monitor                     print the module's events as they happen (CAP_NET_ADMIN)" },
 	{ "help", cmd_help, "help                        this text" },
 };
 
@@ -750,8 +1119,9 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fprintf(f, "Usage: %s [-j] [-n NETNS] COMMAND [ARGS]\n\n"
-		"  -j        JSON output (show commands, status)\n"
+	fprintf(f, "Usage: %s [-j] [-s] [-n NETNS] COMMAND [ARGS]\n\n"
+		"  -j        JSON output (show commands, status, monitor)\n"
+		"  -s        conn show: the per-path summary\n"
 		"  -n NETNS  act in the network namespace /run/netns/NETNS\n\n"
 		"Commands:\n", prog);
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
@@ -800,10 +1170,13 @@ int main(int argc, char **argv)
 	size_t i;
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "+jn:hV")) != -1) {
+	while ((opt = getopt(argc, argv, "+jsn:hV")) != -1) {
 		switch (opt) {
 		case 'j':
 			json = true;
+			break;
+		case 's':
+			stats = true;
 			break;
 		case 'n':
 			netns = optarg;

@@ -185,6 +185,28 @@ err:
 
 /* ---- GET_PATHS (dump; cb->args[0]: the next path's index) -------------- */
 
+/* What the PM's passes saw of the path (events.c keeps it); pn->mutex held. */
+static int omr_put_path_stats(struct sk_buff *skb, const struct omr_pm_path *p)
+{
+	const struct omr_path_stats *st = &p->st;
+	u64 tx, rx;
+
+	omr_ev_win_sum(st, &tx, &rx);
+	return nla_put_u32(skb, OMR_PATH_A_SUBFLOWS, st->subflows) ||
+	       nla_put_u32(skb, OMR_PATH_A_SRTT_US, st->srtt_us) ||
+	       nla_put_u32(skb, OMR_PATH_A_LOSS,
+			   div_u64((u64)st->loss * 1000000, OMR_ONE)) ||
+	       nla_put_u64_64bit(skb, OMR_PATH_A_TX_BYTES, tx, OMR_PATH_A_PAD) ||
+	       nla_put_u64_64bit(skb, OMR_PATH_A_RX_BYTES, rx, OMR_PATH_A_PAD) ||
+	       nla_put_u32(skb, OMR_PATH_A_WINDOW_MS,
+			   omr_ev_win_ms(st, jiffies)) ||
+	       nla_put_u8(skb, OMR_PATH_A_HEALTH_REASON, st->health_reason) ||
+	       nla_put_u32(skb, OMR_PATH_A_JOIN_FAILS, st->join_fails) ||
+	       nla_put_u32(skb, OMR_PATH_A_JOIN_FAILS_TOTAL,
+			   st->join_fails_total) ||
+	       nla_put_u8(skb, OMR_PATH_A_STRIPPED, omr_ev_stripped(p));
+}
+
 static int omr_put_path(struct sk_buff *skb, const struct omr_pm_path *p)
 {
 	struct nlattr *nest = nla_nest_start(skb, OMR_A_PATH);
@@ -197,7 +219,8 @@ static int omr_put_path(struct sk_buff *skb, const struct omr_pm_path *p)
 	    (p->addr && nla_put_in_addr(skb, OMR_PATH_A_ADDR4, p->addr)) ||
 	    nla_put_u8(skb, OMR_PATH_A_HEALTH,
 		       p->health == OMR_HEALTH_DEMOTED ?
-		       OMR_PATH_HEALTH_DEMOTED : OMR_PATH_HEALTH_OK))
+		       OMR_PATH_HEALTH_DEMOTED : OMR_PATH_HEALTH_OK) ||
+	    omr_put_path_stats(skb, p))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
@@ -212,6 +235,9 @@ static int omr_genl_get_paths(struct sk_buff *skb, struct netlink_callback *cb)
 	mutex_lock(&pn->mutex);
 	/* Device index, link and address as of now, as /proc shows them. */
 	omr_pm_links_eval(pn);
+	/* The share window, moved on to now (no pass runs while idle). */
+	for (i = 0; i < pn->npaths; i++)
+		omr_ev_win_roll(&pn->paths[i].st, jiffies);
 	for (i = cb->args[0]; i < pn->npaths; i++) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &omr_genl_family,
@@ -496,6 +522,8 @@ static int omr_put_conn(struct sk_buff *skb, struct netlink_callback *cb,
 		flags |= OMR_CONN_F_SERVER_SIDE;
 	if (READ_ONCE(msk->fully_established))
 		flags |= OMR_CONN_F_FULLY_ESTABLISHED;
+	if (__mptcp_check_fallback(msk))
+		flags |= OMR_CONN_F_FALLBACK;
 	conn = nla_nest_start(skb, OMR_A_CONN);
 	if (!conn ||
 	    nla_put_u32(skb, OMR_CONN_A_TOKEN, msk->token) ||
@@ -597,6 +625,30 @@ static const struct genl_ops omr_genl_ops[] = {
 	},
 };
 
+/*
+ * Events (events.c). Joining needs CAP_NET_ADMIN over the namespace: the
+ * events trace who connects where, live (uapi/linux/omr.h).
+ */
+static const struct genl_multicast_group omr_genl_mcgrps[] = {
+	{ .name = OMR_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
+};
+
+bool omr_genl_ev_listeners(struct net *net)
+{
+	return genl_has_listeners(&omr_genl_family, net, 0);
+}
+
+void *omr_genl_ev_put(struct sk_buff *skb)
+{
+	return genlmsg_put(skb, 0, 0, &omr_genl_family, 0, OMR_CMD_EVENT);
+}
+
+/* Process context, no spinlock held: GFP_KERNEL. */
+void omr_genl_ev_send(struct net *net, struct sk_buff *skb)
+{
+	genlmsg_multicast_netns(&omr_genl_family, net, skb, 0, 0, GFP_KERNEL);
+}
+
 /* resv_start_op 0: every op is validated strictly, header and attributes. */
 static struct genl_family omr_genl_family __ro_after_init = {
 	.name = OMR_GENL_NAME,
@@ -606,6 +658,8 @@ static struct genl_family omr_genl_family __ro_after_init = {
 	.module = THIS_MODULE,
 	.ops = omr_genl_ops,
 	.n_ops = ARRAY_SIZE(omr_genl_ops),
+	.mcgrps = omr_genl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(omr_genl_mcgrps),
 	.resv_start_op = 0,
 };
 

@@ -65,6 +65,7 @@ static __be32 omr_dev_addr4(struct net_device *dev)
 /* Refresh every path's device index, link state and address. */
 void omr_pm_links_eval(struct omr_pm_net *pn)
 {
+	bool was_up[OMR_PM_MAX_PATHS];
 	struct net_device *dev;
 	int i;
 
@@ -73,6 +74,7 @@ void omr_pm_links_eval(struct omr_pm_net *pn)
 	for (i = 0; i < pn->npaths; i++) {
 		struct omr_pm_path *p = &pn->paths[i];
 
+		was_up[i] = p->link_up;
 		dev = dev_get_by_name_rcu(pn->net, p->dev);
 		p->ifindex = dev ? dev->ifindex : 0;
 		p->addr = dev ? omr_dev_addr4(dev) : 0;
@@ -80,6 +82,9 @@ void omr_pm_links_eval(struct omr_pm_net *pn)
 			     p->addr;
 	}
 	rcu_read_unlock();
+	/* Out of the RCU section: an event is allocated with GFP_KERNEL. */
+	for (i = 0; i < pn->npaths; i++)
+		omr_ev_path_link(pn, &pn->paths[i], was_up[i]);
 }
 
 static void omr_pm_drain_events(struct omr_pm_net *pn)

@@ -20,6 +20,7 @@
 #include <linux/workqueue.h>
 #include <linux/mutex.h>
 #include <net/net_namespace.h>
+#include "events.h"
 
 #define OMR_PM_MAX_PATHS	8
 #define OMR_PM_MAX_REMOTES	4	/* the peer's own address + 3 announced */
@@ -39,6 +40,7 @@ struct omr_pm_sub {
 	unsigned long retry_at;	/* jiffies: no create before this */
 	unsigned long sent_at;	/* jiffies: when the last create was sent */
 	unsigned long stall_at;	/* jiffies: start of the current stall, or 0 */
+	struct omr_sub_stats st;	/* events.c: traffic accounting */
 };
 
 /* A peer address subflows go to: [0] the connection's, then ADD_ADDRs. */
@@ -57,6 +59,7 @@ struct omr_pm_conn {
 	bool established;	/* fully established: joins allowed */
 	struct omr_pm_remote rem[OMR_PM_MAX_REMOTES];
 	struct omr_pm_sub sub[OMR_PM_MAX_PATHS][OMR_PM_MAX_REMOTES];
+	struct omr_conn_ev ev;		/* events.c: close reasons, failover */
 };
 
 enum omr_pm_health {
@@ -75,6 +78,7 @@ struct omr_pm_path {
 	u8 health;		/* enum omr_pm_health */
 	unsigned long health_at;	/* jiffies of the last change */
 	unsigned long good_since;	/* jiffies: healthy since, or 0 */
+	struct omr_path_stats st;	/* events.c: what GET_PATHS shows */
 };
 
 struct omr_pm_counters {

@@ -50,6 +50,7 @@ struct omr_obs_path {
 	u32 rto_ms;		/* its base RTO: srtt + 4 mdev, >= 200 ms */
 	u32 srtt_ms;
 	u32 loss;		/* the scheduler's loss estimate, OMR_ONE = 100 % */
+	struct omr_obs_stats st;	/* events.c: its counters */
 };
 
 /* A subflow as the PM commands name it. */
@@ -59,6 +60,7 @@ struct omr_obs_sf {
 	s16 local_id;
 	u8 path, rem;
 	bool extra;		/* a second one on its path, or a stuck join */
+	u8 why;			/* enum omr_ev_reason, if extra */
 };
 
 #define OMR_OBS_SF	48
@@ -168,8 +170,10 @@ void omr_pm_conn_event(struct omr_pm_net *pn, const struct omr_pm_event *ev)
 			return;
 		omr_conn_set_addrs(c, ev->saddr, ev->sport, ev->daddr,
 				   ev->dport);
-		if (ev->type == MPTCP_EVENT_ESTABLISHED)
+		if (ev->type == MPTCP_EVENT_ESTABLISHED) {
 			c->established = true;
+			omr_ev_mptcp(pn, c, ev);
+		}
 		break;
 	case MPTCP_EVENT_ANNOUNCED:
 		c = omr_conn_find(pn, ev->token);
@@ -188,9 +192,17 @@ void omr_pm_conn_event(struct omr_pm_net *pn, const struct omr_pm_event *ev)
 		if (c)
 			omr_conn_del(pn, c);
 		break;
+	case MPTCP_EVENT_SUB_ESTABLISHED:
+		c = omr_conn_find(pn, ev->token);
+		if (c)
+			omr_ev_mptcp(pn, c, ev);
+		break;
 	case MPTCP_EVENT_SUB_CLOSED:
-		if (omr_conn_find(pn, ev->token))
+		c = omr_conn_find(pn, ev->token);
+		if (c) {
 			pn->cnt.closed++;
+			omr_ev_mptcp(pn, c, ev);
+		}
 		break;
 	}
 }
@@ -224,7 +236,7 @@ static int omr_sf_remote(const struct omr_pm_conn *c, const struct sock *ssk)
 
 static void omr_obs_sf_add(struct omr_obs *o, const struct sock *ssk, int path,
 			   int rem, const struct mptcp_subflow_context *sf,
-			   bool extra)
+			   bool extra, u8 why)
 {
 	struct omr_obs_sf *k;
 
@@ -239,6 +251,7 @@ static void omr_obs_sf_add(struct omr_obs *o, const struct sock *ssk, int path,
 	k->path = path;
 	k->rem = rem;
 	k->extra = extra;
+	k->why = why;
 }
 
 /* The scheduler's loss estimate for a subflow, if omr schedules this msk. */
@@ -279,14 +292,16 @@ static void omr_obs_subflow(struct omr_pm_net *pn, struct omr_pm_conn *c,
 			time_after(now, c->sub[i][r].sent_at +
 				   msecs_to_jiffies(pn->tun.join_timeout_ms));
 		omr_obs_sf_add(o, ssk, i, r, sf,
-			       op->connecting++ || op->up || stuck);
+			       op->connecting++ || op->up || stuck,
+			       stuck ? OMR_EV_R_JOIN_TIMEOUT : OMR_EV_R_DUPLICATE);
 		return;
 	}
-	omr_obs_sf_add(o, ssk, i, r, sf, op->up++);
+	omr_obs_sf_add(o, ssk, i, r, sf, op->up++, OMR_EV_R_DUPLICATE);
 	if (op->up > 1)
 		return;
 	op->bkup = sf->request_bkup;	/* a bit-field: a plain, racy read */
 	op->loss = omr_sf_loss(sc, sf->subflow_id);
+	omr_ev_obs(&op->st, ssk);
 	if (READ_ONCE(tp->packets_out))
 		op->stall_ms = jiffies_to_msecs(tcp_jiffies32 -
 						READ_ONCE(tp->rcv_tstamp));
@@ -343,7 +358,8 @@ static void omr_sub_backoff(struct omr_pm_net *pn, struct omr_pm_sub *s,
  * (RM_ADDR travels on another subflow) and re-sends what it had in flight.
  */
 static void omr_obs_kill(struct omr_pm_net *pn, struct omr_pm_conn *c,
-			 struct omr_obs *o, int path, int rem, bool all)
+			 struct omr_obs *o, int path, int rem, bool all,
+			 u8 why)
 {
 	int i, j;
 
@@ -360,6 +376,7 @@ static void omr_obs_kill(struct omr_pm_net *pn, struct omr_pm_conn *c,
 			if (j == i && !omr_pm_remove(pn, c->token, k->local_id))
 				pn->cnt.removes++;
 		}
+		omr_ev_kill_note(c, k->saddr, k->sport, path, all ? why : k->why);
 		if (!omr_pm_destroy(pn, c->token, k->saddr, k->sport, k->daddr,
 				    k->dport))
 			pn->cnt.aborts++;
@@ -380,7 +397,8 @@ static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	if (op->up && op->stall_ms >= max(pn->tun.fail_ms, 4 * op->rto_ms))
 		gone = true;	/* black hole: MP_PRIO cannot cross it */
 	if (gone && (op->up || op->connecting)) {
-		omr_obs_kill(pn, c, o, i, r, true);
+		omr_obs_kill(pn, c, o, i, r, true, p->link_up ? OMR_EV_R_STALL :
+			     OMR_EV_R_LINK_DOWN);
 		op->up = 0;
 		op->connecting = 0;
 		if (!p->link_up) {
@@ -390,12 +408,14 @@ static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 			s->retry_at = now;
 		}
 	} else {
-		omr_obs_kill(pn, c, o, i, r, false);
+		omr_obs_kill(pn, c, o, i, r, false, OMR_EV_R_NONE);
 	}
 
 	if (op->up) {
-		if (s->state != OMR_SUB_UP)
+		if (s->state != OMR_SUB_UP) {
 			s->backoff_ms = 0;
+			omr_ev_join(pn, i, true);
+		}
 		s->state = OMR_SUB_UP;
 		/* Ask for the backup state this path should have, once. */
 		if (op->bkup != want_bkup && s->bkup_sent != want_bkup + 1 &&
@@ -409,6 +429,8 @@ static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 		s->state = OMR_SUB_CONNECTING;
 		return;
 	}
+	if (s->state == OMR_SUB_CONNECTING)
+		omr_ev_join(pn, i, false);
 	if (s->state != OMR_SUB_NONE)
 		omr_sub_backoff(pn, s, now);	/* it died, or its join did */
 	if (!c->established || !p->link_up || time_before(now, s->retry_at))
@@ -479,6 +501,8 @@ static void omr_path_health(struct omr_pm_net *pn, struct omr_pm_path *p,
 		why = a->stalled ? "no ACK with data in flight" :
 		      slow ? "RTT above pm_rtt_hi_ms" : "loss above pm_loss_hi";
 		pr_info("path %s demoted: %s\n", p->dev, why);
+		omr_ev_health(pn, p, a->stalled ? OMR_EV_R_STALL :
+			      slow ? OMR_EV_R_RTT : OMR_EV_R_LOSS);
 		return;
 	}
 	if (bad || !a->up || a->loss >= lo || !p->link_up ||
@@ -494,6 +518,7 @@ static void omr_path_health(struct omr_pm_net *pn, struct omr_pm_path *p,
 	p->health_at = now;
 	pn->cnt.promotes++;
 	pr_info("path %s promoted: healthy for %u ms\n", p->dev, pn->tun.hold_ms);
+	omr_ev_health(pn, p, OMR_EV_R_NONE);
 }
 
 /*
@@ -521,13 +546,20 @@ unsigned long omr_pm_conns_run(struct omr_pm_net *pn)
 		}
 		for (i = 0; i < pn->npaths; i++)
 			for (r = 0; r < OMR_PM_MAX_REMOTES; r++)
-				if (c->rem[r].used)
+				if (c->rem[r].used) {
 					omr_conn_path_run(pn, c, o, i, r, now);
+					omr_ev_conn_path(pn, c, i, r,
+							 &o->p[i][r].st,
+							 o->p[i][r].up,
+							 o->p[i][r].loss);
+				}
+		omr_ev_conn_end(pn, c);
 		omr_agg_add(pn, agg, o);
 	}
 	kfree(o);
 	for (i = 0; i < pn->npaths; i++)
 		omr_path_health(pn, &pn->paths[i], &agg[i], now);
+	omr_ev_pass_end(pn, now);
 	return pn->nconns ? msecs_to_jiffies(pn->tun.tick_ms) : 0;
 }
 

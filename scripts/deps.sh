@@ -8,7 +8,7 @@ set -euo pipefail
 pkgs=(
 	gcc make libc6-dev kmod cpio xz-utils gzip file bc
 	qemu-system-x86 busybox-static dwarves
-	iproute2 jq dkms strace debootstrap
+	iproute2 jq nftables dkms strace debootstrap
 	sparse cppcheck perl clang pkg-config
 	libnl-genl-3-dev
 )

@@ -161,6 +161,90 @@
  * read under the connection's socket lock, so one message is one consistent
  * view of one connection.
  *
+ *
+ * Observability (appended by issue #4's second part)
+ * ==================================================
+ *
+ * OMR_CMD_GET_PATHS: more per-path attributes in OMR_A_PATH, from the path
+ * manager's last pass (every tick_ms while it follows a connection):
+ *
+ *        OMR_PATH_A_SUBFLOWS: NLA_U32, established subflows on the path,
+ *                             over the connections the PM follows
+ *        OMR_PATH_A_SRTT_US: NLA_U32, the largest smoothed RTT among them
+ *        OMR_PATH_A_LOSS: NLA_U32, the largest scheduler loss estimate
+ *                         among them, parts per million
+ *        OMR_PATH_A_TX_BYTES: NLA_U64, bytes acked by the peer on the
+ *                             path's subflows during the window
+ *        OMR_PATH_A_RX_BYTES: NLA_U64, bytes received on them during it
+ *        OMR_PATH_A_WINDOW_MS: NLA_U32, the window's length: the last
+ *                              OMR_WINDOW_SECS whole seconds and the
+ *                              current one's part. Share of traffic:
+ *                              (tx + rx) of a path over the sum of all.
+ *        OMR_PATH_A_HEALTH_REASON: NLA_U8, enum omr_ev_reason, why the path
+ *                                  was last demoted (STALL, LOSS, RTT);
+ *                                  NONE if it never was
+ *        OMR_PATH_A_JOIN_FAILS: NLA_U32, joins on the path that failed since
+ *                               the last one that came up (a join fails when
+ *                               its subflow goes away before it was seen
+ *                               established, or times out)
+ *        OMR_PATH_A_JOIN_FAILS_TOTAL: NLA_U32, all failed joins
+ *        OMR_PATH_A_STRIPPED: NLA_U8, 1 when OMR_PATH_A_JOIN_FAILS reached
+ *                             OMR_STRIPPED_JOIN_FAILS with the link up and
+ *                             the path not demoted (joins into a black hole
+ *                             fail too): a middlebox probably strips or
+ *                             drops MPTCP's options on this path
+ *
+ * OMR_CMD_GET_CONNS: OMR_CONN_A_FLAGS gains OMR_CONN_F_FALLBACK (the
+ * connection fell back to plain TCP: the peer or a middlebox did not speak
+ * MPTCP on its first subflow). The omr scheduler keeps no static weight per
+ * subflow (it costs every burst from live TCP state), so the dump has none:
+ * the share a path actually carries is OMR_PATH_A_TX_BYTES/RX_BYTES.
+ *
+ * Events: the multicast group OMR_GENL_MCGRP_EVENTS ("events"). Joining it
+ * needs CAP_NET_ADMIN in the user namespace owning the network namespace
+ * (GENL_MCAST_CAP_NET_ADMIN; -EPERM otherwise): events name connections,
+ * addresses and ports as they happen, a live trace of who connects where,
+ * which a router's unprivileged users have no business following. An event
+ * goes to the listeners of the network namespace it happened in only. Each
+ * is one OMR_CMD_EVENT message (never a request: sending one fails with
+ * -EOPNOTSUPP) with
+ *
+ *    OMR_A_EVENT: NLA_NESTED
+ *        OMR_EV_A_TYPE: NLA_U8, enum omr_event_type, always
+ *        OMR_EV_A_REASON: NLA_U8, enum omr_ev_reason, always (NONE when the
+ *                         type has no reason)
+ *        OMR_EV_A_IFNAME: NUL-terminated string, the path's device
+ *        OMR_EV_A_IFINDEX: NLA_U32, its index (0: the device is gone)
+ *        OMR_EV_A_TOKEN: NLA_U32, the connection's token (subflow events,
+ *                        failover)
+ *        OMR_EV_A_LOCAL_ADDR4, OMR_EV_A_LOCAL_PORT, OMR_EV_A_REMOTE_ADDR4,
+ *        OMR_EV_A_REMOTE_PORT: the subflow (subflow events)
+ *        OMR_EV_A_ERROR: NLA_U32, the subflow's socket error (errno), when
+ *                        MPTCP reported one (SF_CLOSED)
+ *        OMR_EV_A_TO_IFNAME, OMR_EV_A_TO_IFINDEX: the path a failover moved
+ *                        to; absent when no path is left
+ *
+ * OMR_EV_PATH_UP, OMR_EV_PATH_DOWN: the PM saw the path's link state change
+ * (device up with carrier and an IPv4 address, or not). IFNAME, IFINDEX.
+ * OMR_EV_SF_CREATED: a subflow of a connection the PM follows became
+ * established (MPTCP's SUB_ESTABLISHED). OMR_EV_SF_CLOSED: one closed
+ * (MPTCP's SUB_CLOSED), with the reason the PM knows: LINK_DOWN, STALL,
+ * DUPLICATE or JOIN_TIMEOUT when the PM destroyed it for that reason,
+ * JOIN_FAILED when it had not been seen established, else PEER (the peer or
+ * the stack closed it; ERROR tells why, if it did). Both with IFNAME/IFINDEX
+ * of the path it is on (absent if on none), TOKEN and the four addresses.
+ * OMR_EV_PATH_DEMOTED (reason STALL, LOSS or RTT), OMR_EV_PATH_PROMOTED
+ * (reason NONE): the path's health changed. OMR_EV_FAILOVER: at the end of a
+ * PM pass, a connection has no established regular (non-backup,
+ * non-demoted) subflow left on any of the paths where it had one at the end
+ * of the previous pass; IFNAME is the first such path it lost, TO_IFNAME
+ * the path now carrying it (the first with a regular subflow, else the
+ * first with a backup one), with the reason of the loss (LINK_DOWN, STALL,
+ * DEMOTED, PEER).
+ *
+ * Events are sent from the path manager's work (process context); an event
+ * that cannot be allocated or delivered is lost (a listener sees ENOBUFS).
+ *
  * Everything else, and attributes added by later versions, is ignored by
  * omrctl: readers must skip attributes they do not know.
  */
@@ -170,6 +254,11 @@
 
 #define OMR_GENL_NAME "omr"
 #define OMR_GENL_VERSION 1
+#define OMR_GENL_MCGRP_EVENTS "events"
+
+/* Path share window and the stripped-path threshold, see above. */
+#define OMR_WINDOW_SECS 3
+#define OMR_STRIPPED_JOIN_FAILS 3
 
 enum omr_cmd {
 	OMR_CMD_UNSPEC,
@@ -179,6 +268,7 @@ enum omr_cmd {
 	OMR_CMD_PATH_ADD,
 	OMR_CMD_PATH_DEL,
 	OMR_CMD_GET_CONNS,
+	OMR_CMD_EVENT,		/* notification only, group "events" */
 	__OMR_CMD_MAX
 };
 
@@ -192,6 +282,7 @@ enum omr_attr {
 	OMR_A_COUNTERS,
 	OMR_A_PATH,
 	OMR_A_CONN,
+	OMR_A_EVENT,
 	__OMR_A_MAX
 };
 
@@ -243,6 +334,17 @@ enum omr_path_attr {
 	OMR_PATH_A_LINK_UP,
 	OMR_PATH_A_ADDR4,
 	OMR_PATH_A_HEALTH,
+	OMR_PATH_A_PAD,
+	OMR_PATH_A_SUBFLOWS,
+	OMR_PATH_A_SRTT_US,
+	OMR_PATH_A_LOSS,
+	OMR_PATH_A_TX_BYTES,
+	OMR_PATH_A_RX_BYTES,
+	OMR_PATH_A_WINDOW_MS,
+	OMR_PATH_A_HEALTH_REASON,
+	OMR_PATH_A_JOIN_FAILS,
+	OMR_PATH_A_JOIN_FAILS_TOTAL,
+	OMR_PATH_A_STRIPPED,
 	__OMR_PATH_A_MAX
 };
 
@@ -252,6 +354,7 @@ enum omr_conn_flag {
 	OMR_CONN_F_SERVER_SIDE = 1U << 0,	/* accepted, not initiated */
 	OMR_CONN_F_FULLY_ESTABLISHED = 1U << 1,
 	OMR_CONN_F_PM = 1U << 2,		/* followed by omr's path manager */
+	OMR_CONN_F_FALLBACK = 1U << 3,		/* fell back to plain TCP */
 };
 
 enum omr_conn_attr {
@@ -302,5 +405,50 @@ enum omr_sf_attr {
 };
 
 #define OMR_SF_A_MAX (__OMR_SF_A_MAX - 1)
+
+enum omr_event_type {
+	OMR_EV_UNSPEC,
+	OMR_EV_PATH_UP,
+	OMR_EV_PATH_DOWN,
+	OMR_EV_SF_CREATED,
+	OMR_EV_SF_CLOSED,
+	OMR_EV_PATH_DEMOTED,
+	OMR_EV_PATH_PROMOTED,
+	OMR_EV_FAILOVER,
+	__OMR_EV_MAX
+};
+
+enum omr_ev_reason {
+	OMR_EV_R_NONE,
+	OMR_EV_R_LINK_DOWN,	/* the path's link went down */
+	OMR_EV_R_STALL,		/* no ACK with data in flight (black hole) */
+	OMR_EV_R_LOSS,		/* loss above the PM's loss_hi */
+	OMR_EV_R_RTT,		/* RTT above the PM's rtt_hi */
+	OMR_EV_R_DUPLICATE,	/* a second subflow on one path, destroyed */
+	OMR_EV_R_JOIN_TIMEOUT,	/* a join not established in join_timeout */
+	OMR_EV_R_JOIN_FAILED,	/* closed before it was seen established */
+	OMR_EV_R_PEER,		/* closed by the peer or the stack */
+	OMR_EV_R_DEMOTED,	/* failover: the path was demoted to backup */
+	__OMR_EV_R_MAX
+};
+
+enum omr_ev_attr {
+	OMR_EV_A_UNSPEC,
+	OMR_EV_A_TYPE,
+	OMR_EV_A_REASON,
+	OMR_EV_A_IFNAME,
+	OMR_EV_A_IFINDEX,
+	OMR_EV_A_TOKEN,
+	OMR_EV_A_LOCAL_ADDR4,
+	OMR_EV_A_LOCAL_PORT,
+	OMR_EV_A_REMOTE_ADDR4,
+	OMR_EV_A_REMOTE_PORT,
+	OMR_EV_A_ERROR,
+	OMR_EV_A_TO_IFNAME,
+	OMR_EV_A_TO_IFINDEX,
+	__OMR_EV_A_MAX
+};
+
+#define OMR_EV_A_MAX (__OMR_EV_A_MAX - 1)
 
 #endif /* _UAPI_LINUX_OMR_H */
