@@ -19,7 +19,7 @@ omr_load || exit 1
 
 SIZE=${OMR_DEMO_SIZE:-16M}
 SINGLE=${OMR_DEMO_SINGLE:-2M}
-FO_SIZE=${OMR_DEMO_FO_SIZE:-24M}
+FO_SIZE=${OMR_DEMO_FO_SIZE:-32M}
 export E2E_HTTP_SIZE=$SIZE
 PROXY=$RTR_LAN:$SOCKS_PORT
 OUT=${OMR_OUT:-$TMP}
@@ -74,13 +74,13 @@ jq -r --argjson p "$SHIM_PORT" '.[] | select(.remote_port == $p) |
 echo "(a snapshot a moment into the transfer: the shares are those of the bytes received so far)"
 
 echo
-echo "== a download while LTE (eth2) goes down at 2 s and comes back at 5 s"
+echo "== a download while LTE (eth2) goes down at 2 s and comes back 2 s later"
 e2e_sample_start "$TMP/fo.samples" 200
 e2e_xfer_bg fo "$FO_SIZE" down -x "$PROXY"
 sleep 2
-path_down 2
 t_down=$(now_ms)
-sleep 3
+path_down 2
+sleep 2
 path_up 2
 t_up=$(now_ms)
 xfer_wait || { echo "failover transfer failed: $(cat "$TMP/fo.cli.err")"; exit 1; }

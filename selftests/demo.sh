@@ -8,6 +8,9 @@
 # omr-shim over one MPTCP connection on three emulated WANs, then a WAN
 # failing and coming back, plotted per WAN to out/demo-failover.png.
 set -eu
+# The VM lock, unless the caller holds it already (OMR_VM_LOCKED=1).
+lock=(flock /tmp/omr-vm.lock)
+[ -z "${OMR_VM_LOCKED:-}" ] || lock=()
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 scripts/deps.sh
@@ -21,7 +24,7 @@ mkdir -p "$out"
 rm -f "$out/failover.rates" "$out/failover.marks"
 echo "booting Linux $rel under QEMU (TCG): about a minute..."
 # One VM at a time on this machine (the tests' timing depends on it).
-flock /tmp/omr-vm.lock selftests/vm/vm.sh -k "$rel" -t 600 -o "$out" -- selftests/demo-vm.sh
+"${lock[@]}" selftests/vm/vm.sh -k "$rel" -t 600 -o "$out" -- selftests/demo-vm.sh
 if [ -s "$out/failover.rates" ]; then
 	read -r down up <"$out/failover.marks"
 	selftests/e2e/plot.sh "$out/failover.rates" out/demo-failover.png \

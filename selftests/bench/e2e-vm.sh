@@ -49,7 +49,7 @@ run_one() {
 	local variant=$1 dir=$2 rep=$3 name=b$RANDOM rx rc
 	# shellcheck disable=SC2046
 	e2e_xfer_bg "$name" "$SIZE" "$dir" -r 100 -R 20 $(proxy_of "$variant") || return 1
-	e2e_xfer_wait 120
+	e2e_xfer_wait 60
 	rc=$?
 	rx=$(e2e_rx_json "$name" "$dir")
 	jq -c -n --arg v "$variant" --arg dir "$dir" --argjson rep "$rep" --argjson rc "$rc" \
@@ -70,12 +70,12 @@ failover() {
 	e2e_sample_start "$TMP/fo-$v.samples" 200
 	e2e_xfer_bg "fo-$v" "$FO_SIZE" down -x "$RTR_LAN:$SOCKS_PORT" || return 1
 	sleep 2
-	path_down 2
 	t_down=$(now_ms)
+	path_down 2
 	sleep 3
 	path_up 2
 	t_up=$(now_ms)
-	e2e_xfer_wait 120
+	e2e_xfer_wait 60
 	rc=$?
 	sleep 1.5
 	e2e_sample_stop

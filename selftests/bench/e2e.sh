@@ -6,12 +6,15 @@
 # selftests/bench/e2e-vm.sh and writes docs/benchmarks.md and its plots.
 #   selftests/bench/e2e.sh KERNEL OUTDIR
 set -eu
+# The VM lock, unless the caller holds it already (OMR_VM_LOCKED=1).
+lock=(flock /tmp/omr-vm.lock)
+[ -z "${OMR_VM_LOCKED:-}" ] || lock=()
 rel=$1
 outdir=$2
 size=${BENCH_SIZE:-8M}
 fo_size=${BENCH_FO_SIZE:-24M}
 rm -f "$outdir/e2e-bench.jsonl" "$outdir"/fo-*.rates
-flock /tmp/omr-vm.lock selftests/vm/vm.sh -k "$rel" -t 1800 -o "$outdir" -- \
+"${lock[@]}" selftests/vm/vm.sh -k "$rel" -t 1800 -o "$outdir" -- \
 	env BENCH_REPS="${BENCH_REPS:-3}" BENCH_SIZE="$size" BENCH_FO_SIZE="$fo_size" \
 	selftests/bench/e2e-vm.sh
 for v in omr default; do

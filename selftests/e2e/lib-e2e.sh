@@ -156,10 +156,9 @@ e2e_xfer_bg() {
 # e2e_xfer_wait SEC: xfer_wait, but after SEC seconds print what the
 # router and the VPS see of the tunnel (e2e_diag), end the transfer and fail.
 e2e_xfer_wait() {
-	local i
-	for i in $(seq $(($1 * 10))); do
-		kill -0 "$XFER_CLI_PID" 2>/dev/null || break
-		sleep 0.1
+	local end=$(($(now_ms) + $1 * 1000))
+	while kill -0 "$XFER_CLI_PID" 2>/dev/null && [ "$(now_ms)" -lt "$end" ]; do
+		sleep 0.2
 	done
 	if kill -0 "$XFER_CLI_PID" 2>/dev/null; then
 		log "transfer still running after $1 s:"
@@ -203,13 +202,15 @@ e2e_dev_bytes() {
 }
 
 # e2e_sample_start FILE [MS]: every MS ms (200), one line "T_MS RX1 TX1
-# RX2 TX2 RX3 TX3" of the router's WAN byte counters (T_MS since start)
-# until e2e_sample_stop. A dead device reads as its last value.
+# RX2 TX2 RX3 TX3" of the router's WAN byte counters until
+# e2e_sample_stop. T_MS is ms since E2E_SAMPLE_T0 (now_ms when called), so
+# now_ms - E2E_SAMPLE_T0 of an event is on the same clock. A device that
+# cannot be read counts as its last value.
 e2e_sample_start() {
 	local file=$1 ms=${2:-200}
 	E2E_SAMPLE_T0=$(now_ms)
 	ip netns exec "$CLI" bash -c '
-		iv=$(printf "0.%03d" "$1"); t0=${EPOCHREALTIME/./}
+		iv=$(printf "0.%03d" "$1"); t0=$(($2 * 1000))
 		declare -a last=(0 0 0 0 0 0)
 		while :; do
 			t=${EPOCHREALTIME/./}; line=$(( (t - t0) / 1000 )); k=0
@@ -222,7 +223,7 @@ e2e_sample_start() {
 			done
 			echo "$line"
 			sleep "$iv"
-		done' _ "$ms" >"$file" &
+		done' _ "$ms" "$E2E_SAMPLE_T0" >"$file" &
 	E2E_SAMPLER=$!
 }
 
