@@ -58,13 +58,13 @@ jq -rs --argjson sum "$sum" '
 	map(select(.variant)) as $all |
 	{"omr": "1 omr (omr-shim, omr sched + PM)", "default": "2 default (omr-shim, default sched + in-kernel PM)",
 	 "single": "3 single WAN (DSL), plain TCP", "ssh": "4 ssh -D over DSL",
-	 "ss": "5 shadowsocks-libev over MPTCP (omr)"} as $label |
+	 "ss": "5 shadowsocks-libev over MPTCP (omr)"} as $names |
 	["down", "up"][] as $dir |
 	cell($all | map(select(.variant == "default" and .dir == $dir))) as $d |
 	["omr", "default", "single", "ssh", "ss"][] as $v |
 	cell($all | map(select(.variant == $v and .dir == $dir))) as $c |
-	if $c == null then "| \($label[$v]) | \($dir) | failed | – | – | – | – |"
-	else "| \($label[$v]) | \($dir) | \($c.mb | r1)\(if $c.n < $c.of then " (\($c.n)/\($c.of) ok)" else "" end) | \($c.t) | \($c.lat) | \(if $d then ($c.mb / $d.mb | r2) else "–" end) | \($c.mb / $sum | r2) |" end
+	if $c == null then "| \($names[$v]) | \($dir) | failed | – | – | – | – |"
+	else "| \($names[$v]) | \($dir) | \($c.mb | r1)\(if $c.n < $c.of then " (\($c.n)/\($c.of) ok)" else "" end) | \($c.t) | \($c.lat) | \(if $d then ($c.mb / $d.mb | r2) else "–" end) | \($c.mb / $sum | r2) |" end
 ' "$in"
 cat <<EOT
 
