@@ -22,7 +22,7 @@ T=("e2e: scheduler omr on router and VPS, omr PM on the router with eth1..eth3 t
 	"e2e: HTTP download through SOCKS5 (curl --socks5-hostname, omr-shim, MPTCP) of 4 MB: sha256 equal to the server's file"
 	"e2e: 6 MB download through SOCKS5 (omr-xfer -x): byte-identical; omrctl conn show: the tunnel has 3 established subflows on eth1..eth3; each WAN received >= 5 % of the bytes"
 	"e2e: 6 MB upload through SOCKS5: byte-identical; each WAN sent >= 5 % of the bytes"
-	"e2e: failover: eth2 (LTE) down 1 s into a 16 MB download, back 2 s later: the download completes byte-identical; omr's PM re-joins LTE on the tunnel (an established eth2 subflow) within 5 s of its return")
+	"e2e: failover: eth2 (LTE) down 1 s into a 32 MB download, back 2 s later: the download completes byte-identical; omr's PM re-joins LTE on the tunnel (an established eth2 subflow) within 5 s of its return")
 
 ktap_print_header
 ktap_set_plan ${#T[@]}
@@ -104,7 +104,7 @@ done
 
 # 5
 e2e_sample_start "$TMP/fo.samples" 200
-e2e_xfer_bg fo 16M down -x "$PROXY" -i 500
+e2e_xfer_bg fo 32M down -x "$PROXY" -i 500
 sleep 1
 t_down=$(now_ms)
 path_down 2
