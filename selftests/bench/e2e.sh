@@ -23,7 +23,7 @@ for v in omr default; do
 	read -r d u < <(jq -r --arg v "$v" 'select(.failover == $v) | "\(.down_s) \(.up_s)"' \
 		"$outdir/e2e-bench.jsonl")
 	selftests/e2e/plot.sh "$f" "docs/benchmarks-failover-$v.png" \
-		"$v: per-WAN download Mbit/s, LTE down at ${d}s, back at ${u}s ($rel)" "$d" "$u"
+		"$v: download Mbit/s per WAN, LTE down at ${d}s, back at ${u}s ($rel)" "$d" "$u"
 done
 selftests/bench/e2e-report.sh "$outdir/e2e-bench.jsonl" "$rel" 100 "$size" "$fo_size" |
 	tee docs/benchmarks.md
