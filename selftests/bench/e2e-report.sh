@@ -71,17 +71,21 @@ cat <<EOT
 ## Failover: LTE fails in the middle of a download
 
 A $fo_size download through omr-shim; LTE (eth2) goes down on both ends (no
-RST, no ICMP) about 2 s in and comes back 3 s later (link and routes, as
-netifd does). *longest stall*: the receiver's longest wait between two
-reads; *recovery*: from LTE's return to the first 200 ms sample in which it
-carried more than 1 Mbit/s again (the router's eth2 rx counter); *time*:
-the whole download.
+RST, no ICMP) 2 s in and comes back 3 s later (link and routes, as netifd
+does; under TCG the \`ip\` commands themselves take a while, so the
+*down*/*up* columns give the measured times, in s from the start of the
+sampling). *longest stall*: the receiver's longest wait between two reads;
+*recovery*: from LTE's return to the first 200 ms sample in which it carried
+more than 1 Mbit/s again (the router's eth2 rx counter; "not before the end"
+when the download ended first); *time*: the whole download.
 
-| variant | ok | longest stall ms | recovery ms | time s | goodput Mbit/s |
-| --- | --- | --- | --- | --- | --- |
+| variant | ok | down s | up s | longest stall ms | recovery ms | time s | goodput Mbit/s |
+| --- | --- | --- | --- | --- | --- | --- | --- |
 EOT
-jq -rs '.[] | select(.failover) |
-	"| \(.failover) | \(.ok) | \(.stall_ms // "–" | if type == "number" then round else . end) | \(.recovery_ms // "never") | \(.seconds // "–" | if type == "number" then (. * 100 | round / 100) else . end) | \(.mbps // "–" | if type == "number" then (. * 10 | round / 10) else . end) |"' "$in"
+jq -rs '
+	def num($d): if type == "number" then (. * $d | round / $d) else "–" end;
+	.[] | select(.failover) |
+	"| \(.failover) | \(.ok) | \(.down_s | num(10)) | \(.up_s | num(10)) | \(.stall_ms | num(1)) | \(.recovery_ms // "not before the end\(if .end_s then " (\(.end_s - .up_s | num(10)) s after LTE returned)" else "" end)") | \(.seconds | num(100)) | \(.mbps | num(10)) |"' "$in"
 cat <<EOT
 
 Per-WAN throughput during the failover runs (router's rx per WAN, every

@@ -17,7 +17,7 @@
 # byte-checked) with a request/response probe (64 B every 20 ms on a second
 # connection through the same proxy) alongside: one JSON line per run in
 # $OMR_OUT/e2e-bench.jsonl. Then the failover case for omr and default: a
-# BENCH_FO_SIZE download, LTE down at 2 s and back at 5 s, per-WAN rates
+# BENCH_FO_SIZE download, LTE down at 2 s and back 3 s later, per-WAN rates
 # every 200 ms in $OMR_OUT/fo-VARIANT.rates, and a JSON line with the
 # longest stall (the receiver's longest wait between reads) and the
 # recovery time (from LTE's return to its first 200 ms sample above
@@ -32,7 +32,7 @@ omr_load || exit 1
 
 SIZE=${BENCH_SIZE:-8M}
 REPS=${BENCH_REPS:-3}
-FO_SIZE=${BENCH_FO_SIZE:-24M}
+FO_SIZE=${BENCH_FO_SIZE:-48M}
 res=$OMR_OUT/e2e-bench.jsonl
 : >"$res"
 
@@ -66,7 +66,7 @@ run_one() {
 
 # failover VARIANT: LTE down at 2 s, back at 5 s, during a download.
 failover() {
-	local v=$1 t_down t_up rc
+	local v=$1 t_down t_up t_end rc
 	e2e_sample_start "$TMP/fo-$v.samples" 200
 	e2e_xfer_bg "fo-$v" "$FO_SIZE" down -x "$RTR_LAN:$SOCKS_PORT" || return 1
 	sleep 2
@@ -77,17 +77,20 @@ failover() {
 	t_up=$(now_ms)
 	e2e_xfer_wait 60
 	rc=$?
+	t_end=$(now_ms)
 	sleep 1.5
 	e2e_sample_stop
 	e2e_rates "$TMP/fo-$v.samples" down >"$OMR_OUT/fo-$v.rates"
-	local d u
+	local d u e
 	d=$((t_down - E2E_SAMPLE_T0))
 	u=$((t_up - E2E_SAMPLE_T0))
-	jq -c -n --arg v "$v" --argjson rc "$rc" --argjson d "$d" --argjson u "$u" \
+	e=$((t_end - E2E_SAMPLE_T0))
+	jq -c -n --arg v "$v" --argjson rc "$rc" --argjson d "$d" --argjson u "$u" --argjson e "$e" \
 		--slurpfile c "$TMP/fo-$v.cli.json" --rawfile rates "$OMR_OUT/fo-$v.rates" '
 		($rates | split("\n") | map(select(length > 0) | split(" ") | map(tonumber))) as $s |
 		($s | map(select(.[0] * 1000 >= $u and .[2] > 1)) | first) as $back |
 		{failover: $v, ok: ($rc == 0 and $c[0].ok), down_s: ($d / 1000), up_s: ($u / 1000),
+		 end_s: ($e / 1000),
 		 seconds: ($c[0].rx.duration_ms / 1000), mbps: $c[0].rx.goodput_mbps,
 		 stall_ms: $c[0].rx.max_gap_ms,
 		 recovery_ms: (if $back then ($back[0] * 1000 - $u | round) else null end)}' >>"$res"

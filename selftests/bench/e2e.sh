@@ -12,7 +12,7 @@ lock=(flock /tmp/omr-vm.lock)
 rel=$1
 outdir=$2
 size=${BENCH_SIZE:-8M}
-fo_size=${BENCH_FO_SIZE:-24M}
+fo_size=${BENCH_FO_SIZE:-48M}
 rm -f "$outdir/e2e-bench.jsonl" "$outdir"/fo-*.rates
 "${lock[@]}" selftests/vm/vm.sh -k "$rel" -t 1800 -o "$outdir" -- \
 	env BENCH_REPS="${BENCH_REPS:-3}" BENCH_SIZE="$size" BENCH_FO_SIZE="$fo_size" \
