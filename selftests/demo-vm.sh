@@ -25,7 +25,7 @@ PROXY=$RTR_LAN:$SOCKS_PORT
 OUT=${OMR_OUT:-$TMP}
 
 mbps() { jq -r '.rx.goodput_mbps // 0 | floor' "$1"; }
-row() { printf '%-58s %8s\n' "$1" "$2"; }
+row() { printf '%-66s %6s\n' "$1" "$2"; }
 
 e2e_setup omr omr || { echo "scenario setup failed"; exit 1; }
 cat <<EOF
