@@ -20,8 +20,8 @@ omr_load
 
 T=("e2e: scheduler omr on router and VPS, omr PM on the router with eth1..eth3 through omrctl (path show -j: 3 paths, link up), omr-shim server and local listening"
 	"e2e: HTTP download through SOCKS5 (curl --socks5-hostname, omr-shim, MPTCP) of 4 MB: sha256 equal to the server's file"
-	"e2e: 6 MB download through SOCKS5 (omr-xfer -x): byte-identical; omrctl conn show: the tunnel has 3 established subflows on eth1..eth3; each WAN received >= 5 % of the bytes"
-	"e2e: 6 MB upload through SOCKS5: byte-identical; each WAN sent >= 5 % of the bytes"
+	"e2e: 12 MB download through SOCKS5 (omr-xfer -x): byte-identical; omrctl conn show: the tunnel has 3 established subflows on eth1..eth3; each WAN received >= 2 % of the bytes"
+	"e2e: 12 MB upload through SOCKS5: byte-identical; each WAN sent >= 2 % of the bytes"
 	"e2e: failover: eth2 (LTE) down 1 s into a 32 MB download, back 2 s later: the download completes byte-identical; omr's PM re-joins LTE on the tunnel (an established eth2 subflow) within 5 s of its return")
 
 ktap_print_header
@@ -63,19 +63,20 @@ got=$(sha256sum <"$TMP/got" 2>/dev/null | cut -d' ' -f1)
 ktap_test_result "${T[1]}" test "$want" = "$got"
 
 # share_ok BEFORE AFTER COL SIZE: every WAN's counter (COL 2 rx, 3 tx) grew
-# by at least 5 % of SIZE bytes (joined lines: dev rx tx rx' tx').
+# by at least 2 % of SIZE bytes (the lossy satellite gets 4-15 %; a path
+# that only joined moves a few KB) (joined lines: dev rx tx rx' tx').
 share_ok() {
 	sort "$1" >"$1.s"
 	sort "$2" >"$2.s"
 	join "$1.s" "$2.s" | awk -v c="$3" -v s="$4" '
-		{ d = $(c + 2) - $c; printf "# %s: %d bytes\n", $1, d; if (d < s / 20) bad = 1 }
+		{ d = $(c + 2) - $c; printf "# %s: %d bytes\n", $1, d; if (d < s / 50) bad = 1 }
 		END { exit bad }'
 }
 
 # 3, 4
 for dir in down up; do
 	e2e_dev_bytes >"$TMP/before"
-	e2e_xfer_bg "x$dir" 6M "$dir" -x "$PROXY"
+	e2e_xfer_bg "x$dir" 12M "$dir" -x "$PROXY"
 	snap=1
 	[ "$dir" = down ] && { e2e_conn_snapshot "$TMP/conn.json" 3; snap=$?; }
 	e2e_xfer_wait 30
@@ -88,7 +89,7 @@ for dir in down up; do
 	fi
 	col=2
 	[ "$dir" = up ] && col=3
-	share_ok "$TMP/before" "$TMP/after" $col $((6 << 20)) || ok=0
+	share_ok "$TMP/before" "$TMP/after" $col $((12 << 20)) || ok=0
 	if [ "$dir" = down ]; then
 		if [ $snap -ne 0 ] || ! jq -e --argjson p "$SHIM_PORT" '[.[] | select(.remote_port == $p) |
 			.subflows | map(select(.state == "established") | .dev) | sort] |
