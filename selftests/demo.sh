@@ -28,7 +28,7 @@ echo "booting Linux $rel under QEMU (TCG): about a minute..."
 if [ -s "$out/failover.rates" ]; then
 	read -r down up <"$out/failover.marks"
 	selftests/e2e/plot.sh "$out/failover.rates" out/demo-failover.png \
-		"omr demo: download Mbit/s per WAN, LTE down at ${down}s, back at ${up}s ($rel)" \
+		"omr demo: download Mbit/s per WAN, LTE down at ${down}s, back at ${up}s" \
 		"$down" "$up"
 	echo "plot of the failover run (Mbit/s per WAN, every 200 ms): out/demo-failover.png"
 fi

@@ -20,10 +20,10 @@ rm -f "$outdir/e2e-bench.jsonl" "$outdir"/fo-*.rates
 for v in omr default; do
 	f=$outdir/fo-$v.rates
 	[ -s "$f" ] || continue
-	read -r d u < <(jq -r --arg v "$v" 'select(.failover == $v) | "\(.down_s) \(.up_s)"' \
+	read -r d u < <(jq -r --arg v "$v" 'select(.failover == $v) | "\(.down_s * 10 | round / 10) \(.up_s * 10 | round / 10)"' \
 		"$outdir/e2e-bench.jsonl")
 	selftests/e2e/plot.sh "$f" "docs/benchmarks-failover-$v.png" \
-		"$v: download Mbit/s per WAN, LTE down at ${d}s, back at ${u}s ($rel)" "$d" "$u"
+		"$v: download Mbit/s per WAN, LTE down at ${d}s, back at ${u}s" "$d" "$u"
 done
 selftests/bench/e2e-report.sh "$outdir/e2e-bench.jsonl" "$rel" 100 "$size" "$fo_size" |
 	tee docs/benchmarks.md
