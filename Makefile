@@ -2,10 +2,14 @@
 #
 #   make               build omr.ko (against KDIR) and omrctl (ctl/)
 #   make check         install what is needed, then run every test (host + VM)
-#   make demo          boot the VM and show traffic spread over shaped links
+#   make demo          boot the VM: a LAN client through SOCKS5, omr-shim and
+#                      MPTCP over three shaped WANs; a failover plot in out/
 #   make bench         benchmarks in the VM: scheduler (omr vs default), path
 #                      manager (omr vs in-kernel), omr-shim's
 #   make bench-pm      path manager benchmark only (docs/bench-pm.md)
+#   make bench-e2e     end-to-end benchmark only: omr-shim over omr vs the
+#                      default scheduler, one WAN, ssh -D, shadowsocks-libev
+#                      (docs/benchmarks.md)
 #   make lint          checkpatch --strict, sparse, cppcheck, -Werror builds
 #                      (scripts/lint.sh; KDIR= picks the headers for sparse)
 #   make module KDIR=  build only the module, against KDIR
@@ -24,7 +28,7 @@ KREL = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
 GEN = kmod/.gen/$(KREL)
 OUT ?= out
 
-.PHONY: all ctl module modules check demo bench bench-pm deps unit lint clean \
+.PHONY: all ctl module modules check demo bench bench-pm bench-e2e deps unit lint clean \
 	install uninstall install-dkms uninstall-dkms
 
 all: module ctl
@@ -99,6 +103,9 @@ bench:
 
 bench-pm:
 	BENCH_ONLY=pm selftests/bench/run.sh
+
+bench-e2e:
+	BENCH_ONLY=e2e selftests/bench/run.sh
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean 2>/dev/null

@@ -11,6 +11,7 @@ pkgs=(
 	iproute2 jq nftables dkms strace debootstrap
 	sparse cppcheck perl clang pkg-config
 	libnl-genl-3-dev
+	gnuplot-nox iperf3 openssh-server openssh-client curl shadowsocks-libev
 )
 top=$(cd "$(dirname "$0")/.." && pwd)
 

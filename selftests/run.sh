@@ -111,6 +111,9 @@ result $? "build: selftests/tools"
 # omrctl: built on the host, run in the VM (which sees this tree over 9p).
 make -C ctl >"$out/ctl.log" 2>&1
 result $? "build: ctl/omrctl"
+# omr-shim: the end-to-end suite (omr_e2e.sh) runs it in the VM.
+make -C shim omr-shim >"$out/shim-build.log" 2>&1
+result $? "build: shim/omr-shim"
 
 # Static checks and the refusal test use the headers of the first kernel
 # installed on the host (6.12).

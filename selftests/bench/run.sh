@@ -10,7 +10,11 @@
 # docs/bench-scheduler.md. Before it, in a boot of its own, the path
 # manager benchmark (selftests/bench/pm-vm.sh: failover stall and recovery
 # of omr's PM against the in-kernel PM with the same endpoints), written to
-# docs/bench-pm.md. BENCH_ONLY=sched or BENCH_ONLY=pm runs one of them.
+# docs/bench-pm.md. After them, in a third boot, the end-to-end benchmark
+# (selftests/bench/e2e-vm.sh: LAN -> SOCKS5 -> omr-shim over MPTCP -> VPS ->
+# internet against the default scheduler, one WAN alone, ssh -D and
+# shadowsocks-libev, plus a failover), written to docs/benchmarks.md with
+# its plots. BENCH_ONLY=sched, pm or e2e runs one of them.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -18,10 +22,16 @@ scripts/deps.sh >/dev/null
 rel=$(scripts/fetch-kernel.sh "${OMR_SERIES:-6.12}" | tail -n 1)
 make -s module KDIR="/lib/modules/$rel/build" >/dev/null
 make -s -C selftests/tools >/dev/null
+make -s -C ctl >/dev/null
+make -s -C shim omr-shim >/dev/null
 outdir=out/bench-$rel
 mkdir -p "$outdir"
 only=${BENCH_ONLY:-}
 
+if [ "$only" = e2e ]; then
+	selftests/bench/e2e.sh "$rel" "$outdir"
+	exit 0
+fi
 if [ "$only" != sched ]; then
 	flock /tmp/omr-vm.lock selftests/vm/vm.sh -k "$rel" -t 3000 -o "$outdir" -- \
 		env BENCH_REPS="${BENCH_REPS:-3}" selftests/bench/pm-vm.sh
@@ -47,3 +57,4 @@ flock /tmp/omr-vm.lock selftests/vm/vm.sh -k "$rel" -t 3000 -o "$outdir" -- \
 	cat "$outdir/micro.txt"
 	echo '```'
 } | tee docs/bench-scheduler.md
+[ -n "$only" ] || selftests/bench/e2e.sh "$rel" "$outdir"

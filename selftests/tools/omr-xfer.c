@@ -97,6 +97,8 @@ struct opts {
 	bool seed_set;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
+	struct sockaddr_storage proxy;	/* -x: SOCKS5 proxy, family 0 if none */
+	socklen_t proxylen;
 	u64 size;
 	int dir;
 	u64 seed;
@@ -1339,10 +1341,16 @@ static int hdr_recv(int fd, struct xfer_hdr *h)
 
 static int connect_once(int fd)
 {
+	const struct sockaddr *to = (struct sockaddr *)&opt.addr;
+	socklen_t tolen = opt.addrlen;
 	int err = 0, r;
 	socklen_t len = sizeof(err);
 
-	if (!connect(fd, (struct sockaddr *)&opt.addr, opt.addrlen))
+	if (opt.proxy.ss_family) {
+		to = (struct sockaddr *)&opt.proxy;
+		tolen = opt.proxylen;
+	}
+	if (!connect(fd, to, tolen))
 		return 0;
 	if (errno != EINPROGRESS)
 		return -errno;
@@ -1352,6 +1360,61 @@ static int connect_once(int fd)
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len))
 		return -errno;
 	return -err;
+}
+
+/*
+ * SOCKS5 (RFC 1928) CONNECT to opt.addr through the proxy fd is connected
+ * to: no authentication, IPv4 or IPv6 target. Returns 0 once the proxy
+ * reported success, -ECONNREFUSED if it reported a failure, -EPROTO on a
+ * malformed answer.
+ */
+static int socks5_connect(int fd)
+{
+	const struct sockaddr_in *in = (const void *)&opt.addr;
+	const struct sockaddr_in6 *in6 = (const void *)&opt.addr;
+	static const u8 hello[3] = { 5, 1, 0 };	/* one method: no auth */
+	u8 req[22] = { 5, 1, 0 }, rep[260];
+	size_t n = 4, alen;
+	int r;
+
+	r = write_all(fd, hello, sizeof(hello));
+	if (!r)
+		r = read_all(fd, rep, 2);
+	if (r)
+		return r;
+	if (rep[0] != 5 || rep[1] != 0)
+		return -EPROTO;
+	if (opt.addr.ss_family == AF_INET) {
+		req[3] = 1;
+		memcpy(req + n, &in->sin_addr, 4);
+		n += 4;
+		memcpy(req + n, &in->sin_port, 2);
+	} else {
+		req[3] = 4;
+		memcpy(req + n, &in6->sin6_addr, 16);
+		n += 16;
+		memcpy(req + n, &in6->sin6_port, 2);
+	}
+	n += 2;
+	r = write_all(fd, req, n);
+	if (!r)
+		r = read_all(fd, rep, 4);
+	if (r)
+		return r;
+	if (rep[0] != 5)
+		return -EPROTO;
+	if (rep[1] != 0)
+		return -ECONNREFUSED;
+	/* then the bound address (4 or 16 bytes, or a name) and port */
+	if (rep[3] == 1)
+		alen = 4;
+	else if (rep[3] == 4)
+		alen = 16;
+	else if (rep[3] == 3 && !read_all(fd, rep, 1))
+		alen = rep[0];
+	else
+		return -EPROTO;
+	return read_all(fd, rep, alen + 2);
 }
 
 /*
@@ -1366,7 +1429,8 @@ static int client_open(int mode, int dir, u64 size, int *fdp)
 	int fd, r;
 
 	for (;;) {
-		fd = open_socket(opt.addr.ss_family);
+		fd = open_socket(opt.proxy.ss_family ? opt.proxy.ss_family
+						      : opt.addr.ss_family);
 		if (fd < 0)
 			return -errno;
 		if (set_nonblock(fd)) {
@@ -1375,6 +1439,8 @@ static int client_open(int mode, int dir, u64 size, int *fdp)
 			return r;
 		}
 		r = connect_once(fd);
+		if (!r && opt.proxy.ss_family)
+			r = socks5_connect(fd);
 		if (!r)
 			break;
 		close(fd);
@@ -1621,7 +1687,7 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: omr-xfer server -l ADDR:PORT [-T] [-S SEED] [-n] [-i MS] [-j] [-o FILE] [-t SEC]\n"
 "       omr-xfer client -c ADDR:PORT [-s BYTES] [-d up|down|both] [-S SEED] [-T]\n"
-"                       [-w SEC] [-i MS] [-r COUNT [-m BYTES] [-R MS]] [-j] [-o FILE] [-t SEC]\n"
+"                       [-x ADDR:PORT] [-w SEC] [-i MS] [-r COUNT [-m BYTES] [-R MS]] [-j] [-o FILE] [-t SEC]\n"
 "\n"
 "  -l ADDR:PORT  listen address (IPv6 as [addr]:port)\n"
 "  -c ADDR:PORT  server address to connect to\n"
@@ -1636,6 +1702,8 @@ static void usage(FILE *f)
 "                concurrent with the bulk transfer (alone with -s 0)\n"
 "  -m BYTES      latency probe message size (default 64)\n"
 "  -R MS         interval between latency probes (default 10)\n"
+"  -x ADDR:PORT  client: reach -c through this SOCKS5 proxy (no auth; plain TCP\n"
+"                to the proxy, for the bulk and the latency connection)\n"
 "  -n            server: keep serving instead of exiting after one transfer\n"
 "  -j            print one JSON object on stdout instead of a summary\n"
 "  -o FILE       write the JSON object(s) to FILE\n"
@@ -1695,7 +1763,8 @@ static int parse_int(const char *o, const char *v, long max)
 }
 
 /* "1.2.3.4:port" or "[v6addr%scope]:port" */
-static void parse_addr(const char *o, const char *v)
+static void parse_addr(const char *o, const char *v,
+		       struct sockaddr_storage *ss, socklen_t *lenp)
 {
 	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
 	const char *port;
@@ -1724,17 +1793,17 @@ static void parse_addr(const char *o, const char *v)
 	}
 	host[hl] = '\0';
 
-	memset(&opt.addr, 0, sizeof(opt.addr));
+	memset(ss, 0, sizeof(*ss));
 	if (v[0] != '[') {
-		struct sockaddr_in *in = (void *)&opt.addr;
+		struct sockaddr_in *in = (void *)ss;
 
 		if (inet_pton(AF_INET, host, &in->sin_addr) != 1)
 			bad_arg(o, v, "not an IPv4 address");
 		in->sin_family = AF_INET;
 		in->sin_port = htons((uint16_t)parse_int(o, port, 65535));
-		opt.addrlen = sizeof(*in);
+		*lenp = sizeof(*in);
 	} else {
-		struct sockaddr_in6 *in6 = (void *)&opt.addr;
+		struct sockaddr_in6 *in6 = (void *)ss;
 		char *pct_sign = strchr(host, '%');
 
 		if (pct_sign) {
@@ -1747,12 +1816,12 @@ static void parse_addr(const char *o, const char *v)
 			bad_arg(o, v, "not an IPv6 address");
 		in6->sin6_family = AF_INET6;
 		in6->sin6_port = htons((uint16_t)parse_int(o, port, 65535));
-		opt.addrlen = sizeof(*in6);
+		*lenp = sizeof(*in6);
 	}
 }
 
 /* options that only make sense on the client are rejected on the server */
-static const char client_only[] = "sdwrmR";
+static const char client_only[] = "sdwrmRx";
 
 static void parse_args(int argc, char **argv)
 {
@@ -1766,7 +1835,7 @@ static void parse_args(int argc, char **argv)
 	int c, client_opt = 0;
 
 	opterr = 0;	/* we print our own message naming the option */
-	while ((c = getopt_long(argc, argv, ":l:c:s:d:S:Tw:i:r:m:R:jo:t:nh",
+	while ((c = getopt_long(argc, argv, ":l:c:s:d:S:Tw:i:r:m:R:x:jo:t:nh",
 				lopts, NULL)) != -1) {
 		char o[3] = { '-', (char)optopt, 0 };
 
@@ -1774,9 +1843,14 @@ static void parse_args(int argc, char **argv)
 		case 'l':
 		case 'c':
 			o[1] = (char)c;
-			parse_addr(o, optarg);
+			parse_addr(o, optarg, &opt.addr, &opt.addrlen);
 			have_addr = true;
 			opt.server = c == 'l';
+			break;
+		case 'x':
+			parse_addr("-x", optarg, &opt.proxy, &opt.proxylen);
+			/* the LAN side of a SOCKS5 proxy is plain TCP */
+			opt.tcp = true;
 			break;
 		case 's':
 			opt.size = parse_u64("-s", optarg, true, 10);

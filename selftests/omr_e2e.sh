@@ -1,0 +1,142 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# End to end (issue #6), the scenario of selftests/e2e/lib-e2e.sh (docs/e2e.md):
+# a LAN client, a router with three emulated WANs (DSL, LTE, satellite), a
+# VPS and an internet server. The router and the VPS use the omr scheduler,
+# the router omr's path manager configured with omrctl; the LAN client's
+# TCP goes through SOCKS5 to omr-shim local, one MPTCP connection to
+# omr-shim server on the VPS, then TCP to the internet server. A few MB each
+# way, compared byte for byte; every WAN carries its part; a WAN dies in the
+# middle of a download and the download still completes intact.
+# ctl/omrctl, shim/omr-shim and selftests/tools are built on the host.
+# shellcheck source=selftests/lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=selftests/e2e/lib-e2e.sh
+source "$(dirname "$0")/e2e/lib-e2e.sh"
+trap 'e2e_cleanup; cleanup_all' EXIT
+# shellcheck disable=SC2119
+omr_load
+
+T=("e2e: scheduler omr on router and VPS, omr PM on the router with eth1..eth3 through omrctl (path show -j: 3 paths, link up), omr-shim server and local listening"
+	"e2e: HTTP download through SOCKS5 (curl --socks5-hostname, omr-shim, MPTCP) of 4 MB: sha256 equal to the server's file"
+	"e2e: 12 MB download through SOCKS5 (omr-xfer -x): byte-identical; omrctl conn show: the tunnel has 3 established subflows on eth1..eth3; each WAN received >= 2 % of the bytes"
+	"e2e: 12 MB upload through SOCKS5: byte-identical; each WAN sent >= 2 % of the bytes"
+	"e2e: failover: eth2 (LTE) down 1 s into a 32 MB download, back 2 s later: the download completes byte-identical; omr's PM re-joins LTE on the tunnel (an established eth2 subflow) within 5 s of its return")
+
+ktap_print_header
+ktap_set_plan ${#T[@]}
+
+for f in "$CTL" "$SHIM" "$XFER"; do
+	[ -x "$f" ] && continue
+	for t in "${T[@]}"; do ktap_test_fail "$t ($f is not built)"; done
+	ktap_finished
+done
+
+export E2E_HTTP_SIZE=4M
+PROXY=$RTR_LAN:$SOCKS_PORT
+
+# 1
+ok=0
+if e2e_setup omr omr; then
+	ctl -j path show >"$TMP/paths.json"
+	if jq -e 'length == 3 and (map(.dev) | sort) == ["eth1", "eth2", "eth3"] and
+		all(.link == "up")' "$TMP/paths.json" >/dev/null; then
+		ok=1
+	else
+		log "path show: $(tr -d '\n' <"$TMP/paths.json")"
+	fi
+	[ "$(ip netns exec "$CLI" sysctl -n net.mptcp.scheduler)" = omr ] &&
+		[ "$(ip netns exec "$SRV" sysctl -n net.mptcp.scheduler)" = omr ] || ok=0
+else
+	log "scenario setup failed"
+fi
+ktap_test_result "${T[0]}" test $ok = 1
+[ $ok = 1 ] || { for t in "${T[@]:1}"; do ktap_test_fail "$t (no scenario)"; done; ktap_finished; }
+
+# 2
+ip netns exec "$LAN" curl -sS --max-time 60 --socks5-hostname "$PROXY" \
+	-o "$TMP/got" "http://$INET_IP/file" 2>"$TMP/curl.err"
+want=$(sha256sum <"$TMP/www/file" | cut -d' ' -f1)
+got=$(sha256sum <"$TMP/got" 2>/dev/null | cut -d' ' -f1)
+[ "$want" = "$got" ] || log "curl: $(cat "$TMP/curl.err"); sha256 $got, want $want ($(stat -c %s "$TMP/got" 2>/dev/null) bytes)"
+ktap_test_result "${T[1]}" test "$want" = "$got"
+
+# share_ok BEFORE AFTER COL SIZE: every WAN's counter (COL 2 rx, 3 tx) grew
+# by at least 2 % of SIZE bytes (the lossy satellite gets 4-15 %; a path
+# that only joined moves a few KB) (joined lines: dev rx tx rx' tx').
+share_ok() {
+	sort "$1" >"$1.s"
+	sort "$2" >"$2.s"
+	join "$1.s" "$2.s" | awk -v c="$3" -v s="$4" '
+		{ d = $(c + 2) - $c; printf "# %s: %d bytes\n", $1, d; if (d < s / 50) bad = 1 }
+		END { exit bad }'
+}
+
+# 3, 4
+for dir in down up; do
+	e2e_dev_bytes >"$TMP/before"
+	e2e_xfer_bg "x$dir" 12M "$dir" -x "$PROXY"
+	snap=1
+	[ "$dir" = down ] && { e2e_conn_snapshot "$TMP/conn.json" 3; snap=$?; }
+	e2e_xfer_wait 30
+	rc=$?
+	e2e_dev_bytes >"$TMP/after"
+	ok=0
+	if [ $rc -eq 0 ] && xfer_intact "x$dir"; then ok=1; else
+		log "transfer $dir: rc $rc; $(cat "$TMP/x$dir.cli.err" "$TMP/x$dir.srv.err")"
+		log "$(jq -c '{ok, error, rx: .rx.bytes, tx: .tx.bytes}' "$TMP/x$dir.cli.json" "$TMP/x$dir.srv.json" | tr '\n' ' ')"
+	fi
+	col=2
+	[ "$dir" = up ] && col=3
+	share_ok "$TMP/before" "$TMP/after" $col $((12 << 20)) || ok=0
+	if [ "$dir" = down ]; then
+		if [ $snap -ne 0 ] || ! jq -e --argjson p "$SHIM_PORT" '[.[] | select(.remote_port == $p) |
+			.subflows | map(select(.state == "established") | .dev) | sort] |
+			any(. == ["eth1", "eth2", "eth3"])' "$TMP/conn.json" >/dev/null; then
+			ok=0
+			log "conn show: $(jq -c '[.[] | {remote_port, sched, pm, sf: [.subflows[] | {dev, state}]}]' "$TMP/conn.json" 2>&1)"
+		fi
+		ktap_test_result "${T[2]}" test $ok = 1
+	else
+		ktap_test_result "${T[3]}" test $ok = 1
+	fi
+done
+
+# 5
+e2e_sample_start "$TMP/fo.samples" 200
+e2e_xfer_bg fo 32M down -x "$PROXY" -i 500
+sleep 1
+t_down=$(now_ms)
+path_down 2
+sleep 2
+path_up 2
+t_up=$(now_ms)
+# omr's PM re-joins LTE on the tunnel: 3 established subflows again.
+e2e_conn_snapshot "$TMP/fo-conn.json" 3
+rejoin=$?
+t_rejoin=$(now_ms)
+e2e_xfer_wait 30
+rc=$?
+e2e_sample_stop
+ok=0
+if [ $rc -eq 0 ] && xfer_intact fo; then ok=1; else
+	log "failover transfer: rc $rc; $(grep -v ' t=' "$TMP/fo.cli.err"; cat "$TMP/fo.srv.err")"
+	log "$(jq -c '{ok, error, rx: .rx.bytes, tx: .tx.bytes}' "$TMP/fo.cli.json" "$TMP/fo.srv.json" | tr '\n' ' ')"
+	log "rx progress: $(grep -o 'rx=[0-9]*' "$TMP/fo.cli.err" | uniq -c | tr '\n' ' ')"
+fi
+log "down for $((t_up - t_down)) ms; receiver's longest gap $(jq .rx.max_gap_ms "$TMP/fo.cli.json") ms, $(jq .rx.duration_ms "$TMP/fo.cli.json") ms in all"
+if [ $rejoin -eq 0 ] && [ $((t_rejoin - t_up)) -lt 5000 ] &&
+	jq -e --argjson p "$SHIM_PORT" 'any(.[] | select(.remote_port == $p) | .subflows[];
+		.dev == "eth2" and .state == "established")' "$TMP/fo-conn.json" >/dev/null; then
+	log "LTE re-joined $((t_rejoin - t_up)) ms after it came back"
+else
+	ok=0
+	log "no established LTE subflow on the tunnel within 5 s of its return: $(jq -c '[.[] | {remote_port, sf: [.subflows[] | {dev, state, backup}]}]' "$TMP/fo-conn.json" 2>&1)"
+fi
+# What LTE carried after it came back (samples on now_ms's clock).
+e2e_rates "$TMP/fo.samples" down >"$TMP/fo.rates"
+log "LTE Mbit/s per 200 ms from its return: $(awk -v up="$(((t_up - E2E_SAMPLE_T0) / 1000))" '$1 >= up { printf "%s ", $3 }' "$TMP/fo.rates")"
+ktap_test_result "${T[4]}" test $ok = 1
+
+ktap_finished
