@@ -23,6 +23,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/genl/ctrl.h>
 #include <linux/omr.h>
+#include "module.h"
 
 /* Exit codes (docs/omrctl.8). */
 enum {
@@ -727,6 +728,14 @@ static int cmd_conn(struct req *r, int argc, char **argv)
 	return ret;
 }
 
+/* ---- module load | unload | status (module.c) ----------------------------- */
+
+static int cmd_module(struct req *r, int argc, char **argv)
+{
+	(void)r;
+	return omr_module_cmd(argc, argv, json);
+}
+
 /* ---- main ----------------------------------------------------------------- */
 
 static int cmd_help(struct req *r, int argc, char **argv);
@@ -743,6 +752,9 @@ static const struct {
 	{ "pm", cmd_pm, "pm show                     whether the path manager runs here\n"
 			"  pm set enable|disable [add_addr accept|ignore]" },
 	{ "conn", cmd_conn, "conn show                   MPTCP connections and their subflows" },
+	{ "module", cmd_module, "module status               MPTCP in the kernel; omr.ko loaded? refcount, version\n"
+				"  module load [PATH]          load omr.ko (installed, or the file PATH)\n"
+				"  module unload               unload it (refused while in use)" },
 	{ "help", cmd_help, "help                        this text" },
 };
 
