@@ -110,6 +110,8 @@ static int sched_netns(char names[][256], int max)
 		closedir(d);
 		return 0;
 	}
+	/* readdir_r() is deprecated; one thread reads this stream. */
+	// cppcheck-suppress readdirCalled
 	while (n < max && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;
@@ -280,6 +282,7 @@ static int cmd_load(int argc, char **argv)
 static int holders_str(struct kmod_module *mod, char *buf, size_t len, bool js)
 {
 	struct kmod_list *l, *it;
+	const char *sep = "";
 	size_t off = 0;
 	int n = 0;
 
@@ -290,8 +293,8 @@ static int holders_str(struct kmod_module *mod, char *buf, size_t len, bool js)
 
 		if (off < len)
 			off += snprintf(buf + off, len - off, js ? "%s\"%s\"" : "%s%s",
-					n ? (js ? "," : ", ") : "",
-					kmod_module_get_name(h));
+					sep, kmod_module_get_name(h));
+		sep = js ? "," : ", ";
 		kmod_module_unref(h);
 		n++;
 	}
