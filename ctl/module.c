@@ -137,12 +137,28 @@ static int sched_netns(char names[][256], int max)
 	return n;
 }
 
+/* libkmod's own log: silent, the messages here say what went wrong. */
+static void kmod_quiet(void *data, int priority, const char *file, int line,
+		       const char *fn, const char *format, va_list args)
+{
+	(void)data;
+	(void)priority;
+	(void)file;
+	(void)line;
+	(void)fn;
+	(void)format;
+	(void)args;
+}
+
 static struct kmod_ctx *ctx_new(void)
 {
 	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
 
-	if (!ctx)
+	if (!ctx) {
 		merr("libkmod: cannot initialise (no /lib/modules/$(uname -r)?)");
+		return NULL;
+	}
+	kmod_set_log_fn(ctx, kmod_quiet, NULL);
 	return ctx;
 }
 
@@ -327,12 +343,19 @@ static int cmd_unload(int argc, char **argv)
 		ret = MX_NOMOD;
 		goto out;
 	}
-	ret = kmod_module_remove_module(mod, 0);
+	ret = kmod_module_remove_module(mod, KMOD_REMOVE_NOLOG);
 	if (!ret) {
 		printf("omr unloaded\n");
 		goto out;
 	}
-	if (ret != -EBUSY) {
+	if (ret == -EBUSY) {
+		/* Not live: another load or unload of it is under way. */
+		merr("module unload: omr is busy being loaded or unloaded; try again");
+		ret = MX_KERNEL;
+		goto out;
+	}
+	/* A reference held (delete_module() without waiting: EWOULDBLOCK). */
+	if (ret != -EAGAIN) {
 		merr("module unload: %s%s", strerror(-ret),
 		     ret == -EPERM ? " (unloading modules needs root, CAP_SYS_MODULE)" : "");
 		ret = MX_KERNEL;
