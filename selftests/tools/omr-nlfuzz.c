@@ -1064,8 +1064,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	/* xorshift must not start at 0. */
+	/* xorshift must not start at 0 (one seed of 2^64 gives 0 here). */
 	rng = seed * 0x9e3779b97f4a7c15ULL + 0x2545f4914f6cdd1dULL;
+	// cppcheck-suppress knownConditionTrueFalse
 	if (!rng)
 		rng = 1;
 
