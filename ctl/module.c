@@ -168,6 +168,8 @@ static const char *load_hint(int e)
 	switch (e) {
 	case EPERM:
 		return "loading modules needs root (CAP_SYS_MODULE), or module loading is disabled";
+	case ENOSYS:
+		return "this kernel has no module support";
 	case ENOEXEC:
 		return "not a module for this kernel (built for another release?)";
 	case ENOENT:
