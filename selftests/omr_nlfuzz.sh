@@ -32,7 +32,7 @@ cleanup() {
 trap cleanup EXIT
 
 T=("module: status -j with omr unloaded: mptcp true and enabled, loaded false, state unloaded, refcount null, version null"
-	"module: load of a missing file exits 3 with a message naming the file; nothing loaded"
+	"module: load of a missing file exits 3 with a message naming the file; of a file that is no module exits 1 saying so; nothing loaded"
 	"module: load PATH exits 0; status -j: loaded, live, refcount 0, version and srcversion of /sys/module/omr; omr among MPTCP's schedulers; a second load says already loaded, exits 0"
 	"module: unload while an MPTCP socket lives in a namespace with net.mptcp.scheduler=omr exits 1, says in use with the refcount and the namespace; status -j lists the namespace, refcount >= 1; still loaded"
 	"module: unload once the socket is gone exits 0, status -j says unloaded; a second unload exits 3 (not loaded); load again"
@@ -96,6 +96,9 @@ t_status_unloaded() {
 t_load_missing() {
 	local bad=/nonexistent/omr-$$.ko
 	ctl_run 3 "$bad" module load "$bad" || return 1
+	cp /etc/passwd "$TMP/omr.ko" || return 1
+	ctl_run 1 "$TMP/omr.ko: Exec format error: not a module for this kernel" \
+		module load "$TMP/omr.ko" || return 1
 	! omr_loaded
 }
 
