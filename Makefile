@@ -13,7 +13,7 @@
 #   make lint          checkpatch --strict, sparse, cppcheck, -Werror builds
 #                      (scripts/lint.sh; KDIR= picks the headers for sparse)
 #   make module KDIR=  build only the module, against KDIR
-#   make ctl           build only omrctl (ctl/; needs libnl-genl-3-dev)
+#   make ctl           build only omrctl (ctl/; needs libnl-genl-3-dev, libkmod-dev)
 #   make install       omr-shim (binary, man page, systemd units, config
 #                      examples), omrctl (PREFIX/sbin, man page, bash
 #                      completion) and the module's DKMS source tree in

@@ -26,6 +26,7 @@
 #include <netlink/genl/genl.h>
 #include <netlink/genl/ctrl.h>
 #include <linux/omr.h>
+#include "module.h"
 
 /* Exit codes (docs/omrctl.8). */
 enum {
@@ -1092,6 +1093,12 @@ static int cmd_monitor(struct req *r, int argc, char **argv)
 		}
 	}
 	return EX_OK;
+/* ---- module load | unload | status (module.c) ----------------------------- */
+
+static int cmd_module(struct req *r, int argc, char **argv)
+{
+	(void)r;
+	return omr_module_cmd(argc, argv, json);
 }
 
 /* ---- main ----------------------------------------------------------------- */
@@ -1112,6 +1119,9 @@ static const struct {
 	{ "conn", cmd_conn, "conn show [-s]              MPTCP connections and their subflows;\n"
 			    "                              -s: per path up?, subflows, RTT, loss, share, why" },
 	{ "monitor", cmd_monitor, "monitor                     print the module's events as they happen (CAP_NET_ADMIN)" },
+	{ "module", cmd_module, "module status               MPTCP in the kernel; omr.ko loaded? refcount, version\n"
+				"  module load [PATH]          load omr.ko (installed, or the file PATH)\n"
+				"  module unload               unload it (refused while in use)" },
 	{ "help", cmd_help, "help                        this text" },
 };
 

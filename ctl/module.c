@@ -1,0 +1,518 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * omrctl module load|unload|status: omr.ko through libkmod, and whether the
+ * kernel's MPTCP is there for it. Needs no netlink: it works (and says why
+ * not) when the module is not loaded. docs/omrctl.8 lists the JSON keys and
+ * the exit codes, which are omrctl's.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <libkmod.h>
+#include "module.h"
+
+/* Exit codes: the same numbers as omrctl.c's (docs/omrctl.8). */
+enum {
+	MX_OK = 0,
+	MX_KERNEL = 1,		/* the kernel refused: in use, bad module, ... */
+	MX_USAGE = 2,
+	MX_NOMOD = 3,		/* no module file, not loaded, or no MPTCP */
+};
+
+#define MOD_NAME "omr"
+#define MPTCP_SYSCTL "/proc/sys/net/mptcp"
+#define MAX_NS 64
+
+static void __attribute__((format(printf, 1, 2))) merr(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("omrctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+/* The first line of a small file, without its newline; NULL if unreadable. */
+static char *read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	char *nl;
+
+	if (!f)
+		return NULL;
+	if (!fgets(buf, len, f)) {
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	return buf;
+}
+
+static bool mptcp_present(void)
+{
+	struct stat st;
+
+	return !stat(MPTCP_SYSCTL, &st) && S_ISDIR(st.st_mode);
+}
+
+static void json_s(const char *s)
+{
+	if (!s) {
+		fputs("null", stdout);
+		return;
+	}
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}
+
+/*
+ * The named namespaces (/run/netns) whose net.mptcp.scheduler is omr: an
+ * MPTCP socket created there takes a reference on the module, which is what
+ * makes an unload fail. Reading another namespace's sysctl means entering
+ * it (/proc/sys/net follows the reader's namespace); without the privilege
+ * to, the list is just shorter. Returns how many were found.
+ */
+static int sched_netns(char names[][256], int max)
+{
+	int self, fd, n = 0;
+	struct dirent *de;
+	char path[512], val[64];
+	DIR *d;
+
+	d = opendir("/run/netns");
+	if (!d)
+		return 0;
+	self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (self < 0) {
+		closedir(d);
+		return 0;
+	}
+	/* readdir_r() is deprecated; one thread reads this stream. */
+	// cppcheck-suppress readdirCalled
+	while (n < max && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/run/netns/%s", de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (!setns(fd, CLONE_NEWNET)) {
+			if (read_line(MPTCP_SYSCTL "/scheduler", val, sizeof(val)) &&
+			    !strcmp(val, MOD_NAME))
+				snprintf(names[n++], 256, "%s", de->d_name);
+			/* Back home; if that fails, nothing after this is right. */
+			if (setns(self, CLONE_NEWNET)) {
+				merr("cannot return to our network namespace: %s",
+				     strerror(errno));
+				exit(MX_KERNEL);
+			}
+		}
+		close(fd);
+	}
+	close(self);
+	closedir(d);
+	return n;
+}
+
+/* libkmod's own log: silent, the messages here say what went wrong. */
+static void kmod_quiet(void *data, int priority, const char *file, int line,
+		       const char *fn, const char *format, va_list args)
+{
+	(void)data;
+	(void)priority;
+	(void)file;
+	(void)line;
+	(void)fn;
+	(void)format;
+	(void)args;
+}
+
+static struct kmod_ctx *ctx_new(void)
+{
+	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+
+	if (!ctx) {
+		merr("libkmod: cannot initialise (no /lib/modules/$(uname -r)?)");
+		return NULL;
+	}
+	kmod_set_log_fn(ctx, kmod_quiet, NULL);
+	return ctx;
+}
+
+/* Why init_module() failed, in words an admin can act on. */
+static const char *load_hint(int e)
+{
+	switch (e) {
+	case EPERM:
+		return "loading modules needs root (CAP_SYS_MODULE), or module loading is disabled";
+	case ENOSYS:
+		return "this kernel has no module support";
+	case ENOEXEC:
+		return "not a module for this kernel (built for another release?)";
+	case ENOENT:
+		return "the module needs a symbol this kernel lacks (see dmesg)";
+	case EKEYREJECTED:
+	case EBADMSG:
+		return "signature rejected (Secure Boot: sign the module or use DKMS)";
+	case EEXIST:
+		return "a scheduler named 'omr' is registered already (see dmesg)";
+	default:
+		return "see the kernel log (dmesg)";
+	}
+}
+
+static int load_path(struct kmod_ctx *ctx, const char *path)
+{
+	struct kmod_module *mod;
+	int ret;
+
+	ret = kmod_module_new_from_path(ctx, path, &mod);
+	if (ret < 0) {
+		merr("module load: %s: %s", path, strerror(-ret));
+		return MX_NOMOD;
+	}
+	if (strcmp(kmod_module_get_name(mod), MOD_NAME)) {
+		merr("module load: %s: is module '%s', not '%s'", path,
+		     kmod_module_get_name(mod), MOD_NAME);
+		kmod_module_unref(mod);
+		return MX_USAGE;
+	}
+	ret = kmod_module_insert_module(mod, 0, NULL);
+	kmod_module_unref(mod);
+	if (ret == -EEXIST) {
+		/* The module itself, rather than its init's -EEXIST? */
+		if (access("/sys/module/" MOD_NAME "/initstate", F_OK) == 0) {
+			printf("omr is already loaded\n");
+			return MX_OK;
+		}
+	}
+	if (ret < 0) {
+		merr("module load: %s: %s: %s", path, strerror(-ret), load_hint(-ret));
+		return MX_KERNEL;
+	}
+	printf("omr loaded from %s\n", path);
+	return MX_OK;
+}
+
+static void not_installed(void)
+{
+	struct utsname u;
+
+	uname(&u);
+	merr("module load: module '%s' not found in /lib/modules/%s (install it, or give its file: omrctl module load PATH/omr.ko)",
+	     MOD_NAME, u.release);
+}
+
+static int load_installed(struct kmod_ctx *ctx)
+{
+	struct kmod_list *list = NULL;
+	struct kmod_module *mod;
+	const char *path;
+	int ret;
+
+	ret = kmod_module_new_from_lookup(ctx, MOD_NAME, &list);
+	if (ret < 0 || !list) {
+		not_installed();
+		return MX_NOMOD;
+	}
+	mod = kmod_module_get_module(list);
+	kmod_module_unref_list(list);
+	path = kmod_module_get_path(mod);
+	if (kmod_module_get_initstate(mod) == KMOD_MODULE_LIVE) {
+		printf("omr is already loaded\n");
+		kmod_module_unref(mod);
+		return MX_OK;
+	}
+	if (!path) {
+		not_installed();
+		kmod_module_unref(mod);
+		return MX_NOMOD;
+	}
+	/* modprobe: dependencies first, install commands and blacklist too. */
+	ret = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST,
+					      NULL, NULL, NULL, NULL);
+	if (ret > 0) {
+		merr("module load: %s is blacklisted (modprobe.d)", MOD_NAME);
+		kmod_module_unref(mod);
+		return MX_KERNEL;
+	}
+	if (ret < 0) {
+		merr("module load: %s: %s: %s", path, strerror(-ret), load_hint(-ret));
+		kmod_module_unref(mod);
+		return MX_KERNEL;
+	}
+	printf("omr loaded from %s\n", path);
+	kmod_module_unref(mod);
+	return MX_OK;
+}
+
+static int cmd_load(int argc, char **argv)
+{
+	struct kmod_ctx *ctx;
+	int ret;
+
+	if (argc > 1) {
+		merr("module load: unexpected argument '%s' (load [PATH])", argv[1]);
+		return MX_USAGE;
+	}
+	/* Check the file before MPTCP: a wrong path is the likelier mistake. */
+	if (argc == 1 && access(argv[0], R_OK)) {
+		merr("module load: %s: %s", argv[0], strerror(errno));
+		return MX_NOMOD;
+	}
+	if (!mptcp_present()) {
+		merr("module load: this kernel has no MPTCP (%s is missing: CONFIG_MPTCP is off); omr needs it",
+		     MPTCP_SYSCTL);
+		return MX_NOMOD;
+	}
+	ctx = ctx_new();
+	if (!ctx)
+		return MX_KERNEL;
+	ret = argc == 1 ? load_path(ctx, argv[0]) : load_installed(ctx);
+	kmod_unref(ctx);
+	return ret;
+}
+
+/* "a, b" of a module's holders into buf; returns how many there are. */
+static int holders_str(struct kmod_module *mod, char *buf, size_t len, bool js)
+{
+	struct kmod_list *l, *it;
+	const char *sep = "";
+	size_t off = 0;
+	int n = 0;
+
+	buf[0] = '\0';
+	l = kmod_module_get_holders(mod);
+	kmod_list_foreach(it, l) {
+		struct kmod_module *h = kmod_module_get_module(it);
+
+		if (off < len)
+			off += snprintf(buf + off, len - off, js ? "%s\"%s\"" : "%s%s",
+					sep, kmod_module_get_name(h));
+		sep = js ? "," : ", ";
+		kmod_module_unref(h);
+		n++;
+	}
+	kmod_module_unref_list(l);
+	return n;
+}
+
+static int cmd_unload(int argc, char **argv)
+{
+	char names[MAX_NS][256], holders[512];
+	struct kmod_module *mod;
+	struct kmod_ctx *ctx;
+	int ret, refcnt, n, i;
+
+	if (argc) {
+		merr("module unload: unexpected argument '%s'", argv[0]);
+		return MX_USAGE;
+	}
+	ctx = ctx_new();
+	if (!ctx)
+		return MX_KERNEL;
+	ret = kmod_module_new_from_name(ctx, MOD_NAME, &mod);
+	if (ret < 0) {
+		merr("module unload: %s", strerror(-ret));
+		kmod_unref(ctx);
+		return MX_KERNEL;
+	}
+	if (kmod_module_get_initstate(mod) < 0) {
+		merr("module unload: omr is not loaded");
+		ret = MX_NOMOD;
+		goto out;
+	}
+	ret = kmod_module_remove_module(mod, KMOD_REMOVE_NOLOG);
+	if (!ret) {
+		printf("omr unloaded\n");
+		goto out;
+	}
+	if (ret == -EBUSY) {
+		/* Not live: another load or unload of it is under way. */
+		merr("module unload: omr is busy being loaded or unloaded; try again");
+		ret = MX_KERNEL;
+		goto out;
+	}
+	/* A reference held (delete_module() without waiting: EWOULDBLOCK). */
+	if (ret != -EAGAIN) {
+		merr("module unload: %s%s", strerror(-ret),
+		     ret == -EPERM ? " (unloading modules needs root, CAP_SYS_MODULE)" : "");
+		ret = MX_KERNEL;
+		goto out;
+	}
+	refcnt = kmod_module_get_refcnt(mod);
+	n = holders_str(mod, holders, sizeof(holders), false);
+	merr("module unload: omr is in use (refcount %d%s%s): MPTCP sockets with the omr scheduler hold it; close them or set net.mptcp.scheduler back to 'default' and let them end",
+	     refcnt, n ? ", held by " : "", n ? holders : "");
+	n = sched_netns(names, MAX_NS);
+	for (i = 0; i < n; i++)
+		merr("module unload: namespace '%s' has net.mptcp.scheduler=omr", names[i]);
+	ret = MX_KERNEL;
+out:
+	kmod_module_unref(mod);
+	kmod_unref(ctx);
+	return ret;
+}
+
+static const char *state_str(int st)
+{
+	switch (st) {
+	case KMOD_MODULE_BUILTIN:
+		return "builtin";
+	case KMOD_MODULE_LIVE:
+		return "live";
+	case KMOD_MODULE_COMING:
+		return "coming";
+	case KMOD_MODULE_GOING:
+		return "going";
+	default:
+		return "unloaded";
+	}
+}
+
+/* The installed module's file (modules.dep), NULL if there is none. */
+static char *installed_path(struct kmod_ctx *ctx)
+{
+	struct kmod_list *list = NULL;
+	struct kmod_module *mod;
+	char *path = NULL;
+
+	if (kmod_module_new_from_lookup(ctx, MOD_NAME, &list) < 0 || !list)
+		return NULL;
+	mod = kmod_module_get_module(list);
+	kmod_module_unref_list(list);
+	if (kmod_module_get_path(mod))
+		path = strdup(kmod_module_get_path(mod));
+	kmod_module_unref(mod);
+	return path;
+}
+
+static int cmd_mstatus(int argc, char **argv, bool json)
+{
+	char names[MAX_NS][256], holders[512], enabled[16], sched[64];
+	char version[64], srcversion[64];
+	const char *en = NULL, *sc = NULL, *ver = NULL, *srcver = NULL;
+	struct kmod_module *mod = NULL;
+	int st = -ENOENT, refcnt = -1, nh = 0, nns, i;
+	bool mptcp = mptcp_present(), loaded;
+	struct kmod_ctx *ctx;
+	char *file;
+
+	if (argc) {
+		merr("module status: unexpected argument '%s'", argv[0]);
+		return MX_USAGE;
+	}
+	ctx = ctx_new();
+	if (!ctx)
+		return MX_KERNEL;
+	if (mptcp) {
+		en = read_line(MPTCP_SYSCTL "/enabled", enabled, sizeof(enabled));
+		sc = read_line(MPTCP_SYSCTL "/scheduler", sched, sizeof(sched));
+	}
+	holders[0] = '\0';
+	if (!kmod_module_new_from_name(ctx, MOD_NAME, &mod)) {
+		st = kmod_module_get_initstate(mod);
+		if (st >= 0) {
+			refcnt = kmod_module_get_refcnt(mod);
+			nh = holders_str(mod, holders, sizeof(holders), json);
+		}
+		kmod_module_unref(mod);
+	}
+	loaded = st >= 0;
+	if (loaded) {
+		ver = read_line("/sys/module/" MOD_NAME "/version", version, sizeof(version));
+		srcver = read_line("/sys/module/" MOD_NAME "/srcversion", srcversion,
+				   sizeof(srcversion));
+	}
+	file = installed_path(ctx);
+	nns = sched_netns(names, MAX_NS);
+	kmod_unref(ctx);
+
+	if (json) {
+		printf("{\"mptcp\":%s,\"mptcp_enabled\":%s,\"scheduler\":",
+		       mptcp ? "true" : "false",
+		       en ? (strcmp(en, "0") ? "true" : "false") : "null");
+		json_s(sc);
+		printf(",\"loaded\":%s,\"state\":\"%s\",\"refcount\":",
+		       loaded ? "true" : "false", state_str(st));
+		if (refcnt >= 0)
+			printf("%d", refcnt);
+		else
+			fputs("null", stdout);
+		printf(",\"holders\":[%s],\"version\":", holders);
+		json_s(ver);
+		fputs(",\"srcversion\":", stdout);
+		json_s(srcver);
+		fputs(",\"file\":", stdout);
+		json_s(file);
+		fputs(",\"sched_netns\":[", stdout);
+		for (i = 0; i < nns; i++) {
+			if (i)
+				putchar(',');
+			json_s(names[i]);
+		}
+		printf("]}\n");
+		free(file);
+		return MX_OK;
+	}
+	if (mptcp)
+		printf("mptcp: available, %s, scheduler %s\n",
+		       !en ? "enabled ?" : strcmp(en, "0") ? "enabled" : "disabled (net.mptcp.enabled=0)",
+		       sc ? sc : "?");
+	else
+		printf("mptcp: missing (no %s: the kernel is built without CONFIG_MPTCP)\n",
+		       MPTCP_SYSCTL);
+	if (loaded)
+		printf("omr: loaded (%s), refcount %d%s%s, version %s, srcversion %s\n",
+		       state_str(st), refcnt, nh ? ", holders " : "", holders,
+		       ver ? ver : "?", srcver ? srcver : "?");
+	else
+		printf("omr: not loaded\n");
+	if (file)
+		printf("file: %s\n", file);
+	else
+		printf("file: not installed for this kernel (load a build with 'omrctl module load PATH')\n");
+	if (nns) {
+		printf("net.mptcp.scheduler=omr in:");
+		for (i = 0; i < nns; i++)
+			printf(" %s", names[i]);
+		putchar('\n');
+	}
+	free(file);
+	return MX_OK;
+}
+
+int omr_module_cmd(int argc, char **argv, bool json)
+{
+	if (argc == 0 || !strcmp(argv[0], "status"))
+		return cmd_mstatus(argc ? argc - 1 : 0, argv + !!argc, json);
+	if (!strcmp(argv[0], "load"))
+		return cmd_load(argc - 1, argv + 1);
+	if (!strcmp(argv[0], "unload"))
+		return cmd_unload(argc - 1, argv + 1);
+	merr("module: unknown command '%s' (load, unload, status)", argv[0]);
+	return MX_USAGE;
+}
