@@ -1093,6 +1093,8 @@ static int cmd_monitor(struct req *r, int argc, char **argv)
 		}
 	}
 	return EX_OK;
+}
+
 /* ---- module load | unload | status (module.c) ----------------------------- */
 
 static int cmd_module(struct req *r, int argc, char **argv)
