@@ -14,7 +14,8 @@
  *   unless a path with room in its window can take it now, the receiver's
  *   window can absorb the reordering, and the winner alone would not
  *   deliver everything pending sooner (ECF); retransmissions go to the
- *   sendable subflow with the smallest T_i.
+ *   sendable subflow with the smallest T_i among those with nothing
+ *   outstanding at TCP level.
  *
  * This file gathers the inputs from each subflow's own TCP state (srtt,
  * mdev, cwnd, packets in flight, bytes not yet sent, send-buffer room) and
@@ -96,6 +97,7 @@ static void omr_snapshot(struct mptcp_subflow_context *sf, struct omr_sf_in *in)
 	in->active = omr_subflow_active(sf);
 	in->backup = sf->backup || sf->request_bkup;
 	in->can_send = sk_stream_memory_free(ssk);
+	in->drained = tcp_rtx_and_write_queues_empty(ssk);
 }
 
 /* Take a loss sample from the retransmission counters when one is due. */

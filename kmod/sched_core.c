@@ -69,8 +69,13 @@
  * active (established and not stale), as RFC 8684 intends.
  *
  * Reinjection. Data re-sent after a subflow failed goes to the sendable
- * subflow with the smallest T, i.e. the healthiest: low delay, low loss,
- * short queue; it never waits.
+ * subflow with the smallest T, i.e. the healthiest: low delay, low loss;
+ * but only to one with nothing outstanding at TCP level, as the kernel's
+ * own scheduler does. A copy queued behind a subflow's backlog waits for
+ * all of it, and if that backlog is what the receiver cannot take (its
+ * buffer full of data that arrived after the hole this copy fills), it
+ * waits forever: the receiver needs the hole filled to drain. With no such
+ * subflow nothing is re-sent now; MPTCP's retransmission timer asks again.
  *
  * Unknown RTT. A new subflow without an RTT sample is given the largest RTT
  * among those known (pessimistic, so it is probed without being preferred),
@@ -158,7 +163,7 @@ static bool usable(const struct omr_sf_in *sf, bool backup_pass, bool reinject)
 {
 	if (!sf->active || sf->backup != backup_pass)
 		return false;
-	return !reinject || sf->can_send;
+	return !reinject || (sf->can_send && sf->drained);
 }
 
 static bool better(u64 cost, u64 queued, u64 best_cost, u64 best_queued)

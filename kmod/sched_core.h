@@ -36,6 +36,7 @@ struct omr_sf_in {
 	u8 active:1;		/* established, not stale, can send at all */
 	u8 backup:1;		/* backup path (ours or the peer's request) */
 	u8 can_send:1;		/* the subflow's send buffer has room now */
+	u8 drained:1;		/* nothing unsent or unacked at TCP level */
 };
 
 /* Tunables; all read once per decision. */

@@ -22,7 +22,7 @@ static struct omr_sf_in sf(u32 srtt_us)
 	struct omr_sf_in s = {
 		.srtt_us = srtt_us, .rttvar_us = srtt_us / 4, .mss = 1448,
 		.cwnd = 100, .in_flight = 0, .unsent = 0, .loss = 0,
-		.active = 1, .backup = 0, .can_send = 1,
+		.active = 1, .backup = 0, .can_send = 1, .drained = 1,
 	};
 	return s;
 }
@@ -229,6 +229,24 @@ TEST(no_spill_behind_a_full_slow_window)
 	/* The fast path's pick gets the whole burst. */
 	ASSERT_EQ(0, omr_pick(s, 2, false, 64 << 20, dflt.burst, &dflt, NULL, &burst));
 	ASSERT_EQ(dflt.burst, burst);
+}
+
+TEST(reinjection_only_where_nothing_is_outstanding)
+{
+	struct omr_sf_in s[3] = { sf(5000), sf(20000), sf(80000) };
+
+	/* The fastest has a backlog: a copy would wait behind it. */
+	s[0].unsent = 3000000;
+	s[0].drained = 0;
+	ASSERT_EQ(1, omr_pick(s, 3, true, 64 << 20, 0, &dflt, NULL, NULL));
+	s[1].in_flight = 10;
+	s[1].drained = 0;
+	ASSERT_EQ(2, omr_pick(s, 3, true, 64 << 20, 0, &dflt, NULL, NULL));
+	/* None drained: nothing now, the retransmission timer asks again. */
+	s[2].drained = 0;
+	ASSERT_EQ(-1, omr_pick(s, 3, true, 64 << 20, 0, &dflt, NULL, NULL));
+	/* New data is not held to that. */
+	ASSERT_LE(0, omr_pick(s, 3, false, 64 << 20, 0, &dflt, NULL, NULL));
 }
 
 TEST(eight_subflows)
