@@ -320,6 +320,15 @@ struct status {
 	uint64_t cnt[OMR_CNT_A_MAX + 1];
 	bool usage, usage_all;
 	uint32_t sched_conns, netns, netns_sched, netns_pm;
+	uint32_t sched[OMR_SCHED_A_MAX + 1];	/* the scheduler's tunables */
+};
+
+/* The scheduler's tunables: omrctl's key (JSON key, sched set KEY). */
+static const char *const sched_keys[OMR_SCHED_A_MAX + 1] = {
+	[OMR_SCHED_A_LOSS_PENALTY] = "loss_penalty",
+	[OMR_SCHED_A_LOSS_GAIN] = "loss_gain",
+	[OMR_SCHED_A_RTT_UNKNOWN_US] = "rtt_unknown_us",
+	[OMR_SCHED_A_BURST] = "burst",
 };
 
 /* The PM's settings: omrctl's key (JSON key, pm set KEY) per attribute. */
@@ -350,7 +359,7 @@ static const char *const cnt_names[OMR_CNT_A_MAX + 1] = {
 static int parse_status(struct nlattr **tb, void *arg)
 {
 	struct nlattr *pm[OMR_PM_A_MAX + 1], *cnt[OMR_CNT_A_MAX + 1];
-	struct nlattr *use[OMR_USAGE_A_MAX + 1];
+	struct nlattr *use[OMR_USAGE_A_MAX + 1], *sch[OMR_SCHED_A_MAX + 1];
 	struct status *s = arg;
 	const char *v;
 	int i;
@@ -372,6 +381,9 @@ static int parse_status(struct nlattr **tb, void *arg)
 	for (i = 0; i <= OMR_PM_A_MAX; i++)
 		if (pm_keys[i])
 			s->set[i] = u32a(pm[i]);
+	if (!nest_parse(sch, OMR_SCHED_A_MAX, tb[OMR_A_SCHED]))
+		for (i = 0; i <= OMR_SCHED_A_MAX; i++)
+			s->sched[i] = u32a(sch[i]);
 	if (!nest_parse(use, OMR_USAGE_A_MAX, tb[OMR_A_USAGE])) {
 		s->usage = true;
 		s->sched_conns = u32a(use[OMR_USAGE_A_SCHED_CONNS]);
@@ -453,6 +465,10 @@ static int cmd_status(struct req *r, int argc, char **argv)
 			if (cnt_names[i])
 				printf("%s\"%s\":%" PRIu64, i == OMR_CNT_A_CREATES ? "" : ",",
 				       cnt_names[i], s.cnt[i]);
+		printf("},\"sched\":{");
+		for (i = 1; i <= OMR_SCHED_A_MAX; i++)
+			printf("%s\"%s\":%u", i == 1 ? "" : ",", sched_keys[i],
+			       s.sched[i]);
 		printf("},\"usage\":{\"sched_conns\":%u,\"pm_enabled\":%s",
 		       s.sched_conns, s.enabled ? "true" : "false");
 		if (s.usage_all)
@@ -467,6 +483,10 @@ static int cmd_status(struct req *r, int argc, char **argv)
 	       s.add_addr ? "accept" : "ignore", s.paths, s.max_paths, s.conns);
 	printf("pm settings: ");
 	print_pm_settings(&s);
+	printf("sched:");
+	for (i = 1; i <= OMR_SCHED_A_MAX; i++)
+		printf(" %s %u", sched_keys[i], s.sched[i]);
+	printf("\n");
 	printf("this netns: %u connection(s) on the omr scheduler, path manager %s\n",
 	       s.sched_conns, s.enabled ? "enabled" : "disabled");
 	if (s.usage_all)
@@ -618,12 +638,6 @@ nomem:
 
 /* ---- sched show | set ----------------------------------------------------- */
 
-static const char *const sched_keys[OMR_SCHED_A_MAX + 1] = {
-	[OMR_SCHED_A_LOSS_PENALTY] = "loss_penalty",
-	[OMR_SCHED_A_LOSS_GAIN] = "loss_gain",
-	[OMR_SCHED_A_RTT_UNKNOWN_US] = "rtt_unknown_us",
-	[OMR_SCHED_A_BURST] = "burst",
-};
 
 static int parse_sched(struct nlattr **tb, void *arg)
 {

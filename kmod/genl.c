@@ -210,6 +210,24 @@ static struct omr_pm_net *omr_genl_pn(struct genl_info *info)
 
 /* ---- GET_STATUS -------------------------------------------------------- */
 
+/* OMR_A_SCHED: the scheduler's tunables, in GET_STATUS and GET_SCHED. */
+static int omr_put_sched(struct sk_buff *msg)
+{
+	struct omr_tunables t;
+	struct nlattr *nest;
+
+	omr_tunables_get(&t);
+	nest = nla_nest_start(msg, OMR_A_SCHED);
+	if (!nest ||
+	    nla_put_u32(msg, OMR_SCHED_A_LOSS_PENALTY, t.loss_penalty) ||
+	    nla_put_u32(msg, OMR_SCHED_A_LOSS_GAIN, t.loss_gain) ||
+	    nla_put_u32(msg, OMR_SCHED_A_RTT_UNKNOWN_US, t.rtt_unknown_us) ||
+	    nla_put_u32(msg, OMR_SCHED_A_BURST, t.burst))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 /* Which namespaces use the omr scheduler and the PM (OMR_A_USAGE). */
 struct omr_usage {
 	u32 sched_conns;	/* the caller's namespace's omr-scheduled msks */
@@ -328,6 +346,8 @@ static int omr_put_status(struct sk_buff *msg, struct omr_pm_net *pn,
 			      OMR_CNT_A_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
+	if (omr_put_sched(msg))
+		return -EMSGSIZE;
 	return omr_put_usage(msg, u, pn->enabled);
 }
 
@@ -546,27 +566,16 @@ out:
 
 static int omr_genl_get_sched(struct sk_buff *skb, struct genl_info *info)
 {
-	struct omr_tunables t;
 	struct sk_buff *msg;
-	struct nlattr *nest;
 	void *hdr;
 
-	omr_tunables_get(&t);
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
 		return -ENOMEM;
 	hdr = genlmsg_put_reply(msg, info, &omr_genl_family, 0,
 				OMR_CMD_GET_SCHED);
-	if (!hdr)
+	if (!hdr || omr_put_sched(msg))
 		goto err;
-	nest = nla_nest_start(msg, OMR_A_SCHED);
-	if (!nest ||
-	    nla_put_u32(msg, OMR_SCHED_A_LOSS_PENALTY, t.loss_penalty) ||
-	    nla_put_u32(msg, OMR_SCHED_A_LOSS_GAIN, t.loss_gain) ||
-	    nla_put_u32(msg, OMR_SCHED_A_RTT_UNKNOWN_US, t.rtt_unknown_us) ||
-	    nla_put_u32(msg, OMR_SCHED_A_BURST, t.burst))
-		goto err;
-	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
 
