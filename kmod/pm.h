@@ -35,7 +35,7 @@ enum omr_pm_sub_state {
 
 struct omr_pm_sub {
 	u8 state;		/* enum omr_pm_sub_state */
-	bool bkup_sent;		/* the backup flag we last asked the peer for */
+	u8 bkup_sent;		/* 0: nothing asked; else 1 + the backup flag asked */
 	u32 backoff_ms;		/* next retry delay; 0: retry at once */
 	unsigned long retry_at;	/* jiffies: no create before this */
 	unsigned long sent_at;	/* jiffies: when the last create was sent */
