@@ -153,7 +153,7 @@ sf_sent() {
 }
 sf_bkup() {
 	ctl -j conn show | jq -r --arg d "eth$1" '[.[] | select(.pm) | .subflows[] |
-		select(.dev == $d) | .backup] | first // "none"'
+		select(.dev == $d) | .backup] | if length == 0 then "none" else (.[0] | tostring) end'
 }
 wait_subflows() {
 	local want=$1 t0
