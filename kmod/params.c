@@ -112,25 +112,25 @@ void omr_tunables_set(const struct omr_tunables *t)
  * backoff min <= max) are enforced on them when a namespace takes them.
  */
 OMR_PM_PARAM(pm_tick_ms, 100, 20, 1000,
-	  "Path manager: how often subflow health is checked, in ms");
+	     "Path manager: how often subflow health is checked, in ms");
 OMR_PM_PARAM(pm_stall_ms, 500, 100, 10000,
-	  "Path manager: no ACK for this long with data in flight demotes a path, in ms");
+	     "Path manager: no ACK for this long with data in flight demotes a path, in ms");
 OMR_PM_PARAM(pm_fail_ms, 1000, 200, 60000,
-	  "Path manager: a subflow stalled this long is removed and re-joined, in ms");
+	     "Path manager: a subflow stalled this long is removed and re-joined, in ms");
 OMR_PM_PARAM(pm_hold_ms, 3000, 100, 60000,
-	  "Path manager: a demoted path is promoted after this long healthy, in ms");
+	     "Path manager: a demoted path is promoted after this long healthy, in ms");
 OMR_PM_PARAM(pm_loss_hi, 150, 1, 1000,
-	  "Path manager: loss rate that demotes a path, in 1/1000");
+	     "Path manager: loss rate that demotes a path, in 1/1000");
 OMR_PM_PARAM(pm_loss_lo, 30, 0, 1000,
-	  "Path manager: loss rate under which a demoted path may be promoted, in 1/1000");
+	     "Path manager: loss rate under which a demoted path may be promoted, in 1/1000");
 OMR_PM_PARAM(pm_rtt_hi_ms, 0, 0, 60000,
-	  "Path manager: smoothed RTT that demotes a path, in ms (0: off; promotion under 3/4 of it)");
+	     "Path manager: smoothed RTT that demotes a path, in ms (0: off; promotion under 3/4 of it)");
 OMR_PM_PARAM(pm_backoff_min_ms, 200, 10, 60000,
-	  "Path manager: first retry delay after a subflow is lost, in ms");
+	     "Path manager: first retry delay after a subflow is lost, in ms");
 OMR_PM_PARAM(pm_backoff_max_ms, 10000, 100, 600000,
-	  "Path manager: longest retry delay, in ms");
+	     "Path manager: longest retry delay, in ms");
 OMR_PM_PARAM(pm_join_timeout_ms, 3000, 500, 60000,
-	  "Path manager: a join not established after this long is retried, in ms");
+	     "Path manager: a join not established after this long is retried, in ms");
 
 void omr_pm_tunables_defaults(struct omr_pm_tunables *t)
 {

@@ -10,7 +10,8 @@
  *   pm enabled|disabled
  *   add_addr accept|ignore
  *   settings tick_ms 100 stall_ms 500 fail_ms 1000 hold_ms 3000 ...
- *   path dev eth1 ifindex 3 link up addr 10.0.1.1 backup 0 health ok enabled 1 weight 1 saddr - gw -
+ *   path dev eth1 ifindex 3 link up addr 10.0.1.1 backup 0 health ok enabled 1
+ *        weight 1 saddr - gw -              (one line)
  *   conn token 1a2b3c4d remote 10.99.0.2:5201 established 1
  *   sub token 1a2b3c4d dev eth2 id 2 remote 10.99.0.2:5201 state up retry_ms 0
  *   counters creates N create_err N closed N demotes N promotes N ...
