@@ -4,10 +4,13 @@
  * attribute and error): status, the path manager's paths and settings, and
  * every MPTCP connection of the namespace with its subflows.
  *
- * One source of truth: the commands read and change the same struct
- * omr_pm_net that /proc/net/omr_pm shows, under pn->mutex, through the same
- * functions (omr_pm_enable, omr_pm_path_add, omr_pm_path_del), and kick the
- * work after a change as the /proc writer does.
+ * One source of truth: these commands are the only way to change omr's
+ * configuration at run time. They read and change struct omr_pm_net (the
+ * namespace's PM: enabled, paths, settings) under pn->mutex, and kick the
+ * work after a change; /proc/net/omr_pm only shows that state. The PM's
+ * module parameters are read-only defaults of new namespaces. The
+ * scheduler's tunables are global variables (params.c) that SET_SCHED and
+ * the module parameters both write, with the same ranges.
  *
  * The family is parallel_ops: no genl_mutex around our callbacks. It has to
  * be: the PM's work holds pn->mutex while it sends commands to MPTCP's own

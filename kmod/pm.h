@@ -9,10 +9,11 @@
  *   pn->lock (spinlock): pending bits and the stopping flag; taken by the
  *     notifiers and the event socket's data_ready (any context) to kick the
  *     work, and by the teardown to stop it.
- *   pn->mutex: everything else in struct omr_pm_net; held by the work and by
- *     the genl commands and the /proc reader. Never held while the caller holds an msk
- *     socket lock, and the work sends MPTCP genl commands (whose doits take
- *     msk locks) only while it holds no msk lock.
+ *   pn->mutex: everything else in struct omr_pm_net; held by the work, by
+ *     the genl commands and by the /proc reader. Never held while the
+ *     caller holds an msk socket lock, and the work sends MPTCP genl
+ *     commands (whose doits take msk locks) only while it holds no msk
+ *     lock.
  */
 #ifndef _OMR_PM_H
 #define _OMR_PM_H
@@ -105,7 +106,7 @@ struct omr_pm_net {
 	bool stopping;
 	struct delayed_work work;
 
-	struct mutex mutex;		/* the work and /proc take it: the state below */
+	struct mutex mutex;		/* the work, genl, /proc: the state below */
 	bool enabled;
 	bool add_addr_accept;	/* join the addresses the peer announces */
 	int npaths;
