@@ -66,7 +66,39 @@ struct req {
 	int parse_err;
 	int open_err;		/* exit code of a failed open_family() */
 	int count;		/* dump: entries printed so far */
+	/* The request's attributes by offset, to name the one the kernel blames. */
+	struct {
+		uint32_t off;
+		char arg[64];
+	} args[24];
+	int nargs;
+	int64_t bad_off;	/* NLMSGERR_ATTR_OFFS, or -1 */
 };
+
+/* The next attribute put into @msg is the command-line argument @fmt. */
+static void __attribute__((format(printf, 3, 4)))
+mark(struct req *r, struct nl_msg *msg, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->nargs == (int)(sizeof(r->args) / sizeof(r->args[0])))
+		return;
+	r->args[r->nargs].off = NLMSG_ALIGN(nlmsg_hdr(msg)->nlmsg_len);
+	va_start(ap, fmt);
+	vsnprintf(r->args[r->nargs].arg, sizeof(r->args[0].arg), fmt, ap);
+	va_end(ap);
+	r->nargs++;
+}
+
+static const char *blamed_arg(const struct req *r)
+{
+	int i;
+
+	for (i = 0; r->bad_off >= 0 && i < r->nargs; i++)
+		if (r->args[i].off == r->bad_off)
+			return r->args[i].arg;
+	return NULL;
+}
 
 static int open_family(struct req *r)
 {
@@ -140,6 +172,8 @@ static int cb_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 	if (tb[NLMSGERR_ATTR_MSG])
 		snprintf(r->extack, sizeof(r->extack), "%s",
 			 nla_get_string(tb[NLMSGERR_ATTR_MSG]));
+	if (tb[NLMSGERR_ATTR_OFFS] && nla_len(tb[NLMSGERR_ATTR_OFFS]) == 4)
+		r->bad_off = nla_get_u32(tb[NLMSGERR_ATTR_OFFS]);
 	return NL_STOP;
 }
 
@@ -158,17 +192,23 @@ static int transact(struct req *r, struct nl_msg *msg)
 	nl_cb_set(cb, NL_CB_FINISH, NL_CB_CUSTOM, cb_finish, r);
 	nl_cb_set(cb, NL_CB_ACK, NL_CB_CUSTOM, cb_finish, r);
 	nl_cb_err(cb, NL_CB_CUSTOM, cb_error, r);
+	r->bad_off = -1;
 	ret = nl_send_auto(r->sk, msg);
 	nlmsg_free(msg);
 	while (ret >= 0 && !r->done)
 		ret = nl_recvmsgs(r->sk, cb);
 	nl_cb_put(cb);
 	if (r->error) {
+		const char *arg = blamed_arg(r);
+		char what[160];
+
+		snprintf(what, sizeof(what), "%s%s%s%s", r->what,
+			 arg ? ": '" : "", arg ? arg : "", arg ? "'" : "");
 		if (r->extack[0])
-			err("%s: %s (kernel: %s)", r->what, strerror(r->error),
+			err("%s: %s (kernel: %s)", what, strerror(r->error),
 			    r->extack);
 		else
-			err("%s: %s", r->what, strerror(r->error));
+			err("%s: %s", what, strerror(r->error));
 		return EX_KERNEL;
 	}
 	if (ret < 0) {
@@ -281,7 +321,33 @@ struct status {
 	char version[64], kernel[128];
 	bool enabled, add_addr;
 	uint32_t paths, max_paths, conns;
+	uint32_t set[OMR_PM_A_MAX + 1];		/* the PM's settings */
 	uint64_t cnt[OMR_CNT_A_MAX + 1];
+	bool usage, usage_all;
+	uint32_t sched_conns, netns, netns_sched, netns_pm;
+	uint32_t sched[OMR_SCHED_A_MAX + 1];	/* the scheduler's tunables */
+};
+
+/* The scheduler's tunables: omrctl's key (JSON key, sched set KEY). */
+static const char *const sched_keys[OMR_SCHED_A_MAX + 1] = {
+	[OMR_SCHED_A_LOSS_PENALTY] = "loss_penalty",
+	[OMR_SCHED_A_LOSS_GAIN] = "loss_gain",
+	[OMR_SCHED_A_RTT_UNKNOWN_US] = "rtt_unknown_us",
+	[OMR_SCHED_A_BURST] = "burst",
+};
+
+/* The PM's settings: omrctl's key (JSON key, pm set KEY) per attribute. */
+static const char *const pm_keys[OMR_PM_A_MAX + 1] = {
+	[OMR_PM_A_TICK_MS] = "tick_ms",
+	[OMR_PM_A_STALL_MS] = "stall_ms",
+	[OMR_PM_A_FAIL_MS] = "fail_ms",
+	[OMR_PM_A_HOLD_MS] = "hold_ms",
+	[OMR_PM_A_LOSS_HI] = "loss_hi",
+	[OMR_PM_A_LOSS_LO] = "loss_lo",
+	[OMR_PM_A_RTT_HI_MS] = "rtt_hi_ms",
+	[OMR_PM_A_BACKOFF_MIN_MS] = "backoff_min_ms",
+	[OMR_PM_A_BACKOFF_MAX_MS] = "backoff_max_ms",
+	[OMR_PM_A_JOIN_TIMEOUT_MS] = "join_timeout_ms",
 };
 
 static const char *const cnt_names[OMR_CNT_A_MAX + 1] = {
@@ -298,6 +364,7 @@ static const char *const cnt_names[OMR_CNT_A_MAX + 1] = {
 static int parse_status(struct nlattr **tb, void *arg)
 {
 	struct nlattr *pm[OMR_PM_A_MAX + 1], *cnt[OMR_CNT_A_MAX + 1];
+	struct nlattr *use[OMR_USAGE_A_MAX + 1], *sch[OMR_SCHED_A_MAX + 1];
 	struct status *s = arg;
 	const char *v;
 	int i;
@@ -316,6 +383,20 @@ static int parse_status(struct nlattr **tb, void *arg)
 	s->conns = u32a(pm[OMR_PM_A_CONNS]);
 	for (i = 0; i <= OMR_CNT_A_MAX; i++)
 		s->cnt[i] = u64a(cnt[i]);
+	for (i = 0; i <= OMR_PM_A_MAX; i++)
+		if (pm_keys[i])
+			s->set[i] = u32a(pm[i]);
+	if (!nest_parse(sch, OMR_SCHED_A_MAX, tb[OMR_A_SCHED]))
+		for (i = 0; i <= OMR_SCHED_A_MAX; i++)
+			s->sched[i] = u32a(sch[i]);
+	if (!nest_parse(use, OMR_USAGE_A_MAX, tb[OMR_A_USAGE])) {
+		s->usage = true;
+		s->sched_conns = u32a(use[OMR_USAGE_A_SCHED_CONNS]);
+		s->usage_all = use[OMR_USAGE_A_NETNS];
+		s->netns = u32a(use[OMR_USAGE_A_NETNS]);
+		s->netns_sched = u32a(use[OMR_USAGE_A_NETNS_SCHED]);
+		s->netns_pm = u32a(use[OMR_USAGE_A_NETNS_PM]);
+	}
 	s->seen = true;
 	return 0;
 }
@@ -339,9 +420,29 @@ static int get_status(struct req *r, struct status *s)
 
 static void print_pm_json(const struct status *s)
 {
-	printf("{\"enabled\":%s,\"add_addr\":\"%s\",\"paths\":%u,\"max_paths\":%u,\"conns\":%u}",
+	int i;
+
+	printf("{\"enabled\":%s,\"add_addr\":\"%s\",\"paths\":%u,\"max_paths\":%u,\"conns\":%u",
 	       s->enabled ? "true" : "false", s->add_addr ? "accept" : "ignore",
 	       s->paths, s->max_paths, s->conns);
+	for (i = 0; i <= OMR_PM_A_MAX; i++)
+		if (pm_keys[i])
+			printf(",\"%s\":%u", pm_keys[i], s->set[i]);
+	putchar('}');
+}
+
+static void print_pm_settings(const struct status *s)
+{
+	const char *sep = "";
+	int i;
+
+	for (i = 0; i <= OMR_PM_A_MAX; i++) {
+		if (pm_keys[i]) {
+			printf("%s%s %u", sep, pm_keys[i], s->set[i]);
+			sep = " ";
+		}
+	}
+	putchar('\n');
 }
 
 static int cmd_status(struct req *r, int argc, char **argv)
@@ -369,6 +470,15 @@ static int cmd_status(struct req *r, int argc, char **argv)
 			if (cnt_names[i])
 				printf("%s\"%s\":%" PRIu64, i == OMR_CNT_A_CREATES ? "" : ",",
 				       cnt_names[i], s.cnt[i]);
+		printf("},\"sched\":{");
+		for (i = 1; i <= OMR_SCHED_A_MAX; i++)
+			printf("%s\"%s\":%u", i == 1 ? "" : ",", sched_keys[i],
+			       s.sched[i]);
+		printf("},\"usage\":{\"sched_conns\":%u,\"pm_enabled\":%s",
+		       s.sched_conns, s.enabled ? "true" : "false");
+		if (s.usage_all)
+			printf(",\"netns\":%u,\"netns_sched\":%u,\"netns_pm\":%u",
+			       s.netns, s.netns_sched, s.netns_pm);
 		printf("}}\n");
 		return EX_OK;
 	}
@@ -376,6 +486,17 @@ static int cmd_status(struct req *r, int argc, char **argv)
 	printf("pm: %s, add_addr %s, %u/%u paths, %u connections\n",
 	       s.enabled ? "enabled" : "disabled",
 	       s.add_addr ? "accept" : "ignore", s.paths, s.max_paths, s.conns);
+	printf("pm settings: ");
+	print_pm_settings(&s);
+	printf("sched:");
+	for (i = 1; i <= OMR_SCHED_A_MAX; i++)
+		printf(" %s %u", sched_keys[i], s.sched[i]);
+	printf("\n");
+	printf("this netns: %u connection(s) on the omr scheduler, path manager %s\n",
+	       s.sched_conns, s.enabled ? "enabled" : "disabled");
+	if (s.usage_all)
+		printf("all netns: %u, %u with omr-scheduled connections, %u with the path manager enabled\n",
+		       s.netns, s.netns_sched, s.netns_pm);
 	printf("counters:");
 	for (i = 1; i <= OMR_CNT_A_MAX; i++)
 		if (cnt_names[i])
@@ -386,12 +507,45 @@ static int cmd_status(struct req *r, int argc, char **argv)
 
 /* ---- pm show | set ------------------------------------------------------- */
 
+/* A decimal u32 for KEY; a usage error names both. */
+static int parse_u32(const char *what, const char *key, const char *v,
+		     uint32_t *out)
+{
+	unsigned long long n;
+	char *end;
+
+	errno = 0;
+	if (v && *v >= '0' && *v <= '9') {
+		n = strtoull(v, &end, 10);
+		if (!errno && !*end && n <= UINT32_MAX) {
+			*out = n;
+			return 0;
+		}
+	}
+	err("%s: %s '%s': expected a number (0 to %u)", what, key,
+	    v ? v : "", UINT32_MAX);
+	return -1;
+}
+
+static int pm_key(const char *k)
+{
+	int i;
+
+	for (i = 0; i <= OMR_PM_A_MAX; i++)
+		if (pm_keys[i] && !strcmp(pm_keys[i], k))
+			return i;
+	return -1;
+}
+
 static int cmd_pm(struct req *r, int argc, char **argv)
 {
-	int enable = -1, accept = -1, i;
+	uint32_t val[OMR_PM_A_MAX + 1];
+	bool given[OMR_PM_A_MAX + 1] = { 0 };
+	int enable = -1, accept = -1, i, k;
 	struct status s = { 0 };
 	struct nlattr *nest;
 	struct nl_msg *msg;
+	bool any = false;
 	int ret;
 
 	if (argc == 0 || !strcmp(argv[0], "show")) {
@@ -407,9 +561,10 @@ static int cmd_pm(struct req *r, int argc, char **argv)
 			print_pm_json(&s);
 			putchar('\n');
 		} else {
-			printf("pm %s\nadd_addr %s\n",
+			printf("pm %s\nadd_addr %s\nsettings ",
 			       s.enabled ? "enabled" : "disabled",
 			       s.add_addr ? "accept" : "ignore");
+			print_pm_settings(&s);
 		}
 		return EX_OK;
 	}
@@ -438,29 +593,143 @@ static int cmd_pm(struct req *r, int argc, char **argv)
 				    argv[i]);
 				return EX_USAGE;
 			}
+		} else if ((k = pm_key(argv[i])) >= 0) {
+			if (parse_u32("pm set", argv[i], i + 1 < argc ? argv[i + 1] : NULL,
+				      &val[k]))
+				return EX_USAGE;
+			given[k] = true;
+			any = true;
+			i++;
 		} else {
-			err("pm set: unknown setting '%s' (enable, disable, add_addr accept|ignore)",
+			err("pm set: unknown setting '%s' (enable, disable, add_addr accept|ignore, or KEY VALUE with KEY one of tick_ms stall_ms fail_ms hold_ms loss_hi loss_lo rtt_hi_ms backoff_min_ms backoff_max_ms join_timeout_ms)",
 			    argv[i]);
 			return EX_USAGE;
 		}
 	}
-	if (enable < 0 && accept < 0) {
-		err("pm set: nothing to set (enable, disable, add_addr accept|ignore)");
+	if (enable < 0 && accept < 0 && !any) {
+		err("pm set: nothing to set (enable, disable, add_addr accept|ignore, KEY VALUE)");
 		return EX_USAGE;
 	}
 	msg = new_msg(r, OMR_CMD_SET_PM, 0);
 	if (!msg)
 		return r->open_err ? r->open_err : EX_KERNEL;
 	nest = nla_nest_start(msg, OMR_A_PM | NLA_F_NESTED);
-	if (!nest ||
-	    (enable >= 0 && nla_put_u8(msg, OMR_PM_A_ENABLED, enable)) ||
-	    (accept >= 0 && nla_put_u8(msg, OMR_PM_A_ADD_ADDR_ACCEPT, accept))) {
-		nlmsg_free(msg);
-		return EX_KERNEL;
+	if (!nest)
+		goto nomem;
+	if (enable >= 0) {
+		mark(r, msg, "%s", enable ? "enable" : "disable");
+		if (nla_put_u8(msg, OMR_PM_A_ENABLED, enable))
+			goto nomem;
+	}
+	if (accept >= 0) {
+		mark(r, msg, "add_addr %s", accept ? "accept" : "ignore");
+		if (nla_put_u8(msg, OMR_PM_A_ADD_ADDR_ACCEPT, accept))
+			goto nomem;
+	}
+	for (k = 0; k <= OMR_PM_A_MAX; k++) {
+		if (!given[k])
+			continue;
+		mark(r, msg, "%s %u", pm_keys[k], val[k]);
+		if (nla_put_u32(msg, k, val[k]))
+			goto nomem;
 	}
 	nla_nest_end(msg, nest);
 	r->parse = NULL;
 	return transact(r, msg);
+nomem:
+	nlmsg_free(msg);
+	return EX_KERNEL;
+}
+
+/* ---- sched show | set ----------------------------------------------------- */
+
+
+static int parse_sched(struct nlattr **tb, void *arg)
+{
+	struct nlattr *a[OMR_SCHED_A_MAX + 1];
+	const char *sep = "";
+	int i;
+
+	(void)arg;
+	if (nest_parse(a, OMR_SCHED_A_MAX, tb[OMR_A_SCHED]))
+		return -1;
+	if (json)
+		putchar('{');
+	for (i = 0; i <= OMR_SCHED_A_MAX; i++) {
+		if (!sched_keys[i])
+			continue;
+		if (json)
+			printf("%s\"%s\":%u", sep, sched_keys[i], u32a(a[i]));
+		else
+			printf("%s%s %u", sep, sched_keys[i], u32a(a[i]));
+		sep = json ? "," : " ";
+	}
+	printf(json ? "}\n" : "\n");
+	return 0;
+}
+
+static int cmd_sched(struct req *r, int argc, char **argv)
+{
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	uint32_t v;
+	int i, k;
+
+	if (argc == 0 || !strcmp(argv[0], "show")) {
+		if (argc > 1) {
+			err("sched show: unexpected argument '%s'", argv[1]);
+			return EX_USAGE;
+		}
+		r->what = "sched show";
+		msg = new_msg(r, OMR_CMD_GET_SCHED, 0);
+		if (!msg)
+			return r->open_err ? r->open_err : EX_KERNEL;
+		r->parse = parse_sched;
+		return transact(r, msg);
+	}
+	if (strcmp(argv[0], "set")) {
+		err("sched: unknown command '%s' (show, set)", argv[0]);
+		return EX_USAGE;
+	}
+	r->what = "sched set";
+	if (argc < 2) {
+		err("sched set: nothing to set (KEY VALUE: loss_penalty, loss_gain, rtt_unknown_us, burst)");
+		return EX_USAGE;
+	}
+	/* Check the whole command line before the family is looked up. */
+	for (i = 1; i < argc; i += 2) {
+		for (k = 0; k <= OMR_SCHED_A_MAX; k++)
+			if (sched_keys[k] && !strcmp(sched_keys[k], argv[i]))
+				break;
+		if (k > OMR_SCHED_A_MAX) {
+			err("sched set: unknown tunable '%s' (loss_penalty, loss_gain, rtt_unknown_us, burst)",
+			    argv[i]);
+			return EX_USAGE;
+		}
+		if (parse_u32("sched set", argv[i], i + 1 < argc ? argv[i + 1] : NULL, &v))
+			return EX_USAGE;
+	}
+	msg = new_msg(r, OMR_CMD_SET_SCHED, 0);
+	if (!msg)
+		return r->open_err ? r->open_err : EX_KERNEL;
+	nest = nla_nest_start(msg, OMR_A_SCHED | NLA_F_NESTED);
+	if (!nest)
+		goto nomem;
+	for (i = 1; i < argc; i += 2) {
+		for (k = 0; k <= OMR_SCHED_A_MAX; k++)
+			if (sched_keys[k] && !strcmp(sched_keys[k], argv[i]))
+				break;
+		parse_u32("sched set", argv[i], argv[i + 1], &v);
+		mark(r, msg, "%s %s", argv[i], argv[i + 1]);
+		if (nla_put_u32(msg, k, v))
+			goto nomem;
+	}
+	nla_nest_end(msg, nest);
+	r->parse = NULL;
+	return transact(r, msg);
+nomem:
+	nlmsg_free(msg);
+	return EX_KERNEL;
 }
 
 /* ---- path add | del | show ----------------------------------------------- */
@@ -470,9 +739,10 @@ static int parse_path(struct nlattr **tb, void *arg)
 	struct nlattr *p[OMR_PATH_A_MAX + 1];
 	static const char *const health[] = { "ok", "demoted" };
 	struct req *r = arg;
-	char buf[INET_ADDRSTRLEN];
-	const char *name, *a;
+	char buf[INET_ADDRSTRLEN], sbuf[INET_ADDRSTRLEN], gbuf[INET_ADDRSTRLEN];
+	const char *name, *a, *sa, *gw;
 	unsigned int h;
+	bool enabled;
 
 	if (nest_parse(p, OMR_PATH_A_MAX, tb[OMR_A_PATH]))
 		return -1;
@@ -480,6 +750,10 @@ static int parse_path(struct nlattr **tb, void *arg)
 	if (!name)
 		return -1;
 	a = addr4(p[OMR_PATH_A_ADDR4], buf);
+	sa = addr4(p[OMR_PATH_A_SADDR4], sbuf);
+	gw = addr4(p[OMR_PATH_A_GW4], gbuf);
+	/* Older modules have no OMR_PATH_A_ENABLED: their paths are enabled. */
+	enabled = !p[OMR_PATH_A_ENABLED] || u8a(p[OMR_PATH_A_ENABLED]);
 	h = u8a(p[OMR_PATH_A_HEALTH]);
 	if (json) {
 		printf("%s{\"dev\":", r->count ? "," : "");
@@ -491,15 +765,26 @@ static int parse_path(struct nlattr **tb, void *arg)
 			printf("\"%s\"", a);
 		else
 			printf("null");
-		printf(",\"backup\":%s,\"health\":\"%s\"}",
+		printf(",\"backup\":%s,\"health\":\"%s\",\"enabled\":%s,\"weight\":%u,\"saddr\":",
 		       u32a(p[OMR_PATH_A_FLAGS]) & OMR_PATH_F_BACKUP ? "true" : "false",
-		       h < 2 ? health[h] : "unknown");
+		       h < 2 ? health[h] : "unknown", enabled ? "true" : "false",
+		       u32a(p[OMR_PATH_A_WEIGHT]));
+		if (sa)
+			printf("\"%s\"", sa);
+		else
+			printf("null");
+		printf(",\"gw\":");
+		if (gw)
+			printf("\"%s\"}", gw);
+		else
+			printf("null}");
 	} else {
-		printf("path dev %s ifindex %u link %s addr %s backup %d health %s\n",
+		printf("path dev %s ifindex %u link %s addr %s backup %d health %s enabled %d weight %u saddr %s gw %s\n",
 		       name, u32a(p[OMR_PATH_A_IFINDEX]),
 		       u8a(p[OMR_PATH_A_LINK_UP]) ? "up" : "down", a ? a : "-",
 		       !!(u32a(p[OMR_PATH_A_FLAGS]) & OMR_PATH_F_BACKUP),
-		       h < 2 ? health[h] : "unknown");
+		       h < 2 ? health[h] : "unknown", enabled,
+		       u32a(p[OMR_PATH_A_WEIGHT]), sa ? sa : "-", gw ? gw : "-");
 	}
 	r->count++;
 	return 0;
@@ -539,6 +824,120 @@ static const char *dev_arg(const char *what, int argc, char **argv)
 	return argv[1];
 }
 
+/* on|off */
+static int parse_onoff(const char *key, const char *v)
+{
+	if (v && !strcmp(v, "on"))
+		return 1;
+	if (v && !strcmp(v, "off"))
+		return 0;
+	err("path change: %s '%s': expected 'on' or 'off'", key, v ? v : "");
+	return -1;
+}
+
+/* An IPv4 address, or "none" (0: back to the default). */
+static int parse_addr(const char *key, const char *v, struct in_addr *a)
+{
+	if (v && !strcmp(v, "none")) {
+		a->s_addr = 0;
+		return 0;
+	}
+	if (v && inet_pton(AF_INET, v, a) == 1)
+		return 0;
+	err("path change: %s '%s': expected an IPv4 address or 'none'", key,
+	    v ? v : "");
+	return -1;
+}
+
+/*
+ * path change dev IFNAME [backup on|off] [enabled on|off] [weight N]
+ * [saddr A|none] [gw A|none]: checked whole, then one request.
+ */
+static int path_change(struct req *r, const char *dev, int argc, char **argv)
+{
+	int backup = -1, enabled = -1, i;
+	struct in_addr saddr, gw;
+	bool has_saddr = false, has_gw = false, has_weight = false;
+	uint32_t weight = 0;
+	struct nlattr *nest;
+	struct nl_msg *msg;
+
+	if (!argc) {
+		err("path change: nothing to change (backup, enabled, weight, saddr, gw)");
+		return EX_USAGE;
+	}
+	for (i = 0; i < argc; i += 2) {
+		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (!strcmp(k, "backup")) {
+			backup = parse_onoff(k, v);
+			if (backup < 0)
+				return EX_USAGE;
+		} else if (!strcmp(k, "enabled")) {
+			enabled = parse_onoff(k, v);
+			if (enabled < 0)
+				return EX_USAGE;
+		} else if (!strcmp(k, "weight")) {
+			if (parse_u32("path change", k, v, &weight))
+				return EX_USAGE;
+			has_weight = true;
+		} else if (!strcmp(k, "saddr")) {
+			if (parse_addr(k, v, &saddr))
+				return EX_USAGE;
+			has_saddr = true;
+		} else if (!strcmp(k, "gw")) {
+			if (parse_addr(k, v, &gw))
+				return EX_USAGE;
+			has_gw = true;
+		} else {
+			err("path change: unknown setting '%s' (backup, enabled, weight, saddr, gw)",
+			    k);
+			return EX_USAGE;
+		}
+	}
+	msg = new_msg(r, OMR_CMD_PATH_CHANGE, 0);
+	if (!msg)
+		return r->open_err ? r->open_err : EX_KERNEL;
+	nest = nla_nest_start(msg, OMR_A_PATH | NLA_F_NESTED);
+	if (!nest)
+		goto nomem;
+	mark(r, msg, "dev %s", dev);
+	if (nla_put_string(msg, OMR_PATH_A_IFNAME, dev))
+		goto nomem;
+	if (backup >= 0) {
+		mark(r, msg, "backup %s", backup ? "on" : "off");
+		if (nla_put_u32(msg, OMR_PATH_A_FLAGS,
+				backup ? OMR_PATH_F_BACKUP : 0))
+			goto nomem;
+	}
+	if (enabled >= 0) {
+		mark(r, msg, "enabled %s", enabled ? "on" : "off");
+		if (nla_put_u8(msg, OMR_PATH_A_ENABLED, enabled))
+			goto nomem;
+	}
+	if (has_weight) {
+		mark(r, msg, "weight %u", weight);
+		if (nla_put_u32(msg, OMR_PATH_A_WEIGHT, weight))
+			goto nomem;
+	}
+	if (has_saddr) {
+		mark(r, msg, "saddr %s", inet_ntoa(saddr));
+		if (nla_put(msg, OMR_PATH_A_SADDR4, 4, &saddr))
+			goto nomem;
+	}
+	if (has_gw) {
+		mark(r, msg, "gw %s", inet_ntoa(gw));
+		if (nla_put(msg, OMR_PATH_A_GW4, 4, &gw))
+			goto nomem;
+	}
+	nla_nest_end(msg, nest);
+	r->parse = NULL;
+	return transact(r, msg);
+nomem:
+	nlmsg_free(msg);
+	return EX_KERNEL;
+}
+
 static int cmd_path(struct req *r, int argc, char **argv)
 {
 	struct nlattr *nest;
@@ -555,9 +954,16 @@ static int cmd_path(struct req *r, int argc, char **argv)
 		r->what = "path show";
 		return path_show(r);
 	}
+	if (!strcmp(argv[0], "change")) {
+		r->what = "path change";
+		dev = dev_arg(r->what, argc - 1, argv + 1);
+		if (!dev)
+			return EX_USAGE;
+		return path_change(r, dev, argc - 3, argv + 3);
+	}
 	add = !strcmp(argv[0], "add");
 	if (!add && strcmp(argv[0], "del")) {
-		err("path: unknown command '%s' (add, del, show)", argv[0]);
+		err("path: unknown command '%s' (add, change, del, show)", argv[0]);
 		return EX_USAGE;
 	}
 	r->what = add ? "path add" : "path del";
@@ -1115,9 +1521,15 @@ static const struct {
 	{ "status", cmd_status, "status                      module, kernel, PM state and counters" },
 	{ "path", cmd_path, "path show                   configured paths: device, link, address, health\n"
 			    "  path add dev IFNAME [backup] add a WAN path (the device may not exist yet)\n"
+			    "  path change dev IFNAME [backup on|off] [enabled on|off] [weight N]\n"
+			    "              [saddr ADDR|none] [gw ADDR|none]\n"
 			    "  path del dev IFNAME         delete it" },
-	{ "pm", cmd_pm, "pm show                     whether the path manager runs here\n"
-			"  pm set enable|disable [add_addr accept|ignore]" },
+	{ "pm", cmd_pm, "pm show                     path manager state and settings\n"
+			"  pm set [enable|disable] [add_addr accept|ignore] [KEY VALUE]...\n"
+			"         KEY: tick_ms stall_ms fail_ms hold_ms loss_hi loss_lo rtt_hi_ms\n"
+			"              backoff_min_ms backoff_max_ms join_timeout_ms" },
+	{ "sched", cmd_sched, "sched show                  the omr scheduler's tunables (global)\n"
+			      "  sched set KEY VALUE...      loss_penalty loss_gain rtt_unknown_us burst" },
 	{ "conn", cmd_conn, "conn show [-s]              MPTCP connections and their subflows;\n"
 			    "                              -s: per path up?, subflows, RTT, loss, share, why" },
 	{ "monitor", cmd_monitor, "monitor                     print the module's events as they happen (CAP_NET_ADMIN)" },

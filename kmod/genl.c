@@ -4,10 +4,13 @@
  * attribute and error): status, the path manager's paths and settings, and
  * every MPTCP connection of the namespace with its subflows.
  *
- * One source of truth: the commands read and change the same struct
- * omr_pm_net that /proc/net/omr_pm shows, under pn->mutex, through the same
- * functions (omr_pm_enable, omr_pm_path_add, omr_pm_path_del), and kick the
- * work after a change as the /proc writer does.
+ * One source of truth: these commands are the only way to change omr's
+ * configuration at run time. They read and change struct omr_pm_net (the
+ * namespace's PM: enabled, paths, settings) under pn->mutex, and kick the
+ * work after a change; /proc/net/omr_pm only shows that state. The PM's
+ * module parameters are read-only defaults of new namespaces. The
+ * scheduler's tunables are global variables (params.c) that SET_SCHED and
+ * the module parameters both write, with the same ranges.
  *
  * The family is parallel_ops: no genl_mutex around our callbacks. It has to
  * be: the PM's work holds pn->mutex while it sends commands to MPTCP's own
@@ -45,67 +48,160 @@
 #define OMR_NOT_HERE { .type = NLA_REJECT, \
 		       .reject_message = "attribute not valid for this command" }
 
-/* GET_STATUS, GET_PATHS, GET_CONNS: no attribute at all. */
+/* The top-level attributes no request carries. */
+#define OMR_TOP_REPLY_ONLY				\
+	[OMR_A_VERSION] = OMR_REPLY_ONLY,		\
+	[OMR_A_KERNEL] = OMR_REPLY_ONLY,		\
+	[OMR_A_COUNTERS] = OMR_REPLY_ONLY,		\
+	[OMR_A_CONN] = OMR_REPLY_ONLY,			\
+	[OMR_A_USAGE] = OMR_REPLY_ONLY
+
+/* GET_STATUS, GET_PATHS, GET_CONNS, GET_SCHED: no attribute at all. */
 static const struct nla_policy omr_get_policy[OMR_A_MAX + 1] = {
-	[OMR_A_VERSION] = OMR_REPLY_ONLY,
-	[OMR_A_KERNEL] = OMR_REPLY_ONLY,
+	OMR_TOP_REPLY_ONLY,
 	[OMR_A_PM] = OMR_NOT_HERE,
-	[OMR_A_COUNTERS] = OMR_REPLY_ONLY,
 	[OMR_A_PATH] = OMR_NOT_HERE,
-	[OMR_A_CONN] = OMR_REPLY_ONLY,
+	[OMR_A_SCHED] = OMR_NOT_HERE,
 };
 
+/* Bounds too large for NLA_POLICY_RANGE()'s s16. */
+static const struct netlink_range_validation omr_range_0_60000 = {
+	.min = 0, .max = 60000,
+};
+
+static const struct netlink_range_validation omr_range_100_60000 = {
+	.min = 100, .max = 60000,
+};
+
+static const struct netlink_range_validation omr_range_10_60000 = {
+	.min = 10, .max = 60000,
+};
+
+static const struct netlink_range_validation omr_range_1_65535 = {
+	.min = 1, .max = 65535,
+};
+
+static const struct netlink_range_validation omr_range_200_60000 = {
+	.min = 200, .max = 60000,
+};
+
+static const struct netlink_range_validation omr_range_500_60000 = {
+	.min = 500, .max = 60000,
+};
+
+static const struct netlink_range_validation omr_backoff_max_range = {
+	.min = 100, .max = 600000,
+};
+
+static const struct netlink_range_validation omr_rtt_unknown_range = {
+	.min = 1000, .max = 10000000,
+};
+
+static const struct netlink_range_validation omr_burst_range = {
+	.min = 1448, .max = 1048576,
+};
+
+/*
+ * The PM's settings: the same bounds as their module parameters (params.c,
+ * which are the defaults of a new namespace).
+ */
 static const struct nla_policy omr_pm_set_nest_policy[OMR_PM_A_MAX + 1] = {
 	[OMR_PM_A_ENABLED] = NLA_POLICY_MAX(NLA_U8, 1),
 	[OMR_PM_A_ADD_ADDR_ACCEPT] = NLA_POLICY_MAX(NLA_U8, 1),
 	[OMR_PM_A_PATHS] = OMR_REPLY_ONLY,
 	[OMR_PM_A_MAX_PATHS] = OMR_REPLY_ONLY,
 	[OMR_PM_A_CONNS] = OMR_REPLY_ONLY,
+	[OMR_PM_A_TICK_MS] = NLA_POLICY_RANGE(NLA_U32, 20, 1000),
+	[OMR_PM_A_STALL_MS] = NLA_POLICY_RANGE(NLA_U32, 100, 10000),
+	[OMR_PM_A_FAIL_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_range_200_60000),
+	[OMR_PM_A_HOLD_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_range_100_60000),
+	[OMR_PM_A_LOSS_HI] = NLA_POLICY_RANGE(NLA_U32, 1, 1000),
+	[OMR_PM_A_LOSS_LO] = NLA_POLICY_RANGE(NLA_U32, 0, 1000),
+	[OMR_PM_A_RTT_HI_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_range_0_60000),
+	[OMR_PM_A_BACKOFF_MIN_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_range_10_60000),
+	[OMR_PM_A_BACKOFF_MAX_MS] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							  &omr_backoff_max_range),
+	[OMR_PM_A_JOIN_TIMEOUT_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_range_500_60000),
 };
 
 static const struct nla_policy omr_pm_set_policy[OMR_A_MAX + 1] = {
-	[OMR_A_VERSION] = OMR_REPLY_ONLY,
-	[OMR_A_KERNEL] = OMR_REPLY_ONLY,
+	OMR_TOP_REPLY_ONLY,
 	[OMR_A_PM] = NLA_POLICY_NESTED(omr_pm_set_nest_policy),
-	[OMR_A_COUNTERS] = OMR_REPLY_ONLY,
 	[OMR_A_PATH] = OMR_NOT_HERE,
-	[OMR_A_CONN] = OMR_REPLY_ONLY,
+	[OMR_A_SCHED] = OMR_NOT_HERE,
 };
+
+/* The scheduler's tunables: the bounds of their module parameters. */
+static const struct nla_policy omr_sched_set_nest_policy[OMR_SCHED_A_MAX + 1] = {
+	[OMR_SCHED_A_LOSS_PENALTY] = NLA_POLICY_RANGE(NLA_U32, 0, 1000),
+	[OMR_SCHED_A_LOSS_GAIN] = NLA_POLICY_RANGE(NLA_U32, 1, 256),
+	[OMR_SCHED_A_RTT_UNKNOWN_US] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							     &omr_rtt_unknown_range),
+	[OMR_SCHED_A_BURST] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_burst_range),
+};
+
+static const struct nla_policy omr_sched_set_policy[OMR_A_MAX + 1] = {
+	OMR_TOP_REPLY_ONLY,
+	[OMR_A_PM] = OMR_NOT_HERE,
+	[OMR_A_PATH] = OMR_NOT_HERE,
+	[OMR_A_SCHED] = NLA_POLICY_NESTED(omr_sched_set_nest_policy),
+};
+
+#define OMR_PATH_REPLY_ONLY				\
+	[OMR_PATH_A_IFINDEX] = OMR_REPLY_ONLY,		\
+	[OMR_PATH_A_LINK_UP] = OMR_REPLY_ONLY,		\
+	[OMR_PATH_A_ADDR4] = OMR_REPLY_ONLY,		\
+	[OMR_PATH_A_HEALTH] = OMR_REPLY_ONLY
+
+#define OMR_PATH_CHANGE_ONLY				\
+	[OMR_PATH_A_ENABLED] = OMR_NOT_HERE,		\
+	[OMR_PATH_A_WEIGHT] = OMR_NOT_HERE,		\
+	[OMR_PATH_A_SADDR4] = OMR_NOT_HERE,		\
+	[OMR_PATH_A_GW4] = OMR_NOT_HERE
 
 static const struct nla_policy omr_path_add_nest_policy[OMR_PATH_A_MAX + 1] = {
 	[OMR_PATH_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[OMR_PATH_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __OMR_PATH_F_ALL),
-	[OMR_PATH_A_IFINDEX] = OMR_REPLY_ONLY,
-	[OMR_PATH_A_LINK_UP] = OMR_REPLY_ONLY,
-	[OMR_PATH_A_ADDR4] = OMR_REPLY_ONLY,
-	[OMR_PATH_A_HEALTH] = OMR_REPLY_ONLY,
+	OMR_PATH_REPLY_ONLY,
+	OMR_PATH_CHANGE_ONLY,
 };
 
 static const struct nla_policy omr_path_del_nest_policy[OMR_PATH_A_MAX + 1] = {
 	[OMR_PATH_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[OMR_PATH_A_FLAGS] = OMR_NOT_HERE,
-	[OMR_PATH_A_IFINDEX] = OMR_REPLY_ONLY,
-	[OMR_PATH_A_LINK_UP] = OMR_REPLY_ONLY,
-	[OMR_PATH_A_ADDR4] = OMR_REPLY_ONLY,
-	[OMR_PATH_A_HEALTH] = OMR_REPLY_ONLY,
+	OMR_PATH_REPLY_ONLY,
+	OMR_PATH_CHANGE_ONLY,
+};
+
+static const struct nla_policy omr_path_change_nest_policy[OMR_PATH_A_MAX + 1] = {
+	[OMR_PATH_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
+	[OMR_PATH_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __OMR_PATH_F_ALL),
+	OMR_PATH_REPLY_ONLY,
+	[OMR_PATH_A_ENABLED] = NLA_POLICY_MAX(NLA_U8, 1),
+	[OMR_PATH_A_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_range_1_65535),
+	[OMR_PATH_A_SADDR4] = { .type = NLA_BE32 },
+	[OMR_PATH_A_GW4] = { .type = NLA_BE32 },
 };
 
 static const struct nla_policy omr_path_add_policy[OMR_A_MAX + 1] = {
-	[OMR_A_VERSION] = OMR_REPLY_ONLY,
-	[OMR_A_KERNEL] = OMR_REPLY_ONLY,
+	OMR_TOP_REPLY_ONLY,
 	[OMR_A_PM] = OMR_NOT_HERE,
-	[OMR_A_COUNTERS] = OMR_REPLY_ONLY,
 	[OMR_A_PATH] = NLA_POLICY_NESTED(omr_path_add_nest_policy),
-	[OMR_A_CONN] = OMR_REPLY_ONLY,
+	[OMR_A_SCHED] = OMR_NOT_HERE,
 };
 
 static const struct nla_policy omr_path_del_policy[OMR_A_MAX + 1] = {
-	[OMR_A_VERSION] = OMR_REPLY_ONLY,
-	[OMR_A_KERNEL] = OMR_REPLY_ONLY,
+	OMR_TOP_REPLY_ONLY,
 	[OMR_A_PM] = OMR_NOT_HERE,
-	[OMR_A_COUNTERS] = OMR_REPLY_ONLY,
 	[OMR_A_PATH] = NLA_POLICY_NESTED(omr_path_del_nest_policy),
-	[OMR_A_CONN] = OMR_REPLY_ONLY,
+	[OMR_A_SCHED] = OMR_NOT_HERE,
+};
+
+static const struct nla_policy omr_path_change_policy[OMR_A_MAX + 1] = {
+	OMR_TOP_REPLY_ONLY,
+	[OMR_A_PM] = OMR_NOT_HERE,
+	[OMR_A_PATH] = NLA_POLICY_NESTED(omr_path_change_nest_policy),
+	[OMR_A_SCHED] = OMR_NOT_HERE,
 };
 
 static struct genl_family omr_genl_family;
@@ -117,7 +213,108 @@ static struct omr_pm_net *omr_genl_pn(struct genl_info *info)
 
 /* ---- GET_STATUS -------------------------------------------------------- */
 
-static int omr_put_status(struct sk_buff *msg, struct omr_pm_net *pn)
+/* OMR_A_SCHED: the scheduler's tunables, in GET_STATUS and GET_SCHED. */
+static int omr_put_sched(struct sk_buff *msg)
+{
+	struct omr_tunables t;
+	struct nlattr *nest;
+
+	omr_tunables_get(&t);
+	nest = nla_nest_start(msg, OMR_A_SCHED);
+	if (!nest ||
+	    nla_put_u32(msg, OMR_SCHED_A_LOSS_PENALTY, t.loss_penalty) ||
+	    nla_put_u32(msg, OMR_SCHED_A_LOSS_GAIN, t.loss_gain) ||
+	    nla_put_u32(msg, OMR_SCHED_A_RTT_UNKNOWN_US, t.rtt_unknown_us) ||
+	    nla_put_u32(msg, OMR_SCHED_A_BURST, t.burst))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+/* Which namespaces use the omr scheduler and the PM (OMR_A_USAGE). */
+struct omr_usage {
+	u32 sched_conns;	/* the caller's namespace's omr-scheduled msks */
+	bool all;		/* the counts below were taken */
+	u32 netns, netns_sched, netns_pm;
+};
+
+/* How many of @net's MPTCP connections omr schedules (@stop: stop at one). */
+static u32 omr_sched_conns(struct net *net, bool stop)
+{
+	long slot = 0, num = 0;
+	struct mptcp_sock *msk;
+	u32 n = 0;
+
+	while ((msk = mptcp_token_iter_next(net, &slot, &num))) {
+		if (omr_sched_is_ours(msk))
+			n++;
+		sock_put((struct sock *)msk);
+		if (stop && n)
+			break;
+		cond_resched();
+	}
+	return n;
+}
+
+/*
+ * Every namespace, only for CAP_NET_ADMIN over the initial user namespace:
+ * which namespaces exist and what they run is the host's business, not a
+ * container's. Under net_rwsem (read): the list is stable and each listed
+ * namespace's pernet state (pn) is initialised and not yet torn down.
+ */
+static void omr_usage_all(struct omr_usage *u)
+{
+	struct net *net;
+
+	u->all = true;
+	down_read(&net_rwsem);
+	for_each_net(net) {
+		u->netns++;
+		if (READ_ONCE(omr_pm_net(net)->enabled))
+			u->netns_pm++;
+		if (omr_sched_conns(net, true))
+			u->netns_sched++;
+	}
+	up_read(&net_rwsem);
+}
+
+static int omr_put_usage(struct sk_buff *msg, const struct omr_usage *u,
+			 bool pm_enabled)
+{
+	struct nlattr *nest = nla_nest_start(msg, OMR_A_USAGE);
+
+	if (!nest ||
+	    nla_put_u32(msg, OMR_USAGE_A_SCHED_CONNS, u->sched_conns) ||
+	    nla_put_u8(msg, OMR_USAGE_A_PM_ENABLED, pm_enabled))
+		return -EMSGSIZE;
+	if (u->all &&
+	    (nla_put_u32(msg, OMR_USAGE_A_NETNS, u->netns) ||
+	     nla_put_u32(msg, OMR_USAGE_A_NETNS_SCHED, u->netns_sched) ||
+	     nla_put_u32(msg, OMR_USAGE_A_NETNS_PM, u->netns_pm)))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int omr_put_pm_settings(struct sk_buff *msg,
+			       const struct omr_pm_tunables *t)
+{
+	if (nla_put_u32(msg, OMR_PM_A_TICK_MS, t->tick_ms) ||
+	    nla_put_u32(msg, OMR_PM_A_STALL_MS, t->stall_ms) ||
+	    nla_put_u32(msg, OMR_PM_A_FAIL_MS, t->fail_ms) ||
+	    nla_put_u32(msg, OMR_PM_A_HOLD_MS, t->hold_ms) ||
+	    nla_put_u32(msg, OMR_PM_A_LOSS_HI, t->loss_hi) ||
+	    nla_put_u32(msg, OMR_PM_A_LOSS_LO, t->loss_lo) ||
+	    nla_put_u32(msg, OMR_PM_A_RTT_HI_MS, t->rtt_hi_ms) ||
+	    nla_put_u32(msg, OMR_PM_A_BACKOFF_MIN_MS, t->backoff_min_ms) ||
+	    nla_put_u32(msg, OMR_PM_A_BACKOFF_MAX_MS, t->backoff_max_ms) ||
+	    nla_put_u32(msg, OMR_PM_A_JOIN_TIMEOUT_MS, t->join_timeout_ms))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int omr_put_status(struct sk_buff *msg, struct omr_pm_net *pn,
+			  const struct omr_usage *u)
 {
 	const struct omr_pm_counters *k = &pn->cnt;
 	struct nlattr *nest;
@@ -132,7 +329,8 @@ static int omr_put_status(struct sk_buff *msg, struct omr_pm_net *pn)
 	    nla_put_u8(msg, OMR_PM_A_ADD_ADDR_ACCEPT, pn->add_addr_accept) ||
 	    nla_put_u32(msg, OMR_PM_A_PATHS, pn->npaths) ||
 	    nla_put_u32(msg, OMR_PM_A_MAX_PATHS, OMR_PM_MAX_PATHS) ||
-	    nla_put_u32(msg, OMR_PM_A_CONNS, pn->nconns))
+	    nla_put_u32(msg, OMR_PM_A_CONNS, pn->nconns) ||
+	    omr_put_pm_settings(msg, &pn->cfg))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
 
@@ -151,15 +349,23 @@ static int omr_put_status(struct sk_buff *msg, struct omr_pm_net *pn)
 			      OMR_CNT_A_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
-	return 0;
+	if (omr_put_sched(msg))
+		return -EMSGSIZE;
+	return omr_put_usage(msg, u, pn->enabled);
 }
 
 static int omr_genl_get_status(struct sk_buff *skb, struct genl_info *info)
 {
 	struct omr_pm_net *pn = omr_genl_pn(info);
+	struct omr_usage u = {};
 	struct sk_buff *msg;
 	void *hdr;
 	int ret;
+
+	/* Before pn->mutex: the scans take socket-table locks and sleep. */
+	u.sched_conns = omr_sched_conns(genl_info_net(info), false);
+	if (netlink_capable(skb, CAP_NET_ADMIN))
+		omr_usage_all(&u);
 
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!msg)
@@ -171,7 +377,7 @@ static int omr_genl_get_status(struct sk_buff *skb, struct genl_info *info)
 		goto err;
 	}
 	mutex_lock(&pn->mutex);
-	ret = omr_put_status(msg, pn);
+	ret = omr_put_status(msg, pn, &u);
 	mutex_unlock(&pn->mutex);
 	if (ret)
 		goto err;
@@ -220,6 +426,10 @@ static int omr_put_path(struct sk_buff *skb, const struct omr_pm_path *p)
 	    nla_put_u8(skb, OMR_PATH_A_HEALTH,
 		       p->health == OMR_HEALTH_DEMOTED ?
 		       OMR_PATH_HEALTH_DEMOTED : OMR_PATH_HEALTH_OK) ||
+	    nla_put_u8(skb, OMR_PATH_A_ENABLED, p->enabled) ||
+	    nla_put_u32(skb, OMR_PATH_A_WEIGHT, p->weight) ||
+	    (p->saddr && nla_put_in_addr(skb, OMR_PATH_A_SADDR4, p->saddr)) ||
+	    (p->gw && nla_put_in_addr(skb, OMR_PATH_A_GW4, p->gw)) ||
 	    omr_put_path_stats(skb, p))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
@@ -261,13 +471,81 @@ static int omr_genl_get_paths(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 }
 
-/* ---- SET_PM, PATH_ADD, PATH_DEL ---------------------------------------- */
+/* ---- SET_PM ------------------------------------------------------------ */
 
+/* OMR_PM_A_* settings and the field of struct omr_pm_tunables each sets. */
+static const struct {
+	u16 attr;
+	u16 off;
+} omr_pm_settings[] = {
+	{ OMR_PM_A_TICK_MS, offsetof(struct omr_pm_tunables, tick_ms) },
+	{ OMR_PM_A_STALL_MS, offsetof(struct omr_pm_tunables, stall_ms) },
+	{ OMR_PM_A_FAIL_MS, offsetof(struct omr_pm_tunables, fail_ms) },
+	{ OMR_PM_A_HOLD_MS, offsetof(struct omr_pm_tunables, hold_ms) },
+	{ OMR_PM_A_LOSS_HI, offsetof(struct omr_pm_tunables, loss_hi) },
+	{ OMR_PM_A_LOSS_LO, offsetof(struct omr_pm_tunables, loss_lo) },
+	{ OMR_PM_A_RTT_HI_MS, offsetof(struct omr_pm_tunables, rtt_hi_ms) },
+	{ OMR_PM_A_BACKOFF_MIN_MS,
+	  offsetof(struct omr_pm_tunables, backoff_min_ms) },
+	{ OMR_PM_A_BACKOFF_MAX_MS,
+	  offsetof(struct omr_pm_tunables, backoff_max_ms) },
+	{ OMR_PM_A_JOIN_TIMEOUT_MS,
+	  offsetof(struct omr_pm_tunables, join_timeout_ms) },
+};
+
+/* The attribute to blame for a cross-field error: @a if given, else @b. */
+static const struct nlattr *omr_blame(struct nlattr **tb, int a, int b)
+{
+	return tb[a] ? tb[a] : tb[b];
+}
+
+/*
+ * @t: the namespace's settings with the request's applied (each already in
+ * its range by the policy). Checks what no single range can: the
+ * hysteresis, the backoff and the stall/failure order.
+ */
+static int omr_pm_settings_check(const struct omr_pm_tunables *t,
+				 struct nlattr **tb,
+				 struct netlink_ext_ack *extack)
+{
+	if (t->loss_lo >= t->loss_hi) {
+		NL_SET_ERR_MSG_ATTR_FMT(extack,
+					omr_blame(tb, OMR_PM_A_LOSS_LO, OMR_PM_A_LOSS_HI),
+					"OMR_PM_A_LOSS_LO (%u) must be below OMR_PM_A_LOSS_HI (%u)",
+					t->loss_lo, t->loss_hi);
+		return -EINVAL;
+	}
+	if (t->backoff_min_ms > t->backoff_max_ms) {
+		NL_SET_ERR_MSG_ATTR_FMT(extack,
+					omr_blame(tb, OMR_PM_A_BACKOFF_MIN_MS,
+						  OMR_PM_A_BACKOFF_MAX_MS),
+					"OMR_PM_A_BACKOFF_MIN_MS (%u) must not exceed OMR_PM_A_BACKOFF_MAX_MS (%u)",
+					t->backoff_min_ms, t->backoff_max_ms);
+		return -EINVAL;
+	}
+	if (t->fail_ms < t->stall_ms) {
+		NL_SET_ERR_MSG_ATTR_FMT(extack,
+					omr_blame(tb, OMR_PM_A_FAIL_MS, OMR_PM_A_STALL_MS),
+					"OMR_PM_A_FAIL_MS (%u) must not be below OMR_PM_A_STALL_MS (%u)",
+					t->fail_ms, t->stall_ms);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * All or nothing: the new settings are built and checked in a copy, then
+ * the PM is enabled if asked (the one step that can fail), and only then
+ * is anything stored. pn->mutex is held throughout, so no other command and
+ * no pass of the work sees a half-applied request.
+ */
 static int omr_genl_set_pm(struct sk_buff *skb, struct genl_info *info)
 {
 	struct omr_pm_net *pn = omr_genl_pn(info);
 	struct nlattr *tb[OMR_PM_A_MAX + 1];
-	int ret;
+	struct omr_pm_tunables t;
+	bool any = false;
+	int i, ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, OMR_A_PM)) {
 		NL_SET_ERR_MSG(info->extack, "OMR_A_PM is required");
@@ -277,13 +555,23 @@ static int omr_genl_set_pm(struct sk_buff *skb, struct genl_info *info)
 			       omr_pm_set_nest_policy, info->extack);
 	if (ret)
 		return ret;
-	if (!tb[OMR_PM_A_ENABLED] && !tb[OMR_PM_A_ADD_ADDR_ACCEPT]) {
+	for (i = 1; i <= OMR_PM_A_MAX; i++)
+		any |= !!tb[i];
+	if (!any) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[OMR_A_PM],
-				    "OMR_A_PM needs OMR_PM_A_ENABLED or OMR_PM_A_ADD_ADDR_ACCEPT");
+				    "OMR_A_PM needs at least one setting");
 		return -EINVAL;
 	}
 
 	mutex_lock(&pn->mutex);
+	t = pn->cfg;
+	for (i = 0; i < ARRAY_SIZE(omr_pm_settings); i++)
+		if (tb[omr_pm_settings[i].attr])
+			*(u32 *)((char *)&t + omr_pm_settings[i].off) =
+				nla_get_u32(tb[omr_pm_settings[i].attr]);
+	ret = omr_pm_settings_check(&t, tb, info->extack);
+	if (ret)
+		goto out;
 	if (tb[OMR_PM_A_ENABLED]) {
 		ret = omr_pm_enable(pn, nla_get_u8(tb[OMR_PM_A_ENABLED]));
 		if (ret) {
@@ -293,6 +581,7 @@ static int omr_genl_set_pm(struct sk_buff *skb, struct genl_info *info)
 		}
 	}
 	/* Cannot fail: set last, so that a failed enable changes nothing. */
+	pn->cfg = t;
 	if (tb[OMR_PM_A_ADD_ADDR_ACCEPT])
 		pn->add_addr_accept = nla_get_u8(tb[OMR_PM_A_ADD_ADDR_ACCEPT]);
 out:
@@ -302,7 +591,73 @@ out:
 	return ret;
 }
 
-/* The OMR_PATH_A_* of a PATH_ADD or PATH_DEL, with a valid device name. */
+/* ---- GET_SCHED, SET_SCHED: global, like the scheduler ----------------- */
+
+static int omr_genl_get_sched(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &omr_genl_family, 0,
+				OMR_CMD_GET_SCHED);
+	if (!hdr || omr_put_sched(msg))
+		goto err;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+/* U32_MAX (no tunable has it in its range) when not given. */
+static u32 omr_u32_or_none(const struct nlattr *a)
+{
+	return a ? nla_get_u32(a) : U32_MAX;
+}
+
+/*
+ * Every value was range-checked by the policy before this runs, and
+ * storing cannot fail: a request is applied whole or (on a policy error)
+ * not at all. Serialised so that two requests do not interleave.
+ */
+static int omr_genl_set_sched(struct sk_buff *skb, struct genl_info *info)
+{
+	static DEFINE_MUTEX(omr_sched_set_lock);
+	struct nlattr *tb[OMR_SCHED_A_MAX + 1];
+	struct omr_tunables t;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, OMR_A_SCHED)) {
+		NL_SET_ERR_MSG(info->extack, "OMR_A_SCHED is required");
+		return -EINVAL;
+	}
+	ret = nla_parse_nested(tb, OMR_SCHED_A_MAX, info->attrs[OMR_A_SCHED],
+			       omr_sched_set_nest_policy, info->extack);
+	if (ret)
+		return ret;
+	if (!tb[OMR_SCHED_A_LOSS_PENALTY] && !tb[OMR_SCHED_A_LOSS_GAIN] &&
+	    !tb[OMR_SCHED_A_RTT_UNKNOWN_US] && !tb[OMR_SCHED_A_BURST]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[OMR_A_SCHED],
+				    "OMR_A_SCHED needs at least one tunable");
+		return -EINVAL;
+	}
+	t.loss_penalty = omr_u32_or_none(tb[OMR_SCHED_A_LOSS_PENALTY]);
+	t.loss_gain = omr_u32_or_none(tb[OMR_SCHED_A_LOSS_GAIN]);
+	t.rtt_unknown_us = omr_u32_or_none(tb[OMR_SCHED_A_RTT_UNKNOWN_US]);
+	t.burst = omr_u32_or_none(tb[OMR_SCHED_A_BURST]);
+	mutex_lock(&omr_sched_set_lock);
+	omr_tunables_set(&t);
+	mutex_unlock(&omr_sched_set_lock);
+	return 0;
+}
+
+/* ---- PATH_ADD, PATH_DEL, PATH_CHANGE ----------------------------------- */
+
+/* The OMR_PATH_A_* of a PATH_* command, with a valid device name. */
 static int omr_genl_path_attrs(struct genl_info *info,
 			       const struct nla_policy *policy,
 			       struct nlattr **tb)
@@ -377,6 +732,83 @@ static int omr_genl_path_del(struct sk_buff *skb, struct genl_info *info)
 	if (ret == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[OMR_PATH_A_IFNAME],
 				    "OMR_PATH_A_IFNAME: no path on this device");
+	if (!ret)
+		omr_pm_kick(pn, OMR_PM_CFG, 0);
+	return ret;
+}
+
+/* Whether the path's device exists and has @addr; pn->mutex held. */
+static bool omr_path_has_addr(struct omr_pm_net *pn, const char *name,
+			      __be32 addr)
+{
+	struct net_device *dev;
+	bool ok;
+
+	rcu_read_lock();
+	dev = dev_get_by_name_rcu(pn->net, name);
+	ok = dev && omr_dev_addr4(dev, addr);
+	rcu_read_unlock();
+	return ok;
+}
+
+/*
+ * All or nothing: the path is found and the source address checked before
+ * anything is stored; storing cannot fail. The work, kicked after, does
+ * what the change means for the connections: MP_PRIO for a backup change,
+ * REMOVE and SUBFLOW_DESTROY for a disabled path, SUBFLOW_CREATE for an
+ * enabled one or a new source address (omr_conn_path_run()).
+ */
+static int omr_genl_path_change(struct sk_buff *skb, struct genl_info *info)
+{
+	struct omr_pm_net *pn = omr_genl_pn(info);
+	struct nlattr *tb[OMR_PATH_A_MAX + 1];
+	struct omr_pm_path *p;
+	const char *name;
+	__be32 saddr = 0;
+	int ret;
+
+	ret = omr_genl_path_attrs(info, omr_path_change_nest_policy, tb);
+	if (ret)
+		return ret;
+	if (!tb[OMR_PATH_A_FLAGS] && !tb[OMR_PATH_A_ENABLED] &&
+	    !tb[OMR_PATH_A_WEIGHT] && !tb[OMR_PATH_A_SADDR4] &&
+	    !tb[OMR_PATH_A_GW4]) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[OMR_A_PATH],
+				    "OMR_A_PATH has nothing to change");
+		return -EINVAL;
+	}
+	name = nla_data(tb[OMR_PATH_A_IFNAME]);
+	if (tb[OMR_PATH_A_SADDR4])
+		saddr = nla_get_in_addr(tb[OMR_PATH_A_SADDR4]);
+
+	mutex_lock(&pn->mutex);
+	p = omr_pm_path_get(pn, name);
+	if (!p) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[OMR_PATH_A_IFNAME],
+				    "OMR_PATH_A_IFNAME: no path on this device");
+		ret = -ENOENT;
+		goto out;
+	}
+	if (saddr && !omr_path_has_addr(pn, name, saddr)) {
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[OMR_PATH_A_SADDR4],
+					"OMR_PATH_A_SADDR4: %pI4 is not an address of %s",
+					&saddr, name);
+		ret = -EADDRNOTAVAIL;
+		goto out;
+	}
+	if (tb[OMR_PATH_A_FLAGS])
+		p->backup = nla_get_u32(tb[OMR_PATH_A_FLAGS]) & OMR_PATH_F_BACKUP;
+	if (tb[OMR_PATH_A_ENABLED])
+		p->enabled = nla_get_u8(tb[OMR_PATH_A_ENABLED]);
+	if (tb[OMR_PATH_A_WEIGHT])
+		p->weight = nla_get_u32(tb[OMR_PATH_A_WEIGHT]);
+	if (tb[OMR_PATH_A_SADDR4])
+		p->saddr = saddr;
+	if (tb[OMR_PATH_A_GW4])
+		p->gw = nla_get_in_addr(tb[OMR_PATH_A_GW4]);
+	omr_pm_links_eval(pn);
+out:
+	mutex_unlock(&pn->mutex);
 	if (!ret)
 		omr_pm_kick(pn, OMR_PM_CFG, 0);
 	return ret;
@@ -622,6 +1054,31 @@ static const struct genl_ops omr_genl_ops[] = {
 		.dumpit = omr_genl_get_conns,
 		.policy = omr_get_policy,
 		.maxattr = OMR_A_MAX,
+	},
+	{
+		.cmd = OMR_CMD_GET_SCHED,
+		.doit = omr_genl_get_sched,
+		.policy = omr_get_policy,
+		.maxattr = OMR_A_MAX,
+	},
+	{
+		/*
+		 * The tunables are global, one set for every namespace:
+		 * CAP_NET_ADMIN over the initial user namespace, so that no
+		 * container root changes the host's scheduler.
+		 */
+		.cmd = OMR_CMD_SET_SCHED,
+		.doit = omr_genl_set_sched,
+		.policy = omr_sched_set_policy,
+		.maxattr = OMR_A_MAX,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = OMR_CMD_PATH_CHANGE,
+		.doit = omr_genl_path_change,
+		.policy = omr_path_change_policy,
+		.maxattr = OMR_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 };
 

@@ -25,8 +25,9 @@ struct omr_kernel_api {
 extern struct omr_kernel_api omr_api;
 int omr_symbols_init(void);
 
-/* params.c: the scheduler's tunables (module parameters for now). */
+/* params.c: the scheduler's tunables (global; genl.c sets them). */
 void omr_tunables_get(struct omr_tunables *t);
+void omr_tunables_set(const struct omr_tunables *t);
 
 /* conn.c: per-connection state, found by msk. */
 struct omr_sf_state {
@@ -59,6 +60,7 @@ void omr_genl_exit(void);
 
 /* sched.c */
 int omr_sched_init(void);
+bool omr_sched_is_ours(const struct mptcp_sock *msk);
 void omr_sched_exit(void);
 
 #endif /* _OMR_H */

@@ -1,9 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The scheduler's tunables, as module parameters until the netlink interface
- * takes them over. Each is range-checked: a bad value is refused with -EINVAL
- * and a message naming the parameter and its range, and changes nothing.
- * Writes through /sys/module/omr/parameters/ take effect at the next decision.
+ * Module parameters.
+ *
+ * The scheduler's tunables are global (one set for every namespace, as the
+ * scheduler is): OMR_CMD_GET_SCHED / OMR_CMD_SET_SCHED (genl.c) read and
+ * write them here, and so does /sys/module/omr/parameters/; both go through
+ * the same range check, into the same variable, so there is one value and
+ * no second copy to disagree with it. Writes take effect at the next
+ * scheduling decision.
+ *
+ * The path manager's are only the load-time defaults of each new
+ * namespace's settings (struct omr_pm_net.cfg), read-only (0444) once
+ * loaded: at run time OMR_CMD_SET_PM is the one way to change them, per
+ * namespace.
+ *
+ * Each is range-checked: a bad value is refused with -EINVAL and a message
+ * naming the parameter and its range, and changes nothing.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -50,11 +62,16 @@ static const struct kernel_param_ops omr_param_ops = {
  * expands to; spelled out, the macro names the parameter only once outside
  * # and ## (checkpatch's MACRO_ARG_REUSE).
  */
-#define OMR_PARAM(name, dflt, lo, hi, desc)				\
+#define OMR_PARAM_PERM(name, dflt, lo, hi, perm, desc)			\
 	static struct omr_param omr_##name = { dflt, lo, hi };		\
-	module_param_cb(name, &omr_param_ops, &omr_##name, 0644);	\
+	module_param_cb(name, &omr_param_ops, &omr_##name, perm);	\
 	MODULE_INFO(parm, #name ":" desc				\
 		    " [" #lo ".." #hi ", default " #dflt "]")
+#define OMR_PARAM(name, dflt, lo, hi, desc) \
+	OMR_PARAM_PERM(name, dflt, lo, hi, 0644, desc)
+/* The PM's: load-time defaults of new namespaces, read-only afterwards. */
+#define OMR_PM_PARAM(name, dflt, lo, hi, desc) \
+	OMR_PARAM_PERM(name, dflt, lo, hi, 0444, desc)
 
 OMR_PARAM(loss_penalty, 100, 0, 1000,
 	  "Percent of a loss-recovery time (srtt + 4 rttvar) charged per expected loss");
@@ -73,29 +90,49 @@ void omr_tunables_get(struct omr_tunables *t)
 	t->burst = READ_ONCE(omr_burst.val);
 }
 
-/* The path manager's. Cross-constraints (lo < hi, fail >= stall) hold at use. */
-OMR_PARAM(pm_tick_ms, 100, 20, 1000,
-	  "Path manager: how often subflow health is checked, in ms");
-OMR_PARAM(pm_stall_ms, 500, 100, 10000,
-	  "Path manager: no ACK for this long with data in flight demotes a path, in ms");
-OMR_PARAM(pm_fail_ms, 1000, 200, 60000,
-	  "Path manager: a subflow stalled this long is removed and re-joined, in ms");
-OMR_PARAM(pm_hold_ms, 3000, 100, 60000,
-	  "Path manager: a demoted path is promoted after this long healthy, in ms");
-OMR_PARAM(pm_loss_hi, 150, 1, 1000,
-	  "Path manager: loss rate that demotes a path, in 1/1000");
-OMR_PARAM(pm_loss_lo, 30, 0, 1000,
-	  "Path manager: loss rate under which a demoted path may be promoted, in 1/1000");
-OMR_PARAM(pm_rtt_hi_ms, 0, 0, 60000,
-	  "Path manager: smoothed RTT that demotes a path, in ms (0: off; promotion under 3/4 of it)");
-OMR_PARAM(pm_backoff_min_ms, 200, 10, 60000,
-	  "Path manager: first retry delay after a subflow is lost, in ms");
-OMR_PARAM(pm_backoff_max_ms, 10000, 100, 600000,
-	  "Path manager: longest retry delay, in ms");
-OMR_PARAM(pm_join_timeout_ms, 3000, 500, 60000,
-	  "Path manager: a join not established after this long is retried, in ms");
+/*
+ * OMR_CMD_SET_SCHED: @t's fields other than U32_MAX (not given) are set.
+ * The caller checked every range (the genl policy has the same bounds as
+ * the parameters), so nothing here can fail half-way.
+ */
+void omr_tunables_set(const struct omr_tunables *t)
+{
+	if (t->loss_penalty != U32_MAX)
+		WRITE_ONCE(omr_loss_penalty.val, t->loss_penalty);
+	if (t->loss_gain != U32_MAX)
+		WRITE_ONCE(omr_loss_gain.val, t->loss_gain);
+	if (t->rtt_unknown_us != U32_MAX)
+		WRITE_ONCE(omr_rtt_unknown_us.val, t->rtt_unknown_us);
+	if (t->burst != U32_MAX)
+		WRITE_ONCE(omr_burst.val, t->burst);
+}
 
-void omr_pm_tunables_get(struct omr_pm_tunables *t)
+/*
+ * The path manager's defaults. Cross-constraints (lo < hi, fail >= stall,
+ * backoff min <= max) are enforced on them when a namespace takes them.
+ */
+OMR_PM_PARAM(pm_tick_ms, 100, 20, 1000,
+	     "Path manager: how often subflow health is checked, in ms");
+OMR_PM_PARAM(pm_stall_ms, 500, 100, 10000,
+	     "Path manager: no ACK for this long with data in flight demotes a path, in ms");
+OMR_PM_PARAM(pm_fail_ms, 1000, 200, 60000,
+	     "Path manager: a subflow stalled this long is removed and re-joined, in ms");
+OMR_PM_PARAM(pm_hold_ms, 3000, 100, 60000,
+	     "Path manager: a demoted path is promoted after this long healthy, in ms");
+OMR_PM_PARAM(pm_loss_hi, 150, 1, 1000,
+	     "Path manager: loss rate that demotes a path, in 1/1000");
+OMR_PM_PARAM(pm_loss_lo, 30, 0, 1000,
+	     "Path manager: loss rate under which a demoted path may be promoted, in 1/1000");
+OMR_PM_PARAM(pm_rtt_hi_ms, 0, 0, 60000,
+	     "Path manager: smoothed RTT that demotes a path, in ms (0: off; promotion under 3/4 of it)");
+OMR_PM_PARAM(pm_backoff_min_ms, 200, 10, 60000,
+	     "Path manager: first retry delay after a subflow is lost, in ms");
+OMR_PM_PARAM(pm_backoff_max_ms, 10000, 100, 600000,
+	     "Path manager: longest retry delay, in ms");
+OMR_PM_PARAM(pm_join_timeout_ms, 3000, 500, 60000,
+	     "Path manager: a join not established after this long is retried, in ms");
+
+void omr_pm_tunables_defaults(struct omr_pm_tunables *t)
 {
 	t->tick_ms = READ_ONCE(omr_pm_tick_ms.val);
 	t->stall_ms = READ_ONCE(omr_pm_stall_ms.val);

@@ -46,8 +46,12 @@ void omr_pm_kick(struct omr_pm_net *pn, int bit, unsigned long delay)
 	spin_unlock_irqrestore(&pn->lock, flags);
 }
 
-/* The first global IPv4 address of @dev; RCU or RTNL held. */
-static __be32 omr_dev_addr4(struct net_device *dev)
+/*
+ * The address a path's subflows leave from: @want if @dev has it (any
+ * scope), else 0; with @want 0, the first global primary IPv4 address of
+ * @dev. RCU or RTNL held.
+ */
+__be32 omr_dev_addr4(struct net_device *dev, __be32 want)
 {
 	struct in_device *in_dev = __in_dev_get_rcu(dev);
 	const struct in_ifaddr *ifa;
@@ -55,7 +59,8 @@ static __be32 omr_dev_addr4(struct net_device *dev)
 	if (!in_dev)
 		return 0;
 	in_dev_for_each_ifa_rcu(ifa, in_dev) {
-		if (ifa->ifa_scope == RT_SCOPE_UNIVERSE &&
+		if (want ? ifa->ifa_local == want :
+		    ifa->ifa_scope == RT_SCOPE_UNIVERSE &&
 		    !(ifa->ifa_flags & IFA_F_SECONDARY))
 			return ifa->ifa_local;
 	}
@@ -77,7 +82,7 @@ void omr_pm_links_eval(struct omr_pm_net *pn)
 		was_up[i] = p->link_up;
 		dev = dev_get_by_name_rcu(pn->net, p->dev);
 		p->ifindex = dev ? dev->ifindex : 0;
-		p->addr = dev ? omr_dev_addr4(dev) : 0;
+		p->addr = dev ? omr_dev_addr4(dev, p->saddr) : 0;
 		p->link_up = dev && netif_running(dev) && netif_carrier_ok(dev) &&
 			     p->addr;
 	}
@@ -170,6 +175,8 @@ static int omr_pm_net_init(struct net *net)
 	mutex_init(&pn->mutex);
 	INIT_LIST_HEAD(&pn->conns);
 	INIT_DELAYED_WORK(&pn->work, omr_pm_work);
+	/* The module parameters are only this: a new namespace's defaults. */
+	omr_pm_tunables_defaults(&pn->cfg);
 	return omr_pm_proc_init(net);
 }
 

@@ -2,16 +2,18 @@
 /*
  * The omr path manager: state shared between pm.c (namespaces, work,
  * notifiers), pm_genl.c (MPTCP's generic netlink PM interface), pm_conn.c
- * (connections and subflows) and pm_cfg.c (/proc/net/omr_pm).
+ * (connections and subflows), pm_cfg.c (configuration, and the read-only
+ * /proc/net/omr_pm) and genl.c (the "omr" family, which changes it).
  *
  * Locking, in one place:
  *   pn->lock (spinlock): pending bits and the stopping flag; taken by the
  *     notifiers and the event socket's data_ready (any context) to kick the
  *     work, and by the teardown to stop it.
- *   pn->mutex: everything else in struct omr_pm_net; held by the work and by
- *     the /proc writer and reader. Never held while the caller holds an msk
- *     socket lock, and the work sends MPTCP genl commands (whose doits take
- *     msk locks) only while it holds no msk lock.
+ *   pn->mutex: everything else in struct omr_pm_net; held by the work, by
+ *     the genl commands and by the /proc reader. Never held while the
+ *     caller holds an msk socket lock, and the work sends MPTCP genl
+ *     commands (whose doits take msk locks) only while it holds no msk
+ *     lock.
  */
 #ifndef _OMR_PM_H
 #define _OMR_PM_H
@@ -35,7 +37,7 @@ enum omr_pm_sub_state {
 
 struct omr_pm_sub {
 	u8 state;		/* enum omr_pm_sub_state */
-	bool bkup_sent;		/* the backup flag we last asked the peer for */
+	u8 bkup_sent;		/* 0: nothing asked; else 1 + the backup flag asked */
 	u32 backoff_ms;		/* next retry delay; 0: retry at once */
 	unsigned long retry_at;	/* jiffies: no create before this */
 	unsigned long sent_at;	/* jiffies: when the last create was sent */
@@ -70,6 +72,10 @@ enum omr_pm_health {
 struct omr_pm_path {
 	char dev[IFNAMSIZ];
 	bool backup;		/* configured as backup */
+	bool enabled;		/* false: no subflow on it, the path is kept */
+	u32 weight;		/* reserved: stored and shown, not used yet */
+	__be32 saddr;		/* configured source address, or 0: the first */
+	__be32 gw;		/* informational: omr installs no route */
 	/* Re-evaluated on every pass from the device (RTNL/RCU state). */
 	int ifindex;
 	bool link_up;
@@ -104,7 +110,7 @@ struct omr_pm_net {
 	bool stopping;
 	struct delayed_work work;
 
-	struct mutex mutex;		/* the work and /proc take it: the state below */
+	struct mutex mutex;		/* the work, genl, /proc: the state below */
 	bool enabled;
 	bool add_addr_accept;	/* join the addresses the peer announces */
 	int npaths;
@@ -112,7 +118,8 @@ struct omr_pm_net {
 	struct list_head conns;
 	int nconns;
 	struct omr_pm_counters cnt;
-	struct omr_pm_tunables tun;	/* this pass's snapshot */
+	struct omr_pm_tunables cfg;	/* the settings (OMR_CMD_SET_PM) */
+	struct omr_pm_tunables tun;	/* this pass's snapshot of cfg */
 
 	/* MPTCP's PM over generic netlink: commands, and the event group. */
 	struct socket *cmd, *ev;
@@ -138,6 +145,7 @@ struct omr_pm_net *omr_pm_net(struct net *net);
 void omr_pm_kick(struct omr_pm_net *pn, int bit, unsigned long delay);
 int omr_pm_enable(struct omr_pm_net *pn, bool on);
 void omr_pm_links_eval(struct omr_pm_net *pn);
+__be32 omr_dev_addr4(struct net_device *dev, __be32 want);
 
 /* pm_genl.c */
 int omr_pm_sock_open(struct omr_pm_net *pn);
@@ -171,11 +179,12 @@ int omr_pm_conns_resync(struct omr_pm_net *pn);
 
 /* pm_cfg.c: configuration changes, pn->mutex held; the caller kicks. */
 int omr_pm_path_add(struct omr_pm_net *pn, const char *dev, bool backup);
+struct omr_pm_path *omr_pm_path_get(struct omr_pm_net *pn, const char *dev);
 int omr_pm_path_del(struct omr_pm_net *pn, const char *dev);
 int omr_pm_proc_init(struct net *net);
 void omr_pm_proc_exit(struct net *net);
 
 /* params.c */
-void omr_pm_tunables_get(struct omr_pm_tunables *t);
+void omr_pm_tunables_defaults(struct omr_pm_tunables *t);
 
 #endif /* _OMR_PM_H */

@@ -1,23 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * /proc/net/omr_pm: the path manager's configuration and state, per network
- * namespace (a process sees its own namespace's file). A stop-gap until the
- * generic netlink interface exists; keep it small.
- *
- * Write one command per write(2):
- *   enable | disable
- *   path add dev IFNAME [backup]      (at most OMR_PM_MAX_PATHS)
- *   path del dev IFNAME
- *   path flush
- *   add_addr accept | ignore          (join what the peer announces; default ignore)
- * A bad command fails with EINVAL (and one dmesg line naming the bad word),
- * a duplicate add with EEXIST, an unknown del with ENOENT, one path too many
- * with ENOSPC; nothing changes on error.
+ * The path manager's configuration, and /proc/net/omr_pm: its status, per
+ * network namespace (a process sees its own namespace's file), read-only.
+ * The "omr" generic netlink family (genl.c, omrctl) is the one way to
+ * change the configuration; this file only shows it, for a quick look with
+ * cat and for tests.
  *
  * Read: one line per item, a keyword then "key value" pairs:
  *   pm enabled|disabled
  *   add_addr accept|ignore
- *   path dev eth1 ifindex 3 link up addr 10.0.1.1 backup 0 health ok
+ *   settings tick_ms 100 stall_ms 500 fail_ms 1000 hold_ms 3000 ...
+ *   path dev eth1 ifindex 3 link up addr 10.0.1.1 backup 0 health ok enabled 1
+ *        weight 1 saddr - gw -              (one line)
  *   conn token 1a2b3c4d remote 10.99.0.2:5201 established 1
  *   sub token 1a2b3c4d dev eth2 id 2 remote 10.99.0.2:5201 state up retry_ms 0
  *   counters creates N create_err N closed N demotes N promotes N ...
@@ -27,7 +21,6 @@
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/string.h>
-#include <linux/uaccess.h>
 #include "pm.h"
 
 static const char *const omr_sub_state_name[] = {
@@ -65,6 +58,24 @@ static void omr_pm_show_conn(struct seq_file *seq, struct omr_pm_net *pn,
 	}
 }
 
+static void omr_seq_addr(struct seq_file *seq, const char *key, __be32 a)
+{
+	if (a)
+		seq_printf(seq, "%s%pI4", key, &a);
+	else
+		seq_printf(seq, "%s-", key);
+}
+
+static void omr_pm_show_settings(struct seq_file *seq,
+				 const struct omr_pm_tunables *t)
+{
+	seq_printf(seq,
+		   "settings tick_ms %u stall_ms %u fail_ms %u hold_ms %u loss_hi %u loss_lo %u rtt_hi_ms %u backoff_min_ms %u backoff_max_ms %u join_timeout_ms %u\n",
+		   t->tick_ms, t->stall_ms, t->fail_ms, t->hold_ms, t->loss_hi,
+		   t->loss_lo, t->rtt_hi_ms, t->backoff_min_ms,
+		   t->backoff_max_ms, t->join_timeout_ms);
+}
+
 static int omr_pm_show(struct seq_file *seq, void *v)
 {
 	struct omr_pm_net *pn = omr_pm_net(seq_file_single_net(seq));
@@ -78,6 +89,7 @@ static int omr_pm_show(struct seq_file *seq, void *v)
 		omr_pm_links_eval(pn);
 	seq_printf(seq, "pm %s\n", pn->enabled ? "enabled" : "disabled");
 	seq_printf(seq, "add_addr %s\n", pn->add_addr_accept ? "accept" : "ignore");
+	omr_pm_show_settings(seq, &pn->cfg);
 	for (i = 0; i < pn->npaths; i++) {
 		const struct omr_pm_path *p = &pn->paths[i];
 
@@ -87,8 +99,12 @@ static int omr_pm_show(struct seq_file *seq, void *v)
 			seq_printf(seq, "%pI4", &p->addr);
 		else
 			seq_puts(seq, "-");
-		seq_printf(seq, " backup %d health %s\n", p->backup,
-			   p->health == OMR_HEALTH_OK ? "ok" : "demoted");
+		seq_printf(seq, " backup %d health %s enabled %d weight %u",
+			   p->backup, p->health == OMR_HEALTH_OK ? "ok" : "demoted",
+			   p->enabled, p->weight);
+		omr_seq_addr(seq, " saddr ", p->saddr);
+		omr_seq_addr(seq, " gw ", p->gw);
+		seq_putc(seq, '\n');
 	}
 	list_for_each_entry(c, &pn->conns, node)
 		omr_pm_show_conn(seq, pn, c, now);
@@ -110,6 +126,14 @@ static int omr_pm_path_find(struct omr_pm_net *pn, const char *dev)
 	return -1;
 }
 
+struct omr_pm_path *omr_pm_path_get(struct omr_pm_net *pn, const char *dev)
+{
+	int i = omr_pm_path_find(pn, dev);
+
+	lockdep_assert_held(&pn->mutex);
+	return i < 0 ? NULL : &pn->paths[i];
+}
+
 int omr_pm_path_add(struct omr_pm_net *pn, const char *dev, bool backup)
 {
 	struct omr_pm_path *p;
@@ -123,6 +147,8 @@ int omr_pm_path_add(struct omr_pm_net *pn, const char *dev, bool backup)
 	memset(p, 0, sizeof(*p));
 	strscpy(p->dev, dev, sizeof(p->dev));
 	p->backup = backup;
+	p->enabled = true;
+	p->weight = 1;
 	return 0;
 }
 
@@ -149,86 +175,11 @@ int omr_pm_path_del(struct omr_pm_net *pn, const char *dev)
 	return 0;
 }
 
-/* Split @buf into at most @max words; returns how many, or -EINVAL. */
-static int omr_words(char *buf, char **w, int max)
-{
-	int n = 0;
-	char *tok;
-
-	while ((tok = strsep(&buf, " \t\n"))) {
-		if (!*tok)
-			continue;
-		if (n == max)
-			return -EINVAL;
-		w[n++] = tok;
-	}
-	return n;
-}
-
-static int omr_pm_cmd(struct omr_pm_net *pn, char **w, int n)
-{
-	bool backup;
-
-	if (n == 1 && !strcmp(w[0], "enable"))
-		return omr_pm_enable(pn, true);
-	if (n == 1 && !strcmp(w[0], "disable"))
-		return omr_pm_enable(pn, false);
-	if (n == 2 && !strcmp(w[0], "add_addr") &&
-	    (!strcmp(w[1], "accept") || !strcmp(w[1], "ignore"))) {
-		pn->add_addr_accept = !strcmp(w[1], "accept");
-		return 0;
-	}
-	if (n < 2 || strcmp(w[0], "path")) {
-		pr_warn("omr_pm: unknown command '%s'\n", n ? w[0] : "");
-		return -EINVAL;
-	}
-	if (n == 2 && !strcmp(w[1], "flush")) {
-		while (pn->npaths)
-			omr_pm_path_del(pn, pn->paths[0].dev);
-		return 0;
-	}
-	if (n < 4 || strcmp(w[2], "dev")) {
-		pr_warn("omr_pm: expected 'path add|del dev IFNAME', got '%s'\n",
-			n > 2 ? w[2] : w[1]);
-		return -EINVAL;
-	}
-	if (strlen(w[3]) >= IFNAMSIZ || !dev_valid_name(w[3])) {
-		pr_warn("omr_pm: bad interface name '%s'\n", w[3]);
-		return -EINVAL;
-	}
-	backup = n == 5 && !strcmp(w[4], "backup");
-	if (!strcmp(w[1], "add") && (n == 4 || backup))
-		return omr_pm_path_add(pn, w[3], backup);
-	if (!strcmp(w[1], "del") && n == 4)
-		return omr_pm_path_del(pn, w[3]);
-	pr_warn("omr_pm: unknown path command or option '%s'\n",
-		n == 5 ? w[4] : w[1]);
-	return -EINVAL;
-}
-
-static int omr_pm_write(struct file *file, char *buf, size_t len)
-{
-	struct omr_pm_net *pn = omr_pm_net(seq_file_single_net(file->private_data));
-	char *w[6];
-	int n, ret;
-
-	n = omr_words(buf, w, ARRAY_SIZE(w));
-	if (n < 0) {
-		pr_warn("omr_pm: too many words in command\n");
-		return n;
-	}
-	mutex_lock(&pn->mutex);
-	ret = omr_pm_cmd(pn, w, n);
-	mutex_unlock(&pn->mutex);
-	if (!ret)
-		omr_pm_kick(pn, OMR_PM_CFG, 0);
-	return ret;
-}
-
 int omr_pm_proc_init(struct net *net)
 {
-	if (!proc_create_net_single_write("omr_pm", 0600, net->proc_net,
-					  omr_pm_show, omr_pm_write, NULL))
+	/* Read-only: root's open for writing fails too (no write method). */
+	if (!proc_create_net_single("omr_pm", 0444, net->proc_net, omr_pm_show,
+				    NULL))
 		return -ENOMEM;
 	return 0;
 }

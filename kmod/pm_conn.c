@@ -10,7 +10,7 @@
  *   path up,   no subflow on it        -> SUBFLOW_CREATE (when the retry is due)
  *   path up,   two or more on it       -> SUBFLOW_DESTROY the extra ones
  *   path up,   join pending too long   -> SUBFLOW_DESTROY it, back off
- *   path down, subflows on it          -> REMOVE its address id (RM_ADDR: the
+ *   path down  (or disabled), subflows -> REMOVE its address id (RM_ADDR: the
  *                                         peer drops its end and re-sends at
  *                                         once) and SUBFLOW_DESTROY each (our
  *                                         end re-sends what was in flight)
@@ -392,7 +392,9 @@ static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	struct omr_pm_sub *s = &c->sub[i][r];
 	struct omr_obs_path *op = &o->p[i][r];
 	bool want_bkup = p->backup || p->health == OMR_HEALTH_DEMOTED;
-	bool gone = !p->link_up;
+	/* A disabled path is a down one that keeps its configuration. */
+	bool usable = p->link_up && p->enabled;
+	bool gone = !usable;
 
 	if (op->up && op->stall_ms >= max(pn->tun.fail_ms, 4 * op->rto_ms))
 		gone = true;	/* black hole: MP_PRIO cannot cross it */
@@ -401,8 +403,8 @@ static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 			     OMR_EV_R_LINK_DOWN);
 		op->up = 0;
 		op->connecting = 0;
-		if (!p->link_up) {
-			/* Back at once when the link is. */
+		if (!usable) {
+			/* Back at once when the link (or the path) is. */
 			s->state = OMR_SUB_NONE;
 			s->backoff_ms = 0;
 			s->retry_at = now;
@@ -433,7 +435,7 @@ static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 		omr_ev_join(pn, i, false);
 	if (s->state != OMR_SUB_NONE)
 		omr_sub_backoff(pn, s, now);	/* it died, or its join did */
-	if (!c->established || !p->link_up || time_before(now, s->retry_at))
+	if (!c->established || !usable || time_before(now, s->retry_at))
 		return;
 	if (o->joins_max && o->joins >= o->joins_max)
 		return;
@@ -534,7 +536,7 @@ unsigned long omr_pm_conns_run(struct omr_pm_net *pn)
 	int i, r;
 
 	lockdep_assert_held(&pn->mutex);
-	omr_pm_tunables_get(&pn->tun);
+	pn->tun = pn->cfg;	/* one pass, one set of settings */
 	o = kmalloc(sizeof(*o), GFP_KERNEL);
 	if (!o)
 		return msecs_to_jiffies(pn->tun.tick_ms);

@@ -19,7 +19,8 @@
  *   ev:  joined to the "mptcp_pm_events" group; its sk_data_ready kicks the
  *        namespace's work, which drains it (omr_pm_ev_next()).
  * Both are created and used only from the namespace's work (a kworker: full
- * capabilities, process context), or under pn->mutex from /proc.
+ * capabilities, process context), or under pn->mutex from an "omr" genl
+ * doit (OMR_CMD_SET_PM enabling the PM opens them).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 

@@ -254,6 +254,12 @@ static struct mptcp_sched_ops omr_sched_ops = {
 	.owner		= THIS_MODULE,
 };
 
+/* Whether @msk is scheduled by omr; compares a pointer, dereferences none. */
+bool omr_sched_is_ours(const struct mptcp_sock *msk)
+{
+	return READ_ONCE(msk->sched) == &omr_sched_ops;
+}
+
 int omr_sched_init(void)
 {
 	return omr_api.register_scheduler(&omr_sched_ops);

@@ -257,14 +257,30 @@ pm_require() {
 	ktap_finished
 }
 
-# pm_cmd [-n NS] WORD...: one command, one write. Fails with the kernel's
-# error text (strerror, e.g. "Invalid argument") in PM_ERR.
+# pm_cmd [-n NS] WORD...: one PM configuration command, in the words of
+# the former /proc interface (enable, disable, add_addr accept|ignore,
+# path add|del dev IFNAME [backup]), sent through omrctl (netlink is the
+# one way to configure the PM; /proc/net/omr_pm is read-only). Fails with
+# the kernel's error text (strerror, e.g. "Invalid argument") in PM_ERR
+# and omrctl's whole message in PM_MSG.
+OMRCTL=$top/ctl/omrctl
 pm_cmd() {
 	local ns=$CLI out
 	[ "$1" = -n ] && ns=$2 && shift 2
-	PM_ERR=
-	out=$(ip netns exec "$ns" bash -c 'printf "%s\n" "$1" >/proc/net/omr_pm' _ "$*" 2>&1) && return 0
-	PM_ERR=${out##*: }
+	PM_ERR= PM_MSG=
+	[ -x "$OMRCTL" ] || { PM_ERR="no $OMRCTL (make -C ctl)"; PM_MSG=$PM_ERR; return 1; }
+	case $1 in
+	enable | disable) set -- pm set "$@" ;;
+	add_addr) set -- pm set "$@" ;;
+	path) ;;
+	*) PM_ERR="pm_cmd: unknown command '$1'"; PM_MSG=$PM_ERR; return 1 ;;
+	esac
+	out=$("$OMRCTL" -n "$ns" "$@" 2>&1) && return 0
+	PM_MSG=$out
+	# "omrctl: path add: File exists (kernel: ...)": the strerror part
+	out=${out#*: }
+	out=${out#*: }
+	PM_ERR=${out%% (kernel: *}
 	return 1
 }
 

@@ -219,7 +219,7 @@ raw_errors() {
 	raw_fails EINVAL "NLA_F_NESTED is missing" $C_PATH_DEL "$(nla $A_PATH "$(nla $PATH_IFNAME "$(str eth1)")")" || return 1
 	raw_fails EINVAL "Unknown attribute type" $C_PATH_ADD "$(nest $A_PATH "$(nla $PATH_IFNAME "$(str wan5)")")$(nla 99 "$(u32 0)")" || return 1
 	raw_fails EINVAL "OMR_A_PM is required" $C_SET_PM || return 1
-	raw_fails EINVAL "needs OMR_PM_A_ENABLED or OMR_PM_A_ADD_ADDR_ACCEPT" $C_SET_PM "$(nest $A_PM)" || return 1
+	raw_fails EINVAL "OMR_A_PM needs at least one setting" $C_SET_PM "$(nest $A_PM)" || return 1
 	raw_fails ERANGE "integer out of range" $C_SET_PM "$(nest $A_PM "$(nla $PM_ENABLED "$(u8 2)")")" || return 1
 	raw_fails EINVAL "reply-only" $C_GET_STATUS "$(nla $A_VERSION "$(str x)")" || return 1
 	raw_fails EINVAL "not valid for this command" -d $C_GET_PATHS "$(nla $A_PATH "")" || return 1

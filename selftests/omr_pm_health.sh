@@ -15,7 +15,7 @@ T=("black hole: 100 % loss on eth2 demotes it within 1500 ms, the subflows left 
 	"black hole: loss stops, eth2 promoted within 15 s (health ok, a regular subflow on it, the VPS sees it regular); byte-identical, longest gap < 2000 ms"
 	"flapping: eth2 down/up every 2 s for 30 s: at every 200 ms sample <= 3 client and <= 9 VPS subflows, creates <= 2 x toggles + 3, byte-identical"
 	"flapping: MPTCP, MPTCPv6, request_sock_subflow_v4/v6 objects back within 4 of the baseline once the netns are gone"
-	"rtt: with pm_rtt_hi_ms=450 a 600 ms-RTT path is demoted within 3 s (its subflow asks for backup, the VPS sees it), the 20 ms ones (up to ~200 ms with their queues full) are not; with 0 it is promoted again")
+	"rtt: with rtt_hi_ms 450 (omrctl pm set) a 600 ms-RTT path is demoted within 3 s (its subflow asks for backup, the VPS sees it), the 20 ms ones (up to ~200 ms with their queues full) are not; with 0 it is promoted again")
 
 ktap_print_header
 ktap_set_plan ${#T[@]}
@@ -170,19 +170,23 @@ slabs_back() {
 }
 ktap_test_result "${T[3]}" slabs_back
 
-# Test 6: the RTT threshold (a module parameter for now).
-RTT_PARAM=/sys/module/omr/parameters/pm_rtt_hi_ms
+# Test 6: the RTT threshold, a setting of the router namespace's PM.
+pm_rtt() {
+	local out
+	out=$("$OMRCTL" -n "$CLI" pm set rtt_hi_ms "$1" 2>&1) || { log "pm set rtt_hi_ms $1: $out"; return 1; }
+	[ "$("$OMRCTL" -n "$CLI" -j pm show | jq .rtt_hi_ms)" = "$1" ] ||
+		{ log "pm show after rtt_hi_ms $1: $("$OMRCTL" -n "$CLI" -j pm show)"; return 1; }
+}
 rtt_demotion() {
 	local rc=0 t0 h p
 	topo_pm_setup default "20mbit 10ms" "20mbit 10ms" "20mbit 300ms" ||
 		{ log "topology setup failed"; return 1; }
 	xfer_bg rtt 96M up
 	sleep 2
-	echo 450 >"$RTT_PARAM" ||
-		{ log "cannot write $RTT_PARAM (an omr.ko without pm_rtt_hi_ms?)"; return 1; }
+	pm_rtt 450 || { xfer_wait; return 1; }
 	t0=$(now_ms)
 	while [ "$(pm_get path health dev eth3)" != demoted ]; do
-		[ $(($(now_ms) - t0)) -gt 3000 ] && { log "eth3 not demoted 3 s after pm_rtt_hi_ms=450: $(pm_status | grep '^path ' | tr '\n' ';')"; rc=1; break; }
+		[ $(($(now_ms) - t0)) -gt 3000 ] && { log "eth3 not demoted 3 s after rtt_hi_ms 450: $(pm_status | grep '^path ' | tr '\n' ';')"; rc=1; break; }
 		sleep 0.1
 	done
 	for h in eth1 eth2; do
@@ -195,10 +199,10 @@ rtt_demotion() {
 	[ -n "$p" ] || { log "no eth3 subflow asks for backup: $(sf_flags | tr '\n' ';')"; rc=1; }
 	[ -n "$p" ] && ! srv_sf_flags | awk -v p="10.0.3.1:$p" '$1 == p && $2 ~ /B/ {f = 1} END {exit !f}' &&
 		{ log "the VPS does not see eth3's subflow as backup: $(srv_sf_flags | tr '\n' ';')"; rc=1; }
-	echo 0 >"$RTT_PARAM"
+	pm_rtt 0 || rc=1
 	t0=$(now_ms)
 	while [ "$(pm_get path health dev eth3)" != ok ]; do
-		[ $(($(now_ms) - t0)) -gt 8000 ] && { log "eth3 not promoted 8 s after pm_rtt_hi_ms=0"; rc=1; break; }
+		[ $(($(now_ms) - t0)) -gt 8000 ] && { log "eth3 not promoted 8 s after rtt_hi_ms 0"; rc=1; break; }
 		sleep 0.2
 	done
 	xfer_wait || { log "transfer failed"; rc=1; }
@@ -206,7 +210,6 @@ rtt_demotion() {
 	return $rc
 }
 ktap_test_result "${T[4]}" rtt_demotion
-echo 0 >"$RTT_PARAM" 2>/dev/null
 topo_cleanup
 
 ktap_finished

@@ -18,13 +18,33 @@
  * name the attribute. A failed request changes nothing. An unknown command
  * fails with -EOPNOTSUPP.
  *
- * Permissions. OMR_CMD_SET_PM, OMR_CMD_PATH_ADD and OMR_CMD_PATH_DEL need
- * CAP_NET_ADMIN in the user namespace that owns the network namespace
- * (GENL_UNS_ADMIN_PERM); without it they fail with -EPERM. The three GET
- * commands are open to any user of the namespace: they show the path
- * manager's configuration and counters (what ip-mptcp(8) shows of the
- * in-kernel PM) and the namespace's MPTCP connections with their TCP
- * statistics (what ss(8) -tni shows of its sockets), nothing more.
+ * Permissions. OMR_CMD_SET_PM, OMR_CMD_PATH_ADD, OMR_CMD_PATH_CHANGE and
+ * OMR_CMD_PATH_DEL need CAP_NET_ADMIN in the user namespace that owns the
+ * network namespace (GENL_UNS_ADMIN_PERM): they change that namespace
+ * only. OMR_CMD_SET_SCHED needs CAP_NET_ADMIN in the initial user
+ * namespace (GENL_ADMIN_PERM): the scheduler's tunables are global, one
+ * set for every namespace, so a container's root must not change them.
+ * Without the capability they fail with -EPERM. The GET commands are open
+ * to any user of the namespace: they show the path manager's configuration
+ * and counters (what ip-mptcp(8) shows of the in-kernel PM), the
+ * scheduler's tunables (what /sys/module/omr/parameters/ shows anyone),
+ * and the namespace's MPTCP connections with their TCP statistics (what
+ * ss(8) -tni shows of its sockets), nothing more; the namespace counts of
+ * OMR_A_USAGE only to CAP_NET_ADMIN in the initial user namespace.
+ *
+ * One source of truth. These commands are the only way to change omr's
+ * configuration at run time. /proc/net/omr_pm is a read-only status file;
+ * the module parameters pm_* are read-only (0444) and are only the
+ * defaults each new network namespace's PM settings start from; the
+ * scheduler's module parameters (loss_penalty, loss_gain, rtt_unknown_us,
+ * burst) are the very variables OMR_CMD_SET_SCHED writes, with the same
+ * ranges, so both always show the same value.
+ *
+ * Added after the first version, at the end of each enum (readers skip
+ * what they do not know): OMR_CMD_GET_SCHED, OMR_CMD_SET_SCHED,
+ * OMR_CMD_PATH_CHANGE; OMR_A_SCHED, OMR_A_USAGE; OMR_PM_A_TICK_MS ..
+ * OMR_PM_A_JOIN_TIMEOUT_MS; OMR_PATH_A_ENABLED .. OMR_PATH_A_GW4; enums
+ * omr_sched_attr and omr_usage_attr.
  *
  * Addresses (*_ADDR4) are NLA_BE32 in network byte order (struct in_addr);
  * ports (*_PORT) are NLA_U16 in host byte order. Counters are NLA_U64 and
@@ -45,6 +65,29 @@
  *        OMR_PM_A_PATHS: NLA_U32, configured paths
  *        OMR_PM_A_MAX_PATHS: NLA_U32, the most paths there can be
  *        OMR_PM_A_CONNS: NLA_U32, connections the path manager follows
+ *        and its settings, each NLA_U32 (see OMR_CMD_SET_PM):
+ *        OMR_PM_A_TICK_MS, OMR_PM_A_STALL_MS, OMR_PM_A_FAIL_MS,
+ *        OMR_PM_A_HOLD_MS, OMR_PM_A_LOSS_HI, OMR_PM_A_LOSS_LO,
+ *        OMR_PM_A_RTT_HI_MS, OMR_PM_A_BACKOFF_MIN_MS,
+ *        OMR_PM_A_BACKOFF_MAX_MS, OMR_PM_A_JOIN_TIMEOUT_MS
+ *    OMR_A_SCHED: NLA_NESTED, the scheduler's tunables, as OMR_CMD_GET_SCHED
+ *    OMR_A_USAGE: NLA_NESTED, who uses omr
+ *        OMR_USAGE_A_SCHED_CONNS: NLA_U32, this namespace's MPTCP
+ *                                 connections the omr scheduler schedules
+ *        OMR_USAGE_A_PM_ENABLED: NLA_U8, as OMR_PM_A_ENABLED
+ *        Only if the requester has CAP_NET_ADMIN in the initial user
+ *        namespace (which namespaces exist and what they run is the
+ *        host's business, not a container's):
+ *        OMR_USAGE_A_NETNS: NLA_U32, network namespaces
+ *        OMR_USAGE_A_NETNS_SCHED: NLA_U32, of them with at least one
+ *                                 connection on the omr scheduler
+ *        OMR_USAGE_A_NETNS_PM: NLA_U32, of them with the PM enabled
+ *    A module cannot read another namespace's net.mptcp.scheduler (MPTCP
+ *    keeps it private), and a socket may choose its scheduler itself: a
+ *    namespace "uses the omr scheduler" when one of its connections does.
+ *    The counts walk MPTCP's token table once per namespace: cheap for a
+ *    router's few namespaces, not meant to be polled on a host with
+ *    thousands.
  *    OMR_A_COUNTERS: NLA_NESTED, since the path manager's namespace exists
  *        OMR_CNT_A_CREATES: NLA_U64, subflows created
  *        OMR_CNT_A_CREATE_ERRORS: NLA_U64, subflow creations refused
@@ -71,6 +114,11 @@
  *        OMR_PATH_A_ADDR4: NLA_BE32, the source address subflows use; absent
  *                          while the device has none
  *        OMR_PATH_A_HEALTH: NLA_U8, enum omr_path_health
+ *        OMR_PATH_A_ENABLED: NLA_U8, 0 if disabled (OMR_CMD_PATH_CHANGE)
+ *        OMR_PATH_A_WEIGHT: NLA_U32, as set, default 1
+ *        OMR_PATH_A_SADDR4: NLA_BE32, the configured source address;
+ *                           absent when none is (the device's first)
+ *        OMR_PATH_A_GW4: NLA_BE32, the configured gateway; absent if none
  *
  * A dump is not a snapshot: a path added or deleted while a dump is split
  * over several messages may be missed or listed twice.
@@ -84,10 +132,93 @@
  *        OMR_PM_A_ENABLED: NLA_U8, 0 or 1, optional
  *        OMR_PM_A_ADD_ADDR_ACCEPT: NLA_U8, 0 or 1, optional
  *
- * At least one of the two. Errors: -EINVAL (no OMR_A_PM, or neither
- * attribute in it), -ERANGE (a value other than 0 and 1); whatever enabling the path
- * manager returns (its sockets to MPTCP's own netlink family), in which case
+ *        The namespace's PM settings, each NLA_U32, optional; the module
+ *        parameter pm_<name> is the default a new namespace starts with:
+ *        OMR_PM_A_TICK_MS [20..1000]: how often subflow health is checked
+ *        OMR_PM_A_STALL_MS [100..10000]: no ACK this long with data in
+ *            flight demotes a path
+ *        OMR_PM_A_FAIL_MS [200..60000], >= STALL_MS: a subflow stalled this
+ *            long is removed and re-joined
+ *        OMR_PM_A_HOLD_MS [100..60000]: a demoted path is promoted after
+ *            this long healthy
+ *        OMR_PM_A_LOSS_HI [1..1000], 1/1000: loss that demotes a path
+ *        OMR_PM_A_LOSS_LO [0..1000], < LOSS_HI: loss under which a demoted
+ *            path may be promoted
+ *        OMR_PM_A_RTT_HI_MS [0..60000]: RTT that demotes a path (0: off)
+ *        OMR_PM_A_BACKOFF_MIN_MS [10..60000]: first retry delay
+ *        OMR_PM_A_BACKOFF_MAX_MS [100..600000], >= BACKOFF_MIN_MS: longest
+ *        OMR_PM_A_JOIN_TIMEOUT_MS [500..60000]: a join not established
+ *            after this long is retried
+ *
+ * At least one attribute. The cross-field rules are checked against the
+ * namespace's settings with the request applied. The request is applied
+ * whole or not at all. Errors: -EINVAL (no OMR_A_PM, nothing in it, or a
+ * cross-field rule broken: the extended ACK names both attributes and
+ * points at the one given), -ERANGE (a value out of its range, or an
+ * enable flag other than 0 and 1); whatever enabling the path manager
+ * returns (its sockets to MPTCP's own netlink family), in which case
  * nothing changed. Reply: an ACK.
+ *
+ * OMR_CMD_GET_SCHED
+ * -----------------
+ *
+ * Request (do): no attribute. Reply: one message
+ *
+ *    OMR_A_SCHED: NLA_NESTED, the omr scheduler's tunables (global)
+ *        OMR_SCHED_A_LOSS_PENALTY: NLA_U32, percent of a loss-recovery
+ *                                  time charged per expected loss
+ *        OMR_SCHED_A_LOSS_GAIN: NLA_U32, weight of a new loss sample, /256
+ *        OMR_SCHED_A_RTT_UNKNOWN_US: NLA_U32, RTT assumed while no subflow
+ *                                    has a sample, in microseconds
+ *        OMR_SCHED_A_BURST: NLA_U32, bytes per scheduling decision
+ *
+ * OMR_CMD_SET_SCHED
+ * -----------------
+ *
+ * Request (do), CAP_NET_ADMIN in the initial user namespace:
+ *
+ *    OMR_A_SCHED: NLA_NESTED, required, at least one of
+ *        OMR_SCHED_A_LOSS_PENALTY: NLA_U32 [0..1000]
+ *        OMR_SCHED_A_LOSS_GAIN: NLA_U32 [1..256]
+ *        OMR_SCHED_A_RTT_UNKNOWN_US: NLA_U32 [1000..10000000]
+ *        OMR_SCHED_A_BURST: NLA_U32 [1448..1048576]
+ *
+ * Global: every namespace's connections see the new values at their next
+ * scheduling decision. Applied whole or not at all. Errors: -EINVAL,
+ * -ERANGE, -EPERM. Reply: an ACK.
+ *
+ * OMR_CMD_PATH_CHANGE
+ * -------------------
+ *
+ * Request (do), CAP_NET_ADMIN:
+ *
+ *    OMR_A_PATH: NLA_NESTED, required
+ *        OMR_PATH_A_IFNAME: NUL-terminated string, the path, required
+ *        and at least one of
+ *        OMR_PATH_A_FLAGS: NLA_U32, OMR_PATH_F_*: OMR_PATH_F_BACKUP set or
+ *            cleared. The PM sends MP_PRIO on the path's subflows at its
+ *            next pass: both ends then use it only when no other path
+ *            works.
+ *        OMR_PATH_A_ENABLED: NLA_U8, 0 or 1. 0 removes the path's subflows
+ *            (RM_ADDR and SUBFLOW_DESTROY, as for a link that goes down)
+ *            and makes none, while the path stays configured; 1 makes
+ *            them again at once.
+ *        OMR_PATH_A_WEIGHT: NLA_U32 [1..65535]. Reserved: stored and
+ *            dumped; neither the scheduler nor the PM uses it yet.
+ *        OMR_PATH_A_SADDR4: NLA_BE32, the source address of the path's
+ *            new subflows instead of the device's first; it must be an
+ *            address of the device now (else -EADDRNOTAVAIL). 0.0.0.0
+ *            clears it. Existing subflows keep their address. If the
+ *            device later loses it, the path is down until it is back.
+ *            Routing is the administrator's: a source-address rule for
+ *            it, as for any WAN address.
+ *        OMR_PATH_A_GW4: NLA_BE32, the path's gateway, 0.0.0.0 clears it.
+ *            Informational: stored and dumped for tools; omr installs and
+ *            changes no route.
+ *
+ * Applied whole or not at all. Errors: -EINVAL (missing or bad attribute,
+ * nothing to change), -ERANGE, -ENOENT (no path on that device),
+ * -EADDRNOTAVAIL (OMR_PATH_A_SADDR4 not on the device). Reply: an ACK.
  *
  * OMR_CMD_PATH_ADD
  * ----------------
@@ -268,6 +399,9 @@ enum omr_cmd {
 	OMR_CMD_PATH_ADD,
 	OMR_CMD_PATH_DEL,
 	OMR_CMD_GET_CONNS,
+	OMR_CMD_GET_SCHED,
+	OMR_CMD_SET_SCHED,
+	OMR_CMD_PATH_CHANGE,
 	OMR_CMD_EVENT,		/* notification only, group "events" */
 	__OMR_CMD_MAX
 };
@@ -282,6 +416,8 @@ enum omr_attr {
 	OMR_A_COUNTERS,
 	OMR_A_PATH,
 	OMR_A_CONN,
+	OMR_A_SCHED,
+	OMR_A_USAGE,
 	OMR_A_EVENT,
 	__OMR_A_MAX
 };
@@ -295,6 +431,16 @@ enum omr_pm_attr {
 	OMR_PM_A_PATHS,
 	OMR_PM_A_MAX_PATHS,
 	OMR_PM_A_CONNS,
+	OMR_PM_A_TICK_MS,
+	OMR_PM_A_STALL_MS,
+	OMR_PM_A_FAIL_MS,
+	OMR_PM_A_HOLD_MS,
+	OMR_PM_A_LOSS_HI,
+	OMR_PM_A_LOSS_LO,
+	OMR_PM_A_RTT_HI_MS,
+	OMR_PM_A_BACKOFF_MIN_MS,
+	OMR_PM_A_BACKOFF_MAX_MS,
+	OMR_PM_A_JOIN_TIMEOUT_MS,
 	__OMR_PM_A_MAX
 };
 
@@ -334,6 +480,10 @@ enum omr_path_attr {
 	OMR_PATH_A_LINK_UP,
 	OMR_PATH_A_ADDR4,
 	OMR_PATH_A_HEALTH,
+	OMR_PATH_A_ENABLED,
+	OMR_PATH_A_WEIGHT,
+	OMR_PATH_A_SADDR4,
+	OMR_PATH_A_GW4,
 	OMR_PATH_A_PAD,
 	OMR_PATH_A_SUBFLOWS,
 	OMR_PATH_A_SRTT_US,
@@ -405,6 +555,29 @@ enum omr_sf_attr {
 };
 
 #define OMR_SF_A_MAX (__OMR_SF_A_MAX - 1)
+
+enum omr_sched_attr {
+	OMR_SCHED_A_UNSPEC,
+	OMR_SCHED_A_LOSS_PENALTY,
+	OMR_SCHED_A_LOSS_GAIN,
+	OMR_SCHED_A_RTT_UNKNOWN_US,
+	OMR_SCHED_A_BURST,
+	__OMR_SCHED_A_MAX
+};
+
+#define OMR_SCHED_A_MAX (__OMR_SCHED_A_MAX - 1)
+
+enum omr_usage_attr {
+	OMR_USAGE_A_UNSPEC,
+	OMR_USAGE_A_SCHED_CONNS,
+	OMR_USAGE_A_PM_ENABLED,
+	OMR_USAGE_A_NETNS,
+	OMR_USAGE_A_NETNS_SCHED,
+	OMR_USAGE_A_NETNS_PM,
+	__OMR_USAGE_A_MAX
+};
+
+#define OMR_USAGE_A_MAX (__OMR_USAGE_A_MAX - 1)
 
 enum omr_event_type {
 	OMR_EV_UNSPEC,
