@@ -225,7 +225,7 @@ TEST(no_spill_behind_a_full_slow_window)
 	/* Room for 5 segments: it is handed 5 segments, not a full burst. */
 	s[1].in_flight = s[1].cwnd - 5;
 	ASSERT_EQ(1, omr_pick(s, 2, false, 64 << 20, 16 << 20, &dflt, NULL, &burst));
-	ASSERT_EQ(5 * 1448, burst);
+	ASSERT_EQ(5U * 1448, burst);
 	/* The fast path's pick gets the whole burst. */
 	ASSERT_EQ(0, omr_pick(s, 2, false, 64 << 20, dflt.burst, &dflt, NULL, &burst));
 	ASSERT_EQ(dflt.burst, burst);
