@@ -181,6 +181,16 @@ kill -INT "$MON2"
 
 # Test 4: nobody.
 BIN=/tmp/omr-obs-bin.$$
+# enum_val ENUM NAME: NAME's value in uapi/linux/omr.h's enum ENUM (no
+# explicit values there: its position).
+enum_val() {
+	awk -v e="$1" -v n="$2" '
+		$0 ~ "^enum " e " [{]" { on = 1; i = 0; next }
+		on && /^}/ { exit }
+		on { sub(/\/\*.*/, ""); gsub(/[ \t,]/, ""); if ($0 == "") next
+		     if ($0 == n) { print i; exit } i++ }' "$top/uapi/linux/omr.h"
+}
+
 nobody_refused() {
 	local out rc
 	mkdir -p "$BIN" && cp "$CTL" "$BIN/" && chmod 755 "$BIN" "$BIN/omrctl" || return 1
@@ -190,12 +200,17 @@ nobody_refused() {
 	log "nobody: omrctl monitor: exit $rc, '$out'"
 	[ $rc -eq 1 ] && [[ $out == *"Operation not permitted"* ]] && [[ $out == *CAP_NET_ADMIN* ]] ||
 		return 1
-	# OMR_CMD_EVENT (7) is no request; OMR_A_EVENT (7) is in none.
-	out=$(ip netns exec "$CLI" "$RAW" 7 2>&1)
-	log "omr-nlraw 7: $out"
+	# OMR_CMD_EVENT is no request; OMR_A_EVENT is in none. Their numbers
+	# are read from the uapi header, which has the ABI's one truth.
+	local cmd attr
+	cmd=$(enum_val omr_cmd OMR_CMD_EVENT)
+	attr=$(enum_val omr_attr OMR_A_EVENT)
+	[ -n "$cmd" ] && [ -n "$attr" ] || { log "OMR_CMD_EVENT/OMR_A_EVENT not in the header"; return 1; }
+	out=$(ip netns exec "$CLI" "$RAW" "$cmd" 2>&1)
+	log "omr-nlraw $cmd (OMR_CMD_EVENT): $out"
 	[[ $out == "error EOPNOTSUPP:"* ]] || return 1
-	out=$(ip netns exec "$CLI" "$RAW" 1 "$(printf '0800070000000000')" 2>&1)
-	log "omr-nlraw 1 with OMR_A_EVENT: $out"
+	out=$(ip netns exec "$CLI" "$RAW" 1 "$(printf '0800%02x0000000000' "$attr")" 2>&1)
+	log "omr-nlraw 1 with OMR_A_EVENT ($attr): $out"
 	[[ $out == "error EINVAL:"* ]]
 }
 ktap_test_result "${T[3]}" nobody_refused
