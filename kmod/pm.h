@@ -41,7 +41,7 @@ struct omr_pm_sub {
 	u32 backoff_ms;		/* next retry delay; 0: retry at once */
 	unsigned long retry_at;	/* jiffies: no create before this */
 	unsigned long sent_at;	/* jiffies: when the last create was sent */
-	unsigned long stall_at;	/* jiffies: start of the current stall, or 0 */
+	unsigned long busy_at;	/* jiffies: data in flight since, or 0 */
 	struct omr_sub_stats st;	/* events.c: traffic accounting */
 };
 

@@ -265,6 +265,28 @@ static u32 omr_sf_loss(struct omr_conn *sc, u32 subflow_id)
 	return 0;
 }
 
+/*
+ * How long the subflow has waited for an ACK with data in flight. The last
+ * ACK of a subflow that was idle (a backup, or a demoted path) is as old as
+ * its idleness, so the wait counts from the later of that ACK and the first
+ * pass that saw data in flight again: else a path promoted after a long
+ * rest would look stalled the moment it carries data, and be demoted again.
+ */
+static void omr_obs_stall(struct omr_obs_path *op, struct omr_pm_sub *s,
+			  const struct tcp_sock *tp, unsigned long now)
+{
+	u32 since_ack;
+
+	if (!READ_ONCE(tp->packets_out)) {
+		s->busy_at = 0;
+		return;
+	}
+	if (!s->busy_at)
+		s->busy_at = now;
+	since_ack = jiffies_to_msecs(tcp_jiffies32 - READ_ONCE(tp->rcv_tstamp));
+	op->stall_ms = min(since_ack, jiffies_to_msecs(now - s->busy_at));
+}
+
 static void omr_obs_subflow(struct omr_pm_net *pn, struct omr_pm_conn *c,
 			    struct omr_obs *o, struct omr_conn *sc,
 			    struct mptcp_subflow_context *sf, unsigned long now)
@@ -302,9 +324,7 @@ static void omr_obs_subflow(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	op->bkup = sf->request_bkup;	/* a bit-field: a plain, racy read */
 	op->loss = omr_sf_loss(sc, sf->subflow_id);
 	omr_ev_obs(&op->st, ssk);
-	if (READ_ONCE(tp->packets_out))
-		op->stall_ms = jiffies_to_msecs(tcp_jiffies32 -
-						READ_ONCE(tp->rcv_tstamp));
+	omr_obs_stall(op, &c->sub[i][r], tp, now);
 	op->srtt_ms = (READ_ONCE(tp->srtt_us) >> 3) / USEC_PER_MSEC;
 	op->rto_ms = max_t(u32, (READ_ONCE(tp->srtt_us) >> 3) / USEC_PER_MSEC +
 			   READ_ONCE(tp->mdev_us) / USEC_PER_MSEC,
