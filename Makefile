@@ -40,7 +40,7 @@ module modules:
 	@test -n "$(KREL)" || { echo "omr: KDIR=$(KDIR) is not a kernel build tree" >&2; exit 1; }
 	scripts/prepare-ksrc.sh $(KDIR) $(GEN)
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
-	scripts/check-layout.sh omr.ko $(KDIR)
+	scripts/check-layout.sh omr.ko $(KDIR) $(GEN)
 	mkdir -p $(OUT)/$(KREL) && cp omr.ko $(OUT)/$(KREL)/omr.ko
 
 deps:
