@@ -15,8 +15,9 @@
 # 2. `make module` against those headers, the 6.1 source at hand as on a
 #    user's machine: refused naming struct mptcp_sched_ops;
 # 3. `make module` against KDIR (default: the newest 6.12 headers), which has
-#    the API, but with 6.1's net/mptcp/protocol.h: refused naming
-#    mptcp_register_scheduler().
+#    the API, but with 6.1's net/mptcp/protocol.h in a tree whose Makefile
+#    says it is the target's version (or the source-version check would
+#    refuse it first): refused naming mptcp_register_scheduler().
 set -u
 series=6.1
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -114,6 +115,11 @@ tap 2 "refuse: build against Debian $series headers ($abi) fails naming struct m
 
 # ---- 3. 6.12 headers, 6.1's protocol.h --------------------------------------
 rel612=$(cat "$kdir612/include/config/kernel.release" 2>/dev/null)
-build mixed "$kdir612" "$kd/src"
+kv612=${rel612%%[!0-9.]*}
+mkdir -p "$work/src61"
+cp -r "$kd/src/net" "$work/src61/" 2>/dev/null
+printf 'VERSION = %s\nPATCHLEVEL = %s\nSUBLEVEL = %s\nEXTRAVERSION =\n' \
+	"${kv612%%.*}" "$(echo "$kv612" | cut -d. -f2)" "${kv612##*.}" >"$work/src61/Makefile"
+build mixed "$kdir612" "$work/src61"
 refused $? mixed "omr: kernel ${rel612:-?} lacks the MPTCP scheduler API (mptcp_register_scheduler() in net/mptcp/protocol.h, Linux 6.6+)"
 tap 3 "refuse: build against ${rel612:-no 6.12 headers} with $series's net/mptcp/protocol.h fails naming mptcp_register_scheduler(), no omr.ko"

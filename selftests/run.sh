@@ -5,7 +5,8 @@
 #   1. install what is needed (scripts/deps.sh); for each kernel: fetch it
 #      (scripts/fetch-kernel.sh), build omr.ko against it (the layout check
 #      against its BTF is part of the build), and check that the layout
-#      check refuses a mismatching struct; build the test tools;
+#      and source-version checks refuse what they must (selftests/layout.sh);
+#      build the test tools;
 #   2. host tests: static checks (scripts/lint.sh, as `make lint`), the
 #      build's refusal of Debian 12's 6.1 kernel (selftests/refuse.sh), the
 #      scheduler's decision code under ASan/UBSan, omr-shim, make install
@@ -85,7 +86,7 @@ for k in $kernels; do
 	grep -E '^omr:|warning|error' "$out/build-$rel.log" | sed 's/^/# /'
 	result $rc "build: [$rel] omr.ko, private layouts verified against its BTF"
 
-	stage "layout check refuses a mismatching struct ($rel)"
+	stage "layout and source checks refuse what they must ($rel)"
 	if [ "$k" = backports ]; then
 		scripts/build-in-chroot.sh --run "$rel" selftests/layout.sh "$rel"
 	else
