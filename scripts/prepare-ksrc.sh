@@ -117,7 +117,7 @@ from_cache() {
 	ver=$(cat "$dir/version" 2>/dev/null || true)
 	if [ -z "$ver" ] || [ "$ver" != "$debver" ]; then
 		wrong_source "$dir/src is linux-source-$series ${ver:-of unknown version}" \
-			"run scripts/fetch-kernel.sh $series${debver:+ (it fetches linux-source-$series=$debver)}"
+			"run scripts/fetch-kernel.sh again${debver:+ (it fetches linux-source-$series=$debver)}"
 	fi
 	cp "$dir/src/net/mptcp/protocol.h" "$dir/src/net/mptcp/mib.h" "$gen/mptcp/"
 	echo "omr: private MPTCP headers from $dir/src (linux-source-$series $ver)" >&2
@@ -130,7 +130,7 @@ from_tarball() {
 	ver=$(dpkg-query -W -f='${db:Status-Status} ${Version}' "linux-source-$series" 2>/dev/null || true)
 	case $ver in installed\ *) ver=${ver#installed } ;; *) ver= ;; esac
 	if [ -z "$ver" ] || [ "$ver" != "$debver" ]; then
-		fix="point OMR_KSRC at the source tree of $rel"
+		fix="point OMR_KSRC at the source tree of $rel (its UTS_VERSION names no Debian package version)"
 		[ -z "$debver" ] || fix="install linux-source-$series=$debver"
 		wrong_source "$tb is linux-source-$series ${ver:-of unknown version (not installed by dpkg)}" "$fix"
 	fi

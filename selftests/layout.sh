@@ -175,6 +175,6 @@ cp "$src/net/mptcp/"{protocol,mib}.h "$work/cache/.cache/kernels/$rel/src/net/mp
 echo "$oldver" >"$work/cache/.cache/kernels/$rel/version"
 build cache
 refused $? "$work/cache.log" \
-	"^omr: $(re "$work/cache/.cache/kernels/$rel/src") is linux-source-[0-9.]+ $(re "$oldver"), the target $(re "$rel") is Debian $(re "$ver"), Linux $(re "$kv"): run scripts/fetch-kernel.sh" \
+	"^omr: $(re "$work/cache/.cache/kernels/$rel/src") is linux-source-[0-9.]+ $(re "$oldver"), the target $(re "$rel") is Debian $(re "$ver"), Linux $(re "$kv"): run scripts/fetch-kernel.sh again \\(it fetches linux-source-[0-9.]+=$(re "$ver")\\)" \
 	"$work/cache" && [ -z "$(find "$work/cache" -name '*.o' -print -quit)" ]
 tap 8 ".cache/kernels/$rel/src of $oldver for Debian $ver is refused naming both, nothing compiled"
