@@ -183,6 +183,42 @@ def cases():
         good, wire = tunnel_echo(SERVER, PW, ECHO)
         return good and silent(wire)
     yield "tunnel replayed salt: first accepted, replay gets no answer", replay
+    def reflection():
+        # Record a server->client stream whose plaintext is itself a request
+        # (header for a listener of ours + payload), then send it back to
+        # the server. Its salt is the server's own: refused like a replay,
+        # and the listener must see no connection.
+        lst = socket.socket()
+        lst.bind((H, 0))
+        lst.listen(4)
+        inner = bytes([1, 127, 0, 0, 1]) + struct.pack(">H", lst.getsockname()[1]) + b"reflected"
+        st = Stream(PW)
+        s = socket.create_connection((H, SERVER), timeout=3)
+        s.sendall(st.salt + st.chunk(bytes([1, 127, 0, 0, 1]) + struct.pack(">H", ECHO) + inner))
+        rec = b""
+        try:
+            while len(rec) < 32 + 18 + len(inner) + 16:
+                b = s.recv(4096)
+                if not b:
+                    break
+                rec += b
+        except socket.timeout:
+            pass
+        s.close()
+        if decrypt_reply(PW, rec) != inner:
+            print("# reflection: no echo to record")
+            return False
+        quiet = silent(rec)
+        lst.settimeout(0.2)
+        try:
+            lst.accept()
+            reached = True
+        except socket.timeout:
+            reached = False
+        lst.close()
+        print(f"# reflection: probe-silent {quiet}, target reached {reached}")
+        return quiet and not reached
+    yield "tunnel reflected server reply (its own salt): no answer, target not reached", reflection
     def policy():
         # Server runs without an allow-list for 127.0.0.2? It allows
         # 127.0.0.1/32 only, so 127.0.0.2 must be refused (closed, no data).

@@ -239,6 +239,216 @@ t_bad_input() {
 	$PY tests/badinput.py $P_LOC $P_AUTH $P_SRV $P_ECHO "$PW" $HS
 }
 
+# dns_ns NS DELAY TIMEOUT: a namespace with nothing but lo, tests/fakedns.py
+# on its 127.0.0.1:53 (names "late*" answered after DELAY s) and a
+# resolv.conf for it with the resolver's per-try TIMEOUT. No query can
+# leave the machine.
+dns_ns() {
+	local ns=$1 i
+	ip netns add "$ns" || return 1
+	ip -n "$ns" link set lo up
+	printf 'nameserver 127.0.0.1\noptions timeout:%s attempts:1\n' "$3" >"$W/resolv-$ns.conf"
+	start "dns-$ns" ip netns exec "$ns" $PY -u tests/fakedns.py 127.0.0.1 "$2"
+	NSX=(ip netns exec "$ns" unshare -m --propagation private
+		sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$W/resolv-$ns.conf")
+	for i in $(seq 1 100); do
+		ip netns exec "$ns" ss -Hlun "sport = :53" | grep -q . && return 0
+		sleep 0.05
+	done
+	echo "fake DNS never listened"
+	return 1
+}
+
+# "${NSX[@]}" CMD... runs CMD in the last dns_ns with that resolv.conf,
+# bind-mounted in a private mount namespace (the host's file is untouched).
+# Every step execs, so the pid start() records is CMD's.
+NSX=()
+
+dns_ns_del() {
+	stop "dns-$1"
+	ip netns del "$1"
+}
+
+t_log_escape() {	# newline and ESC in a SOCKS5 domain never reach the log raw
+	local ns=${NSP}log rc=0 f
+	dns_ns "$ns" 4 10 || return 1
+	start les "${NSX[@]}" "$BIN" server -s 127.0.0.1 -p $P_SRV -k "$PW" -v
+	start lel ip netns exec "$ns" "$BIN" local -s 127.0.0.1 -p $P_SRV -l $P_LOC -k "$PW" -v
+	wait_port $P_SRV "$ns" && wait_port $P_LOC "$ns" || return 1
+	# Both names fail to resolve (logged by the server); the local prints
+	# them in its status while the connections are open.
+	ip netns exec "$ns" $PY - $P_LOC "${PID[les]}" "${PID[lel]}" <<'PY' || rc=1
+import os, signal, socket, sys, time
+def req(name):
+    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+    s.sendall(b"\x05\x01\x00"); assert s.recv(2) == b"\x05\x00"
+    s.sendall(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + b"\x00\x50")
+    assert s.recv(10)[:2] == b"\x05\x00"
+    s.sendall(b"x")
+    return s
+a = req(b"x\nomr-shim server: error: FORGED-1\x1b[2J")
+b = req(b"late\nFORGED-2\x1b]0;t\x07")
+time.sleep(1)
+for p in sys.argv[2:]:
+    os.kill(int(p), signal.SIGUSR1)
+time.sleep(0.5)
+PY
+	stop lel
+	stop les
+	for f in les lel; do
+		if grep -q $'\x1b' "$W/$f.log" || grep -q '^FORGED\|^omr-shim server: error: FORGED' "$W/$f.log"; then
+			echo "$f: raw control bytes in the log:"
+			cat -v "$W/$f.log" | grep -a -B1 FORGED
+			rc=1
+		fi
+	done
+	grep -qF 'resolve x\x0aomr-shim server: error: FORGED-1\x1b[2J:80' "$W/les.log" ||
+		{ echo "server: no escaped resolver line"; rc=1; }
+	grep -qF 'resolve late\x0aFORGED-2\x1b]0;t\x07:80' "$W/les.log" ||
+		{ echo "server: no escaped resolver line (2)"; rc=1; }
+	grep -qF 'target late\x0aFORGED-2\x1b]0;t\x07:80' "$W/lel.log" ||
+		{ echo "local: no escaped status line"; rc=1; }
+	[ $rc = 0 ] || cat -v "$W/les.log" "$W/lel.log" | tail -n 20
+	dns_ns_del "$ns"
+	return $rc
+}
+
+t_dns_shutdown() {	# SIGTERM while a name resolves slowly: shutdown waits, no use after free
+	local ns=${NSP}dns rc=0 i pid hold t0 t1 src
+	dns_ns "$ns" 9 12 || return 1
+	start dss "${NSX[@]}" "$BIN" server -s 127.0.0.1 -p $P_SRV -k "$PW"
+	start dsl ip netns exec "$ns" "$BIN" local -s 127.0.0.1 -p $P_SRV -l $P_LOC -k "$PW"
+	wait_port $P_SRV "$ns" && wait_port $P_LOC "$ns" || return 1
+	pid=${PID[dss]}
+	ip netns exec "$ns" timeout 20 $PY - $P_LOC <<'PY' &
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(b"\x05\x01\x00"); assert s.recv(2) == b"\x05\x00"
+name = b"late.omr.test"
+s.sendall(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + b"\x00\x50")
+assert s.recv(10)[:2] == b"\x05\x00"
+s.sendall(b"x")
+time.sleep(15)
+PY
+	hold=$!
+	for i in $(seq 1 100); do
+		grep -q "^query late" "$W/dns-$ns.log" && break
+		sleep 0.05
+	done
+	grep -q "^query late" "$W/dns-$ns.log" || { echo "no query reached the fake DNS"; rc=1; }
+	t0=$(date +%s%N)
+	stop dss
+	src=$?
+	t1=$(date +%s%N)
+	kill $hold 2>/dev/null
+	wait $hold 2>/dev/null
+	echo "server exit $src, $(((t1 - t0) / 1000000)) ms after SIGTERM; the answer was due 9 s after the query"
+	[ "$src" = 0 ] || rc=1
+	# The worker's memory must outlive the resolver's report.
+	[ $(((t1 - t0) / 1000000)) -ge 7500 ] || { echo "exited before the resolver reported"; rc=1; }
+	if ls "$W"/asan.$pid* "$W"/ubsan.$pid* >/dev/null 2>&1; then
+		head -n 30 "$W"/asan.$pid* "$W"/ubsan.$pid* 2>/dev/null
+		rc=1
+	fi
+	stop dsl
+	dns_ns_del "$ns"
+	return $rc
+}
+
+t_refuse_flood() {	# a refused client that keeps sending cannot pin a worker
+	local rc=0
+	start rfl "$BIN" local -s 127.0.0.1 -p $P_SRV -l $P_X5 -k "$PW" -w 1
+	wait_port $P_X5 || return 1
+	$PY - $P_X5 $P_ECHO <<'PY' || rc=1
+import socket, struct, sys, threading, time
+port, echo = int(sys.argv[1]), int(sys.argv[2])
+done = threading.Event()
+rounds, longest = [0], [0.0]
+def flood():
+    # Greeting, a request with ATYP 2 (refused with REP 08), then 64 KiB
+    # writes without pause; again whenever the shim drops us.
+    buf = bytes(65536)
+    t_end = time.monotonic() + 3
+    while time.monotonic() < t_end:
+        t0 = time.monotonic()
+        try:
+            s = socket.create_connection(("127.0.0.1", port), timeout=1)
+            s.sendall(b"\x05\x01\x00")
+            s.recv(2)
+            s.sendall(b"\x05\x01\x00\x02")
+            while time.monotonic() < t_end:
+                s.send(buf)
+        except OSError:
+            pass
+        rounds[0] += 1
+        longest[0] = max(longest[0], time.monotonic() - t0)
+        s.close()
+    done.set()
+th = threading.Thread(target=flood)
+th.start()
+time.sleep(0.3)
+worst, n = 0.0, 0
+while not done.is_set():
+    t0 = time.monotonic()
+    try:
+        c = socket.create_connection(("127.0.0.1", port), timeout=2)
+        c.sendall(b"\x05\x01\x00")
+        assert c.recv(2) == b"\x05\x00"
+        c.sendall(b"\x05\x01\x00\x01\x7f\x00\x00\x01" + struct.pack(">H", echo))
+        assert c.recv(10)[:2] == b"\x05\x00"
+        c.sendall(b"x")
+        assert c.recv(1) == b"x"
+        c.close()
+    except (OSError, AssertionError) as e:
+        print("handshake failed:", repr(e))
+        worst = 99
+    worst = max(worst, time.monotonic() - t0)
+    n += 1
+    time.sleep(0.05)
+th.join()
+print("%d handshakes during the flood, slowest %.3f s; %d flood connections, longest %.2f s"
+      % (n, worst, rounds[0], longest[0]))
+sys.exit(0 if n >= 5 and worst < 0.5 and rounds[0] >= 2 and longest[0] < 2 else 1)
+PY
+	stop rfl || rc=1
+	return $rc
+}
+
+t_drain_deadline() {	# bad chunk mid-stream: silence ends handshake_timeout after the last valid input
+	start dds "$BIN" server -s 127.0.0.1 -p $P_X3 -k "$PW" --allow 127.0.0.1 --handshake-timeout 3
+	wait_port $P_X3 || return 1
+	$PY - $P_X3 $P_ECHO "$PW" <<'PY'
+import os, socket, struct, sys, time
+sys.path.insert(0, "tests")
+from badinput import Stream, decrypt_reply
+port, echo, pw = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+st = Stream(pw)
+s = socket.create_connection(("127.0.0.1", port), timeout=8)
+s.sendall(st.salt + st.chunk(bytes([1, 127, 0, 0, 1]) + struct.pack(">H", echo) + b"ping"))
+rec = b""
+while len(rec) < 32 + 18 + 4 + 16:
+    rec += s.recv(4096)
+assert decrypt_reply(pw, rec) == b"ping"
+t_valid = time.monotonic()
+time.sleep(2)
+s.sendall(os.urandom(100))
+t_bad = time.monotonic()
+got = b""
+while True:
+    b = s.recv(4096)
+    if not b:
+        break
+    got += b
+t_end = time.monotonic()
+print("closed %.2f s after the last valid input, %.2f s after the bad chunk; %d bytes"
+      % (t_end - t_valid, t_end - t_bad, len(got)))
+sys.exit(0 if got == b"" and 2.6 < t_end - t_valid < 3.9 else 1)
+PY
+	local rc=$?
+	stop dds
+	return $rc
+}
+
 t_fallback() {	# net.mptcp.enabled=0 in a fresh netns: one log line, TCP works
 	local ns=${NSP}nomp rc=0 n
 	ip netns add "$ns" || return 1
@@ -622,7 +832,7 @@ main() {
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 33))"
+	echo "1..$((nunit + nbad + 37))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -652,6 +862,10 @@ main() {
 		*) echo "# $line" ;;
 		esac
 	done < <(t_bad_input 2>&1)
+	run_test "refused SOCKS5 client flooding data: bounded drain, worker keeps serving" t_refuse_flood
+	run_test "log: newline and ESC in a SOCKS5 domain are escaped, no forged line" t_log_escape
+	run_test "bad chunk mid-stream: drain deadline counts from the last valid input" t_drain_deadline
+	run_test "SIGTERM during a slow DNS answer: waits for it, exit 0, ASan clean" t_dns_shutdown
 	run_test "server refuses loopback targets by default (IP and name)" t_policy_default
 	run_test "status (SIGUSR1) reports the tunnel runs MPTCP (MPTCP_INFO)" t_status_mptcp
 	run_test "status reports per-connection MPTCP fallback (peer without MPTCP)" t_status_fallback

@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""Fake DNS for tests/run.sh, run only inside a test namespace that has
+nothing but lo: no query can leave the machine.
+usage: fakedns.py ADDR DELAY
+Answers every query with NXDOMAIN at once, except names whose first label
+starts with "late": those are answered (NXDOMAIN) DELAY seconds after the
+query, i.e. a resolver that is slow but does answer. Prints one line per
+query ("query <name, escaped> <monotonic time>"), flushed."""
+import socket, sys, threading, time
+
+addr, delay = sys.argv[1], float(sys.argv[2])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((addr, 53))
+
+
+def question(p):
+    """(name, end of the question section) of a query."""
+    labels, i = [], 12
+    while i < len(p) and p[i]:
+        labels.append(p[i + 1:i + 1 + p[i]])
+        i += 1 + p[i]
+    return b".".join(labels), i + 5
+
+
+def nxdomain(p, peer):
+    _, end = question(p)
+    # Same id, QR|RD|RA, RCODE 3; the question echoed, no records.
+    s.sendto(p[:2] + b"\x81\x83\x00\x01\x00\x00\x00\x00\x00\x00" + p[12:end], peer)
+
+
+while True:
+    p, peer = s.recvfrom(4096)
+    if len(p) < 12:
+        continue
+    name, _ = question(p)
+    print("query", name.decode("latin-1").encode("unicode_escape").decode(),
+          "%.3f" % time.monotonic(), flush=True)
+    if name.startswith(b"late"):
+        threading.Timer(delay, nxdomain, (p, peer)).start()
+    else:
+        nxdomain(p, peer)
