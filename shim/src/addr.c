@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "addr.h"
+#include "log.h"
 
 static int addr_fail(int *why, int code)
 {
@@ -72,9 +73,10 @@ size_t ss_addr_encode(const struct ss_addr *a, uint8_t *out)
 	return o;
 }
 
+/* The domain is peer-controlled: escaped, as everything logged from a peer. */
 void ss_addr_format(const struct ss_addr *a, char *buf, size_t len)
 {
-	char h[INET6_ADDRSTRLEN];
+	char h[4 * 255 + 1];	/* a domain, every byte escaped */
 
 	if (a->atyp == ATYP_IPV4) {
 		inet_ntop(AF_INET, a->host, h, sizeof(h));
@@ -83,8 +85,8 @@ void ss_addr_format(const struct ss_addr *a, char *buf, size_t len)
 		inet_ntop(AF_INET6, a->host, h, sizeof(h));
 		snprintf(buf, len, "[%s]:%u", h, a->port);
 	} else {
-		snprintf(buf, len, "%.*s:%u", a->hlen, (const char *)a->host,
-			 a->port);
+		log_escape(h, sizeof(h), a->host, a->hlen);
+		snprintf(buf, len, "%s:%u", h, a->port);
 	}
 }
 

@@ -25,6 +25,8 @@ struct ss_addr {
 /* *why gets ADDR_ERR_ATYP or ADDR_ERR_DOMAIN on P_ERR (may be NULL). */
 int ss_addr_parse(const uint8_t *b, size_t n, size_t *used, struct ss_addr *a,
 		  int *why);
+/* ss_addr_format's longest output: a 255-byte domain, every byte escaped. */
+#define SS_ADDR_STRLEN (4 * 255 + sizeof(":65535"))
 size_t ss_addr_encode(const struct ss_addr *a, uint8_t *out);
 void ss_addr_format(const struct ss_addr *a, char *buf, size_t len);
 void sockaddr_format(const struct sockaddr *sa, char *buf, size_t len);

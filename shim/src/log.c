@@ -25,6 +25,34 @@ int log_level_get(void)
 	return log_cfg.level;
 }
 
+char *log_escape(char *out, size_t outlen, const void *in, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = in;
+	size_t i, o = 0;
+
+	if (!outlen)
+		return out;
+	for (i = 0; i < n; i++) {
+		unsigned char ch = p[i];
+
+		if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)ch;
+			continue;
+		}
+		if (o + 4 >= outlen)
+			break;
+		out[o++] = '\\';
+		out[o++] = 'x';
+		out[o++] = hex[ch >> 4];
+		out[o++] = hex[ch & 15];
+	}
+	out[o] = 0;
+	return out;
+}
+
 void log_msg(int lvl, const char *fmt, ...)
 {
 	static const char *const names[] = { "error", "warning", "info", "debug" };

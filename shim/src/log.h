@@ -2,12 +2,22 @@
 #ifndef OMR_SHIM_LOG_H
 #define OMR_SHIM_LOG_H
 
+#include <stddef.h>
+
 enum { L_ERR, L_WARN, L_INFO, L_DEBUG };
 
 /* Process-wide logging setup: set once in main() before threads start. */
 void log_setup(const char *role, int level);
 int log_level_get(void);
 void log_msg(int lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Peer-controlled bytes (a SOCKS5 or tunnel domain) made safe to print:
+ * printable ASCII except the backslash is copied, every other byte becomes
+ * \xNN, so a newline or an escape sequence cannot forge or hide a line.
+ * Always NUL-terminates (truncating) when outlen > 0; returns out.
+ */
+char *log_escape(char *out, size_t outlen, const void *in, size_t n);
 
 #define log_err(...) log_msg(L_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(L_WARN, __VA_ARGS__)

@@ -428,7 +428,7 @@ void conn_status(struct conn *c)
 {
 	struct shim *s = c->w->s;
 	int tfd = s->cfg.role == ROLE_LOCAL ? c->rfd : c->cfd;
-	char t[300];
+	char t[SS_ADDR_STRLEN];
 	int sub = 0;
 	enum tun_kind k = tfd >= 0 ? net_tunnel_kind(tfd, &sub) : TUN_NONE;
 

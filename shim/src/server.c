@@ -49,7 +49,7 @@ static void connect_addr(struct conn *c, const struct sockaddr *sa,
 			 socklen_t len)
 {
 	struct shim *s = c->w->s;
-	char t[300];
+	char t[SS_ADDR_STRLEN];
 
 	if (!target_allowed(s->cfg.allow, s->cfg.nallow, sa)) {
 		sockaddr_format(sa, t, sizeof(t));
