@@ -133,11 +133,10 @@ static void start_tunnel(struct conn *c)
 	struct shim *s = c->w->s;
 	uint8_t r[S5_REPLY_LEN];
 
-	if (ss_enc_init(&c->enc, &s->key, NULL)) {
+	if (conn_enc_start(c)) {
 		conn_close(c);
 		return;
 	}
-	c->enc_ready = true;
 	ss_dec_init(&c->dec, &s->key);
 	/* Without Fast Open, dial first so a local failure gets REP 0x01. */
 	if (!s->cfg.fast_open && dial(c)) {

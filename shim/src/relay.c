@@ -89,6 +89,31 @@ struct conn *conn_accept(struct worker *w, int fd, enum conn_state state,
 	return c;
 }
 
+/*
+ * Starts the sending half with a fresh salt and enters that salt in the
+ * replay filter, as shadowsocks-libev does: a recording of what we send,
+ * reflected back to us, then fails the replay check like any replay.
+ * Without this a server->client stream sent back to the server decrypts
+ * (same key, the salt derives the subkey) and is taken as a request.
+ * A drawn salt already in the filter (chance 2^-128) is drawn again.
+ */
+int conn_enc_start(struct conn *c)
+{
+	struct shim *s = c->w->s;
+	int tries;
+
+	for (tries = 0; tries < 4; tries++) {
+		if (ss_enc_init(&c->enc, &s->key, NULL))
+			return -1;
+		if (!salt_filter_check_add(&s->salts, c->enc.salt, s->key.m->key_len)) {
+			c->enc_ready = true;
+			return 0;
+		}
+		ss_enc_free(&c->enc);
+	}
+	return -1;
+}
+
 static void pipe_release(struct pipe *p, struct ev_loop *loop)
 {
 	ev_io_stop(loop, &p->rd);

@@ -23,7 +23,8 @@ int salt_filter_init(struct salt_filter *f, size_t cap)
 		f->nslots <<= 1;
 	if (gen_alloc(&f->gen[0], f->nslots) || gen_alloc(&f->gen[1], f->nslots))
 		goto err_free;
-	/* Only authenticated salts get in, but keep slots unpredictable anyway. */
+	/* Only authenticated and self-drawn salts get in, but keep slots
+	 * unpredictable anyway. */
 	if (ss_random((uint8_t *)&f->seed, sizeof(f->seed)))
 		goto err_free;
 	if (pthread_mutex_init(&f->mu, NULL))

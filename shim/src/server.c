@@ -65,9 +65,8 @@ static void connect_addr(struct conn *c, const struct sockaddr *sa,
 	net_tune(c->rfd, s->cfg.no_delay);
 	if (connect(c->rfd, sa, len) && errno != EINPROGRESS)
 		goto err_close;
-	if (ss_enc_init(&c->enc, &s->key, NULL))
+	if (conn_enc_start(c))
 		goto err_close;
-	c->enc_ready = true;
 	pipe_setup(&c->up, c, PIPE_DEC, c->cfd, c->rfd);
 	pipe_setup(&c->down, c, PIPE_ENC, c->rfd, c->cfd);
 	ev_set_cb(&c->up.wr, server_connected_cb);

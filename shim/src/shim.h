@@ -112,8 +112,10 @@ struct shim {
 /* relay.c */
 struct conn *conn_accept(struct worker *w, int fd, enum conn_state state,
 			 void (*hs_read)(struct ev_loop *, ev_io *, int));
+int conn_enc_start(struct conn *c);
 void conn_close(struct conn *c);
 void conn_fail(struct conn *c);
+void conn_drain(struct conn *c, size_t budget);
 void conn_touch(struct conn *c);
 void conn_set_limit(struct conn *c, ev_tstamp limit);
 void conn_start_relay(struct conn *c);
