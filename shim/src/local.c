@@ -20,21 +20,34 @@ static bool reply(struct conn *c, const uint8_t *b, size_t n)
 	return send(c->cfd, b, n, MSG_NOSIGNAL) == (ssize_t)n;
 }
 
-/* Full-length reply with the code, then close (RFC 1928 section 6). */
+/* What a refused client may still send before we close anyway. */
+#define REFUSE_DRAIN_BYTES (64 * 1024)
+#define REFUSE_DRAIN_TIME 1.0
+
+/*
+ * Full-length reply with the code, then close (RFC 1928 section 6).
+ * Unread input would turn close() into an RST that can destroy the reply
+ * in flight, so the reply is followed by our FIN and the client's input
+ * is swallowed until its EOF, but bounded in bytes and time and one read
+ * per loop iteration (conn_drain): a client that never stops sending
+ * must not hold the worker.
+ */
 static void refuse(struct conn *c, int rep)
 {
 	uint8_t r[S5_REPLY_LEN];
 
-	if (rep != S5_REP_NONE) {
-		s5_build_reply(r, (uint8_t)rep);
-		reply(c, r, sizeof(r));
-		/* Unread input would turn close() into an RST that can
-		 * destroy the reply in flight: swallow what is queued. */
-		while (recv(c->cfd, c->hbuf, HS_BUF, MSG_DONTWAIT) > 0)
-			;
-	}
 	log_dbg("conn %llu: SOCKS5 refused (rep %d)", (unsigned long long)c->id, rep);
-	conn_close(c);
+	if (rep == S5_REP_NONE) {
+		conn_close(c);
+		return;
+	}
+	s5_build_reply(r, (uint8_t)rep);
+	if (!reply(c, r, sizeof(r)) || shutdown(c->cfd, SHUT_WR)) {
+		conn_close(c);
+		return;
+	}
+	conn_drain(c, REFUSE_DRAIN_BYTES);
+	conn_set_limit(c, REFUSE_DRAIN_TIME);
 }
 
 static void local_connected_cb(struct ev_loop *loop, ev_io *io, int revents)

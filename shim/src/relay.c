@@ -3,6 +3,7 @@
  * Connection lifetime and the two-way relay shared by both roles.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -22,7 +23,8 @@ static void timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	}
 	if (now >= deadline) {
 		log_dbg("conn %llu: %s timeout", (unsigned long long)c->id,
-			c->state == CS_RELAY ? "idle" : "handshake");
+			c->state == CS_RELAY ? "idle" :
+			c->state == CS_DRAIN ? "drain" : "handshake");
 		conn_close(c);
 		return;
 	}
@@ -158,25 +160,60 @@ void conn_close(struct conn *c)
 }
 
 /*
- * Bad ciphertext from a tunnel peer. The server does not answer and does
- * not close at a data-dependent moment: it swallows input until the
- * handshake timeout, the same as for a peer that is merely slow, so
- * active probes learn nothing. The local side just closes (its peer is
- * the server it chose).
+ * One read per loop iteration, so a peer that never stops sending gets
+ * its turn like every other connection and no more. Ends at EOF, when
+ * the byte budget is spent, or at the deadline (the timer).
  */
 static void drain_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct conn *c = io->data;
-	uint8_t *buf = c->w->sin;
+	size_t len = c->drain_left < SCRATCH_LEN ? c->drain_left : SCRATCH_LEN;
 	ssize_t n;
 
 	(void)loop;
 	(void)revents;
-	n = recv(c->cfd, buf, SCRATCH_LEN, 0);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+	n = recv(c->cfd, c->w->sin, len, 0);
+	if (n > 0) {
+		c->drain_left -= (size_t)n;
+		if (!c->drain_left)
+			conn_close(c);
+		return;
+	}
+	if (n == 0 || (errno != EAGAIN && errno != EINTR))
 		conn_close(c);
 }
 
+/*
+ * Stop relaying and swallow the client's input: at most @budget bytes,
+ * until the deadline the caller sets on c->timer. Used by the server for
+ * probes and by the local side after a refusal.
+ */
+void conn_drain(struct conn *c, size_t budget)
+{
+	struct ev_loop *loop = c->w->loop;
+
+	ev_io_stop(loop, &c->up.rd);
+	ev_io_stop(loop, &c->up.wr);
+	ev_io_stop(loop, &c->down.rd);
+	ev_io_stop(loop, &c->down.wr);
+	if (c->rfd >= 0)
+		close(c->rfd);
+	c->rfd = -1;
+	c->state = CS_DRAIN;
+	c->drain_left = budget;
+	ev_io_init(&c->up.rd, drain_cb, c->cfd, EV_READ);
+	c->up.rd.data = c;
+	ev_io_start(loop, &c->up.rd);
+}
+
+/*
+ * Bad ciphertext from a tunnel peer. The server does not answer and does
+ * not close at a data-dependent moment: it swallows input until the
+ * handshake timeout, the same as for a peer that is merely slow, so
+ * active probes learn nothing. Hence no byte budget here: the deadline
+ * bounds it, and each read yields to the loop. The local side just
+ * closes (its peer is the server it chose).
+ */
 void conn_fail(struct conn *c)
 {
 	struct ev_loop *loop = c->w->loop;
@@ -186,18 +223,9 @@ void conn_fail(struct conn *c)
 		return;
 	}
 	c->w->st.probes++;
-	ev_io_stop(loop, &c->up.rd);
-	ev_io_stop(loop, &c->up.wr);
-	ev_io_stop(loop, &c->down.rd);
-	ev_io_stop(loop, &c->down.wr);
-	if (c->rfd >= 0)
-		close(c->rfd);
-	c->rfd = -1;
-	c->state = CS_DRAIN;
-	ev_io_init(&c->up.rd, drain_cb, c->cfd, EV_READ);
-	c->up.rd.data = c;
-	ev_io_start(loop, &c->up.rd);
-	/* Deadline counts from the last valid input, not from the failure. */
+	conn_drain(c, SIZE_MAX);
+	/* Deadline counts from the last valid input (c->last, touched only
+	 * by input that decoded), not from the failure. */
 	c->limit = c->w->s->cfg.handshake_timeout;
 	c->timer.repeat = 0.001;
 	ev_timer_again(loop, &c->timer);

@@ -63,6 +63,7 @@ struct conn {
 	struct ss_enc enc;
 	struct ss_dec dec;
 	bool enc_ready, salt_checked, dead, counted;
+	size_t drain_left;	/* CS_DRAIN: bytes still to swallow */
 	uint8_t hbuf[HS_BUF];	/* handshake bytes (SOCKS5 or header plaintext) */
 	size_t hlen;
 	struct ss_addr target;
