@@ -430,10 +430,14 @@ static void pipe_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 		pipe_maybe_shut(p);
 		return;
 	}
-	conn_touch(c);
 	out = pipe_transform(p, in, have + (size_t)n);
-	if (out > 0)
-		pipe_send(p, c->w->sout, (size_t)out);
+	if (out <= 0)
+		return;
+	/* Only input that decoded is activity (not a partial chunk, not the
+	 * read that held a bad one): after a bad chunk, conn_fail's deadline
+	 * counts from the last valid input. */
+	conn_touch(c);
+	pipe_send(p, c->w->sout, (size_t)out);
 }
 
 void pipe_setup(struct pipe *p, struct conn *c, enum pipe_mode mode, int from,
