@@ -24,14 +24,15 @@ struct dns_req {
 	char port[8];
 	struct conn *c;
 	struct worker *w;
-	struct dns_req *next;
+	struct dns_req *next;		/* on w->dns_done */
+	struct dns_req *pnext, **pprev;	/* on w->dns_pending */
 };
 
 static void server_connected_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct conn *c = ((struct pipe *)io->data)->c;
 	int err = conn_connect_error(c->rfd);
-	char t[300];
+	char t[SS_ADDR_STRLEN];
 
 	(void)loop;
 	(void)revents;
@@ -78,18 +79,36 @@ err_close:
 	conn_close(c);
 }
 
-static void dns_notify(union sigval sv)
+/*
+ * A request is over: hand it to the loop. Runs on glibc's notification
+ * thread, or on the worker for a request gai_cancel() dropped (glibc
+ * notifies only requests that ran). The unlock is the last touch of w:
+ * shutdown waits for dns_inflight to reach 0 before the worker's memory
+ * and loop go, however late the resolver answers.
+ */
+static void dns_report(struct dns_req *r)
 {
-	struct dns_req *r = sv.sival_ptr;
 	struct worker *w = r->w;
 
 	pthread_mutex_lock(&w->dns_mu);
 	r->next = w->dns_done;
 	w->dns_done = r;
-	pthread_mutex_unlock(&w->dns_mu);
 	ev_async_send(w->loop, &w->dns_ev);
-	/* Last touch of w: only now may shutdown destroy the loop. */
-	atomic_fetch_sub(&w->dns_inflight, 1);
+	w->dns_inflight--;
+	pthread_cond_signal(&w->dns_cv);
+	pthread_mutex_unlock(&w->dns_mu);
+}
+
+static void dns_notify(union sigval sv)
+{
+	dns_report(sv.sival_ptr);
+}
+
+static void dns_inflight_add(struct worker *w, int d)
+{
+	pthread_mutex_lock(&w->dns_mu);
+	w->dns_inflight += d;
+	pthread_mutex_unlock(&w->dns_mu);
 }
 
 static void resolve(struct conn *c)
@@ -113,12 +132,17 @@ static void resolve(struct conn *c)
 	sev.sigev_notify = SIGEV_THREAD;
 	sev.sigev_notify_function = dns_notify;
 	sev.sigev_value.sival_ptr = r;
-	atomic_fetch_add(&w->dns_inflight, 1);
+	dns_inflight_add(w, 1);
 	if (getaddrinfo_a(GAI_NOWAIT, r->list, 1, &sev)) {
-		atomic_fetch_sub(&w->dns_inflight, 1);
+		dns_inflight_add(w, -1);
 		free(r);
 		goto err_close;
 	}
+	r->pnext = w->dns_pending;
+	if (r->pnext)
+		r->pnext->pprev = &r->pnext;
+	r->pprev = &w->dns_pending;
+	w->dns_pending = r;
 	c->dns = r;
 	c->state = CS_RESOLVING;
 	return;
@@ -131,8 +155,11 @@ static void dns_finish(struct dns_req *r)
 	struct conn *c = r->c;
 	struct addrinfo *ai, *res = r->cb.ar_result;
 	int rc = gai_error(&r->cb);
-	char t[300];
+	char t[SS_ADDR_STRLEN];
 
+	*r->pprev = r->pnext;
+	if (r->pnext)
+		r->pnext->pprev = r->pprev;
 	c->dns = NULL;
 	if (c->dead) {
 		free(c);
@@ -169,6 +196,27 @@ void server_dns_done(struct worker *w)
 		next = r->next;
 		dns_finish(r);
 	}
+}
+
+/*
+ * Shutdown, loop stopped and every connection closed: the worker may go
+ * only when no resolver thread can touch it any more. Queued requests
+ * are cancelled; one already running cannot be, so this waits for it:
+ * at most the resolver's own limit (resolv.conf timeout x attempts x
+ * servers; 5 s x 2 x 1 by default).
+ */
+void server_dns_stop(struct worker *w)
+{
+	struct dns_req *r;
+
+	for (r = w->dns_pending; r; r = r->pnext)
+		if (gai_cancel(&r->cb) == EAI_CANCELED)
+			dns_report(r);
+	pthread_mutex_lock(&w->dns_mu);
+	while (w->dns_inflight)
+		pthread_cond_wait(&w->dns_cv, &w->dns_mu);
+	pthread_mutex_unlock(&w->dns_mu);
+	server_dns_done(w);
 }
 
 static void connect_target(struct conn *c)

@@ -87,9 +87,15 @@ struct worker {
 	ev_io lw[CFG_MAX_SERVERS];
 	int nl;
 	ev_async stop_ev, status_ev, dns_ev;
+	/* Resolver requests: dns_pending (loop thread only) holds every one
+	 * not yet finished; dns_done those reported back. dns_mu guards
+	 * dns_done and dns_inflight (reported-back count still due), and
+	 * dns_cv signals its drop, for shutdown. */
 	pthread_mutex_t dns_mu;
+	pthread_cond_t dns_cv;
+	struct dns_req *dns_pending;
 	struct dns_req *dns_done;
-	atomic_int dns_inflight;
+	int dns_inflight;
 	struct conn *conns;
 	uint8_t *sin, *sout;
 	struct worker_stats st;
@@ -133,6 +139,7 @@ void local_accept(struct worker *w, int fd);
 void local_dial(struct conn *c);
 void server_accept(struct worker *w, int fd);
 void server_dns_done(struct worker *w);
+void server_dns_stop(struct worker *w);
 
 /* worker.c */
 int workers_start(struct shim *s);

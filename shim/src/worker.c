@@ -166,12 +166,14 @@ static int worker_init(struct worker *w, struct shim *s, int id)
 {
 	w->s = s;
 	w->id = id;
+	/* Before anything can fail: worker_free() destroys them. */
+	pthread_mutex_init(&w->dns_mu, NULL);
+	pthread_cond_init(&w->dns_cv, NULL);
 	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
 	w->sin = malloc(SCRATCH_LEN);
 	w->sout = malloc(SCRATCH_LEN);
 	if (!w->loop || !w->sin || !w->sout)
 		return -1;
-	pthread_mutex_init(&w->dns_mu, NULL);
 	ev_init(&w->relisten, relisten_cb);
 	w->relisten.data = w;
 	ev_async_init(&w->stop_ev, stop_cb);
@@ -187,18 +189,16 @@ static int worker_init(struct worker *w, struct shim *s, int id)
 
 static void worker_free(struct worker *w)
 {
-	int i, spins;
+	int i;
 
-	/* Resolver threads report into this worker: wait for them (bounded). */
-	for (spins = 0; atomic_load(&w->dns_inflight) && spins < 500; spins++) {
-		usleep(10000);
-		if (w->loop)
-			server_dns_done(w);
-	}
+	/* Closed first, so what the resolver reports is only freed; then
+	 * wait for every request (dns_notify touches w). */
 	while (w->conns)
 		conn_close(w->conns);
 	if (w->loop)
-		server_dns_done(w);
+		server_dns_stop(w);
+	pthread_cond_destroy(&w->dns_cv);
+	pthread_mutex_destroy(&w->dns_mu);
 	for (i = 0; i < w->nl; i++)
 		close(w->lfd[i]);
 	if (w->loop)
