@@ -9,7 +9,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ss_addr a, b;
 	uint8_t enc[SS_ADDR_MAX];
-	char s[300];
+	char s[SS_ADDR_STRLEN];
 	struct cidr c;
 	size_t used = 0, n, u2 = 0;
 
@@ -23,6 +23,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (ss_addr_parse(enc, n, &u2, &b, NULL) != P_OK || u2 != n)
 			abort();
 		ss_addr_format(&a, s, sizeof(s));
+		/* Formatted for the log: nothing but printable ASCII. */
+		for (n = 0; s[n]; n++)
+			if (s[n] < 0x20 || s[n] > 0x7e)
+				abort();
 	}
 	if (size < 64) {
 		memcpy(s, data, size);

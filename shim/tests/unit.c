@@ -15,6 +15,7 @@
 #include "aead.h"
 #include "addr.h"
 #include "config.h"
+#include "log.h"
 #include "saltfilter.h"
 #include "socks5.h"
 #include "sscodec.h"
@@ -319,6 +320,32 @@ static void t_s5_request_ok(void)
 	prefixes_need_more(dom, sizeof(dom), 2);
 }
 
+/* Peer text in the log: only printable ASCII comes out, reversibly. */
+static void t_log_escape(void)
+{
+	const uint8_t dom[] = { 5, 1, 0, 3, 9, 'a', '\n', 'b', 0x1b, '[', '\\', 'c', 0x80, 0xff,
+				0, 80 };
+	uint8_t all[256];
+	char s[SS_ADDR_STRLEN], small[6];
+	struct s5_request r;
+	size_t used = 0, i;
+	int rep;
+
+	CHECK(s5_parse_request(dom, sizeof(dom), &used, &r, &rep) == P_OK);
+	ss_addr_format(&r.dst, s, sizeof(s));
+	CHECK(!strcmp(s, "a\\x0ab\\x1b[\\x5cc\\x80\\xff:80"));
+	for (i = 0; i < 256; i++)
+		all[i] = (uint8_t)i;
+	log_escape(s, sizeof(s), all, sizeof(all));
+	CHECK(strlen(s) == 94 + 162 * 4);	/* backslash is escaped too */
+	for (i = 0; s[i]; i++)
+		CHECK(s[i] >= 0x20 && s[i] < 0x7f);
+	/* Truncation never splits an escape and always terminates. */
+	CHECK(!strcmp(log_escape(small, sizeof(small), "ab\n", 3), "ab"));
+	CHECK(!strcmp(log_escape(small, sizeof(small), "\n\n", 2), "\\x0a"));
+	CHECK(!strcmp(log_escape(small, 1, "x", 1), ""));
+}
+
 static void t_s5_request_bad(void)
 {
 	const uint8_t bad_ver[] = { 4, 1, 0, 1, 1, 2, 3, 4, 0, 80 };
@@ -561,6 +588,7 @@ static const struct {
 	{ "unit: SOCKS5 CONNECT IPv4/IPv6/domain parse", t_s5_request_ok },
 	{ "unit: SOCKS5 malformed requests (version, ATYP, empty/NUL domain, oversize)", t_s5_request_bad },
 	{ "unit: SOCKS5 full-length reply", t_s5_reply },
+	{ "unit: control bytes of a domain are escaped for the log", t_log_escape },
 	{ "unit: address header round trip", t_addr_roundtrip },
 	{ "unit: target policy blocks internal ranges, allow-list opens", t_policy },
 	{ "unit: salt replay filter detects and ages out", t_saltfilter },
