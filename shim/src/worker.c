@@ -4,7 +4,7 @@
  * listener(s), so the kernel spreads connections across cores and a busy
  * connection only ever occupies one of them. Nothing is shared between
  * workers but the read-only key, the connection counter and the salt
- * filter (mutex, touched once per connection).
+ * filter (mutex, touched twice per connection: salt received, salt drawn).
  */
 #include <errno.h>
 #include <stdlib.h>
