@@ -270,32 +270,41 @@ dns_ns_del() {
 }
 
 t_log_escape() {	# newline and ESC in a SOCKS5 domain never reach the log raw
-	local ns=${NSP}log rc=0 f
+	local ns=${NSP}log rc=0 f i
 	dns_ns "$ns" 4 10 || return 1
 	start les "${NSX[@]}" "$BIN" server -s 127.0.0.1 -p $P_SRV -k "$PW" -v
 	start lel ip netns exec "$ns" "$BIN" local -s 127.0.0.1 -p $P_SRV -l $P_LOC -k "$PW" -v
-	wait_port $P_SRV "$ns" && wait_port $P_LOC "$ns" || return 1
-	# Both names fail to resolve (logged by the server); the local prints
-	# them in its status while the connections are open.
-	ip netns exec "$ns" $PY - $P_LOC "${PID[les]}" "${PID[lel]}" <<'PY' || rc=1
+	# A second local whose "server" is a sink: it holds its connections,
+	# so its status report lists both targets whatever the real server does.
+	start lek ip netns exec "$ns" "$TT" sink $P_SINK
+	start leh ip netns exec "$ns" "$BIN" local -s 127.0.0.1 -p $P_SINK -l $P_X1 -k "$PW" -v
+	wait_port $P_SRV "$ns" && wait_port $P_LOC "$ns" && wait_port $P_SINK "$ns" &&
+		wait_port $P_X1 "$ns" || return 1
+	ip netns exec "$ns" $PY - $P_LOC $P_X1 "${PID[leh]}" <<'PY' || rc=1
 import os, signal, socket, sys, time
-def req(name):
-    s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+def req(port, name):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
     s.sendall(b"\x05\x01\x00"); assert s.recv(2) == b"\x05\x00"
     s.sendall(b"\x05\x01\x00\x03" + bytes([len(name)]) + name + b"\x00\x50")
     assert s.recv(10)[:2] == b"\x05\x00"
     s.sendall(b"x")
     return s
-a = req(b"x\nomr-shim server: error: FORGED-1\x1b[2J")
-b = req(b"late\nFORGED-2\x1b]0;t\x07")
-time.sleep(1)
-for p in sys.argv[2:]:
-    os.kill(int(p), signal.SIGUSR1)
+names = [b"x\nomr-shim server: error: FORGED-1\x1b[2J", b"late\nFORGED-2\x1b]0;t\x07"]
+held = [req(int(p), n) for p in sys.argv[1:3] for n in names]
+time.sleep(0.5)
+os.kill(int(sys.argv[3]), signal.SIGUSR1)
 time.sleep(0.5)
 PY
+	# The server logs its resolver failures at debug; wait for both.
+	for i in $(seq 1 40); do
+		[ "$(grep -c "resolve .*FORGED" "$W/les.log")" -ge 2 ] && break
+		sleep 0.05
+	done
+	stop leh
+	stop lek
 	stop lel
 	stop les
-	for f in les lel; do
+	for f in les lel leh; do
 		if grep -q $'\x1b' "$W/$f.log" || grep -q '^FORGED\|^omr-shim server: error: FORGED' "$W/$f.log"; then
 			echo "$f: raw control bytes in the log:"
 			cat -v "$W/$f.log" | grep -a -B1 FORGED
@@ -306,9 +315,10 @@ PY
 		{ echo "server: no escaped resolver line"; rc=1; }
 	grep -qF 'resolve late\x0aFORGED-2\x1b]0;t\x07:80' "$W/les.log" ||
 		{ echo "server: no escaped resolver line (2)"; rc=1; }
-	grep -qF 'target late\x0aFORGED-2\x1b]0;t\x07:80' "$W/lel.log" ||
-		{ echo "local: no escaped status line"; rc=1; }
-	[ $rc = 0 ] || cat -v "$W/les.log" "$W/lel.log" | tail -n 20
+	grep -qF 'target x\x0aomr-shim server: error: FORGED-1\x1b[2J:80' "$W/leh.log" &&
+		grep -qF 'target late\x0aFORGED-2\x1b]0;t\x07:80' "$W/leh.log" ||
+		{ echo "local: no escaped status lines"; rc=1; }
+	[ $rc = 0 ] || cat -v "$W/les.log" "$W/leh.log" | tail -n 20
 	dns_ns_del "$ns"
 	return $rc
 }
