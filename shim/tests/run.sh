@@ -679,10 +679,37 @@ t_config_errors() {
 	expect_cfg_error 'unknown role' relay -p 1 || rc=1
 	expect_cfg_error 'unknown option' server --bogus || rc=1
 	expect_cfg_error 'usage' || rc=1
+	printf '{"server": "x", "server_port": 8388, "password": "p", "acl": "/etc/x.acl"}' >"$W/bad5.json"
+	printf '{"server": "x", "server_port": 8388, "password": "p",}' >"$W/bad6.json"
+	expect_cfg_error '"acl": ACL files are not supported' local -c "$W/bad5.json" || rc=1
+	expect_cfg_error 'invalid JSON' local -c "$W/bad6.json" || rc=1
+	# A user that does not exist: a runtime failure (exit 1), named.
+	timeout 5 "$BIN" server -s 127.0.0.1 -p $P_X2 -k x --user omr-no-such-user >"$W/nouser.out" 2>&1
+	[ $? = 1 ] && grep -q 'user "omr-no-such-user": no such user' "$W/nouser.out" ||
+		{ echo "unknown user:"; cat "$W/nouser.out"; rc=1; }
 	# A second instance on a busy port must fail (exit 1), not share it.
 	timeout 5 "$BIN" server -s 127.0.0.1 -p $P_SRV -k x >"$W/busy.out" 2>&1
 	[ $? = 1 ] && grep -q "Address already in use" "$W/busy.out" ||
 		{ echo "busy port:"; cat "$W/busy.out"; rc=1; }
+	return $rc
+}
+
+t_user() {	# "user": privileges dropped once the listener is bound; still serves
+	local rc=0 id st
+	id=$(id -u nobody) || return 1
+	printf '{"server": "127.0.0.1", "server_port": %d, "password": "%s", "allow": "127.0.0.1", "user": "nobody"}' \
+		$P_X3 "$PW" >"$W/user.json"
+	# Release build: LeakSanitizer cannot inspect a process that changed uid.
+	start usr "$REL" server -c "$W/user.json"
+	start usl "$REL" local -s 127.0.0.1 -p $P_X3 -l $P_X4 -k "$PW"
+	wait_port $P_X3 && wait_port $P_X4 || return 1
+	timeout 20 "$TT" conns $P_X4 $P_ECHO 20 1 || rc=1
+	st=$(awk '/^Uid:|^Gid:/ {printf "%s %s %s %s %s ", $1, $2, $3, $4, $5}' "/proc/${PID[usr]}/status")
+	echo "server: $st"
+	[ "$st" = "Uid: $id $id $id $id Gid: $(id -g nobody) $(id -g nobody) $(id -g nobody) $(id -g nobody) " ] || rc=1
+	grep -q "running as user nobody" "$W/usr.log" || { cat "$W/usr.log"; rc=1; }
+	stop usl
+	stop usr || { echo "server exit $?"; rc=1; }
 	return $rc
 }
 
@@ -842,7 +869,7 @@ main() {
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 37))"
+	echo "1..$((nunit + nbad + 38))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -888,6 +915,7 @@ main() {
 	run_test "out of fds: accept pauses without spinning, then recovers" t_emfile
 	run_test "idle timeout closes an idle relayed connection" t_idle_timeout
 	run_test "config/CLI errors exit 2 with a clear message; busy port exits 1" t_config_errors
+	run_test "\"user\": runs as nobody once listening, and serves" t_user
 	run_test "release build (-O2) smoke: 8 streams + 100 MB curl (aes-128-gcm)" t_release_smoke
 	run_test "SIGTERM: clean exit 0, no ASan/UBSan/LSan report" t_shutdown_clean
 	run_test "make install: binary, man page, units; systemd-analyze verify clean" t_install_units

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/evp.h>
@@ -479,7 +480,7 @@ static void t_config_ok(void)
 	const char *libev = "{\"server\":[\"198.51.100.7\",\"::\"],\"server_port\":\"8388\","
 		"\"local_address\":\"0.0.0.0\",\"local_port\":1080,\"password\":\"p4ss\","
 		"\"method\":\"aes-256-gcm\",\"timeout\":600,\"mptcp\":false,\"fast_open\":true,"
-		"\"mode\":\"tcp_only\",\"reuse_port\":true,\"no_delay\":true,\"nameserver\":\"1.1.1.1\"}";
+		"\"mode\":\"tcp_only\",\"reuse_port\":true,\"no_delay\":true}";
 	struct shim_config c;
 	char err[CFG_ERR_LEN] = "";
 
@@ -519,6 +520,87 @@ static void t_config_bad(void)
 		}
 	}
 	CHECK(config_parse_json(&c, "{\"a\0\":1}", 8, err, sizeof(err)) == -1);
+}
+
+/* Strict JSON: what the docs call malformed is rejected. */
+static void t_config_strict(void)
+{
+	static const char *const bad[] = {
+		"{\"server_port\":8388,}", "{'server_port':8388}",
+		"{\"server_port\":8388 /* c */}", "{\"server_port\":8388 // c\n}",
+		"{\"server_port\":[8388,]}",
+	};
+	struct shim_config c;
+	char err[CFG_ERR_LEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		err[0] = 0;
+		if (cfg_json(&c, bad[i], err) != -1 || !strstr(err, "invalid JSON")) {
+			fprintf(stderr, "# accepted lenient JSON: %s (%s)\n", bad[i], err);
+			failures++;
+		}
+	}
+	CHECK(!cfg_json(&c, " {\"server_port\": 8388}\n", err));
+}
+
+/* libev keys the shim does not implement are refused by name, not ignored. */
+static void t_config_unsupported(void)
+{
+	static const char *const bad[][2] = {
+		{ "{\"acl\":\"/etc/x.acl\"}", "\"acl\"" },
+		{ "{\"nameserver\":\"1.1.1.1\"}", "\"nameserver\"" },
+		{ "{\"ipv6_first\":true}", "\"ipv6_first\"" },
+		{ "{\"mode\":\"tcp_and_udp\"}", "UDP" },
+		{ "{\"local_ipv4_address\":\"1.2.3.4\"}", "\"local_ipv4_address\"" },
+		{ "{\"user\":5}", "\"user\"" },
+		{ "{\"user\":\"\"}", "\"user\"" },
+	};
+	struct shim_config c;
+	char err[CFG_ERR_LEN];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		err[0] = 0;
+		if (cfg_json(&c, bad[i][0], err) != -1 || !strstr(err, bad[i][1])) {
+			fprintf(stderr, "# %s: \"%s\", want %s\n", bad[i][0], err, bad[i][1]);
+			failures++;
+		}
+	}
+	/* The values that mean what the shim does anyway stay accepted. */
+	CHECK(!cfg_json(&c, "{\"ipv6_first\":false,\"mode\":\"tcp_only\",\"reuse_port\":true}", err));
+	CHECK(!cfg_json(&c, "{\"user\":\"nobody\"}", err));
+}
+
+/* Flags override the file: a list flag replaces the file's list. */
+static void t_cli_override(void)
+{
+	struct shim_config c;
+	char err[CFG_ERR_LEN], path[] = "/tmp/omrshim-unit-XXXXXX";
+	char *a1[] = { "local", "-c", path, "-s", "127.0.0.1", NULL };
+	char *a2[] = { "server", "-s", "127.0.0.3", "-c", path, "--allow", "10.0.0.1", NULL };
+	char *a3[] = { "local", "-c", path, "--delay", NULL };
+	char *a4[] = { "local", "-c", path, NULL };
+	const char *js = "{\"server\":[\"127.0.0.2\",\"::2\"],\"allow\":\"10.9.0.0/16\","
+			 "\"no_delay\":true}";
+	int fd = mkstemp(path);
+
+	CHECK(fd >= 0 && write(fd, js, strlen(js)) == (ssize_t)strlen(js));
+	if (fd >= 0)
+		close(fd);
+	config_defaults(&c);
+	CHECK(!config_parse_args(&c, 5, a1, err, sizeof(err)));
+	CHECK(c.nserver == 1 && !strcmp(c.server[0], "127.0.0.1"));
+	config_defaults(&c);
+	CHECK(!config_parse_args(&c, 7, a2, err, sizeof(err)));
+	CHECK(c.nserver == 1 && !strcmp(c.server[0], "127.0.0.3") && c.nallow == 1 &&
+	      c.allow[0].plen == 32);
+	config_defaults(&c);
+	CHECK(!config_parse_args(&c, 4, a3, err, sizeof(err)) && !c.no_delay);
+	config_defaults(&c);
+	CHECK(!config_parse_args(&c, 3, a4, err, sizeof(err)) && c.nserver == 2 &&
+	      c.no_delay);
+	unlink(path);
 }
 
 static void t_config_validate(void)
@@ -595,6 +677,9 @@ static const struct {
 	{ "unit: libev-style JSON config accepted", t_config_ok },
 	{ "unit: every bad JSON config value rejected with a message", t_config_bad },
 	{ "unit: config validation of required keys", t_config_validate },
+	{ "unit: config JSON is strict (no trailing comma, quotes, comments)", t_config_strict },
+	{ "unit: libev keys the shim does not implement are refused by name", t_config_unsupported },
+	{ "unit: -s and --allow replace the file's list; --delay turns TCP_NODELAY off", t_cli_override },
 	{ "unit: command-line flags and their errors", t_cli },
 };
 
