@@ -161,11 +161,25 @@ static int json_str_list(struct shim_config *c, json_object *v, const char *key,
 	return 0;
 }
 
-/* libev keys we understand but deliberately do not act on. */
-static const char *const ignored_keys[] = {
-	"reuse_port", "nameserver", "ipv6_first", "user",
-	"local_ipv4_address", "local_ipv6_address", "acl", "mtu", "dscp",
-	"tunnel_address", "manager_address", "_comment", "comment",
+/* Keys that carry no setting. */
+static const char *const ignored_keys[] = { "_comment", "comment" };
+
+/*
+ * shadowsocks-libev keys the shim does not implement. Ignoring them would
+ * run something other than what the file asks for (a resolver, an ACL, a
+ * source address), so each is refused with the reason.
+ */
+static const struct {
+	const char *key, *why;
+} unsupported_keys[] = {
+	{ "acl", "ACL files are not supported; the server's target policy is \"allow\"" },
+	{ "nameserver", "not supported: the server resolves with the system resolver (/etc/resolv.conf)" },
+	{ "local_ipv4_address", "not supported: outgoing connections use the routing table's source" },
+	{ "local_ipv6_address", "not supported: outgoing connections use the routing table's source" },
+	{ "tunnel_address", "ss-tunnel mode is not supported" },
+	{ "manager_address", "ss-manager is not supported" },
+	{ "mtu", "not supported (it applies to UDP relay, which the shim does not do)" },
+	{ "dscp", "not supported" },
 };
 
 static int apply_mode(json_object *v, char *err, size_t errlen)
@@ -178,8 +192,21 @@ static int apply_mode(json_object *v, char *err, size_t errlen)
 	if (!strcmp(m, "tcp_only"))
 		return 0;
 	if (!strcmp(m, "tcp_and_udp"))
-		return 0;	/* UDP part is reported unsupported by main() */
-	return fail(err, errlen, "\"mode\": \"%.32s\" unsupported (tcp_only or tcp_and_udp)", m);
+		return fail(err, errlen, "\"mode\": \"tcp_and_udp\": UDP relay is not supported, use \"tcp_only\"");
+	return fail(err, errlen, "\"mode\": \"%.32s\" unsupported (tcp_only)", m);
+}
+
+/* Accepted only with the value that means what the shim does anyway. */
+static int apply_fixed_bool(json_object *v, const char *key, bool want,
+			    const char *why, char *err, size_t errlen)
+{
+	bool b = want;
+
+	if (cfg_json_bool(v, key, &b, err, errlen))
+		return -1;
+	if (b != want)
+		return fail(err, errlen, "\"%s\": %s", key, why);
+	return 0;
 }
 
 static int apply_int(json_object *v, const char *key, long lo, long hi,
@@ -251,6 +278,15 @@ static int apply_key(struct shim_config *c, const char *k, json_object *v,
 		return apply_int(v, k, 0, 3, &c->log_level, err, errlen);
 	if (!strcmp(k, "mode"))
 		return apply_mode(v, err, errlen);
+	if (!strcmp(k, "user"))
+		return json_str(v, k, c->user, CFG_STR, err, errlen);
+	if (!strcmp(k, "reuse_port"))
+		return apply_fixed_bool(v, k, true, "SO_REUSEPORT is always on (one listener per worker)",
+					err, errlen);
+	if (!strcmp(k, "ipv6_first"))
+		return apply_fixed_bool(v, k, false,
+					"true is not supported: the first address the resolver returns that the policy allows is used",
+					err, errlen);
 	if (!strcmp(k, "plugin")) {
 		if (json_object_is_type(v, json_type_string) &&
 		    !*json_object_get_string(v))
@@ -262,13 +298,41 @@ static int apply_key(struct shim_config *c, const char *k, json_object *v,
 	for (i = 0; i < sizeof(ignored_keys) / sizeof(ignored_keys[0]); i++)
 		if (!strcmp(k, ignored_keys[i]))
 			return 0;
+	for (i = 0; i < sizeof(unsupported_keys) / sizeof(unsupported_keys[0]); i++)
+		if (!strcmp(k, unsupported_keys[i].key))
+			return fail(err, errlen, "\"%s\": %s", k, unsupported_keys[i].why);
 	/* Unknown keys are fatal: a typo must not silently drop a setting. */
 	return fail(err, errlen, "unknown key \"%.64s\"", k);
+}
+
+/*
+ * json-c's strict mode (0.16) still takes 'single-quoted' keys: returns
+ * 1 + the offset of a quote outside any string, or 0.
+ */
+static size_t stray_quote(const char *b, size_t n)
+{
+	bool in_str = false;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (in_str) {
+			if (b[i] == '\\')
+				i++;
+			else if (b[i] == '"')
+				in_str = false;
+		} else if (b[i] == '"') {
+			in_str = true;
+		} else if (b[i] == '\'') {
+			return i + 1;
+		}
+	}
+	return 0;
 }
 
 int config_parse_json(struct shim_config *c, const char *buf, size_t len,
 		      char *err, size_t errlen)
 {
+	size_t q;
 	json_tokener *tok;
 	json_object *root;
 	enum json_tokener_error jerr;
@@ -281,6 +345,8 @@ int config_parse_json(struct shim_config *c, const char *buf, size_t len,
 	tok = json_tokener_new_ex(16);
 	if (!tok)
 		return fail(err, errlen, "config: out of memory");
+	/* No trailing commas, single quotes or comments: the file is JSON. */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
 	root = json_tokener_parse_ex(tok, buf, (int)len);
 	jerr = json_tokener_get_error(tok);
 	if (!root || jerr != json_tokener_success) {
@@ -288,6 +354,12 @@ int config_parse_json(struct shim_config *c, const char *buf, size_t len,
 			   json_tokener_get_parse_end(tok),
 			   jerr == json_tokener_continue ? "unexpected end of input"
 							 : json_tokener_error_desc(jerr));
+		goto out;
+	}
+	q = stray_quote(buf, len);
+	if (q) {
+		ret = fail(err, errlen, "config: invalid JSON at offset %zu: single quotes are not JSON",
+			   q - 1);
 		goto out;
 	}
 	if (json_tokener_get_parse_end(tok) < len &&
@@ -343,7 +415,7 @@ int config_load_file(struct shim_config *c, const char *path, char *err,
 enum {
 	OPT_MPTCP = 256, OPT_NO_MPTCP, OPT_NO_DELAY, OPT_ALLOW, OPT_MAX_CONN,
 	OPT_HS_TIMEOUT, OPT_SOCKS_USER, OPT_SOCKS_PASS, OPT_SALT, OPT_NOFILE,
-	OPT_FAST_OPEN,
+	OPT_FAST_OPEN, OPT_DELAY,
 };
 
 static const struct option long_opts[] = {
@@ -361,6 +433,8 @@ static const struct option long_opts[] = {
 	{ "mptcp", no_argument, NULL, OPT_MPTCP },
 	{ "no-mptcp", no_argument, NULL, OPT_NO_MPTCP },
 	{ "no-delay", no_argument, NULL, OPT_NO_DELAY },
+	{ "delay", no_argument, NULL, OPT_DELAY },
+	{ "user", required_argument, NULL, 'a' },
 	{ "fast-open", no_argument, NULL, OPT_FAST_OPEN },
 	{ "allow", required_argument, NULL, OPT_ALLOW },
 	{ "max-conn", required_argument, NULL, OPT_MAX_CONN },
@@ -387,7 +461,8 @@ void config_usage(void)
 		"  -t, --timeout SEC          idle timeout (default 300)\n"
 		"  -w, --workers N            worker threads (default: CPU count)\n"
 		"      --mptcp / --no-mptcp   use MPTCP for the tunnel (default on)\n"
-		"      --no-delay             TCP_NODELAY (default on)\n"
+		"      --no-delay / --delay   TCP_NODELAY on (default) / off\n"
+		"  -a, --user USER            run as USER once the listeners are bound\n"
 		"      --fast-open            TCP Fast Open on the tunnel (MPTCP or TCP)\n"
 		"      --allow CIDR           server: permit an internal target range\n"
 		"      --max-conn N           connection limit (default 4096)\n"
@@ -418,13 +493,23 @@ static int opt_str(const char *name, char *dst, size_t cap, const char *s,
 	return 0;
 }
 
-static int apply_opt(struct shim_config *c, int o, const char *a, char *err,
-		     size_t errlen)
+/* List flags already given: the first one replaces the file's list. */
+struct opt_seen {
+	bool server, allow;
+};
+
+static int apply_opt(struct shim_config *c, struct opt_seen *seen, int o,
+		     const char *a, char *err, size_t errlen)
 {
 	int v = 0;
 
 	switch (o) {
-	case 's': return add_server(c, a, err, errlen);
+	case 's':
+		/* The first -s replaces the file's list; more -s add to it. */
+		if (!seen->server)
+			c->nserver = 0;
+		seen->server = true;
+		return add_server(c, a, err, errlen);
 	case 'p': return opt_int("--server-port", a, 1, 65535, &c->server_port, err, errlen);
 	case 'b': return opt_str("--local-address", c->local_address, CFG_STR, a, err, errlen);
 	case 'l': return opt_int("--local-port", a, 1, 65535, &c->local_port, err, errlen);
@@ -437,8 +522,14 @@ static int apply_opt(struct shim_config *c, int o, const char *a, char *err,
 	case OPT_MPTCP: c->mptcp = true; return 0;
 	case OPT_NO_MPTCP: c->mptcp = false; return 0;
 	case OPT_NO_DELAY: c->no_delay = true; return 0;
+	case OPT_DELAY: c->no_delay = false; return 0;
+	case 'a': return opt_str("--user", c->user, CFG_STR, a, err, errlen);
 	case OPT_FAST_OPEN: c->fast_open = true; return 0;
-	case OPT_ALLOW: return add_allow(c, a, err, errlen);
+	case OPT_ALLOW:
+		if (!seen->allow)
+			c->nallow = 0;
+		seen->allow = true;
+		return add_allow(c, a, err, errlen);
 	case OPT_MAX_CONN: return opt_int("--max-conn", a, 1, 1000000, &c->max_conn, err, errlen);
 	case OPT_HS_TIMEOUT: return opt_int("--handshake-timeout", a, 1, 3600, &c->handshake_timeout, err, errlen);
 	case OPT_SOCKS_USER: return opt_str("--socks-user", c->socks_user, CFG_STR, a, err, errlen);
@@ -456,12 +547,13 @@ static int apply_opt(struct shim_config *c, int o, const char *a, char *err,
 int config_parse_args(struct shim_config *c, int argc, char **argv, char *err,
 		      size_t errlen)
 {
+	struct opt_seen seen = { false, false };
 	int o;
 
 	opterr = 0;
 	/* Pass 1: only -c, so flags override the file whatever their order. */
 	optind = 1;
-	while ((o = getopt_long(argc, argv, ":c:s:p:b:l:k:m:t:w:vqh", long_opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":c:s:p:b:l:k:m:t:w:a:vqh", long_opts, NULL)) != -1) {
 		if (o == 'c') {
 			if (copy_str(c->config_path, sizeof(c->config_path), optarg))
 				return fail(err, errlen, "--config: bad path");
@@ -470,7 +562,7 @@ int config_parse_args(struct shim_config *c, int argc, char **argv, char *err,
 		}
 	}
 	optind = 1;
-	while ((o = getopt_long(argc, argv, ":c:s:p:b:l:k:m:t:w:vqh", long_opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, ":c:s:p:b:l:k:m:t:w:a:vqh", long_opts, NULL)) != -1) {
 		if (o == 'c')
 			continue;
 		if (o == 'h')
@@ -481,7 +573,7 @@ int config_parse_args(struct shim_config *c, int argc, char **argv, char *err,
 		if (o == ':')
 			return fail(err, errlen, "option \"%.32s\" needs a value",
 				    argv[optind - 1]);
-		if (apply_opt(c, o, optarg, err, errlen))
+		if (apply_opt(c, &seen, o, optarg, err, errlen))
 			return -1;
 	}
 	if (optind < argc)

@@ -35,6 +35,7 @@ struct shim_config {
 	size_t nallow;
 	char socks_user[CFG_STR];
 	char socks_pass[CFG_STR];
+	char user[CFG_STR];	/* run as this user once listening; "" = stay */
 	int log_level;
 	char config_path[1024];
 };

@@ -6,10 +6,13 @@
  * 2 usage or configuration error.
  */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/resource.h>
 #include "log.h"
 #include "shim.h"
@@ -111,6 +114,35 @@ err_key:
 	return -1;
 }
 
+/*
+ * "user": once the listeners are bound (a port below 1024 needs root only
+ * for bind), become that user, groups included, as ss-server -a does.
+ * glibc applies setgroups/setgid/setuid to every thread of the process.
+ */
+static int drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (!user[0])
+		return 0;
+	errno = 0;
+	pw = getpwnam(user);
+	if (!pw) {
+		log_err("user \"%s\": %s", user, errno ? strerror(errno) : "no such user");
+		return -1;
+	}
+	if (geteuid() == pw->pw_uid && getegid() == pw->pw_gid)
+		return 0;
+	if (initgroups(pw->pw_name, pw->pw_gid) || setgid(pw->pw_gid) ||
+	    setuid(pw->pw_uid)) {
+		log_err("cannot become user \"%s\": %s", user, strerror(errno));
+		return -1;
+	}
+	log_info("running as user %s (uid %u, gid %u)", user, (unsigned)pw->pw_uid,
+		 (unsigned)pw->pw_gid);
+	return 0;
+}
+
 static int run(struct shim *s)
 {
 	sigset_t set;
@@ -126,6 +158,10 @@ static int run(struct shim *s)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (workers_start(s))
 		return -1;
+	if (drop_privileges(s->cfg.user)) {
+		workers_stop(s);
+		return -1;
+	}
 	log_info("started: %d workers, method %s, mptcp %s", s->nworkers,
 		 s->cfg.method, s->cfg.mptcp ? "on" : "off");
 	for (;;) {
