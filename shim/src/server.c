@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -198,25 +199,44 @@ void server_dns_done(struct worker *w)
 	}
 }
 
+/* Longer than any resolv.conf allows in practice, shorter than systemd's
+ * default stop timeout (90 s). */
+#define DNS_STOP_MAX 60
+
 /*
  * Shutdown, loop stopped and every connection closed: the worker may go
  * only when no resolver thread can touch it any more. Queued requests
  * are cancelled; one already running cannot be, so this waits for it:
  * at most the resolver's own limit (resolv.conf timeout x attempts x
- * servers; 5 s x 2 x 1 by default).
+ * servers; 5 s x 2 x 1 by default). Returns false if some request has
+ * still not reported after DNS_STOP_MAX (glibc loses a notification when
+ * it cannot create its thread): the caller must then keep the worker's
+ * memory, which the imminent exit reclaims.
  */
-void server_dns_stop(struct worker *w)
+bool server_dns_stop(struct worker *w)
 {
 	struct dns_req *r;
+	struct timespec until;
+	int left;
 
 	for (r = w->dns_pending; r; r = r->pnext)
 		if (gai_cancel(&r->cb) == EAI_CANCELED)
 			dns_report(r);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += DNS_STOP_MAX;
 	pthread_mutex_lock(&w->dns_mu);
-	while (w->dns_inflight)
-		pthread_cond_wait(&w->dns_cv, &w->dns_mu);
+	while (w->dns_inflight &&
+	       pthread_cond_timedwait(&w->dns_cv, &w->dns_mu, &until) != ETIMEDOUT)
+		;
+	left = w->dns_inflight;
 	pthread_mutex_unlock(&w->dns_mu);
+	if (left) {
+		log_warn("worker %d: %d name resolution(s) still running after %d s: exiting without freeing the worker",
+			 w->id, left, DNS_STOP_MAX);
+		return false;
+	}
 	server_dns_done(w);
+	return true;
 }
 
 static void connect_target(struct conn *c)

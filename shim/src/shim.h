@@ -139,7 +139,7 @@ void local_accept(struct worker *w, int fd);
 void local_dial(struct conn *c);
 void server_accept(struct worker *w, int fd);
 void server_dns_done(struct worker *w);
-void server_dns_stop(struct worker *w);
+bool server_dns_stop(struct worker *w);
 
 /* worker.c */
 int workers_start(struct shim *s);

@@ -187,7 +187,8 @@ static int worker_init(struct worker *w, struct shim *s, int id)
 	return worker_listen(w);
 }
 
-static void worker_free(struct worker *w)
+/* false: a resolver thread may still touch w, which must then stay. */
+static bool worker_free(struct worker *w)
 {
 	int i;
 
@@ -195,16 +196,18 @@ static void worker_free(struct worker *w)
 	 * wait for every request (dns_notify touches w). */
 	while (w->conns)
 		conn_close(w->conns);
-	if (w->loop)
-		server_dns_stop(w);
-	pthread_cond_destroy(&w->dns_cv);
-	pthread_mutex_destroy(&w->dns_mu);
 	for (i = 0; i < w->nl; i++)
 		close(w->lfd[i]);
+	w->nl = 0;
+	if (w->loop && !server_dns_stop(w))
+		return false;
+	pthread_cond_destroy(&w->dns_cv);
+	pthread_mutex_destroy(&w->dns_mu);
 	if (w->loop)
 		ev_loop_destroy(w->loop);
 	free(w->sin);
 	free(w->sout);
+	return true;
 }
 
 int workers_start(struct shim *s)
@@ -237,6 +240,7 @@ err_stop:
 
 void workers_stop(struct shim *s)
 {
+	bool all = true;
 	int i;
 
 	for (i = 0; i < s->nworkers; i++)
@@ -244,7 +248,11 @@ void workers_stop(struct shim *s)
 	for (i = 0; i < s->nworkers; i++)
 		pthread_join(s->workers[i].th, NULL);
 	for (i = 0; i < s->nworkers; i++)
-		worker_free(&s->workers[i]);
+		all &= worker_free(&s->workers[i]);
+	/* A worker a resolver may still touch is left to the exit (and
+	 * stays reachable from s, so it is no leak either). */
+	if (!all)
+		return;
 	free(s->workers);
 	s->workers = NULL;
 }
