@@ -180,6 +180,7 @@ static const struct {
 	{ "manager_address", "ss-manager is not supported" },
 	{ "mtu", "not supported (it applies to UDP relay, which the shim does not do)" },
 	{ "dscp", "not supported" },
+	{ "key", "raw keys are not supported, use \"password\"" },
 };
 
 static int apply_mode(json_object *v, char *err, size_t errlen)
@@ -220,11 +221,25 @@ static int apply_int(json_object *v, const char *key, long lo, long hi,
 	return 0;
 }
 
+/* A key that sets nothing here: skipped, refused with the reason, or unknown. */
+static int apply_no_setting(const char *k, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ignored_keys) / sizeof(ignored_keys[0]); i++)
+		if (!strcmp(k, ignored_keys[i]))
+			return 0;
+	for (i = 0; i < sizeof(unsupported_keys) / sizeof(unsupported_keys[0]); i++)
+		if (!strcmp(k, unsupported_keys[i].key))
+			return fail(err, errlen, "\"%s\": %s", k, unsupported_keys[i].why);
+	/* Unknown keys are fatal: a typo must not silently drop a setting. */
+	return fail(err, errlen, "unknown key \"%.64s\"", k);
+}
+
 static int apply_key(struct shim_config *c, const char *k, json_object *v,
 		     char *err, size_t errlen)
 {
 	long x;
-	size_t i;
 
 	if (!strcmp(k, "server"))
 		return json_str_list(c, v, k, add_server, err, errlen);
@@ -293,16 +308,7 @@ static int apply_key(struct shim_config *c, const char *k, json_object *v,
 			return 0;
 		return fail(err, errlen, "\"plugin\": SIP003 plugins are not supported");
 	}
-	if (!strcmp(k, "key"))
-		return fail(err, errlen, "\"key\": raw keys are not supported, use \"password\"");
-	for (i = 0; i < sizeof(ignored_keys) / sizeof(ignored_keys[0]); i++)
-		if (!strcmp(k, ignored_keys[i]))
-			return 0;
-	for (i = 0; i < sizeof(unsupported_keys) / sizeof(unsupported_keys[0]); i++)
-		if (!strcmp(k, unsupported_keys[i].key))
-			return fail(err, errlen, "\"%s\": %s", k, unsupported_keys[i].why);
-	/* Unknown keys are fatal: a typo must not silently drop a setting. */
-	return fail(err, errlen, "unknown key \"%.64s\"", k);
+	return apply_no_setting(k, err, errlen);
 }
 
 /*
