@@ -249,6 +249,7 @@ dns_ns() {
 	ip -n "$ns" link set lo up
 	printf 'nameserver 127.0.0.1\noptions timeout:%s attempts:1\n' "$3" >"$W/resolv-$ns.conf"
 	start "dns-$ns" ip netns exec "$ns" $PY -u tests/fakedns.py 127.0.0.1 "$2"
+	# shellcheck disable=SC2016 # $0 and $@ belong to the inner sh
 	NSX=(ip netns exec "$ns" unshare -m --propagation private
 		sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$W/resolv-$ns.conf")
 	for i in $(seq 1 100); do
