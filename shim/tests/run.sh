@@ -714,6 +714,39 @@ t_user() {	# "user": privileges dropped once the listener is bound; still serves
 	return $rc
 }
 
+t_failover() {	# several servers: a refusing one, then a silent one, are failed over
+	local ns=${NSP}fo rc=0
+	# Refused at once: nothing listens on 127.0.0.2.
+	start fol1 "$BIN" local -s 127.0.0.2 -s 127.0.0.1 -p $P_SRV -l $P_X5 -k "$PW" -w 1
+	wait_port $P_X5 || return 1
+	timeout 20 "$TT" conns $P_X5 $P_ECHO 20 1 || { echo "refused server: no failover"; rc=1; }
+	stop fol1
+	grep -q "server 127.0.0.2 unreachable.*switching to 127.0.0.1" "$W/fol1.log" ||
+		{ cat "$W/fol1.log"; rc=1; }
+	# Silent: SYNs to 10.233.0.1 go to a MAC nobody has (veth peer without
+	# address), so only the handshake deadline (1 s) ends the dial.
+	ip netns add "$ns" || return 1
+	ip -n "$ns" link set lo up
+	ip -n "$ns" link add omrfo9 type veth peer name omrfo8 || return 1
+	ip -n "$ns" addr add 10.233.0.2/24 dev omrfo9
+	ip -n "$ns" link set omrfo9 up
+	ip -n "$ns" link set omrfo8 up
+	ip -n "$ns" neigh add 10.233.0.1 lladdr 02:00:00:00:00:01 dev omrfo9 nud permanent
+	start foe2 ip netns exec "$ns" "$TT" echo $P_ECHO
+	start fos2 ip netns exec "$ns" "$BIN" server -s 127.0.0.1 -p $P_SRV -k "$PW" --allow 127.0.0.1
+	start fol2 ip netns exec "$ns" "$BIN" local -s 10.233.0.1 -s 127.0.0.1 -p $P_SRV -l $P_X5 \
+		-k "$PW" -w 1 --handshake-timeout 1
+	wait_port $P_SRV "$ns" && wait_port $P_X5 "$ns" && wait_port $P_ECHO "$ns" || rc=1
+	ip netns exec "$ns" timeout 20 "$TT" conns $P_X5 $P_ECHO 20 1 || { echo "silent server: no failover"; rc=1; }
+	stop fol2
+	stop fos2
+	stop foe2
+	ip netns del "$ns"
+	grep -q "server 10.233.0.1 unreachable (Connection timed out).*switching to 127.0.0.1" "$W/fol2.log" ||
+		{ cat "$W/fol2.log"; rc=1; }
+	return $rc
+}
+
 t_release_smoke() {
 	local rc=0
 	start rs "$REL" server -s 127.0.0.1 -p $P_X3 -k "$PW" -m aes-128-gcm --allow 127.0.0.1
@@ -870,7 +903,7 @@ main() {
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 38))"
+	echo "1..$((nunit + nbad + 39))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -917,6 +950,7 @@ main() {
 	run_test "idle timeout closes an idle relayed connection" t_idle_timeout
 	run_test "config/CLI errors exit 2 with a clear message; busy port exits 1" t_config_errors
 	run_test "\"user\": runs as nobody once listening, and serves" t_user
+	run_test "local with several servers fails over (refused, then silent server)" t_failover
 	run_test "release build (-O2) smoke: 8 streams + 100 MB curl (aes-128-gcm)" t_release_smoke
 	run_test "SIGTERM: clean exit 0, no ASan/UBSan/LSan report" t_shutdown_clean
 	run_test "make install: binary, man page, units; systemd-analyze verify clean" t_install_units
