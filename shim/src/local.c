@@ -50,6 +50,48 @@ static void refuse(struct conn *c, int rep)
 	conn_set_limit(c, REFUSE_DRAIN_TIME);
 }
 
+static int dial(struct conn *c);
+
+/*
+ * Server c->srv refused or did not answer (err): c moves to the next one,
+ * and so do new connections (srv_cur, compared-and-swapped so racing
+ * workers move it once). False, with the log line, when every server has
+ * been tried. Nothing was sent to the failed server, so the same salt and
+ * the buffered first bytes go to the next one.
+ */
+static bool next_server(struct conn *c, int err)
+{
+	struct shim *s = c->w->s;
+	struct worker *w = c->w;
+	int from = c->srv, next = (c->srv + 1) % s->nsrv;
+	bool log = ev_now(w->loop) - w->last_dial_log > 5;
+
+	ev_io_stop(w->loop, &c->up.wr);
+	close(c->rfd);
+	c->rfd = -1;
+	if (++c->dials >= s->nsrv) {
+		/* Once per 5 s per worker: a dead server must not flood the log. */
+		if (log) {
+			w->last_dial_log = ev_now(w->loop);
+			log_warn("cannot reach server %s: %s", s->cfg.server[from], strerror(err));
+		}
+		return false;
+	}
+	if (atomic_compare_exchange_strong(&s->srv_cur, &from, next) && log) {
+		w->last_dial_log = ev_now(w->loop);
+		log_warn("server %s unreachable (%s): switching to %s",
+			 s->cfg.server[c->srv], strerror(err), s->cfg.server[next]);
+	}
+	c->srv = next;
+	return true;
+}
+
+static void dial_expired(struct conn *c)
+{
+	if (!next_server(c, ETIMEDOUT) || dial(c))
+		conn_close(c);
+}
+
 static void local_connected_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct conn *c;
@@ -64,12 +106,8 @@ static void local_connected_cb(struct ev_loop *loop, ev_io *io, int revents)
 	c = p->c;
 	err = conn_connect_error(c->rfd);
 	if (err) {
-		/* Once per 5 s per worker: a dead server must not flood the log. */
-		if (ev_now(loop) - c->w->last_dial_log > 5) {
-			c->w->last_dial_log = ev_now(loop);
-			log_warn("cannot reach server: %s", strerror(err));
-		}
-		conn_close(c);
+		if (!next_server(c, err) || dial(c))
+			conn_close(c);
 		return;
 	}
 	/* Header plus whatever the client already sent, as one chunk. */
@@ -94,14 +132,18 @@ static void local_connected_cb(struct ev_loop *loop, ev_io *io, int revents)
 		pipe_maybe_shut(&c->up);
 }
 
-/* Opens the tunnel connection; the first chunk goes out when it is writable. */
+/*
+ * Opens the tunnel connection to server c->srv, or the next ones if it
+ * fails at once; the first chunk goes out when it is writable. -1 when
+ * no server could be dialled.
+ */
 static int dial(struct conn *c)
 {
 	struct shim *s = c->w->s;
 	bool mp;
 
 	ev_io_stop(c->w->loop, &c->up.rd);
-	c->rfd = net_socket(s->srv.ss_family, &s->ms, &mp);
+	c->rfd = net_socket(s->srv[c->srv].ss_family, &s->ms, &mp);
 	if (c->rfd < 0) {
 		log_warn("socket: %s", strerror(errno));
 		return -1;
@@ -111,21 +153,22 @@ static int dial(struct conn *c)
 		log_dbg("TCP_FASTOPEN_CONNECT: %s", strerror(errno));
 	/* With Fast Open (cookie cached) this returns 0 and the SYN waits for
 	 * our first write, so it carries the header. */
-	if (connect(c->rfd, (struct sockaddr *)&s->srv, s->srvlen) &&
+	if (connect(c->rfd, (struct sockaddr *)&s->srv[c->srv], s->srvlen[c->srv]) &&
 	    errno != EINPROGRESS) {
-		log_dbg("connect to server: %s", strerror(errno));
-		return -1;
+		log_dbg("connect to server %s: %s", s->cfg.server[c->srv], strerror(errno));
+		return next_server(c, errno) ? dial(c) : -1;
 	}
 	pipe_setup(&c->up, c, PIPE_ENC, c->cfd, c->rfd);
 	pipe_setup(&c->down, c, PIPE_DEC, c->rfd, c->cfd);
 	ev_set_cb(&c->up.wr, local_connected_cb);
 	ev_io_start(c->w->loop, &c->up.wr);
 	c->state = CS_CONNECTING;
+	c->expire = dial_expired;
 	conn_set_limit(c, s->cfg.handshake_timeout);
 	return 0;
 }
 
-void local_dial(struct conn *c)
+static void local_dial(struct conn *c)
 {
 	if (dial(c))
 		conn_close(c);
@@ -151,6 +194,7 @@ static void start_tunnel(struct conn *c)
 		return;
 	}
 	ss_dec_init(&c->dec, &s->key);
+	c->srv = atomic_load(&s->srv_cur);
 	/* Without Fast Open, dial first so a local failure gets REP 0x01. */
 	if (!s->cfg.fast_open && dial(c)) {
 		refuse(c, S5_REP_FAIL);
@@ -170,6 +214,7 @@ static void start_tunnel(struct conn *c)
 	/* Client-speaks-first protocols (HTTP, TLS) send at once: wait a
 	 * moment so those bytes ride in the SYN; the timer dials anyway. */
 	c->state = CS_WAIT_DATA;
+	c->expire = local_dial;	/* server-speaks-first protocol: dial anyway */
 	ev_set_cb(&c->up.rd, local_wait_cb);
 	ev_io_start(c->w->loop, &c->up.rd);
 	conn_set_limit(c, FO_WAIT);

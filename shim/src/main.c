@@ -102,9 +102,10 @@ static int shim_init(struct shim *s)
 		goto err_key;
 	}
 	s->ms.want = c->mptcp;
-	if (c->role == ROLE_LOCAL &&
-	    net_resolve(c->server[0], c->server_port, false, &s->srv, &s->srvlen))
-		goto err_salts;
+	for (s->nsrv = 0; c->role == ROLE_LOCAL && s->nsrv < (int)c->nserver; s->nsrv++)
+		if (net_resolve(c->server[s->nsrv], c->server_port, false,
+				&s->srv[s->nsrv], &s->srvlen[s->nsrv]))
+			goto err_salts;
 	raise_nofile(c->nofile, c->max_conn);
 	return 0;
 err_salts:

@@ -17,8 +17,11 @@ static void timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	ev_tstamp deadline = c->last + c->limit, now = ev_now(loop);
 
 	(void)revents;
-	if (now >= deadline && c->state == CS_WAIT_DATA) {
-		local_dial(c);	/* server-speaks-first protocol: dial anyway */
+	if (now >= deadline && c->expire) {
+		void (*expire)(struct conn *) = c->expire;
+
+		c->expire = NULL;
+		expire(c);
 		return;
 	}
 	if (now >= deadline) {
@@ -200,6 +203,7 @@ void conn_drain(struct conn *c, size_t budget)
 		close(c->rfd);
 	c->rfd = -1;
 	c->state = CS_DRAIN;
+	c->expire = NULL;
 	c->drain_left = budget;
 	ev_io_init(&c->up.rd, drain_cb, c->cfd, EV_READ);
 	c->up.rd.data = c;
@@ -457,6 +461,7 @@ void conn_start_relay(struct conn *c)
 	struct ev_loop *loop = c->w->loop;
 
 	c->state = CS_RELAY;
+	c->expire = NULL;
 	conn_set_limit(c, c->w->s->cfg.timeout);
 	ev_set_cb(&c->up.rd, pipe_read_cb);
 	ev_set_cb(&c->up.wr, pipe_write_cb);

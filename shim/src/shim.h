@@ -70,6 +70,9 @@ struct conn {
 	struct dns_req *dns;
 	enum tun_kind tun;
 	int subflows;
+	int srv, dials;		/* local: server dialled, servers tried */
+	/* At the deadline: this instead of closing (reset to NULL first). */
+	void (*expire)(struct conn *c);
 	uint64_t id;
 };
 
@@ -109,8 +112,12 @@ struct shim {
 	struct ss_key key;
 	struct salt_filter salts;
 	struct mptcp_switch ms;
-	struct sockaddr_storage srv;	/* local: the server to dial */
-	socklen_t srvlen;
+	/* local: the servers to dial, in config order; new connections dial
+	 * srv[srv_cur], which moves on when one cannot be reached. */
+	struct sockaddr_storage srv[CFG_MAX_SERVERS];
+	socklen_t srvlen[CFG_MAX_SERVERS];
+	int nsrv;
+	atomic_int srv_cur;
 	atomic_int nconn;
 	struct worker *workers;
 	int nworkers;
@@ -136,7 +143,6 @@ void conn_status(struct conn *c);
 
 /* local.c / server.c */
 void local_accept(struct worker *w, int fd);
-void local_dial(struct conn *c);
 void server_accept(struct worker *w, int fd);
 void server_dns_done(struct worker *w);
 bool server_dns_stop(struct worker *w);
