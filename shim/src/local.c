@@ -17,7 +17,7 @@
 static bool reply(struct conn *c, const uint8_t *b, size_t n)
 {
 	/* Tiny replies to a fresh socket fit its buffer; anything else is broken. */
-	return send(c->cfd, b, n, MSG_NOSIGNAL) == (ssize_t)n;
+	return send(c->plain, b, n, MSG_NOSIGNAL) == (ssize_t)n;
 }
 
 /* What a refused client may still send before we close anyway. */
@@ -42,7 +42,7 @@ static void refuse(struct conn *c, int rep)
 		return;
 	}
 	s5_build_reply(r, (uint8_t)rep);
-	if (!reply(c, r, sizeof(r)) || shutdown(c->cfd, SHUT_WR)) {
+	if (!reply(c, r, sizeof(r)) || shutdown(c->plain, SHUT_WR)) {
 		conn_close(c);
 		return;
 	}
@@ -66,9 +66,7 @@ static bool next_server(struct conn *c, int err)
 	int from = c->srv, next = (c->srv + 1) % s->nsrv;
 	bool log = ev_now(w->loop) - w->last_dial_log > 5;
 
-	ev_io_stop(w->loop, &c->up.wr);
-	close(c->rfd);
-	c->rfd = -1;
+	conn_dial_abort(c);
 	if (++c->dials >= s->nsrv) {
 		/* Once per 5 s per worker: a dead server must not flood the log. */
 		if (log) {
@@ -92,77 +90,45 @@ static void dial_expired(struct conn *c)
 		conn_close(c);
 }
 
-static void local_connected_cb(struct ev_loop *loop, ev_io *io, int revents)
+/*
+ * The tunnel is up: the target header and the client's early bytes are
+ * carried into the pipe's first read, so they leave sealed in one chunk
+ * with whatever the client has sent by now.
+ */
+static void local_connected(struct conn *c, int err)
 {
-	struct conn *c;
-	struct pipe *p = io->data;
-	uint8_t plain[SS_MAX_PAYLOAD];
+	uint8_t hdr[SS_ADDR_MAX];
 	size_t hl;
-	ssize_t n;
-	long out;
-	int err;
 
-	(void)revents;
-	c = p->c;
-	err = conn_connect_error(c->rfd);
 	if (err) {
 		if (!next_server(c, err) || dial(c))
 			conn_close(c);
 		return;
 	}
-	/* Header plus whatever the client already sent, as one chunk. */
-	hl = ss_addr_encode(&c->target, plain);
-	memcpy(plain + hl, c->hbuf, c->hlen);
-	hl += c->hlen;
-	n = recv(c->cfd, plain + hl, sizeof(plain) - hl, MSG_DONTWAIT);
-	if (n > 0)
-		hl += (size_t)n;
-	else if (n == 0)
-		c->up.eof = true;
-	out = ss_enc_feed(&c->enc, plain, hl, c->w->sout);
-	if (out < 0) {
+	hl = ss_addr_encode(&c->target, hdr);
+	if (pipe_carry(&c->to_tun, hdr, hl, c->hbuf, c->hlen)) {
 		conn_close(c);
 		return;
 	}
+	c->hlen = 0;
 	conn_start_relay(c);
-	if (c->up.eof)
-		ev_io_stop(loop, &c->up.rd);
-	/* A client that already closed still gets its half-close relayed. */
-	if (pipe_send(&c->up, c->w->sout, (size_t)out) && c->up.eof)
-		pipe_maybe_shut(&c->up);
+	pipe_pump(&c->to_tun);
 }
 
 /*
  * Opens the tunnel connection to server c->srv, or the next ones if it
- * fails at once; the first chunk goes out when it is writable. -1 when
- * no server could be dialled.
+ * fails at once. -1 when no server could be dialled.
  */
 static int dial(struct conn *c)
 {
 	struct shim *s = c->w->s;
-	bool mp;
 
-	ev_io_stop(c->w->loop, &c->up.rd);
-	c->rfd = net_socket(s->srv[c->srv].ss_family, &s->ms, &mp);
-	if (c->rfd < 0) {
-		log_warn("socket: %s", strerror(errno));
-		return -1;
-	}
-	net_tune(c->rfd, s->cfg.no_delay);
-	if (s->cfg.fast_open && net_fastopen(c->rfd, false))
-		log_dbg("TCP_FASTOPEN_CONNECT: %s", strerror(errno));
-	/* With Fast Open (cookie cached) this returns 0 and the SYN waits for
-	 * our first write, so it carries the header. */
-	if (connect(c->rfd, (struct sockaddr *)&s->srv[c->srv], s->srvlen[c->srv]) &&
-	    errno != EINPROGRESS) {
+	c->to_tun.mode = PIPE_ENC;
+	c->to_tun.cap = RELAY_READ;
+	if (conn_dial(c, (struct sockaddr *)&s->srv[c->srv], s->srvlen[c->srv])) {
 		log_dbg("connect to server %s: %s", s->cfg.server[c->srv], strerror(errno));
 		return next_server(c, errno) ? dial(c) : -1;
 	}
-	pipe_setup(&c->up, c, PIPE_ENC, c->cfd, c->rfd);
-	pipe_setup(&c->down, c, PIPE_DEC, c->rfd, c->cfd);
-	ev_set_cb(&c->up.wr, local_connected_cb);
-	ev_io_start(c->w->loop, &c->up.wr);
-	c->state = CS_CONNECTING;
 	c->expire = dial_expired;
 	conn_set_limit(c, s->cfg.handshake_timeout);
 	return 0;
@@ -172,13 +138,6 @@ static void local_dial(struct conn *c)
 {
 	if (dial(c))
 		conn_close(c);
-}
-
-static void local_wait_cb(struct ev_loop *loop, ev_io *io, int revents)
-{
-	(void)loop;
-	(void)revents;
-	local_dial(((struct pipe *)io->data)->c);
 }
 
 /* How long Fast Open waits for the client's first bytes to put in the SYN. */
@@ -212,11 +171,11 @@ static void start_tunnel(struct conn *c)
 		return;
 	}
 	/* Client-speaks-first protocols (HTTP, TLS) send at once: wait a
-	 * moment so those bytes ride in the SYN; the timer dials anyway. */
+	 * moment so those bytes ride in the SYN; the timer dials anyway
+	 * (server-speaks-first protocol). Reading goes on: local_input. */
 	c->state = CS_WAIT_DATA;
-	c->expire = local_dial;	/* server-speaks-first protocol: dial anyway */
-	ev_set_cb(&c->up.rd, local_wait_cb);
-	ev_io_start(c->w->loop, &c->up.rd);
+	c->to_tun.cap = HS_BUF - c->hlen;
+	c->expire = local_dial;
 	conn_set_limit(c, FO_WAIT);
 }
 
@@ -237,6 +196,18 @@ static bool auth_ok(const struct shim_config *cfg, const struct s5_auth *a)
 	return ok;
 }
 
+/*
+ * A SOCKS5 message is incomplete: the next read must fit what hbuf has
+ * left. No message is longer than hbuf, so a full one is refused.
+ */
+static bool need_more(struct conn *c)
+{
+	c->to_tun.cap = HS_BUF - c->hlen;
+	if (!c->to_tun.cap)
+		conn_close(c);
+	return false;
+}
+
 /* Returns true when the greeting (or auth) is done and parsing may go on. */
 static bool step_greeting(struct conn *c, bool want_auth)
 {
@@ -245,7 +216,7 @@ static bool step_greeting(struct conn *c, bool want_auth)
 	int ret = s5_parse_greeting(c->hbuf, c->hlen, &used, want_auth, &r[1]);
 
 	if (ret == P_NEED_MORE)
-		return false;
+		return need_more(c);
 	if (ret == P_ERR) {
 		refuse(c, S5_REP_NONE);
 		return false;
@@ -268,7 +239,7 @@ static bool step_auth(struct conn *c)
 	uint8_t r[2] = { 1, 1 };
 
 	if (ret == P_NEED_MORE)
-		return false;
+		return need_more(c);
 	if (ret == P_OK && auth_ok(&c->w->s->cfg, &a))
 		r[1] = 0;
 	OPENSSL_cleanse(&a, sizeof(a));
@@ -287,8 +258,10 @@ static void step_request(struct conn *c)
 	size_t used = 0;
 	int rep, ret = s5_parse_request(c->hbuf, c->hlen, &used, &rq, &rep);
 
-	if (ret == P_NEED_MORE)
+	if (ret == P_NEED_MORE) {
+		need_more(c);
 		return;
+	}
 	if (ret == P_ERR) {
 		refuse(c, rep);
 		return;
@@ -299,25 +272,31 @@ static void step_request(struct conn *c)
 	}
 	c->target = rq.dst;
 	consume(c, used);
-	ev_io_stop(c->w->loop, &c->up.rd);
 	start_tunnel(c);
 }
 
-static void local_hs_read_cb(struct ev_loop *loop, ev_io *io, int revents)
+/*
+ * SOCKS5 bytes from the pipe (PLAIN until the tunnel is dialled; each
+ * read fits what hbuf has left), or the client's EOF (NULL). In
+ * CS_WAIT_DATA the first early bytes, or EOF, start the dial.
+ */
+static void local_input(struct conn *c, const uint8_t *b, size_t n)
 {
-	struct conn *c = ((struct pipe *)io->data)->c;
 	bool want_auth = c->w->s->cfg.socks_user[0] != 0;
-	ssize_t n;
 
-	(void)loop;
-	(void)revents;
-	n = recv(c->cfd, c->hbuf + c->hlen, HS_BUF - c->hlen, 0);
-	if (n <= 0) {
-		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+	if (!b) {
+		if (c->state == CS_WAIT_DATA)
+			local_dial(c);
+		else
 			conn_close(c);
 		return;
 	}
-	c->hlen += (size_t)n;
+	memcpy(c->hbuf + c->hlen, b, n);
+	c->hlen += n;
+	if (c->state == CS_WAIT_DATA) {
+		local_dial(c);
+		return;
+	}
 	if (c->state == CS_GREETING && !step_greeting(c, want_auth))
 		return;
 	if (c->state == CS_AUTH && !step_auth(c))
@@ -326,7 +305,19 @@ static void local_hs_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 		step_request(c);
 }
 
-void local_accept(struct worker *w, int fd)
+static void local_open(struct conn *c)
 {
-	conn_accept(w, fd, CS_GREETING, local_hs_read_cb);
+	c->state = CS_GREETING;
+	c->to_tun.mode = PIPE_PLAIN;
+	c->to_tun.cap = HS_BUF;
+	ev_io_start(c->w->loop, &c->to_tun.rd);
 }
+
+const struct role_ops local_ops = {
+	.name = "local",
+	.tunnel_accepted = false,
+	.open = local_open,
+	.input = local_input,
+	.connected = local_connected,
+	.fail = conn_close,
+};

@@ -101,6 +101,7 @@ static int shim_init(struct shim *s)
 		log_err("out of memory for the salt filter");
 		goto err_key;
 	}
+	s->ops = c->role == ROLE_LOCAL ? &local_ops : &server_ops;
 	s->ms.want = c->mptcp;
 	for (s->nsrv = 0; c->role == ROLE_LOCAL && s->nsrv < (int)c->nserver; s->nsrv++)
 		if (net_resolve(c->server[s->nsrv], c->server_port, false,
@@ -185,7 +186,8 @@ int main(int argc, char **argv)
 
 	if (ret)
 		return ret > 0 ? 0 : EXIT_CONFIG;
-	log_setup(s.cfg.role == ROLE_LOCAL ? "local" : "server", s.cfg.log_level);
+	log_setup(s.cfg.role == ROLE_LOCAL ? local_ops.name : server_ops.name,
+		  s.cfg.log_level);
 	if (shim_init(&s))
 		return EXIT_RUNTIME;
 	ret = run(&s) ? EXIT_RUNTIME : 0;

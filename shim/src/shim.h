@@ -22,14 +22,23 @@ struct shim;
 struct worker;
 struct conn;
 
-enum pipe_mode { PIPE_ENC, PIPE_DEC };
+/*
+ * What a pipe does to the bytes it reads: PLAIN hands them over as they
+ * are (local's SOCKS5 handshake), ENC seals them into SIP004 chunks,
+ * DEC opens chunks.
+ */
+enum pipe_mode { PIPE_PLAIN, PIPE_ENC, PIPE_DEC };
 
 /*
- * One direction of a connection. Data goes from `rd`'s fd to `wr`'s fd
- * through the per-worker scratch buffers; only what the peer could not
- * take yet (pend) or an incomplete AEAD chunk (rem) is kept per
- * connection, and reading stops while pend is non-empty: that is the
- * backpressure, and it bounds memory per connection to about one read.
+ * One direction of a connection, and the only read->transform->send loop
+ * (pipe_pump): data goes from `rd`'s fd to `wr`'s fd through the
+ * per-worker scratch buffers. Until the connection relays, what the
+ * transform produced goes to the role's input op instead of `wr`. Only
+ * what the peer could not take yet (pend) and the bytes carried into the
+ * next read (rem: an incomplete chunk for DEC, the target header for ENC)
+ * are kept per connection, and reading stops while pend is non-empty:
+ * that is the backpressure, and it bounds memory per connection to about
+ * one read.
  */
 struct pipe {
 	struct conn *c;
@@ -39,6 +48,7 @@ struct pipe {
 	size_t pend_off, pend_len;
 	uint8_t *rem;
 	size_t rem_len;
+	size_t cap;		/* bytes per read */
 	bool eof, shut;
 	uint64_t bytes;
 };
@@ -52,12 +62,19 @@ enum conn_state {
 
 struct dns_req;
 
+/*
+ * The two sockets are named by side: `plain` carries application bytes
+ * (local: the SOCKS5 client; server: the target), `tunnel` carries
+ * SIP004 (local: to the server; server: from the local). One of them is
+ * accepted, the other dialled (conn_dial), which one is the role's.
+ */
 struct conn {
 	struct worker *w;
 	struct conn *prev, *next;
 	enum conn_state state;
-	int cfd, rfd;		/* client side and remote side sockets */
-	struct pipe up, down;	/* up: cfd -> rfd, down: rfd -> cfd */
+	int plain, tunnel;
+	struct pipe to_tun;	/* plain -> tunnel: seals */
+	struct pipe from_tun;	/* tunnel -> plain: opens */
 	ev_timer timer;
 	ev_tstamp last, limit;
 	struct ss_enc enc;
@@ -75,6 +92,27 @@ struct conn {
 	void (*expire)(struct conn *c);
 	uint64_t id;
 };
+
+/*
+ * A role's behaviour; pipe.c calls it only through these pointers, so no
+ * file calls back into the role that called it.
+ */
+struct role_ops {
+	const char *name;
+	/* The accepted socket is the tunnel (server) or the plain side (local). */
+	bool tunnel_accepted;
+	/* A new connection: set up its handshake and start reading. */
+	void (*open)(struct conn *c);
+	/* Handshake bytes, already opened if they came from the tunnel;
+	 * NULL at EOF. Relaying bytes never come here. */
+	void (*input)(struct conn *c, const uint8_t *b, size_t n);
+	/* The socket conn_dial() opened is connected (err 0) or failed. */
+	void (*connected)(struct conn *c, int err);
+	/* Bad ciphertext or a replayed salt from the tunnel peer. */
+	void (*fail)(struct conn *c);
+};
+
+extern const struct role_ops local_ops, server_ops;
 
 struct worker_stats {
 	uint64_t accepted, rejected_limit, closed, probes, replays, refused;
@@ -109,6 +147,7 @@ struct worker {
 
 struct shim {
 	struct shim_config cfg;
+	const struct role_ops *ops;
 	struct ss_key key;
 	struct salt_filter salts;
 	struct mptcp_switch ms;
@@ -123,29 +162,28 @@ struct shim {
 	int nworkers;
 };
 
-/* relay.c */
-struct conn *conn_accept(struct worker *w, int fd, enum conn_state state,
-			 void (*hs_read)(struct ev_loop *, ev_io *, int));
+/* pipe.c */
+struct conn *conn_accept(struct worker *w, int fd);
 int conn_enc_start(struct conn *c);
+int conn_dial(struct conn *c, const struct sockaddr *sa, socklen_t len);
+void conn_dial_abort(struct conn *c);
 void conn_close(struct conn *c);
 void conn_fail(struct conn *c);
 void conn_drain(struct conn *c, size_t budget);
+void conn_probe_drain(struct conn *c);
 void conn_touch(struct conn *c);
 void conn_set_limit(struct conn *c, ev_tstamp limit);
 void conn_start_relay(struct conn *c);
-void pipe_setup(struct pipe *p, struct conn *c, enum pipe_mode mode, int from,
-		int to);
-bool pipe_send(struct pipe *p, const uint8_t *buf, size_t len);
-long pipe_transform(struct pipe *p, const uint8_t *in, size_t n);
-void pipe_maybe_shut(struct pipe *p);
-int conn_connect_error(int fd);
+int pipe_carry(struct pipe *p, const uint8_t *a, size_t alen,
+	       const uint8_t *b, size_t blen);
+void pipe_pump(struct pipe *p);
 void conn_status(struct conn *c);
 
-/* local.c / server.c */
-void local_accept(struct worker *w, int fd);
-void server_accept(struct worker *w, int fd);
-void server_dns_done(struct worker *w);
-bool server_dns_stop(struct worker *w);
+/* dns.c: @done runs on the loop with the result (freed after it). */
+int dns_resolve(struct conn *c, void (*done)(struct conn *c,
+					      const struct addrinfo *res, int rc));
+void dns_collect(struct worker *w);
+bool dns_stop(struct worker *w);
 
 /* worker.c */
 int workers_start(struct shim *s);

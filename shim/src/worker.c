@@ -70,10 +70,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 			continue;
 		}
 		w->st.accepted++;
-		if (s->cfg.role == ROLE_LOCAL)
-			local_accept(w, fd);
-		else
-			server_accept(w, fd);
+		conn_accept(w, fd);
 	}
 }
 
@@ -110,7 +107,7 @@ static void dns_cb(struct ev_loop *loop, ev_async *a, int revents)
 {
 	(void)loop;
 	(void)revents;
-	server_dns_done(a->data);
+	dns_collect(a->data);
 }
 
 static void *worker_main(void *arg)
@@ -199,7 +196,7 @@ static bool worker_free(struct worker *w)
 	for (i = 0; i < w->nl; i++)
 		close(w->lfd[i]);
 	w->nl = 0;
-	if (w->loop && !server_dns_stop(w))
+	if (w->loop && !dns_stop(w))
 		return false;
 	pthread_cond_destroy(&w->dns_cv);
 	pthread_mutex_destroy(&w->dns_mu);
