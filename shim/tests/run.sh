@@ -898,12 +898,20 @@ t_fuzz_smoke() {	# each libFuzzer harness: seed corpus + 4 s of fuzzing, clean
 	grep -q "Done [0-9]* runs" "$W/fuzz-$h.log" || { tail -n 5 "$W/fuzz-$h.log"; return 1; }
 }
 
+t_file_graph() {	# no call cycle between the files of src/ (nm + tsort)
+	bash tests/structure.sh graph build/rel
+}
+
+t_func_lengths() {	# no function body over 60 lines in src/
+	bash tests/structure.sh lengths
+}
+
 main() {
 	local nunit nbad line rc
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 39))"
+	echo "1..$((nunit + nbad + 41))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -954,6 +962,8 @@ main() {
 	run_test "release build (-O2) smoke: 8 streams + 100 MB curl (aes-128-gcm)" t_release_smoke
 	run_test "SIGTERM: clean exit 0, no ASan/UBSan/LSan report" t_shutdown_clean
 	run_test "make install: binary, man page, units; systemd-analyze verify clean" t_install_units
+	run_test "structure: no call cycle between files of src/ (graph in docs/shim.md)" t_file_graph
+	run_test "structure: no function body over 60 lines in src/" t_func_lengths
 	for h in socks5 addr aead config; do
 		run_test "fuzz smoke: $h harness on its seed corpus + 4 s, no finding" t_fuzz_smoke $h
 	done
