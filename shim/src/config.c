@@ -9,6 +9,8 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,12 +185,12 @@ static const struct {
 	{ "key", "raw keys are not supported, use \"password\"" },
 };
 
-static int apply_mode(json_object *v, char *err, size_t errlen)
+static int check_mode(json_object *v, const char *key, char *err, size_t errlen)
 {
 	const char *m;
 
 	if (!json_object_is_type(v, json_type_string))
-		return fail(err, errlen, "\"mode\": expected a string");
+		return fail(err, errlen, "\"%s\": expected a string", key);
 	m = json_object_get_string(v);
 	if (!strcmp(m, "tcp_only"))
 		return 0;
@@ -198,8 +200,8 @@ static int apply_mode(json_object *v, char *err, size_t errlen)
 }
 
 /* Accepted only with the value that means what the shim does anyway. */
-static int apply_fixed_bool(json_object *v, const char *key, bool want,
-			    const char *why, char *err, size_t errlen)
+static int fixed_bool(json_object *v, const char *key, bool want,
+		      const char *why, char *err, size_t errlen)
 {
 	bool b = want;
 
@@ -210,15 +212,133 @@ static int apply_fixed_bool(json_object *v, const char *key, bool want,
 	return 0;
 }
 
-static int apply_int(json_object *v, const char *key, long lo, long hi,
-		     int *dst, char *err, size_t errlen)
+static int check_reuse_port(json_object *v, const char *key, char *err,
+			    size_t errlen)
 {
-	long x;
+	return fixed_bool(v, key, true, "SO_REUSEPORT is always on (one listener per worker)",
+			  err, errlen);
+}
 
-	if (json_int(v, key, lo, hi, &x, err, errlen))
-		return -1;
-	*dst = (int)x;
-	return 0;
+static int check_ipv6_first(json_object *v, const char *key, char *err,
+			    size_t errlen)
+{
+	return fixed_bool(v, key, false,
+			  "true is not supported: the first address the resolver returns that the policy allows is used",
+			  err, errlen);
+}
+
+static int check_plugin(json_object *v, const char *key, char *err,
+			size_t errlen)
+{
+	if (json_object_is_type(v, json_type_string) && !*json_object_get_string(v))
+		return 0;
+	return fail(err, errlen, "\"%s\": SIP003 plugins are not supported", key);
+}
+
+/*
+ * The one option table: JSON key, flags, type, range, field and help.
+ * The JSON loader, getopt_long, --help and the man page's OPTIONS
+ * section (config_man(), which the tests compare with omr-shim.1) are
+ * all driven by it.
+ */
+enum opt_type {
+	OT_STR,		/* char[] field */
+	OT_INT,		/* int field in lo..hi (JSON: number or numeric string) */
+	OT_SIZE,	/* size_t field in lo..hi */
+	OT_BOOL,	/* bool field; the flag sets it */
+	OT_FALSE,	/* flag only: clears a bool field */
+	OT_LIST,	/* JSON: string or array; the first flag replaces, more add */
+	OT_LEVEL,	/* log level: the flag (or JSON true) sets lo */
+	OT_CHECK,	/* JSON only: a value that means what the shim does anyway */
+	OT_CONFIG,	/* -c */
+	OT_HELP,	/* -h */
+};
+
+struct opt_def {
+	const char *key;	/* JSON key, or NULL */
+	int shrt;		/* short flag, or 0 */
+	const char *lng;	/* long flag, or NULL */
+	enum opt_type type;
+	long lo, hi;
+	size_t off, size;	/* the field (OT_LIST: its count) */
+	const char *arg;	/* the flag's argument, or NULL */
+	const char *help;
+	int (*add)(struct shim_config *c, const char *s, char *err, size_t errlen);
+	int (*check)(json_object *v, const char *key, char *err, size_t errlen);
+};
+
+#define FIELD(f) offsetof(struct shim_config, f), sizeof(((struct shim_config *)0)->f)
+
+static const struct opt_def opts[] = {
+	{ NULL, 'c', "config", OT_CONFIG, 0, 0, 0, 0, "FILE",
+	  "shadowsocks-libev style JSON config (strict JSON); flags override it", NULL, NULL },
+	{ "server", 's', "server", OT_LIST, 0, 0, FIELD(nserver), "HOST",
+	  "server address: local dials it (several: failover), server listens on it",
+	  add_server, NULL },
+	{ "server_port", 'p', "server-port", OT_INT, 1, 65535, FIELD(server_port),
+	  "PORT", "server port", NULL, NULL },
+	{ "local_address", 'b', "local-address", OT_STR, 0, 0, FIELD(local_address),
+	  "ADDR", "SOCKS5 listen address (local, default 127.0.0.1)", NULL, NULL },
+	{ "local_port", 'l', "local-port", OT_INT, 1, 65535, FIELD(local_port),
+	  "PORT", "SOCKS5 listen port (local, default 1080)", NULL, NULL },
+	{ "password", 'k', "password", OT_STR, 0, 0, FIELD(password), "PASS",
+	  "shared password", NULL, NULL },
+	{ "method", 'm', "method", OT_STR, 0, 0, FIELD(method), "METHOD",
+	  "chacha20-ietf-poly1305 (default), aes-256-gcm or aes-128-gcm", NULL, NULL },
+	{ "timeout", 't', "timeout", OT_INT, 1, 86400 * 7, FIELD(timeout), "SEC",
+	  "idle timeout (default 300)", NULL, NULL },
+	{ "handshake_timeout", 0, "handshake-timeout", OT_INT, 1, 3600,
+	  FIELD(handshake_timeout), "SEC",
+	  "seconds for the handshake and for draining a probe (default 10)", NULL, NULL },
+	{ "workers", 'w', "workers", OT_INT, 1, 64, FIELD(workers), "N",
+	  "worker threads, each with its own listener (default: CPU count)", NULL, NULL },
+	{ "max_connections", 0, "max-conn", OT_INT, 1, 1000000, FIELD(max_conn), "N",
+	  "connection limit (default 4096)", NULL, NULL },
+	{ "nofile", 0, "nofile", OT_INT, 64, 1048576, FIELD(nofile), "N",
+	  "set RLIMIT_NOFILE (default: raised to what max-conn needs)", NULL, NULL },
+	{ "salt_filter_size", 0, "salt-filter", OT_SIZE, 16, 1L << 24,
+	  FIELD(salt_filter), "N", "replay filter generation size (default 65536)", NULL, NULL },
+	{ "mptcp", 0, "mptcp", OT_BOOL, 0, 0, FIELD(mptcp), NULL,
+	  "MPTCP for the tunnel (default on)", NULL, NULL },
+	{ NULL, 0, "no-mptcp", OT_FALSE, 0, 0, FIELD(mptcp), NULL,
+	  "plain TCP for the tunnel", NULL, NULL },
+	{ "no_delay", 0, "no-delay", OT_BOOL, 0, 0, FIELD(no_delay), NULL,
+	  "TCP_NODELAY on (default)", NULL, NULL },
+	{ NULL, 0, "delay", OT_FALSE, 0, 0, FIELD(no_delay), NULL,
+	  "TCP_NODELAY off", NULL, NULL },
+	{ "fast_open", 0, "fast-open", OT_BOOL, 0, 0, FIELD(fast_open), NULL,
+	  "TCP Fast Open on the tunnel (MPTCP or TCP)", NULL, NULL },
+	{ "user", 'a', "user", OT_STR, 0, 0, FIELD(user), "USER",
+	  "become USER (and its groups) once the listeners are bound", NULL, NULL },
+	{ "allow", 0, "allow", OT_LIST, 0, 0, FIELD(nallow), "CIDR",
+	  "server: permit targets in this internal range (repeatable)",
+	  add_allow, NULL },
+	{ "socks_username", 0, "socks-user", OT_STR, 0, 0, FIELD(socks_user), "USER",
+	  "local: require RFC 1929 authentication with this user", NULL, NULL },
+	{ "socks_password", 0, "socks-pass", OT_STR, 0, 0, FIELD(socks_pass), "PASS",
+	  "local: and this password", NULL, NULL },
+	{ "verbose", 'v', "verbose", OT_LEVEL, 3, 0, FIELD(log_level), NULL,
+	  "log each connection (debug)", NULL, NULL },
+	{ NULL, 'q', "quiet", OT_LEVEL, 1, 0, FIELD(log_level), NULL,
+	  "log warnings and errors only", NULL, NULL },
+	{ "log_level", 0, NULL, OT_INT, 0, 3, FIELD(log_level), NULL,
+	  "0 errors, 1 warnings, 2 information (default), 3 debug", NULL, NULL },
+	{ "mode", 0, NULL, OT_CHECK, 0, 0, 0, 0, NULL,
+	  "\"tcp_only\" only: UDP relay is not supported", NULL, check_mode },
+	{ "reuse_port", 0, NULL, OT_CHECK, 0, 0, 0, 0, NULL,
+	  "true only: SO_REUSEPORT is always on", NULL, check_reuse_port },
+	{ "ipv6_first", 0, NULL, OT_CHECK, 0, 0, 0, 0, NULL,
+	  "false only", NULL, check_ipv6_first },
+	{ "plugin", 0, NULL, OT_CHECK, 0, 0, 0, 0, NULL,
+	  "\"\" only: SIP003 plugins are not supported", NULL, check_plugin },
+	{ NULL, 'h', "help", OT_HELP, 0, 0, 0, 0, NULL, "this help", NULL, NULL },
+};
+
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+static void *field(struct shim_config *c, const struct opt_def *d)
+{
+	return (char *)c + d->off;
 }
 
 /* A key that sets nothing here: skipped, refused with the reason, or unknown. */
@@ -236,78 +356,48 @@ static int apply_no_setting(const char *k, char *err, size_t errlen)
 	return fail(err, errlen, "unknown key \"%.64s\"", k);
 }
 
+static int json_apply(struct shim_config *c, const struct opt_def *d,
+		      json_object *v, char *err, size_t errlen)
+{
+	bool b = false;
+	long x;
+
+	switch (d->type) {
+	case OT_STR:
+		return json_str(v, d->key, field(c, d), d->size, err, errlen);
+	case OT_INT:
+	case OT_SIZE:
+		if (json_int(v, d->key, d->lo, d->hi, &x, err, errlen))
+			return -1;
+		if (d->type == OT_INT)
+			*(int *)field(c, d) = (int)x;
+		else
+			*(size_t *)field(c, d) = (size_t)x;
+		return 0;
+	case OT_BOOL:
+		return cfg_json_bool(v, d->key, field(c, d), err, errlen);
+	case OT_LIST:
+		return json_str_list(c, v, d->key, d->add, err, errlen);
+	case OT_LEVEL:
+		if (cfg_json_bool(v, d->key, &b, err, errlen))
+			return -1;
+		*(int *)field(c, d) = b ? (int)d->lo : 2;
+		return 0;
+	case OT_CHECK:
+		return d->check(v, d->key, err, errlen);
+	default:
+		return fail(err, errlen, "\"%s\": not a configuration key", d->key);
+	}
+}
+
 static int apply_key(struct shim_config *c, const char *k, json_object *v,
 		     char *err, size_t errlen)
 {
-	long x;
+	size_t i;
 
-	if (!strcmp(k, "server"))
-		return json_str_list(c, v, k, add_server, err, errlen);
-	if (!strcmp(k, "allow"))
-		return json_str_list(c, v, k, add_allow, err, errlen);
-	if (!strcmp(k, "server_port"))
-		return apply_int(v, k, 1, 65535, &c->server_port, err, errlen);
-	if (!strcmp(k, "local_port"))
-		return apply_int(v, k, 1, 65535, &c->local_port, err, errlen);
-	if (!strcmp(k, "local_address"))
-		return json_str(v, k, c->local_address, CFG_STR, err, errlen);
-	if (!strcmp(k, "password"))
-		return json_str(v, k, c->password, sizeof(c->password), err, errlen);
-	if (!strcmp(k, "method"))
-		return json_str(v, k, c->method, sizeof(c->method), err, errlen);
-	if (!strcmp(k, "timeout"))
-		return apply_int(v, k, 1, 86400 * 7, &c->timeout, err, errlen);
-	if (!strcmp(k, "handshake_timeout"))
-		return apply_int(v, k, 1, 3600, &c->handshake_timeout, err, errlen);
-	if (!strcmp(k, "workers"))
-		return apply_int(v, k, 1, 64, &c->workers, err, errlen);
-	if (!strcmp(k, "max_connections"))
-		return apply_int(v, k, 1, 1000000, &c->max_conn, err, errlen);
-	if (!strcmp(k, "nofile"))
-		return apply_int(v, k, 64, 1048576, &c->nofile, err, errlen);
-	if (!strcmp(k, "salt_filter_size")) {
-		if (json_int(v, k, 16, 1L << 24, &x, err, errlen))
-			return -1;
-		c->salt_filter = (size_t)x;
-		return 0;
-	}
-	if (!strcmp(k, "mptcp"))
-		return cfg_json_bool(v, k, &c->mptcp, err, errlen);
-	if (!strcmp(k, "no_delay"))
-		return cfg_json_bool(v, k, &c->no_delay, err, errlen);
-	if (!strcmp(k, "fast_open"))
-		return cfg_json_bool(v, k, &c->fast_open, err, errlen);
-	if (!strcmp(k, "socks_username"))
-		return json_str(v, k, c->socks_user, CFG_STR, err, errlen);
-	if (!strcmp(k, "socks_password"))
-		return json_str(v, k, c->socks_pass, CFG_STR, err, errlen);
-	if (!strcmp(k, "verbose")) {
-		bool b = false;
-
-		if (cfg_json_bool(v, k, &b, err, errlen))
-			return -1;
-		c->log_level = b ? 3 : 2;
-		return 0;
-	}
-	if (!strcmp(k, "log_level"))
-		return apply_int(v, k, 0, 3, &c->log_level, err, errlen);
-	if (!strcmp(k, "mode"))
-		return apply_mode(v, err, errlen);
-	if (!strcmp(k, "user"))
-		return json_str(v, k, c->user, CFG_STR, err, errlen);
-	if (!strcmp(k, "reuse_port"))
-		return apply_fixed_bool(v, k, true, "SO_REUSEPORT is always on (one listener per worker)",
-					err, errlen);
-	if (!strcmp(k, "ipv6_first"))
-		return apply_fixed_bool(v, k, false,
-					"true is not supported: the first address the resolver returns that the policy allows is used",
-					err, errlen);
-	if (!strcmp(k, "plugin")) {
-		if (json_object_is_type(v, json_type_string) &&
-		    !*json_object_get_string(v))
-			return 0;
-		return fail(err, errlen, "\"plugin\": SIP003 plugins are not supported");
-	}
+	for (i = 0; i < NOPTS; i++)
+		if (opts[i].key && !strcmp(k, opts[i].key))
+			return json_apply(c, &opts[i], v, err, errlen);
 	return apply_no_setting(k, err, errlen);
 }
 
@@ -418,168 +508,182 @@ int config_load_file(struct shim_config *c, const char *path, char *err,
 	return ret;
 }
 
-enum {
-	OPT_MPTCP = 256, OPT_NO_MPTCP, OPT_NO_DELAY, OPT_ALLOW, OPT_MAX_CONN,
-	OPT_HS_TIMEOUT, OPT_SOCKS_USER, OPT_SOCKS_PASS, OPT_SALT, OPT_NOFILE,
-	OPT_FAST_OPEN, OPT_DELAY,
-};
+/* Flag argument shown in --help and the man page: "-s, --server HOST". */
+static void flag_text(const struct opt_def *d, char *buf, size_t len)
+{
+	char sh[8] = "    ";
 
-static const struct option long_opts[] = {
-	{ "config", required_argument, NULL, 'c' },
-	{ "server", required_argument, NULL, 's' },
-	{ "server-port", required_argument, NULL, 'p' },
-	{ "local-address", required_argument, NULL, 'b' },
-	{ "local-port", required_argument, NULL, 'l' },
-	{ "password", required_argument, NULL, 'k' },
-	{ "method", required_argument, NULL, 'm' },
-	{ "timeout", required_argument, NULL, 't' },
-	{ "workers", required_argument, NULL, 'w' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "mptcp", no_argument, NULL, OPT_MPTCP },
-	{ "no-mptcp", no_argument, NULL, OPT_NO_MPTCP },
-	{ "no-delay", no_argument, NULL, OPT_NO_DELAY },
-	{ "delay", no_argument, NULL, OPT_DELAY },
-	{ "user", required_argument, NULL, 'a' },
-	{ "fast-open", no_argument, NULL, OPT_FAST_OPEN },
-	{ "allow", required_argument, NULL, OPT_ALLOW },
-	{ "max-conn", required_argument, NULL, OPT_MAX_CONN },
-	{ "handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT },
-	{ "socks-user", required_argument, NULL, OPT_SOCKS_USER },
-	{ "socks-pass", required_argument, NULL, OPT_SOCKS_PASS },
-	{ "salt-filter", required_argument, NULL, OPT_SALT },
-	{ "nofile", required_argument, NULL, OPT_NOFILE },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
-};
+	if (d->shrt)
+		snprintf(sh, sizeof(sh), "-%c, ", d->shrt);
+	snprintf(buf, len, "%s--%s%s%s", sh, d->lng, d->arg ? " " : "",
+		 d->arg ? d->arg : "");
+}
 
 void config_usage(void)
 {
-	fprintf(stderr,
-		"usage: omr-shim local|server [-c config.json] [options]\n"
-		"  -c, --config FILE          shadowsocks-libev style JSON config\n"
-		"  -s, --server HOST          server address (local: connect to, server: listen on)\n"
-		"  -p, --server-port PORT     server port\n"
-		"  -b, --local-address ADDR   SOCKS5 listen address (local, default 127.0.0.1)\n"
-		"  -l, --local-port PORT      SOCKS5 listen port (local, default 1080)\n"
-		"  -k, --password PASS        shared password\n"
-		"  -m, --method METHOD        %s\n"
-		"  -t, --timeout SEC          idle timeout (default 300)\n"
-		"  -w, --workers N            worker threads (default: CPU count)\n"
-		"      --mptcp / --no-mptcp   use MPTCP for the tunnel (default on)\n"
-		"      --no-delay / --delay   TCP_NODELAY on (default) / off\n"
-		"  -a, --user USER            run as USER once the listeners are bound\n"
-		"      --fast-open            TCP Fast Open on the tunnel (MPTCP or TCP)\n"
-		"      --allow CIDR           server: permit an internal target range\n"
-		"      --max-conn N           connection limit (default 4096)\n"
-		"      --handshake-timeout S  seconds for handshake/probe drain (default 10)\n"
-		"      --socks-user U --socks-pass P   require RFC 1929 auth (local)\n"
-		"      --salt-filter N        replay filter generation size (default 65536)\n"
-		"      --nofile N             raise RLIMIT_NOFILE\n"
-		"  -v, --verbose / -q, --quiet\n", ss_method_list());
+	char flag[48];
+	size_t i;
+
+	fprintf(stderr, "usage: omr-shim local|server [-c config.json] [options]\n");
+	for (i = 0; i < NOPTS; i++) {
+		if (!opts[i].lng)
+			continue;
+		flag_text(&opts[i], flag, sizeof(flag));
+		fprintf(stderr, "  %-28s %s\n", flag, opts[i].help);
+	}
 }
 
-static int opt_int(const char *name, const char *s, long lo, long hi, int *dst,
-		   char *err, size_t errlen)
+/* roff: a hyphen in an option name is "\-". */
+static void man_flag(FILE *f, const char *pre, const char *name)
 {
+	fprintf(f, "\\fB%s", pre);
+	for (; *name; name++)
+		fprintf(f, "%s%c", *name == '-' ? "\\" : "", *name);
+	fprintf(f, "\\fR");
+}
+
+void config_man(FILE *f)
+{
+	const struct opt_def *d;
+
+	for (d = opts; d < opts + NOPTS; d++) {
+		if (!d->lng)
+			continue;
+		fprintf(f, ".TP\n");
+		if (d->shrt)
+			fprintf(f, "\\fB\\-%c\\fR, ", d->shrt);
+		man_flag(f, "\\-\\-", d->lng);
+		fprintf(f, "%s%s%s\n", d->arg ? " \\fI" : "", d->arg ? d->arg : "",
+			d->arg ? "\\fR" : "");
+		fprintf(f, "%s.%s%s%s\n", d->help, d->key ? " JSON key: \\fB" : "",
+			d->key ? d->key : "", d->key ? "\\fR." : "");
+	}
+	for (d = opts; d < opts + NOPTS; d++) {
+		if (d->lng)
+			continue;
+		fprintf(f, ".TP\n\\fB%s\\fR (JSON only)\n%s.\n", d->key, d->help);
+	}
+}
+
+/* getopt_long's tables from opts[]; a long-only option's value is 256 + i. */
+static void getopt_tables(struct option *lo, char *so)
+{
+	size_t i, n = 0;
+
+	*so++ = ':';
+	for (i = 0; i < NOPTS; i++) {
+		if (opts[i].shrt) {
+			*so++ = (char)opts[i].shrt;
+			if (opts[i].arg)
+				*so++ = ':';
+		}
+		if (!opts[i].lng)
+			continue;
+		lo[n].name = opts[i].lng;
+		lo[n].has_arg = opts[i].arg ? required_argument : no_argument;
+		lo[n].flag = NULL;
+		lo[n].val = opts[i].shrt ? opts[i].shrt : 256 + (int)i;
+		n++;
+	}
+	*so = 0;
+	memset(&lo[n], 0, sizeof(lo[n]));
+}
+
+static const struct opt_def *opt_find(int o)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		if ((opts[i].shrt && opts[i].shrt == o) || 256 + (int)i == o)
+			return &opts[i];
+	return NULL;
+}
+
+/* @seen: list options already given (bit = index in opts[]). */
+static int opt_apply(struct shim_config *c, uint64_t *seen,
+		     const struct opt_def *d, const char *a, char *err, size_t errlen)
+{
+	uint64_t bit = 1ull << (d - opts);
 	long v;
 
-	if (parse_int(s, lo, hi, &v))
-		return fail(err, errlen, "%s: \"%.32s\" is not an integer in %ld..%ld",
-			    name, s, lo, hi);
-	*dst = (int)v;
-	return 0;
-}
-
-static int opt_str(const char *name, char *dst, size_t cap, const char *s,
-		   char *err, size_t errlen)
-{
-	if (copy_str(dst, cap, s))
-		return fail(err, errlen, "%s: must be 1..%zu characters", name, cap - 1);
-	return 0;
-}
-
-/* List flags already given: the first one replaces the file's list. */
-struct opt_seen {
-	bool server, allow;
-};
-
-static int apply_opt(struct shim_config *c, struct opt_seen *seen, int o,
-		     const char *a, char *err, size_t errlen)
-{
-	int v = 0;
-
-	switch (o) {
-	case 's':
-		/* The first -s replaces the file's list; more -s add to it. */
-		if (!seen->server)
-			c->nserver = 0;
-		seen->server = true;
-		return add_server(c, a, err, errlen);
-	case 'p': return opt_int("--server-port", a, 1, 65535, &c->server_port, err, errlen);
-	case 'b': return opt_str("--local-address", c->local_address, CFG_STR, a, err, errlen);
-	case 'l': return opt_int("--local-port", a, 1, 65535, &c->local_port, err, errlen);
-	case 'k': return opt_str("--password", c->password, sizeof(c->password), a, err, errlen);
-	case 'm': return opt_str("--method", c->method, sizeof(c->method), a, err, errlen);
-	case 't': return opt_int("--timeout", a, 1, 86400 * 7, &c->timeout, err, errlen);
-	case 'w': return opt_int("--workers", a, 1, 64, &c->workers, err, errlen);
-	case 'v': c->log_level = 3; return 0;
-	case 'q': c->log_level = 1; return 0;
-	case OPT_MPTCP: c->mptcp = true; return 0;
-	case OPT_NO_MPTCP: c->mptcp = false; return 0;
-	case OPT_NO_DELAY: c->no_delay = true; return 0;
-	case OPT_DELAY: c->no_delay = false; return 0;
-	case 'a': return opt_str("--user", c->user, CFG_STR, a, err, errlen);
-	case OPT_FAST_OPEN: c->fast_open = true; return 0;
-	case OPT_ALLOW:
-		if (!seen->allow)
-			c->nallow = 0;
-		seen->allow = true;
-		return add_allow(c, a, err, errlen);
-	case OPT_MAX_CONN: return opt_int("--max-conn", a, 1, 1000000, &c->max_conn, err, errlen);
-	case OPT_HS_TIMEOUT: return opt_int("--handshake-timeout", a, 1, 3600, &c->handshake_timeout, err, errlen);
-	case OPT_SOCKS_USER: return opt_str("--socks-user", c->socks_user, CFG_STR, a, err, errlen);
-	case OPT_SOCKS_PASS: return opt_str("--socks-pass", c->socks_pass, CFG_STR, a, err, errlen);
-	case OPT_NOFILE: return opt_int("--nofile", a, 64, 1048576, &c->nofile, err, errlen);
-	case OPT_SALT:
-		if (opt_int("--salt-filter", a, 16, 1 << 24, &v, err, errlen))
-			return -1;
-		c->salt_filter = (size_t)v;
+	switch (d->type) {
+	case OT_STR:
+		if (copy_str(field(c, d), d->size, a))
+			return fail(err, errlen, "--%s: must be 1..%zu characters",
+				    d->lng, d->size - 1);
+		return 0;
+	case OT_INT:
+	case OT_SIZE:
+		if (parse_int(a, d->lo, d->hi, &v))
+			return fail(err, errlen, "--%s: \"%.32s\" is not an integer in %ld..%ld",
+				    d->lng, a, d->lo, d->hi);
+		if (d->type == OT_INT)
+			*(int *)field(c, d) = (int)v;
+		else
+			*(size_t *)field(c, d) = (size_t)v;
+		return 0;
+	case OT_BOOL:
+	case OT_FALSE:
+		*(bool *)field(c, d) = d->type == OT_BOOL;
+		return 0;
+	case OT_LIST:
+		/* The first flag replaces the file's list; more add to it. */
+		if (!(*seen & bit))
+			*(size_t *)field(c, d) = 0;
+		*seen |= bit;
+		return d->add(c, a, err, errlen);
+	case OT_LEVEL:
+		*(int *)field(c, d) = (int)d->lo;
+		return 0;
+	default:
 		return 0;
 	}
-	return fail(err, errlen, "unknown option (see --help)");
+}
+
+/* Pass 1: only -c, so flags override the file whatever their order. */
+static int load_config_flag(struct shim_config *c, int argc, char **argv,
+			    const char *so, const struct option *lo, char *err,
+			    size_t errlen)
+{
+	int o;
+
+	optind = 1;
+	while ((o = getopt_long(argc, argv, so, lo, NULL)) != -1) {
+		if (o != 'c')
+			continue;
+		if (copy_str(c->config_path, sizeof(c->config_path), optarg))
+			return fail(err, errlen, "--config: bad path");
+		if (config_load_file(c, optarg, err, errlen))
+			return -1;
+	}
+	return 0;
 }
 
 int config_parse_args(struct shim_config *c, int argc, char **argv, char *err,
 		      size_t errlen)
 {
-	struct opt_seen seen = { false, false };
+	static struct option lo[NOPTS + 1];
+	static char so[2 * NOPTS + 2];
+	const struct opt_def *d;
+	uint64_t seen = 0;
 	int o;
 
+	getopt_tables(lo, so);
 	opterr = 0;
-	/* Pass 1: only -c, so flags override the file whatever their order. */
+	if (load_config_flag(c, argc, argv, so, lo, err, errlen))
+		return -1;
 	optind = 1;
-	while ((o = getopt_long(argc, argv, ":c:s:p:b:l:k:m:t:w:a:vqh", long_opts, NULL)) != -1) {
-		if (o == 'c') {
-			if (copy_str(c->config_path, sizeof(c->config_path), optarg))
-				return fail(err, errlen, "--config: bad path");
-			if (config_load_file(c, optarg, err, errlen))
-				return -1;
-		}
-	}
-	optind = 1;
-	while ((o = getopt_long(argc, argv, ":c:s:p:b:l:k:m:t:w:a:vqh", long_opts, NULL)) != -1) {
-		if (o == 'c')
-			continue;
-		if (o == 'h')
-			return fail(err, errlen, "help");
+	while ((o = getopt_long(argc, argv, so, lo, NULL)) != -1) {
 		if (o == '?')
 			return fail(err, errlen, "unknown option \"%.32s\" (see --help)",
 				    argv[optind - 1]);
 		if (o == ':')
 			return fail(err, errlen, "option \"%.32s\" needs a value",
 				    argv[optind - 1]);
-		if (apply_opt(c, &seen, o, optarg, err, errlen))
+		d = opt_find(o);
+		if (d && d->type == OT_HELP)
+			return fail(err, errlen, "help");
+		if (d && opt_apply(c, &seen, d, optarg, err, errlen))
 			return -1;
 	}
 	if (optind < argc)

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "addr.h"
 
 enum shim_role { ROLE_NONE, ROLE_LOCAL, ROLE_SERVER };
@@ -51,5 +52,7 @@ int config_parse_args(struct shim_config *c, int argc, char **argv, char *err,
 		      size_t errlen);
 int config_validate(struct shim_config *c, char *err, size_t errlen);
 void config_usage(void);
+/* The man page's OPTIONS section (roff), from the same table as --help. */
+void config_man(FILE *f);
 
 #endif

@@ -906,12 +906,16 @@ t_func_lengths() {	# no function body over 60 lines in src/
 	bash tests/structure.sh lengths
 }
 
+t_man_options() {	# omr-shim.1 OPTIONS is the option table's, no drift
+	bash tests/man-options.sh check
+}
+
 main() {
 	local nunit nbad line rc
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 41))"
+	echo "1..$((nunit + nbad + 42))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -964,6 +968,7 @@ main() {
 	run_test "make install: binary, man page, units; systemd-analyze verify clean" t_install_units
 	run_test "structure: no call cycle between files of src/ (graph in docs/shim.md)" t_file_graph
 	run_test "structure: no function body over 60 lines in src/" t_func_lengths
+	run_test "man page OPTIONS generated from the option table (no drift)" t_man_options
 	for h in socks5 addr aead config; do
 		run_test "fuzz smoke: $h harness on its seed corpus + 4 s, no finding" t_fuzz_smoke $h
 	done
