@@ -90,7 +90,7 @@ static struct omr_pm_conn *omr_conn_add(struct omr_pm_net *pn, u32 token)
 
 	if (c || pn->nconns >= OMR_PM_MAX_CONNS)
 		return c;
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
 	if (!c)
 		return NULL;
 	c->token = token;
@@ -158,7 +158,6 @@ void omr_pm_conn_event(struct omr_pm_net *pn, const struct omr_pm_event *ev)
 {
 	struct omr_pm_conn *c;
 
-	lockdep_assert_held(&pn->mutex);
 	/* We manage what this namespace initiates; the VPS side only accepts. */
 	if (ev->server_side)
 		return;
@@ -522,7 +521,7 @@ static void omr_path_health(struct omr_pm_net *pn, struct omr_pm_path *p,
 		pn->cnt.demotes++;
 		why = a->stalled ? "no ACK with data in flight" :
 		      slow ? "RTT above pm_rtt_hi_ms" : "loss above pm_loss_hi";
-		pr_info("path %s demoted: %s\n", p->dev, why);
+		pr_info_ratelimited("path %s demoted: %s\n", p->dev, why);
 		omr_ev_health(pn, p, a->stalled ? OMR_EV_R_STALL :
 			      slow ? OMR_EV_R_RTT : OMR_EV_R_LOSS);
 		return;
@@ -539,7 +538,8 @@ static void omr_path_health(struct omr_pm_net *pn, struct omr_pm_path *p,
 	p->health = OMR_HEALTH_OK;
 	p->health_at = now;
 	pn->cnt.promotes++;
-	pr_info("path %s promoted: healthy for %u ms\n", p->dev, pn->tun.hold_ms);
+	pr_info_ratelimited("path %s promoted: healthy for %u ms\n", p->dev,
+			    pn->tun.hold_ms);
 	omr_ev_health(pn, p, OMR_EV_R_NONE);
 }
 
@@ -555,9 +555,7 @@ unsigned long omr_pm_conns_run(struct omr_pm_net *pn)
 	struct omr_obs *o;
 	int i, r;
 
-	lockdep_assert_held(&pn->mutex);
-	pn->tun = pn->cfg;	/* one pass, one set of settings */
-	o = kmalloc(sizeof(*o), GFP_KERNEL);
+	o = kmalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
 	if (!o)
 		return msecs_to_jiffies(pn->tun.tick_ms);
 	list_for_each_entry_safe(c, tmp, &pn->conns, node) {
@@ -585,6 +583,53 @@ unsigned long omr_pm_conns_run(struct omr_pm_net *pn)
 	return pn->nconns ? msecs_to_jiffies(pn->tun.tick_ms) : 0;
 }
 
+/* A connection's per-path bits, moved as @map moves the paths. */
+static u8 omr_mask_remap(u8 mask, const int *map, int n)
+{
+	u8 out = 0;
+	int j;
+
+	for (j = 0; j < n; j++)
+		if (map[j] >= 0 && (mask & BIT(map[j])))
+			out |= BIT(j);
+	return out;
+}
+
+/*
+ * The paths were added, deleted or moved: path j is old path map[j] (or
+ * new, -1). Each connection's per-path state moves with its path, by the
+ * same map, so it keeps describing the same device.
+ */
+void omr_pm_conns_remap(struct omr_pm_net *pn, const int *map, int n)
+{
+	struct omr_pm_sub (*old)[OMR_PM_MAX_REMOTES];
+	struct omr_pm_conn *c;
+	int j, k;
+
+	old = kmalloc(sizeof(c->sub), GFP_KERNEL_ACCOUNT);
+	list_for_each_entry(c, &pn->conns, node) {
+		if (!old) {
+			/* No memory: forget it all rather than mix paths up. */
+			memset(c->sub, 0, sizeof(c->sub));
+			memset(&c->ev, 0, sizeof(c->ev));
+			continue;
+		}
+		memcpy(old, c->sub, sizeof(c->sub));
+		memset(c->sub, 0, sizeof(c->sub));
+		for (j = 0; j < n; j++)
+			if (map[j] >= 0)
+				memcpy(c->sub[j], old[map[j]], sizeof(c->sub[j]));
+		c->ev.regular = omr_mask_remap(c->ev.regular, map, n);
+		for (k = 0; k < OMR_EV_KILLS; k++) {
+			for (j = 0; j < n; j++)
+				if (map[j] == c->ev.kill[k].path)
+					break;
+			c->ev.kill[k].path = j < n ? j : U8_MAX;
+		}
+	}
+	kfree(old);
+}
+
 /*
  * Pick up the connections this namespace already has (at enable, or after
  * the event socket overflowed): the kernel's token table has them all.
@@ -595,7 +640,6 @@ int omr_pm_conns_resync(struct omr_pm_net *pn)
 	struct mptcp_sock *msk;
 	int n = 0;
 
-	lockdep_assert_held(&pn->mutex);
 	while ((msk = mptcp_token_iter_next(pn->net, &s_slot, &s_num))) {
 		struct sock *sk = (struct sock *)msk;
 		struct omr_pm_conn *c;
