@@ -468,8 +468,13 @@ static int omr_put_path(struct sk_buff *skb, const struct omr_pm_path_cfg *p,
 	return 0;
 }
 
-/* The published state of the path on @dev (a zeroed one if none yet). */
-static void omr_snap_path(struct omr_pm_net *pn, const char *dev,
+/*
+ * The published state of the path @p (a zeroed one if none yet), with its
+ * device's index, link and address read now (a pure read, as ip-link(8)
+ * would): a path just added or changed shows its link at once.
+ */
+static void omr_snap_path(struct omr_pm_net *pn,
+			  const struct omr_pm_path_cfg *p,
 			  struct omr_pm_snap_path *out)
 {
 	const struct omr_pm_snap *sn;
@@ -479,17 +484,19 @@ static void omr_snap_path(struct omr_pm_net *pn, const char *dev,
 	rcu_read_lock();
 	sn = rcu_dereference(pn->snap);
 	for (i = 0; sn && i < sn->npaths; i++) {
-		if (!strcmp(sn->paths[i].dev, dev)) {
+		if (!strcmp(sn->paths[i].dev, p->dev)) {
 			*out = sn->paths[i];
 			break;
 		}
 	}
+	out->link_up = omr_pm_link_read(pn->net, p->dev, p->saddr,
+					&out->ifindex, &out->addr);
 	rcu_read_unlock();
 }
 
 /*
  * The configured paths (read-your-writes: a path just added is listed),
- * each with the state the work last published for its device.
+ * each with what the work last published for its device.
  */
 static int omr_genl_get_paths(struct sk_buff *skb, struct netlink_callback *cb)
 {
@@ -511,7 +518,7 @@ static int omr_genl_get_paths(struct sk_buff *skb, struct netlink_callback *cb)
 			ret = -EMSGSIZE;
 			break;
 		}
-		omr_snap_path(pn, cf->paths[i].dev, &sp);
+		omr_snap_path(pn, &cf->paths[i], &sp);
 		if (omr_put_path(skb, &cf->paths[i], &sp)) {
 			genlmsg_cancel(skb, hdr);
 			ret = -EMSGSIZE;

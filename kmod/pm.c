@@ -74,11 +74,25 @@ __be32 omr_dev_addr4(struct net_device *dev, __be32 want)
 	return 0;
 }
 
+/*
+ * The device @name's index and the address a path with @saddr leaves
+ * from; returns whether the path's link is usable (running, carrier, an
+ * address). RCU held. A pure read: GET_PATHS uses it too.
+ */
+bool omr_pm_link_read(struct net *net, const char *name, __be32 saddr,
+		      int *ifindex, __be32 *addr)
+{
+	struct net_device *dev = dev_get_by_name_rcu(net, name);
+
+	*ifindex = dev ? dev->ifindex : 0;
+	*addr = dev ? omr_dev_addr4(dev, saddr) : 0;
+	return dev && netif_running(dev) && netif_carrier_ok(dev) && *addr;
+}
+
 /* Refresh every path's device index, link state and address. */
 void omr_pm_links_eval(struct omr_pm_net *pn)
 {
 	bool was_up[OMR_PM_MAX_PATHS];
-	struct net_device *dev;
 	int i;
 
 	rcu_read_lock();
@@ -86,11 +100,8 @@ void omr_pm_links_eval(struct omr_pm_net *pn)
 		struct omr_pm_path *p = &pn->paths[i];
 
 		was_up[i] = p->link_up;
-		dev = dev_get_by_name_rcu(pn->net, p->dev);
-		p->ifindex = dev ? dev->ifindex : 0;
-		p->addr = dev ? omr_dev_addr4(dev, p->saddr) : 0;
-		p->link_up = dev && netif_running(dev) && netif_carrier_ok(dev) &&
-			     p->addr;
+		p->link_up = omr_pm_link_read(pn->net, p->dev, p->saddr,
+					      &p->ifindex, &p->addr);
 	}
 	rcu_read_unlock();
 	/* Out of the RCU section: an event is allocated with GFP_KERNEL. */

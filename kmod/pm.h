@@ -233,6 +233,8 @@ void omr_pm_exit(void);
 struct omr_pm_net *omr_pm_net(struct net *net);
 void omr_pm_kick(struct omr_pm_net *pn, int bit, unsigned long delay);
 void omr_pm_links_eval(struct omr_pm_net *pn);
+bool omr_pm_link_read(struct net *net, const char *name, __be32 saddr,
+		      int *ifindex, __be32 *addr);
 __be32 omr_dev_addr4(struct net_device *dev, __be32 want);
 bool omr_pm_snap_follows(const struct omr_pm_snap *s, u32 token);
 
