@@ -196,6 +196,8 @@ static void omr_pm_enable(struct omr_pm_net *pn, bool on)
 	struct mem_cgroup *memcg;
 	int ret;
 
+	if (!on)
+		pn->enable_err = 0;	/* nothing asked, nothing failed */
 	if (on == pn->enabled)
 		return;
 	if (!on) {

@@ -50,6 +50,7 @@
 #include <linux/rcupdate.h>
 #include <net/net_namespace.h>
 #include "events.h"
+#include "pm_core.h"	/* struct omr_pm_tunables, the decisions */
 
 #define OMR_PM_MAX_PATHS	8
 #define OMR_PM_MAX_REMOTES	4	/* the peer's own address + 3 announced */
@@ -58,11 +59,6 @@
 struct mem_cgroup;
 
 /* ---- configuration (pn->cfg_lock) --------------------------------------- */
-
-struct omr_pm_tunables {
-	u32 tick_ms, stall_ms, fail_ms, hold_ms, loss_hi, loss_lo, rtt_hi_ms;
-	u32 backoff_min_ms, backoff_max_ms, join_timeout_ms;
-};
 
 /* A path as configured. */
 struct omr_pm_path_cfg {

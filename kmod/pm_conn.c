@@ -362,11 +362,10 @@ static void omr_obs_take(struct omr_pm_net *pn, struct omr_pm_conn *c,
 static void omr_sub_backoff(struct omr_pm_net *pn, struct omr_pm_sub *s,
 			    unsigned long now)
 {
-	u32 ms = s->backoff_ms;
+	u32 ms;
 
-	ms = clamp(ms * 2, pn->tun.backoff_min_ms, pn->tun.backoff_max_ms);
-	s->backoff_ms = ms;
-	ms += get_random_u32_below(ms / 4 + 1);
+	s->backoff_ms = omr_pm_backoff_next(s->backoff_ms, &pn->tun);
+	ms = omr_pm_backoff_delay(s->backoff_ms, get_random_u32());
 	s->retry_at = now + msecs_to_jiffies(ms);
 	s->state = OMR_SUB_NONE;
 }
@@ -415,7 +414,7 @@ static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	bool usable = p->link_up && p->enabled;
 	bool gone = !usable;
 
-	if (op->up && op->stall_ms >= max(pn->tun.fail_ms, 4 * op->rto_ms))
+	if (op->up && omr_pm_dead(op->stall_ms, op->rto_ms, &pn->tun))
 		gone = true;	/* black hole: MP_PRIO cannot cross it */
 	if (gone && (op->up || op->connecting)) {
 		omr_obs_kill(pn, c, o, i, r, true, p->link_up ? OMR_EV_R_STALL :
@@ -470,13 +469,6 @@ static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	s->sent_at = now;
 }
 
-/* What the pass learned of each path, over all connections. */
-struct omr_path_agg {
-	u32 loss, srtt_ms;
-	bool stalled;
-	int up;
-};
-
 static void omr_agg_add(struct omr_pm_net *pn, struct omr_path_agg *agg,
 			const struct omr_obs *o)
 {
@@ -489,7 +481,7 @@ static void omr_agg_add(struct omr_pm_net *pn, struct omr_path_agg *agg,
 			if (!op->up)
 				continue;
 			agg[i].up++;
-			if (op->stall_ms >= max(pn->tun.stall_ms, 2 * op->rto_ms))
+			if (omr_pm_stalled(op->stall_ms, op->rto_ms, &pn->tun))
 				agg[i].stalled = true;
 			agg[i].loss = max(agg[i].loss, op->loss);
 			agg[i].srtt_ms = max(agg[i].srtt_ms, op->srtt_ms);
@@ -497,43 +489,48 @@ static void omr_agg_add(struct omr_pm_net *pn, struct omr_path_agg *agg,
 	}
 }
 
+static const char *const omr_why_text[] = {
+	[OMR_PM_WHY_STALL] = "no ACK with data in flight",
+	[OMR_PM_WHY_RTT] = "RTT above pm_rtt_hi_ms",
+	[OMR_PM_WHY_LOSS] = "loss above pm_loss_hi",
+};
+
+static const u8 omr_why_reason[] = {
+	[OMR_PM_WHY_STALL] = OMR_EV_R_STALL,
+	[OMR_PM_WHY_RTT] = OMR_EV_R_RTT,
+	[OMR_PM_WHY_LOSS] = OMR_EV_R_LOSS,
+};
+
 /*
  * Demote a path that stalls, loses or is too slow; promote it after hold_ms
- * of health. The RTT threshold (rtt_hi_ms, 0: off) has its own hysteresis:
- * promotion needs the RTT under 3/4 of it.
+ * of health (pm_core.c decides; this applies it and tells).
  */
 static void omr_path_health(struct omr_pm_net *pn, struct omr_pm_path *p,
 			    const struct omr_path_agg *a, unsigned long now)
 {
-	u32 hi = (u64)pn->tun.loss_hi * OMR_ONE / 1000;
-	u32 lo = (u64)pn->tun.loss_lo * OMR_ONE / 1000;
-	u32 rtt_hi = pn->tun.rtt_hi_ms;
-	bool slow = rtt_hi && a->srtt_ms > rtt_hi;
-	bool bad = a->stalled || a->loss > hi || slow;
-	const char *why;
+	int why, v;
 
-	if (p->health == OMR_HEALTH_OK) {
-		if (!bad || !p->link_up)
-			return;
+	v = omr_pm_health_eval(p->health == OMR_HEALTH_DEMOTED, p->link_up, a,
+			       &pn->tun, &why);
+	switch (v) {
+	case OMR_PM_H_KEEP:
+		return;
+	case OMR_PM_H_DEMOTE:
 		p->health = OMR_HEALTH_DEMOTED;
 		p->health_at = now;
 		p->good_since = 0;
 		pn->cnt.demotes++;
-		why = a->stalled ? "no ACK with data in flight" :
-		      slow ? "RTT above pm_rtt_hi_ms" : "loss above pm_loss_hi";
-		pr_info_ratelimited("path %s demoted: %s\n", p->dev, why);
-		omr_ev_health(pn, p, a->stalled ? OMR_EV_R_STALL :
-			      slow ? OMR_EV_R_RTT : OMR_EV_R_LOSS);
+		pr_info_ratelimited("path %s demoted: %s\n", p->dev,
+				    omr_why_text[why]);
+		omr_ev_health(pn, p, omr_why_reason[why]);
 		return;
-	}
-	if (bad || !a->up || a->loss >= lo || !p->link_up ||
-	    (rtt_hi && a->srtt_ms * 4 > rtt_hi * 3)) {
+	case OMR_PM_H_BAD:
 		p->good_since = 0;
 		return;
 	}
 	if (!p->good_since)
 		p->good_since = now;
-	if (time_before(now, p->good_since + msecs_to_jiffies(pn->tun.hold_ms)))
+	if (!omr_pm_promote(jiffies_to_msecs(now - p->good_since), &pn->tun))
 		return;
 	p->health = OMR_HEALTH_OK;
 	p->health_at = now;

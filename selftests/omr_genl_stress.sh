@@ -93,7 +93,11 @@ stress() {
 	"$BIN/omr-stress" mod "$DUR" "${MODS[@]}" >"$TMP/mod.out" 2>&1 &
 	pids+=($!)
 	if ! pid_wait $((t0 + (DUR + LATE) * 1000)) "${pids[@]}"; then
-		log "loops still running $((DUR + LATE)) s after the start: stuck"
+		name=(sink conns cfg read mod)
+		for p in "${!pids[@]}"; do
+			kill -0 "${pids[$p]}" 2>/dev/null &&
+				log "${name[$p]} still running $((DUR + LATE)) s after the start: $(ps -o stat=,wchan:32= -p "${pids[$p]}" | tr -s ' ')"
+		done
 		STUCK=1
 		echo w >/proc/sysrq-trigger 2>/dev/null	# blocked tasks' stacks
 		rc=1

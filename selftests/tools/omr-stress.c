@@ -24,6 +24,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -90,8 +91,11 @@ static void req_init(struct req *r, uint16_t type, uint8_t cmd, uint16_t flags)
 /* Put an attribute; returns it (for nests, whose length is fixed later). */
 static struct nlattr *put(struct req *r, uint16_t type, const void *d, int len)
 {
-	struct nlattr *a = (struct nlattr *)((char *)r + NLMSG_ALIGN(r->nlh.nlmsg_len));
+	size_t at = NLMSG_ALIGN(r->nlh.nlmsg_len) - NLMSG_LENGTH(GENL_HDRLEN);
+	struct nlattr *a = (struct nlattr *)(r->attrs + at);
 
+	if (at + NLA_HDRLEN + NLA_ALIGN(len) > sizeof(r->attrs))
+		abort();	/* a bug of this tool: its requests are small */
 	a->nla_type = type;
 	a->nla_len = NLA_HDRLEN + len;
 	if (len)
@@ -326,15 +330,18 @@ static void *sink_conn(void *arg)
 
 static int run_sink(struct sockaddr_in *sa)
 {
-	struct timeval tv = { .tv_sec = 1 };
 	int one = 1, lfd = mptcp_socket(), fd;
 	pthread_t t;
 
 	if (lfd < 0 || setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(lfd, (struct sockaddr *)sa, sizeof(*sa)) || listen(lfd, 64))
 		return 1;
-	setsockopt(lfd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* poll, not SO_RCVTIMEO: an MPTCP accept waits on its subflow listener. */
 	while (running()) {
+		struct pollfd p = { .fd = lfd, .events = POLLIN };
+
+		if (poll(&p, 1, 500) <= 0)
+			continue;
 		fd = accept(lfd, NULL, NULL);
 		if (fd < 0)
 			continue;
