@@ -56,26 +56,26 @@ TEST(backoff_doubles_within_bounds)
 	int i;
 
 	b = omr_pm_backoff_next(b, &dflt);
-	ASSERT_EQ(200, b);		/* the first retry: backoff_min */
+	ASSERT_EQ(200U, b);		/* the first retry: backoff_min */
 	b = omr_pm_backoff_next(b, &dflt);
-	ASSERT_EQ(400, b);
+	ASSERT_EQ(400U, b);
 	for (i = 0; i < 40; i++)
 		b = omr_pm_backoff_next(b, &dflt);
-	ASSERT_EQ(10000, b);		/* capped, no overflow */
-	ASSERT_EQ(10000, omr_pm_backoff_next(UINT32_MAX, &dflt));
+	ASSERT_EQ(10000U, b);		/* capped, no overflow */
+	ASSERT_EQ(10000U, omr_pm_backoff_next(UINT32_MAX, &dflt));
 }
 
 TEST(jitter_adds_at_most_a_quarter)
 {
 	u32 r, d;
 
-	ASSERT_EQ(1000, omr_pm_backoff_delay(1000, 0));
+	ASSERT_EQ(1000U, omr_pm_backoff_delay(1000, 0));
 	for (r = 0; r < 100000; r += 7) {
 		d = omr_pm_backoff_delay(1000, r * 2654435761u);
-		ASSERT_GE(d, 1000);
-		ASSERT_LE(d, 1250);
+		ASSERT_GE(d, 1000U);
+		ASSERT_LE(d, 1250U);
 	}
-	ASSERT_EQ(0, omr_pm_backoff_delay(0, 12345));
+	ASSERT_EQ(0U, omr_pm_backoff_delay(0, 12345));
 }
 
 TEST(healthy_path_demoted_by_stall_then_rtt_then_loss)
