@@ -28,7 +28,7 @@ LATE=30
 
 T=("stress: ${DUR} s of PM enable/disable + path add/del + GET_CONNS, unprivileged GET_STATUS/GET_PATHS, live MPTCP connections through the omr PM, and genl families registered/unregistered (module load/unload): every loop finishes on time, each with work done"
 	"stress: the hung-task detector (5 s) reports nothing, and dmesg has no BUG, WARNING or Oops"
-	"stress: afterwards genetlink and omr still answer (omrctl status within 10 s), and omr unloads")
+	"stress: afterwards genetlink and omr still answer (omrctl status within 10 s), the PM created subflows meanwhile, and omr unloads")
 
 ktap_print_header
 ktap_set_plan ${#T[@]}
@@ -131,12 +131,15 @@ quiet_kernel() {
 ktap_test_result "${T[1]}" quiet_kernel
 
 still_alive() {
-	local p
+	local p creates
 	[ -n "${STUCK:-}" ] && { log "skipped: tasks are stuck in the kernel"; return 1; }
 	"$OMRCTL" -n "$CLI" status >"$TMP/st.out" 2>&1 &
 	p=$!
 	pid_wait $(($(now_ms) + 10000)) "$p" || { log "omrctl status stuck"; return 1; }
 	wait "$p" || { log "omrctl status: $(cat "$TMP/st.out")"; return 1; }
+	creates=$("$OMRCTL" -n "$CLI" -j status | jq .counters.creates)
+	log "PM counters: $("$OMRCTL" -n "$CLI" -j status | jq -c .counters)"
+	[ "${creates:-0}" -gt 0 ] || { log "the PM created no subflow"; return 1; }
 	topo_cleanup
 	omr_unload || { log "rmmod omr failed"; return 1; }
 }

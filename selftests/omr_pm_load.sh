@@ -26,13 +26,13 @@ rmmod_now() {
 	local out
 	kill -0 "$XFER_CLI_PID" 2>/dev/null || { log "the transfer ended before rmmod"; return 1; }
 	out=$(rmmod omr 2>&1) || { log "rmmod: $out"; return 1; }
-	! omr_loaded && ! "$OMRCTL" status >/dev/null 2>&1
+	! omr_loaded
 }
 
 rmmod_now_idle() {
 	local out
 	out=$(rmmod omr 2>&1) || { log "rmmod: $out"; return 1; }
-	! omr_loaded && ! "$OMRCTL" status >/dev/null 2>&1
+	! omr_loaded
 }
 
 live_unload() {
