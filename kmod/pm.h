@@ -11,7 +11,8 @@
  *   pm.c        the namespace's work: applies the configuration, runs the
  *               passes (pm_conn.c), publishes the snapshot.
  *   pm_conn.c   connections and their subflows; events.c, what the PM
- *               reports (events, per-path statistics).
+ *               reports (events, per-path statistics); pm_core.c, the
+ *               decisions (kernel-free, unit-tested in userspace).
  *   pm_genl.c   the transport: MPTCP's own genl PM family, from kernel
  *               sockets.
  *
