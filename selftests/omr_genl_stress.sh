@@ -35,7 +35,9 @@ ktap_set_plan ${#T[@]}
 pm_require "${T[@]}"
 
 BIN=/tmp/omr-stress-bin.$$
-trap 'rm -rf "$BIN"; cleanup_all' EXIT
+# The detector's setting is put back for the suites that follow.
+HUNG0=$(sysctl -n kernel.hung_task_timeout_secs 2>/dev/null)
+trap 'rm -rf "$BIN"; [ -n "$HUNG0" ] && sysctl -qw kernel.hung_task_timeout_secs="$HUNG0"; cleanup_all' EXIT
 
 # The modules to load and unload, uncompressed (finit_module without the
 # kernel's decompressor), their dependencies loaded once by modprobe.
