@@ -320,6 +320,8 @@ struct status {
 	bool seen;
 	char version[64], kernel[128];
 	bool enabled, add_addr;
+	bool has_gen, wanted;	/* a module where enabling is a request */
+	uint32_t gen, gen_done, enable_error;
 	uint32_t paths, max_paths, conns;
 	uint32_t set[OMR_PM_A_MAX + 1];		/* the PM's settings */
 	uint64_t cnt[OMR_CNT_A_MAX + 1];
@@ -377,6 +379,11 @@ static int parse_status(struct nlattr **tb, void *arg)
 	v = stra(tb[OMR_A_KERNEL]);
 	snprintf(s->kernel, sizeof(s->kernel), "%s", v ? v : "");
 	s->enabled = u8a(pm[OMR_PM_A_ENABLED]);
+	s->has_gen = pm[OMR_PM_A_GEN_DONE];
+	s->wanted = u8a(pm[OMR_PM_A_ENABLE_WANTED]);
+	s->gen = u32a(pm[OMR_PM_A_GEN]);
+	s->gen_done = u32a(pm[OMR_PM_A_GEN_DONE]);
+	s->enable_error = u32a(pm[OMR_PM_A_ENABLE_ERROR]);
 	s->add_addr = u8a(pm[OMR_PM_A_ADD_ADDR_ACCEPT]);
 	s->paths = u32a(pm[OMR_PM_A_PATHS]);
 	s->max_paths = u32a(pm[OMR_PM_A_MAX_PATHS]);
@@ -428,6 +435,9 @@ static void print_pm_json(const struct status *s)
 	for (i = 0; i <= OMR_PM_A_MAX; i++)
 		if (pm_keys[i])
 			printf(",\"%s\":%u", pm_keys[i], s->set[i]);
+	if (s->has_gen)
+		printf(",\"enable_wanted\":%s,\"enable_error\":%u",
+		       s->wanted ? "true" : "false", s->enable_error);
 	putchar('}');
 }
 
@@ -486,6 +496,9 @@ static int cmd_status(struct req *r, int argc, char **argv)
 	printf("pm: %s, add_addr %s, %u/%u paths, %u connections\n",
 	       s.enabled ? "enabled" : "disabled",
 	       s.add_addr ? "accept" : "ignore", s.paths, s.max_paths, s.conns);
+	if (s.has_gen && s.wanted && !s.enabled)
+		printf("pm: enable requested, %s\n", s.enable_error ?
+		       strerror(s.enable_error) : "pending");
 	printf("pm settings: ");
 	print_pm_settings(&s);
 	printf("sched:");
@@ -535,6 +548,47 @@ static int pm_key(const char *k)
 		if (pm_keys[i] && !strcmp(pm_keys[i], k))
 			return i;
 	return -1;
+}
+
+/*
+ * Enabling or disabling is a request the kernel's path manager carries out
+ * in its own work (opening its sockets to MPTCP's netlink family cannot be
+ * done under the request). Wait, up to 3 s, until GET_STATUS shows the
+ * configuration this request stored as applied, then say how it went.
+ */
+static int pm_wait(struct req *r, int enable)
+{
+	const char *what = enable ? "pm set: enable" : "pm set: disable";
+	struct status s;
+	uint32_t gen = 0;
+	int i, ret;
+
+	for (i = 0; i < 60; i++) {
+		memset(&s, 0, sizeof(s));
+		r->done = false;
+		r->error = 0;
+		r->parse_err = 0;
+		r->extack[0] = '\0';
+		r->what = what;
+		ret = get_status(r, &s);
+		if (ret)
+			return ret;
+		if (!s.has_gen)
+			return EX_OK;	/* an older module: it was synchronous */
+		if (i == 0)
+			gen = s.gen;	/* ours, or a later one */
+		if ((int32_t)(s.gen_done - gen) >= 0) {
+			if (!enable || s.enabled)
+				return EX_OK;
+			err("%s: the path manager could not be enabled: %s",
+			    what, s.enable_error ? strerror(s.enable_error) :
+			    "disabled again meanwhile");
+			return EX_KERNEL;
+		}
+		usleep(50 * 1000);
+	}
+	err("%s: the path manager did not act on it within 3 s", what);
+	return EX_KERNEL;
 }
 
 static int cmd_pm(struct req *r, int argc, char **argv)
@@ -635,7 +689,10 @@ static int cmd_pm(struct req *r, int argc, char **argv)
 	}
 	nla_nest_end(msg, nest);
 	r->parse = NULL;
-	return transact(r, msg);
+	ret = transact(r, msg);
+	if (ret || enable < 0)
+		return ret;
+	return pm_wait(r, enable);
 nomem:
 	nlmsg_free(msg);
 	return EX_KERNEL;

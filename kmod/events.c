@@ -4,13 +4,20 @@
  * multicast group, and the per-path statistics of OMR_CMD_GET_PATHS
  * (uapi/linux/omr.h documents both).
  *
- * Every function runs with pn->mutex held, in process context: the PM's
- * work, or a genl callback or /proc write that evaluates the links. That is
- * where the PM learns everything it reports, so an event needs no queue of
- * its own: it is built with GFP_KERNEL and multicast at once, to the
- * listeners of the PM's own namespace (genlmsg_multicast_netns). An event
- * that cannot be allocated is dropped; one the listener has no room for is
- * dropped by netlink, which tells the listener (ENOBUFS).
+ * Every function runs in the PM's work (process context), which holds no
+ * lock (pm.h): that is where the PM learns everything it reports, so an
+ * event needs no queue of its own. It is built with GFP_KERNEL and
+ * multicast at once, to the listeners of the PM's own namespace
+ * (genlmsg_multicast_netns). An event that cannot be allocated is dropped;
+ * one the listener has no room for is dropped by netlink, which tells the
+ * listener (ENOBUFS).
+ *
+ * The family the events go out on is registered here by the netlink server
+ * (genl.c, omr_ev_sink_set()) at its init and withdrawn before it
+ * unregisters: the PM never calls into genl.c, and the dependency between
+ * the files stays one way. The pointer is RCU-protected: the multicast
+ * itself runs in an RCU read section (GFP_ATOMIC for the clones), so a
+ * withdrawn family is never sent on after omr_ev_sink_set(NULL) returns.
  *
  * The share of traffic. Each pass (tick_ms apart while the PM follows a
  * connection) reads the bytes acked and received of the first established
@@ -39,6 +46,16 @@ struct omr_ev_sf {
 	int path;
 };
 
+static const struct genl_family __rcu *omr_ev_family;
+
+/* genl.c: @family once registered; NULL before it unregisters. */
+void omr_ev_sink_set(const struct genl_family *family)
+{
+	rcu_assign_pointer(omr_ev_family, family);
+	if (!family)
+		synchronize_rcu();
+}
+
 /*
  * A new event message with its type and reason, or NULL when nobody listens
  * (or no memory). *nest is the open OMR_A_EVENT; omr_ev_send() closes it.
@@ -46,15 +63,26 @@ struct omr_ev_sf {
 static struct sk_buff *omr_ev_new(struct omr_pm_net *pn, u8 type, u8 reason,
 				  struct nlattr **nest)
 {
+	const struct genl_family *family;
 	struct sk_buff *skb;
-	void *hdr;
+	void *hdr = NULL;
 
-	if (!omr_genl_ev_listeners(pn->net))
+	rcu_read_lock();
+	family = rcu_dereference(omr_ev_family);
+	if (!family || !genl_has_listeners(family, pn->net, 0)) {
+		rcu_read_unlock();
 		return NULL;
+	}
+	rcu_read_unlock();
 	skb = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
 	if (!skb)
 		return NULL;
-	hdr = omr_genl_ev_put(skb);	/* at skb->data: omr_ev_send() finds it */
+	rcu_read_lock();
+	family = rcu_dereference(omr_ev_family);
+	/* At skb->data: omr_ev_send() finds it. */
+	if (family)
+		hdr = genlmsg_put(skb, 0, 0, family, 0, OMR_CMD_EVENT);
+	rcu_read_unlock();
 	if (!hdr)
 		goto err;
 	*nest = nla_nest_start(skb, OMR_A_EVENT);
@@ -70,10 +98,18 @@ err:
 static void omr_ev_send(struct omr_pm_net *pn, struct sk_buff *skb,
 			struct nlattr *nest)
 {
+	const struct genl_family *family;
+
 	nla_nest_end(skb, nest);
 	/* genlmsg_end() takes what genlmsg_put() returned: after both headers. */
 	genlmsg_end(skb, genlmsg_data(nlmsg_data(nlmsg_hdr(skb))));
-	omr_genl_ev_send(pn->net, skb);
+	rcu_read_lock();
+	family = rcu_dereference(omr_ev_family);
+	if (family)
+		genlmsg_multicast_netns(family, pn->net, skb, 0, 0, GFP_ATOMIC);
+	else
+		nlmsg_free(skb);
+	rcu_read_unlock();
 }
 
 static int omr_ev_put_path(struct sk_buff *skb, const struct omr_pm_path *p,
@@ -248,8 +284,8 @@ void omr_ev_join(struct omr_pm_net *pn, int path, bool ok)
 	st->join_fails++;
 	st->join_fails_total++;
 	if (st->join_fails == OMR_STRIPPED_JOIN_FAILS)
-		pr_info("path %s: %u joins failed in a row: MPTCP stripped on the way?\n",
-			pn->paths[path].dev, st->join_fails);
+		pr_info_ratelimited("path %s: %u joins failed in a row: MPTCP stripped on the way?\n",
+				    pn->paths[path].dev, st->join_fails);
 }
 
 /*
@@ -386,6 +422,12 @@ void omr_ev_win_roll(struct omr_path_stats *st, unsigned long now)
 		st->tx[st->win_cur] = 0;
 		st->rx[st->win_cur] = 0;
 	}
+}
+
+/* The scheduler's loss estimate (OMR_ONE = 100 %) in parts per million. */
+u32 omr_ev_loss_ppm(u32 loss)
+{
+	return div_u64((u64)loss * 1000000, OMR_ONE);
 }
 
 u32 omr_ev_win_ms(const struct omr_path_stats *st, unsigned long now)

@@ -4,9 +4,8 @@
  * the omr family's "events" group, and the per-path statistics `omrctl conn
  * show` reads (subflows, RTT, loss, share of traffic, failed joins).
  *
- * Everything here runs in the PM's work or in a genl callback, with
- * pn->mutex held (process context): events are allocated with GFP_KERNEL
- * and sent with no spinlock and no socket lock held.
+ * Everything here runs in the PM's work (process context, no lock held):
+ * events are allocated with GFP_KERNEL and sent with no lock held.
  */
 #ifndef _OMR_EVENTS_H
 #define _OMR_EVENTS_H
@@ -91,9 +90,10 @@ void omr_ev_win_roll(struct omr_path_stats *st, unsigned long now);
 u32 omr_ev_win_ms(const struct omr_path_stats *st, unsigned long now);
 void omr_ev_win_sum(const struct omr_path_stats *st, u64 *tx, u64 *rx);
 
-/* genl.c: an OMR_CMD_EVENT message to the namespace's "events" group. */
-bool omr_genl_ev_listeners(struct net *net);
-void *omr_genl_ev_put(struct sk_buff *skb);
-void omr_genl_ev_send(struct net *net, struct sk_buff *skb);
+u32 omr_ev_loss_ppm(u32 loss);
+
+/* The family events go out on (its "events" group): genl.c registers it. */
+struct genl_family;
+void omr_ev_sink_set(const struct genl_family *family);
 
 #endif /* _OMR_EVENTS_H */

@@ -5,32 +5,35 @@
  * every MPTCP connection of the namespace with its subflows.
  *
  * One source of truth: these commands are the only way to change omr's
- * configuration at run time. They read and change struct omr_pm_net (the
- * namespace's PM: enabled, paths, settings) under pn->mutex, and kick the
- * work after a change; /proc/net/omr_pm only shows that state. The PM's
- * module parameters are read-only defaults of new namespaces. The
- * scheduler's tunables are global variables (params.c) that SET_SCHED and
- * the module parameters both write, with the same ranges.
+ * configuration at run time. The PM's module parameters are read-only
+ * defaults of new namespaces. The scheduler's tunables are global variables
+ * (params.c) that SET_SCHED and the module parameters both write, with the
+ * same ranges.
  *
- * The family is parallel_ops: no genl_mutex around our callbacks. It has to
- * be: the PM's work holds pn->mutex while it sends commands to MPTCP's own
- * family, whose doits run under genl_mutex; a doit of ours holding
- * genl_mutex and waiting for pn->mutex would deadlock with it.
+ * A leaf (pm.h draws the layers). Every doit and the first round of every
+ * dump run with genetlink's cb_lock held for reading, and a writer queued on
+ * cb_lock (any genl_register_family(), which any user can cause through
+ * CTRL_CMD_GETFAMILY's request_module()) stops new readers. So nothing here
+ * enters genetlink or waits for anything that does:
+ *  - changes go through the PM's requests (omr_pm_req_*(), pm_cfg.c), which
+ *    validate and store under pn->cfg_lock and kick the work; enabling the
+ *    PM is such a request (the work opens its sockets to MPTCP's family);
+ *  - replies are built from the configuration (copied under cfg_lock, which
+ *    nobody holds across a send) and from the snapshot the work publishes
+ *    (RCU); a read has no side effect and never waits for the work;
+ *  - GET_CONNS takes each connection's msk socket lock to read its live
+ *    subflows. No holder of an msk lock waits for genetlink: the PM's work
+ *    sends its MPTCP commands with no socket lock held, MPTCP's own PM
+ *    doits take the msk lock after cb_lock (they hold it already), and
+ *    MPTCP's events are multicast (no cb_lock) from under the msk lock.
  *
- * Known limit (to fix with the PM, issue #4): every doit and dumpit runs
- * with genetlink's cb_lock held for reading. Enabling the PM opens its
- * sockets to MPTCP's family from the doit, which takes cb_lock for reading
- * again (the family lookup, the event group bind); and a doit waiting for
- * pn->mutex waits for the PM's work, which may be sending a command to
- * MPTCP's family and so waiting for cb_lock for reading. Both only block if
- * a genl family is registered or unregistered (down_write(cb_lock)) at that
- * very moment: a queued writer stops new readers. The way out is a PM that
- * does not hold pn->mutex while it talks to MPTCP, or a doit that does not
- * wait for it.
+ * The family is parallel_ops: no genl_mutex around our callbacks, which
+ * would serialise them with nothing to gain.
  *
- * Connections are read under their msk socket lock, as the PM's pass does,
- * with pn->mutex not held (it is taken, briefly and before the socket lock,
- * only to see whether the PM follows the connection).
+ * Privacy. GET_CONNS and the "events" group need CAP_NET_ADMIN over the
+ * namespace: both show every user's connections (addresses, ports, live
+ * traffic). GET_STATUS, GET_PATHS and GET_SCHED stay open: configuration
+ * and counters, no connection.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -111,6 +114,10 @@ static const struct nla_policy omr_pm_set_nest_policy[OMR_PM_A_MAX + 1] = {
 	[OMR_PM_A_PATHS] = OMR_REPLY_ONLY,
 	[OMR_PM_A_MAX_PATHS] = OMR_REPLY_ONLY,
 	[OMR_PM_A_CONNS] = OMR_REPLY_ONLY,
+	[OMR_PM_A_ENABLE_WANTED] = OMR_REPLY_ONLY,
+	[OMR_PM_A_ENABLE_ERROR] = OMR_REPLY_ONLY,
+	[OMR_PM_A_GEN] = OMR_REPLY_ONLY,
+	[OMR_PM_A_GEN_DONE] = OMR_REPLY_ONLY,
 	[OMR_PM_A_TICK_MS] = NLA_POLICY_RANGE(NLA_U32, 20, 1000),
 	[OMR_PM_A_STALL_MS] = NLA_POLICY_RANGE(NLA_U32, 100, 10000),
 	[OMR_PM_A_FAIL_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_range_200_60000),
@@ -313,28 +320,33 @@ static int omr_put_pm_settings(struct sk_buff *msg,
 	return 0;
 }
 
-static int omr_put_status(struct sk_buff *msg, struct omr_pm_net *pn,
-			  const struct omr_usage *u)
+/* The PM's configuration and the work's view of it (OMR_A_PM). */
+static int omr_put_pm(struct sk_buff *msg, const struct omr_pm_config *cf,
+		      const struct omr_pm_snap *sn)
 {
-	const struct omr_pm_counters *k = &pn->cnt;
-	struct nlattr *nest;
+	struct nlattr *nest = nla_nest_start(msg, OMR_A_PM);
 
-	if (nla_put_string(msg, OMR_A_VERSION, OMR_VERSION) ||
-	    nla_put_string(msg, OMR_A_KERNEL, init_utsname()->release))
-		return -EMSGSIZE;
-
-	nest = nla_nest_start(msg, OMR_A_PM);
 	if (!nest ||
-	    nla_put_u8(msg, OMR_PM_A_ENABLED, pn->enabled) ||
-	    nla_put_u8(msg, OMR_PM_A_ADD_ADDR_ACCEPT, pn->add_addr_accept) ||
-	    nla_put_u32(msg, OMR_PM_A_PATHS, pn->npaths) ||
+	    nla_put_u8(msg, OMR_PM_A_ENABLED, sn && sn->enabled) ||
+	    nla_put_u8(msg, OMR_PM_A_ENABLE_WANTED, cf->enabled) ||
+	    nla_put_u32(msg, OMR_PM_A_ENABLE_ERROR, sn ? -sn->err : 0) ||
+	    nla_put_u32(msg, OMR_PM_A_GEN, cf->gen) ||
+	    nla_put_u32(msg, OMR_PM_A_GEN_DONE, sn ? sn->gen : 0) ||
+	    nla_put_u8(msg, OMR_PM_A_ADD_ADDR_ACCEPT, cf->add_addr_accept) ||
+	    nla_put_u32(msg, OMR_PM_A_PATHS, cf->npaths) ||
 	    nla_put_u32(msg, OMR_PM_A_MAX_PATHS, OMR_PM_MAX_PATHS) ||
-	    nla_put_u32(msg, OMR_PM_A_CONNS, pn->nconns) ||
-	    omr_put_pm_settings(msg, &pn->cfg))
+	    nla_put_u32(msg, OMR_PM_A_CONNS, sn ? sn->ntokens : 0) ||
+	    omr_put_pm_settings(msg, &cf->tun))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
+	return 0;
+}
 
-	nest = nla_nest_start(msg, OMR_A_COUNTERS);
+static int omr_put_counters(struct sk_buff *msg,
+			    const struct omr_pm_counters *k)
+{
+	struct nlattr *nest = nla_nest_start(msg, OMR_A_COUNTERS);
+
 	if (!nest ||
 	    nla_put_u64_64bit(msg, OMR_CNT_A_CREATES, k->creates, OMR_CNT_A_PAD) ||
 	    nla_put_u64_64bit(msg, OMR_CNT_A_CREATE_ERRORS, k->create_err,
@@ -345,110 +357,160 @@ static int omr_put_status(struct sk_buff *msg, struct omr_pm_net *pn,
 			      OMR_CNT_A_PAD) ||
 	    nla_put_u64_64bit(msg, OMR_CNT_A_REMOVES, k->removes, OMR_CNT_A_PAD) ||
 	    nla_put_u64_64bit(msg, OMR_CNT_A_ABORTS, k->aborts, OMR_CNT_A_PAD) ||
-	    nla_put_u64_64bit(msg, OMR_CNT_A_EV_OVERFLOWS, pn->ev_overflow,
+	    nla_put_u64_64bit(msg, OMR_CNT_A_EV_OVERFLOWS, k->ev_overflow,
 			      OMR_CNT_A_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
-	if (omr_put_sched(msg))
+	return 0;
+}
+
+/*
+ * The release of the caller's UTS namespace (utsname(), not the host's:
+ * a container sees what uname(2) tells it). From the snapshot and the
+ * configuration only: under RCU, no wait for the work.
+ */
+static int omr_put_status(struct sk_buff *msg, struct omr_pm_net *pn,
+			  const struct omr_pm_config *cf,
+			  const struct omr_usage *u)
+{
+	static const struct omr_pm_counters none;
+	const struct omr_pm_snap *sn;
+	int ret;
+
+	if (nla_put_string(msg, OMR_A_VERSION, OMR_VERSION) ||
+	    nla_put_string(msg, OMR_A_KERNEL, utsname()->release))
 		return -EMSGSIZE;
-	return omr_put_usage(msg, u, pn->enabled);
+	rcu_read_lock();
+	sn = rcu_dereference(pn->snap);
+	ret = omr_put_pm(msg, cf, sn) ||
+	      omr_put_counters(msg, sn ? &sn->cnt : &none) ||
+	      omr_put_sched(msg) ||
+	      omr_put_usage(msg, u, sn && sn->enabled);
+	rcu_read_unlock();
+	return ret ? -EMSGSIZE : 0;
 }
 
 static int omr_genl_get_status(struct sk_buff *skb, struct genl_info *info)
 {
 	struct omr_pm_net *pn = omr_genl_pn(info);
 	struct omr_usage u = {};
+	struct omr_pm_config *cf;
 	struct sk_buff *msg;
 	void *hdr;
-	int ret;
+	int ret = -ENOMEM;
 
-	/* Before pn->mutex: the scans take socket-table locks and sleep. */
 	u.sched_conns = omr_sched_conns(genl_info_net(info), false);
 	if (netlink_capable(skb, CAP_NET_ADMIN))
 		omr_usage_all(&u);
 
+	cf = kmalloc(sizeof(*cf), GFP_KERNEL);
 	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
+	if (!cf || !msg)
+		goto err;
+	omr_pm_cfg_read(pn, cf);
 	hdr = genlmsg_put_reply(msg, info, &omr_genl_family, 0,
 				OMR_CMD_GET_STATUS);
-	if (!hdr) {
-		ret = -EMSGSIZE;
-		goto err;
-	}
-	mutex_lock(&pn->mutex);
-	ret = omr_put_status(msg, pn, &u);
-	mutex_unlock(&pn->mutex);
+	ret = hdr ? omr_put_status(msg, pn, cf, &u) : -EMSGSIZE;
 	if (ret)
 		goto err;
+	kfree(cf);
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
 
 err:
+	kfree(cf);
 	nlmsg_free(msg);
 	return ret;
 }
 
 /* ---- GET_PATHS (dump; cb->args[0]: the next path's index) -------------- */
 
-/* What the PM's passes saw of the path (events.c keeps it); pn->mutex held. */
-static int omr_put_path_stats(struct sk_buff *skb, const struct omr_pm_path *p)
+/* What the PM's passes saw of the path, as published; zero if none yet. */
+static int omr_put_path_stats(struct sk_buff *skb,
+			      const struct omr_pm_snap_path *sp)
 {
-	const struct omr_path_stats *st = &p->st;
-	u64 tx, rx;
-
-	omr_ev_win_sum(st, &tx, &rx);
-	return nla_put_u32(skb, OMR_PATH_A_SUBFLOWS, st->subflows) ||
-	       nla_put_u32(skb, OMR_PATH_A_SRTT_US, st->srtt_us) ||
-	       nla_put_u32(skb, OMR_PATH_A_LOSS,
-			   div_u64((u64)st->loss * 1000000, OMR_ONE)) ||
-	       nla_put_u64_64bit(skb, OMR_PATH_A_TX_BYTES, tx, OMR_PATH_A_PAD) ||
-	       nla_put_u64_64bit(skb, OMR_PATH_A_RX_BYTES, rx, OMR_PATH_A_PAD) ||
-	       nla_put_u32(skb, OMR_PATH_A_WINDOW_MS,
-			   omr_ev_win_ms(st, jiffies)) ||
-	       nla_put_u8(skb, OMR_PATH_A_HEALTH_REASON, st->health_reason) ||
-	       nla_put_u32(skb, OMR_PATH_A_JOIN_FAILS, st->join_fails) ||
+	return nla_put_u32(skb, OMR_PATH_A_SUBFLOWS, sp->subflows) ||
+	       nla_put_u32(skb, OMR_PATH_A_SRTT_US, sp->srtt_us) ||
+	       nla_put_u32(skb, OMR_PATH_A_LOSS, sp->loss_ppm) ||
+	       nla_put_u64_64bit(skb, OMR_PATH_A_TX_BYTES, sp->tx,
+				 OMR_PATH_A_PAD) ||
+	       nla_put_u64_64bit(skb, OMR_PATH_A_RX_BYTES, sp->rx,
+				 OMR_PATH_A_PAD) ||
+	       nla_put_u32(skb, OMR_PATH_A_WINDOW_MS, sp->window_ms) ||
+	       nla_put_u8(skb, OMR_PATH_A_HEALTH_REASON, sp->health_reason) ||
+	       nla_put_u32(skb, OMR_PATH_A_JOIN_FAILS, sp->join_fails) ||
 	       nla_put_u32(skb, OMR_PATH_A_JOIN_FAILS_TOTAL,
-			   st->join_fails_total) ||
-	       nla_put_u8(skb, OMR_PATH_A_STRIPPED, omr_ev_stripped(p));
+			   sp->join_fails_total) ||
+	       nla_put_u8(skb, OMR_PATH_A_STRIPPED, sp->stripped);
 }
 
-static int omr_put_path(struct sk_buff *skb, const struct omr_pm_path *p)
+/* @p as configured, with what the work last published of it (@sp). */
+static int omr_put_path(struct sk_buff *skb, const struct omr_pm_path_cfg *p,
+			const struct omr_pm_snap_path *sp)
 {
 	struct nlattr *nest = nla_nest_start(skb, OMR_A_PATH);
 
 	if (!nest ||
 	    nla_put_string(skb, OMR_PATH_A_IFNAME, p->dev) ||
 	    nla_put_u32(skb, OMR_PATH_A_FLAGS, p->backup ? OMR_PATH_F_BACKUP : 0) ||
-	    nla_put_u32(skb, OMR_PATH_A_IFINDEX, p->ifindex) ||
-	    nla_put_u8(skb, OMR_PATH_A_LINK_UP, p->link_up) ||
-	    (p->addr && nla_put_in_addr(skb, OMR_PATH_A_ADDR4, p->addr)) ||
-	    nla_put_u8(skb, OMR_PATH_A_HEALTH,
-		       p->health == OMR_HEALTH_DEMOTED ?
+	    nla_put_u32(skb, OMR_PATH_A_IFINDEX, sp->ifindex) ||
+	    nla_put_u8(skb, OMR_PATH_A_LINK_UP, sp->link_up) ||
+	    (sp->addr && nla_put_in_addr(skb, OMR_PATH_A_ADDR4, sp->addr)) ||
+	    nla_put_u8(skb, OMR_PATH_A_HEALTH, sp->demoted ?
 		       OMR_PATH_HEALTH_DEMOTED : OMR_PATH_HEALTH_OK) ||
 	    nla_put_u8(skb, OMR_PATH_A_ENABLED, p->enabled) ||
 	    nla_put_u32(skb, OMR_PATH_A_WEIGHT, p->weight) ||
 	    (p->saddr && nla_put_in_addr(skb, OMR_PATH_A_SADDR4, p->saddr)) ||
 	    (p->gw && nla_put_in_addr(skb, OMR_PATH_A_GW4, p->gw)) ||
-	    omr_put_path_stats(skb, p))
+	    omr_put_path_stats(skb, sp))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;
 }
 
+/*
+ * The published state of the path @p (a zeroed one if none yet), with its
+ * device's index, link and address read now (a pure read, as ip-link(8)
+ * would): a path just added or changed shows its link at once.
+ */
+static void omr_snap_path(struct omr_pm_net *pn,
+			  const struct omr_pm_path_cfg *p,
+			  struct omr_pm_snap_path *out)
+{
+	const struct omr_pm_snap *sn;
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	rcu_read_lock();
+	sn = rcu_dereference(pn->snap);
+	for (i = 0; sn && i < sn->npaths; i++) {
+		if (!strcmp(sn->paths[i].dev, p->dev)) {
+			*out = sn->paths[i];
+			break;
+		}
+	}
+	out->link_up = omr_pm_link_read(pn->net, p->dev, p->saddr,
+					&out->ifindex, &out->addr);
+	rcu_read_unlock();
+}
+
+/*
+ * The configured paths (read-your-writes: a path just added is listed),
+ * each with what the work last published for its device.
+ */
 static int omr_genl_get_paths(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	struct omr_pm_net *pn = omr_pm_net(sock_net(skb->sk));
+	struct omr_pm_snap_path sp;
+	struct omr_pm_config *cf;
 	int i, ret = 0;
 	void *hdr;
 
-	mutex_lock(&pn->mutex);
-	/* Device index, link and address as of now, as /proc shows them. */
-	omr_pm_links_eval(pn);
-	/* The share window, moved on to now (no pass runs while idle). */
-	for (i = 0; i < pn->npaths; i++)
-		omr_ev_win_roll(&pn->paths[i].st, jiffies);
-	for (i = cb->args[0]; i < pn->npaths; i++) {
+	cf = kmalloc(sizeof(*cf), GFP_KERNEL);
+	if (!cf)
+		return -ENOMEM;
+	omr_pm_cfg_read(pn, cf);
+	for (i = cb->args[0]; i < cf->npaths; i++) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &omr_genl_family,
 				  NLM_F_MULTI, OMR_CMD_GET_PATHS);
@@ -456,14 +518,15 @@ static int omr_genl_get_paths(struct sk_buff *skb, struct netlink_callback *cb)
 			ret = -EMSGSIZE;
 			break;
 		}
-		if (omr_put_path(skb, &pn->paths[i])) {
+		omr_snap_path(pn, &cf->paths[i], &sp);
+		if (omr_put_path(skb, &cf->paths[i], &sp)) {
 			genlmsg_cancel(skb, hdr);
 			ret = -EMSGSIZE;
 			break;
 		}
 		genlmsg_end(skb, hdr);
 	}
-	mutex_unlock(&pn->mutex);
+	kfree(cf);
 	cb->args[0] = i;
 	/* A path that does not fit in an empty message never will. */
 	if (ret && !skb->len)
@@ -499,51 +562,47 @@ static const struct nlattr *omr_blame(struct nlattr **tb, int a, int b)
 	return tb[a] ? tb[a] : tb[b];
 }
 
-/*
- * @t: the namespace's settings with the request's applied (each already in
- * its range by the policy). Checks what no single range can: the
- * hysteresis, the backoff and the stall/failure order.
- */
-static int omr_pm_settings_check(const struct omr_pm_tunables *t,
-				 struct nlattr **tb,
-				 struct netlink_ext_ack *extack)
+/* The extended ACK of a broken cross-field rule (pm_cfg.c judged it). */
+static void omr_pm_rule_msg(const struct omr_pm_set_req *req,
+			    struct nlattr **tb, struct netlink_ext_ack *extack)
 {
-	if (t->loss_lo >= t->loss_hi) {
+	const struct omr_pm_tunables *t = &req->res;
+
+	switch (req->rule) {
+	case OMR_PM_RULE_LOSS:
 		NL_SET_ERR_MSG_ATTR_FMT(extack,
 					omr_blame(tb, OMR_PM_A_LOSS_LO, OMR_PM_A_LOSS_HI),
 					"OMR_PM_A_LOSS_LO (%u) must be below OMR_PM_A_LOSS_HI (%u)",
 					t->loss_lo, t->loss_hi);
-		return -EINVAL;
-	}
-	if (t->backoff_min_ms > t->backoff_max_ms) {
+		break;
+	case OMR_PM_RULE_BACKOFF:
 		NL_SET_ERR_MSG_ATTR_FMT(extack,
 					omr_blame(tb, OMR_PM_A_BACKOFF_MIN_MS,
 						  OMR_PM_A_BACKOFF_MAX_MS),
 					"OMR_PM_A_BACKOFF_MIN_MS (%u) must not exceed OMR_PM_A_BACKOFF_MAX_MS (%u)",
 					t->backoff_min_ms, t->backoff_max_ms);
-		return -EINVAL;
-	}
-	if (t->fail_ms < t->stall_ms) {
+		break;
+	case OMR_PM_RULE_FAIL:
 		NL_SET_ERR_MSG_ATTR_FMT(extack,
 					omr_blame(tb, OMR_PM_A_FAIL_MS, OMR_PM_A_STALL_MS),
 					"OMR_PM_A_FAIL_MS (%u) must not be below OMR_PM_A_STALL_MS (%u)",
 					t->fail_ms, t->stall_ms);
-		return -EINVAL;
+		break;
 	}
-	return 0;
 }
 
 /*
- * All or nothing: the new settings are built and checked in a copy, then
- * the PM is enabled if asked (the one step that can fail), and only then
- * is anything stored. pn->mutex is held throughout, so no other command and
- * no pass of the work sees a half-applied request.
+ * All or nothing: the request (pm_cfg.c) applies the settings to a copy,
+ * checks the cross-field rules and stores only if all hold. Enabling or
+ * disabling is stored too, as a wish: the work carries it out, and
+ * GET_STATUS tells when it did (OMR_PM_A_GEN_DONE) and how
+ * (OMR_PM_A_ENABLED, OMR_PM_A_ENABLE_ERROR).
  */
 static int omr_genl_set_pm(struct sk_buff *skb, struct genl_info *info)
 {
 	struct omr_pm_net *pn = omr_genl_pn(info);
 	struct nlattr *tb[OMR_PM_A_MAX + 1];
-	struct omr_pm_tunables t;
+	struct omr_pm_set_req req = { .enabled = -1, .add_addr_accept = -1 };
 	bool any = false;
 	int i, ret;
 
@@ -562,32 +621,20 @@ static int omr_genl_set_pm(struct sk_buff *skb, struct genl_info *info)
 				    "OMR_A_PM needs at least one setting");
 		return -EINVAL;
 	}
-
-	mutex_lock(&pn->mutex);
-	t = pn->cfg;
-	for (i = 0; i < ARRAY_SIZE(omr_pm_settings); i++)
-		if (tb[omr_pm_settings[i].attr])
-			*(u32 *)((char *)&t + omr_pm_settings[i].off) =
-				nla_get_u32(tb[omr_pm_settings[i].attr]);
-	ret = omr_pm_settings_check(&t, tb, info->extack);
-	if (ret)
-		goto out;
-	if (tb[OMR_PM_A_ENABLED]) {
-		ret = omr_pm_enable(pn, nla_get_u8(tb[OMR_PM_A_ENABLED]));
-		if (ret) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[OMR_PM_A_ENABLED],
-					    "cannot enable the path manager (is MPTCP's netlink family there?)");
-			goto out;
-		}
+	BUILD_BUG_ON(ARRAY_SIZE(omr_pm_settings) > OMR_PM_SET_MAX);
+	for (i = 0; i < ARRAY_SIZE(omr_pm_settings); i++) {
+		if (!tb[omr_pm_settings[i].attr])
+			continue;
+		req.v[req.n].off = omr_pm_settings[i].off;
+		req.v[req.n++].val = nla_get_u32(tb[omr_pm_settings[i].attr]);
 	}
-	/* Cannot fail: set last, so that a failed enable changes nothing. */
-	pn->cfg = t;
+	if (tb[OMR_PM_A_ENABLED])
+		req.enabled = nla_get_u8(tb[OMR_PM_A_ENABLED]);
 	if (tb[OMR_PM_A_ADD_ADDR_ACCEPT])
-		pn->add_addr_accept = nla_get_u8(tb[OMR_PM_A_ADD_ADDR_ACCEPT]);
-out:
-	mutex_unlock(&pn->mutex);
-	if (!ret)
-		omr_pm_kick(pn, OMR_PM_CFG, 0);
+		req.add_addr_accept = nla_get_u8(tb[OMR_PM_A_ADD_ADDR_ACCEPT]);
+	ret = omr_pm_req_set(pn, &req);
+	if (ret == -EINVAL)
+		omr_pm_rule_msg(&req, tb, info->extack);
 	return ret;
 }
 
@@ -703,17 +750,13 @@ static int omr_genl_path_add(struct sk_buff *skb, struct genl_info *info)
 	backup = tb[OMR_PATH_A_FLAGS] &&
 		 (nla_get_u32(tb[OMR_PATH_A_FLAGS]) & OMR_PATH_F_BACKUP);
 
-	mutex_lock(&pn->mutex);
-	ret = omr_pm_path_add(pn, name, backup);
-	mutex_unlock(&pn->mutex);
+	ret = omr_pm_req_path_add(pn, name, backup);
 	if (ret == -EEXIST)
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[OMR_PATH_A_IFNAME],
 				    "OMR_PATH_A_IFNAME: a path on this device exists");
 	else if (ret == -ENOSPC)
 		NL_SET_ERR_MSG_FMT(info->extack, "too many paths (at most %d)",
 				   OMR_PM_MAX_PATHS);
-	if (!ret)
-		omr_pm_kick(pn, OMR_PM_CFG, 0);
 	return ret;
 }
 
@@ -726,45 +769,23 @@ static int omr_genl_path_del(struct sk_buff *skb, struct genl_info *info)
 	ret = omr_genl_path_attrs(info, omr_path_del_nest_policy, tb);
 	if (ret)
 		return ret;
-	mutex_lock(&pn->mutex);
-	ret = omr_pm_path_del(pn, nla_data(tb[OMR_PATH_A_IFNAME]));
-	mutex_unlock(&pn->mutex);
+	ret = omr_pm_req_path_del(pn, nla_data(tb[OMR_PATH_A_IFNAME]));
 	if (ret == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[OMR_PATH_A_IFNAME],
 				    "OMR_PATH_A_IFNAME: no path on this device");
-	if (!ret)
-		omr_pm_kick(pn, OMR_PM_CFG, 0);
 	return ret;
 }
 
-/* Whether the path's device exists and has @addr; pn->mutex held. */
-static bool omr_path_has_addr(struct omr_pm_net *pn, const char *name,
-			      __be32 addr)
-{
-	struct net_device *dev;
-	bool ok;
-
-	rcu_read_lock();
-	dev = dev_get_by_name_rcu(pn->net, name);
-	ok = dev && omr_dev_addr4(dev, addr);
-	rcu_read_unlock();
-	return ok;
-}
-
 /*
- * All or nothing: the path is found and the source address checked before
- * anything is stored; storing cannot fail. The work, kicked after, does
- * what the change means for the connections: MP_PRIO for a backup change,
- * REMOVE and SUBFLOW_DESTROY for a disabled path, SUBFLOW_CREATE for an
- * enabled one or a new source address (omr_conn_path_run()).
+ * All or nothing (pm_cfg.c): the path is found and the source address
+ * checked before anything is stored. The work, kicked after, does what the
+ * change means for the connections.
  */
 static int omr_genl_path_change(struct sk_buff *skb, struct genl_info *info)
 {
 	struct omr_pm_net *pn = omr_genl_pn(info);
 	struct nlattr *tb[OMR_PATH_A_MAX + 1];
-	struct omr_pm_path *p;
-	const char *name;
-	__be32 saddr = 0;
+	struct omr_pm_path_change ch = { .backup = -1, .enabled = -1 };
 	int ret;
 
 	ret = omr_genl_path_attrs(info, omr_path_change_nest_policy, tb);
@@ -777,40 +798,29 @@ static int omr_genl_path_change(struct sk_buff *skb, struct genl_info *info)
 				    "OMR_A_PATH has nothing to change");
 		return -EINVAL;
 	}
-	name = nla_data(tb[OMR_PATH_A_IFNAME]);
-	if (tb[OMR_PATH_A_SADDR4])
-		saddr = nla_get_in_addr(tb[OMR_PATH_A_SADDR4]);
+	ch.dev = nla_data(tb[OMR_PATH_A_IFNAME]);
+	if (tb[OMR_PATH_A_FLAGS])
+		ch.backup = !!(nla_get_u32(tb[OMR_PATH_A_FLAGS]) &
+			       OMR_PATH_F_BACKUP);
+	if (tb[OMR_PATH_A_ENABLED])
+		ch.enabled = nla_get_u8(tb[OMR_PATH_A_ENABLED]);
+	if (tb[OMR_PATH_A_WEIGHT])
+		ch.weight = nla_get_u32(tb[OMR_PATH_A_WEIGHT]);
+	ch.set_saddr = tb[OMR_PATH_A_SADDR4];
+	if (ch.set_saddr)
+		ch.saddr = nla_get_in_addr(tb[OMR_PATH_A_SADDR4]);
+	ch.set_gw = tb[OMR_PATH_A_GW4];
+	if (ch.set_gw)
+		ch.gw = nla_get_in_addr(tb[OMR_PATH_A_GW4]);
 
-	mutex_lock(&pn->mutex);
-	p = omr_pm_path_get(pn, name);
-	if (!p) {
+	ret = omr_pm_req_path_change(pn, &ch);
+	if (ret == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[OMR_PATH_A_IFNAME],
 				    "OMR_PATH_A_IFNAME: no path on this device");
-		ret = -ENOENT;
-		goto out;
-	}
-	if (saddr && !omr_path_has_addr(pn, name, saddr)) {
+	else if (ret == -EADDRNOTAVAIL)
 		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[OMR_PATH_A_SADDR4],
 					"OMR_PATH_A_SADDR4: %pI4 is not an address of %s",
-					&saddr, name);
-		ret = -EADDRNOTAVAIL;
-		goto out;
-	}
-	if (tb[OMR_PATH_A_FLAGS])
-		p->backup = nla_get_u32(tb[OMR_PATH_A_FLAGS]) & OMR_PATH_F_BACKUP;
-	if (tb[OMR_PATH_A_ENABLED])
-		p->enabled = nla_get_u8(tb[OMR_PATH_A_ENABLED]);
-	if (tb[OMR_PATH_A_WEIGHT])
-		p->weight = nla_get_u32(tb[OMR_PATH_A_WEIGHT]);
-	if (tb[OMR_PATH_A_SADDR4])
-		p->saddr = saddr;
-	if (tb[OMR_PATH_A_GW4])
-		p->gw = nla_get_in_addr(tb[OMR_PATH_A_GW4]);
-	omr_pm_links_eval(pn);
-out:
-	mutex_unlock(&pn->mutex);
-	if (!ret)
-		omr_pm_kick(pn, OMR_PM_CFG, 0);
+					&ch.saddr, ch.dev);
 	return ret;
 }
 
@@ -912,19 +922,14 @@ static int omr_put_subflow(struct sk_buff *skb, struct net *net,
 	return 0;
 }
 
+/* Whether the PM follows the connection, as its last pass published. */
 static bool omr_pm_follows(struct omr_pm_net *pn, u32 token)
 {
-	const struct omr_pm_conn *c;
-	bool found = false;
+	bool found;
 
-	mutex_lock(&pn->mutex);
-	list_for_each_entry(c, &pn->conns, node) {
-		if (c->token == token) {
-			found = true;
-			break;
-		}
-	}
-	mutex_unlock(&pn->mutex);
+	rcu_read_lock();
+	found = omr_pm_snap_follows(rcu_dereference(pn->snap), token);
+	rcu_read_unlock();
 	return found;
 }
 
@@ -1050,10 +1055,12 @@ static const struct genl_ops omr_genl_ops[] = {
 		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
+		/* Every user's connections: the events' policy (uapi). */
 		.cmd = OMR_CMD_GET_CONNS,
 		.dumpit = omr_genl_get_conns,
 		.policy = omr_get_policy,
 		.maxattr = OMR_A_MAX,
+		.flags = GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd = OMR_CMD_GET_SCHED,
@@ -1090,22 +1097,6 @@ static const struct genl_multicast_group omr_genl_mcgrps[] = {
 	{ .name = OMR_GENL_MCGRP_EVENTS, .flags = GENL_MCAST_CAP_NET_ADMIN },
 };
 
-bool omr_genl_ev_listeners(struct net *net)
-{
-	return genl_has_listeners(&omr_genl_family, net, 0);
-}
-
-void *omr_genl_ev_put(struct sk_buff *skb)
-{
-	return genlmsg_put(skb, 0, 0, &omr_genl_family, 0, OMR_CMD_EVENT);
-}
-
-/* Process context, no spinlock held: GFP_KERNEL. */
-void omr_genl_ev_send(struct net *net, struct sk_buff *skb)
-{
-	genlmsg_multicast_netns(&omr_genl_family, net, skb, 0, 0, GFP_KERNEL);
-}
-
 /* resv_start_op 0: every op is validated strictly, header and attributes. */
 static struct genl_family omr_genl_family __ro_after_init = {
 	.name = OMR_GENL_NAME,
@@ -1122,10 +1113,16 @@ static struct genl_family omr_genl_family __ro_after_init = {
 
 int omr_genl_init(void)
 {
-	return genl_register_family(&omr_genl_family);
+	int ret = genl_register_family(&omr_genl_family);
+
+	if (!ret)
+		omr_ev_sink_set(&omr_genl_family);
+	return ret;
 }
 
+/* Events stop first: the PM's work may still be running. */
 void omr_genl_exit(void)
 {
+	omr_ev_sink_set(NULL);
 	genl_unregister_family(&omr_genl_family);
 }

@@ -12,15 +12,22 @@
  * Contexts. Notifiers (process context under RTNL for netdevice and inetaddr)
  * and the event socket's data_ready (softirq, or process context with an msk
  * lock held) only set a pending bit and queue the work; they take no mutex and
- * no socket lock. The work (one per namespace, on our unbound workqueue, never
- * concurrent with itself) takes pn->mutex and does the rest: drain events,
- * look at the devices, reconcile every connection, re-arm itself.
+ * no socket lock. The genl requests (pm_cfg.c) store the configuration and
+ * queue the work too. The work (one per namespace, on our unbound workqueue,
+ * never concurrent with itself) owns everything else and does the rest with
+ * no lock held: apply the configuration (enabling opens the sockets), drain
+ * events, look at the devices, reconcile every connection, publish the
+ * snapshot readers use, re-arm itself. pm.h has the locking rules.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bsearch.h>
 #include <linux/inetdevice.h>
+#include <linux/memcontrol.h>
 #include <linux/netdevice.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
+#include <linux/sort.h>
 #include <net/netns/generic.h>
 #include <uapi/linux/mptcp_pm.h>
 #include "pm.h"
@@ -67,24 +74,34 @@ __be32 omr_dev_addr4(struct net_device *dev, __be32 want)
 	return 0;
 }
 
+/*
+ * The device @name's index and the address a path with @saddr leaves
+ * from; returns whether the path's link is usable (running, carrier, an
+ * address). RCU held. A pure read: GET_PATHS uses it too.
+ */
+bool omr_pm_link_read(struct net *net, const char *name, __be32 saddr,
+		      int *ifindex, __be32 *addr)
+{
+	struct net_device *dev = dev_get_by_name_rcu(net, name);
+
+	*ifindex = dev ? dev->ifindex : 0;
+	*addr = dev ? omr_dev_addr4(dev, saddr) : 0;
+	return dev && netif_running(dev) && netif_carrier_ok(dev) && *addr;
+}
+
 /* Refresh every path's device index, link state and address. */
 void omr_pm_links_eval(struct omr_pm_net *pn)
 {
 	bool was_up[OMR_PM_MAX_PATHS];
-	struct net_device *dev;
 	int i;
 
-	lockdep_assert_held(&pn->mutex);
 	rcu_read_lock();
 	for (i = 0; i < pn->npaths; i++) {
 		struct omr_pm_path *p = &pn->paths[i];
 
 		was_up[i] = p->link_up;
-		dev = dev_get_by_name_rcu(pn->net, p->dev);
-		p->ifindex = dev ? dev->ifindex : 0;
-		p->addr = dev ? omr_dev_addr4(dev, p->saddr) : 0;
-		p->link_up = dev && netif_running(dev) && netif_carrier_ok(dev) &&
-			     p->addr;
+		p->link_up = omr_pm_link_read(pn->net, p->dev, p->saddr,
+					      &p->ifindex, &p->addr);
 	}
 	rcu_read_unlock();
 	/* Out of the RCU section: an event is allocated with GFP_KERNEL. */
@@ -104,7 +121,7 @@ static void omr_pm_drain_events(struct omr_pm_net *pn)
 			return;
 		if (ret == -ENOBUFS) {
 			/* Events were lost: rebuild the list from the kernel's. */
-			pn->ev_overflow++;
+			pn->cnt.ev_overflow++;
 			omr_pm_conns_resync(pn);
 			continue;
 		}
@@ -114,56 +131,239 @@ static void omr_pm_drain_events(struct omr_pm_net *pn)
 	omr_pm_kick(pn, OMR_PM_EV, 0);
 }
 
+static int omr_pm_path_index(const struct omr_pm_path *paths, int n,
+			     const char *dev)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(paths[i].dev, dev))
+			return i;
+	return -1;
+}
+
+/*
+ * Bring the work's paths in line with the configuration @cf, by device
+ * name: a path keeps its state (health, statistics, its connections'
+ * per-path state) wherever it moves; a new one starts afresh; a deleted
+ * one's state goes. Returns false (nothing changed) without memory.
+ */
+static bool omr_pm_paths_apply(struct omr_pm_net *pn,
+			       const struct omr_pm_config *cf)
+{
+	struct omr_pm_path *old;
+	int map[OMR_PM_MAX_PATHS], i, j;
+	bool moved = cf->npaths != pn->npaths;
+
+	old = kmemdup(pn->paths, sizeof(pn->paths), GFP_KERNEL_ACCOUNT);
+	if (!old)
+		return false;
+	for (j = 0; j < cf->npaths; j++) {
+		const struct omr_pm_path_cfg *pc = &cf->paths[j];
+		struct omr_pm_path *p = &pn->paths[j];
+
+		i = omr_pm_path_index(old, pn->npaths, pc->dev);
+		map[j] = i;
+		moved |= i != j;
+		if (i >= 0)
+			*p = old[i];
+		else
+			memset(p, 0, sizeof(*p));
+		strscpy(p->dev, pc->dev, sizeof(p->dev));
+		p->backup = pc->backup;
+		p->enabled = pc->enabled;
+		p->weight = pc->weight;
+		p->saddr = pc->saddr;
+		p->gw = pc->gw;
+	}
+	for (j = cf->npaths; j < OMR_PM_MAX_PATHS; j++)
+		memset(&pn->paths[j], 0, sizeof(pn->paths[j]));
+	kfree(old);
+	if (moved)
+		omr_pm_conns_remap(pn, map, cf->npaths);
+	pn->npaths = cf->npaths;
+	return true;
+}
+
+/*
+ * Turn the PM on (open the sockets, resolving MPTCP's family, and pick up
+ * existing connections) or off (close them, forget all connection state;
+ * subflows already made stay). The work's own context: no lock is held,
+ * so entering genetlink here is safe. A failure is kept for GET_STATUS.
+ */
+static void omr_pm_enable(struct omr_pm_net *pn, bool on)
+{
+	struct mem_cgroup *memcg;
+	int ret;
+
+	if (!on)
+		pn->enable_err = 0;	/* nothing asked, nothing failed */
+	if (on == pn->enabled)
+		return;
+	if (!on) {
+		WRITE_ONCE(pn->enabled, false);
+		omr_pm_conns_flush(pn);
+		omr_pm_sock_close(pn);
+		return;
+	}
+	memcg = omr_pm_cfg_take_memcg(pn);
+	if (memcg) {
+		mem_cgroup_put(pn->memcg);
+		pn->memcg = memcg;
+	}
+	ret = omr_pm_sock_open(pn);
+	pn->enable_err = ret;
+	if (ret) {
+		pr_warn_ratelimited("cannot enable the path manager: MPTCP's netlink family (%d)\n",
+				    ret);
+		return;
+	}
+	WRITE_ONCE(pn->enabled, true);
+	omr_pm_conns_resync(pn);
+}
+
+/* The work's copy of the configuration, when it changed; true if it did. */
+static bool omr_pm_cfg_apply(struct omr_pm_net *pn)
+{
+	struct omr_pm_config *cf;
+	bool changed = false;
+
+	cf = kmalloc(sizeof(*cf), GFP_KERNEL_ACCOUNT);
+	if (!cf)
+		return false;
+	omr_pm_cfg_read(pn, cf);
+	if (cf->gen != pn->gen_done && omr_pm_paths_apply(pn, cf)) {
+		pn->add_addr_accept = cf->add_addr_accept;
+		pn->tun = cf->tun;
+		pn->gen_done = cf->gen;
+		omr_pm_enable(pn, cf->enabled);
+		changed = true;
+	}
+	kfree(cf);
+	return changed;
+}
+
+/* Whether a path's share window still holds traffic to age out. */
+static bool omr_pm_windows_busy(struct omr_pm_net *pn)
+{
+	u64 tx, rx;
+	int i;
+
+	for (i = 0; i < pn->npaths; i++) {
+		omr_ev_win_sum(&pn->paths[i].st, &tx, &rx);
+		if (tx || rx)
+			return true;
+	}
+	return false;
+}
+
+static void omr_pm_snap_path(struct omr_pm_snap_path *sp,
+			     struct omr_pm_path *p, unsigned long now)
+{
+	struct omr_path_stats *st = &p->st;
+
+	omr_ev_win_roll(st, now);
+	strscpy(sp->dev, p->dev, sizeof(sp->dev));
+	sp->ifindex = p->ifindex;
+	sp->link_up = p->link_up;
+	sp->addr = p->addr;
+	sp->demoted = p->health == OMR_HEALTH_DEMOTED;
+	sp->stripped = omr_ev_stripped(p);
+	sp->health_reason = st->health_reason;
+	sp->subflows = st->subflows;
+	sp->srtt_us = st->srtt_us;
+	sp->loss_ppm = omr_ev_loss_ppm(st->loss);
+	omr_ev_win_sum(st, &sp->tx, &sp->rx);
+	sp->window_ms = omr_ev_win_ms(st, now);
+	sp->join_fails = st->join_fails;
+	sp->join_fails_total = st->join_fails_total;
+}
+
+static int omr_u32_cmp(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Publish what readers see: built whole, then swapped in; the old one is
+ * freed after a grace period. Without memory the old one stays.
+ */
+static void omr_pm_publish(struct omr_pm_net *pn)
+{
+	unsigned long now = jiffies;
+	struct omr_pm_snap *s, *old;
+	struct omr_pm_conn *c;
+	u32 n = 0;
+	int i;
+
+	s = kzalloc(struct_size(s, tokens, pn->nconns), GFP_KERNEL_ACCOUNT);
+	if (!s)
+		return;
+	s->gen = pn->gen_done;
+	s->enabled = pn->enabled;
+	s->err = pn->enable_err;
+	s->npaths = pn->npaths;
+	for (i = 0; i < pn->npaths; i++)
+		omr_pm_snap_path(&s->paths[i], &pn->paths[i], now);
+	s->cnt = pn->cnt;
+	list_for_each_entry(c, &pn->conns, node)
+		if (n < pn->nconns)
+			s->tokens[n++] = c->token;
+	s->ntokens = n;
+	sort(s->tokens, n, sizeof(s->tokens[0]), omr_u32_cmp, NULL);
+	old = rcu_replace_pointer(pn->snap, s, true);
+	if (old)
+		kfree_rcu(old, rcu);
+}
+
+bool omr_pm_snap_follows(const struct omr_pm_snap *s, u32 token)
+{
+	return s && bsearch(&token, s->tokens, s->ntokens, sizeof(token),
+			    omr_u32_cmp);
+}
+
+/* One pass; returns when to run again (jiffies from now), or 0: idle. */
+static unsigned long omr_pm_pass(struct omr_pm_net *pn, unsigned long pending)
+{
+	unsigned long next = 0;
+
+	if (omr_pm_cfg_apply(pn))
+		pending |= BIT(OMR_PM_CFG);
+	if (pending & (BIT(OMR_PM_LINK) | BIT(OMR_PM_CFG)))
+		omr_pm_links_eval(pn);
+	if (pn->enabled) {
+		omr_pm_drain_events(pn);
+		next = omr_pm_conns_run(pn);
+	}
+	/* No pass while idle: age the share window out at 1 Hz instead. */
+	if (!next && omr_pm_windows_busy(pn))
+		next = HZ;
+	omr_pm_publish(pn);
+	return next;
+}
+
+/*
+ * Holds no lock but, briefly, cfg_lock to copy the configuration: MPTCP
+ * commands and events go out with nothing held (pm.h).
+ */
 static void omr_pm_work(struct work_struct *work)
 {
 	struct omr_pm_net *pn = container_of(to_delayed_work(work),
 					     struct omr_pm_net, work);
+	struct mem_cgroup *old_memcg;
 	unsigned long pending, next;
 
 	spin_lock_irq(&pn->lock);
 	pending = xchg(&pn->pending, 0);
 	spin_unlock_irq(&pn->lock);
 
-	mutex_lock(&pn->mutex);
-	if (!pn->enabled || !pn->ev) {
-		mutex_unlock(&pn->mutex);
-		return;
-	}
-	if (pending & (BIT(OMR_PM_LINK) | BIT(OMR_PM_CFG)))
-		omr_pm_links_eval(pn);
-	omr_pm_drain_events(pn);
-	next = omr_pm_conns_run(pn);
-	mutex_unlock(&pn->mutex);
-
+	old_memcg = set_active_memcg(pn->memcg);
+	next = omr_pm_pass(pn, pending);
+	set_active_memcg(old_memcg);
 	if (next)
 		omr_pm_kick(pn, -1, next);
-}
-
-/*
- * Turn the PM on (open the sockets, pick up existing connections) or off
- * (close them, forget all connection state; subflows already made stay).
- */
-int omr_pm_enable(struct omr_pm_net *pn, bool on)
-{
-	int ret;
-
-	lockdep_assert_held(&pn->mutex);
-	if (on == pn->enabled)
-		return 0;
-	if (on) {
-		ret = omr_pm_sock_open(pn);
-		if (ret)
-			return ret;
-		pn->enabled = true;
-		omr_pm_links_eval(pn);
-		omr_pm_conns_resync(pn);
-		omr_pm_kick(pn, OMR_PM_CFG, 0);
-		return 0;
-	}
-	pn->enabled = false;
-	omr_pm_conns_flush(pn);
-	omr_pm_sock_close(pn);
-	return 0;
 }
 
 static int omr_pm_net_init(struct net *net)
@@ -172,29 +372,26 @@ static int omr_pm_net_init(struct net *net)
 
 	pn->net = net;
 	spin_lock_init(&pn->lock);
-	mutex_init(&pn->mutex);
 	INIT_LIST_HEAD(&pn->conns);
 	INIT_DELAYED_WORK(&pn->work, omr_pm_work);
-	/* The module parameters are only this: a new namespace's defaults. */
-	omr_pm_tunables_defaults(&pn->cfg);
-	return omr_pm_proc_init(net);
+	omr_pm_cfg_init(pn);
+	return 0;
 }
 
 /*
  * Runs for a dying namespace (cleanup_net, a kworker) and for every
  * namespace at rmmod (unregister_pernet_subsys, from rmmod's process). The
  * socket close needs a kthread (__fput_sync), so it always runs on our wq.
+ * The work is stopped: this is now the only user of its state.
  */
 static void omr_pm_net_close_work(struct work_struct *work)
 {
 	struct omr_pm_net *pn = container_of(to_delayed_work(work),
 					     struct omr_pm_net, work);
 
-	mutex_lock(&pn->mutex);
-	pn->enabled = false;
+	WRITE_ONCE(pn->enabled, false);
 	omr_pm_conns_flush(pn);
 	omr_pm_sock_close(pn);
-	mutex_unlock(&pn->mutex);
 }
 
 static void omr_pm_net_pre_exit(struct net *net)
@@ -212,10 +409,17 @@ static void omr_pm_net_pre_exit(struct net *net)
 	flush_delayed_work(&pn->work);
 }
 
+/* No reader is left: a dump or doit holds a socket of the namespace. */
 static void omr_pm_net_exit(struct net *net)
 {
-	omr_pm_proc_exit(net);
-	mutex_destroy(&omr_pm_net(net)->mutex);
+	struct omr_pm_net *pn = omr_pm_net(net);
+	struct omr_pm_snap *s = rcu_replace_pointer(pn->snap, NULL, true);
+
+	if (s)
+		kfree_rcu(s, rcu);
+	mem_cgroup_put(pn->memcg);
+	pn->memcg = NULL;
+	omr_pm_cfg_exit(pn);
 }
 
 static struct pernet_operations omr_pm_net_ops = {
@@ -240,7 +444,7 @@ static int omr_pm_netdev_event(struct notifier_block *nb, unsigned long event,
 	case NETDEV_CHANGENAME:
 	case NETDEV_REGISTER:
 	case NETDEV_UNREGISTER:
-		if (READ_ONCE(pn->enabled))
+		if (READ_ONCE(pn->watch))
 			omr_pm_kick(pn, OMR_PM_LINK, 0);
 		break;
 	}
@@ -256,7 +460,7 @@ static int omr_pm_inetaddr_event(struct notifier_block *nb,
 	if (!ifa->ifa_dev || !ifa->ifa_dev->dev)
 		return NOTIFY_DONE;
 	pn = omr_pm_net(dev_net(ifa->ifa_dev->dev));
-	if (READ_ONCE(pn->enabled))
+	if (READ_ONCE(pn->watch))
 		omr_pm_kick(pn, OMR_PM_LINK, 0);
 	return NOTIFY_DONE;
 }

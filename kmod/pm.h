@@ -1,19 +1,46 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The omr path manager: state shared between pm.c (namespaces, work,
- * notifiers), pm_genl.c (MPTCP's generic netlink PM interface), pm_conn.c
- * (connections and subflows), pm_cfg.c (configuration, and the read-only
- * /proc/net/omr_pm) and genl.c (the "omr" family, which changes it).
+ * The omr path manager, per network namespace (struct omr_pm_net).
  *
- * Locking, in one place:
- *   pn->lock (spinlock): pending bits and the stopping flag; taken by the
- *     notifiers and the event socket's data_ready (any context) to kick the
- *     work, and by the teardown to stop it.
- *   pn->mutex: everything else in struct omr_pm_net; held by the work, by
- *     the genl commands and by the /proc reader. Never held while the
- *     caller holds an msk socket lock, and the work sends MPTCP genl
- *     commands (whose doits take msk locks) only while it holds no msk
- *     lock.
+ * Layers (docs/architecture.md, "Locking", draws them):
+ *   genl.c      the "omr" netlink server: a leaf. It builds replies from the
+ *               configuration and the published snapshot, and changes
+ *               anything only through the request functions below
+ *               (omr_pm_req_*()).
+ *   pm_cfg.c    the configuration and the requests that change it.
+ *   pm.c        the namespace's work: applies the configuration, runs the
+ *               passes (pm_conn.c), publishes the snapshot.
+ *   pm_conn.c   connections and their subflows; events.c, what the PM
+ *               reports (events, per-path statistics); pm_core.c, the
+ *               decisions (kernel-free, unit-tested in userspace).
+ *   pm_genl.c   the transport: MPTCP's own genl PM family, from kernel
+ *               sockets.
+ *
+ * Locking, in one place. genetlink runs every doit and the first round of
+ * every dump of ours with its cb_lock held for reading; a writer queued on
+ * cb_lock (any genl_register_family()) stops new readers. So nothing that
+ * runs under cb_lock may enter genetlink or wait for anything that does,
+ * and nothing that enters genetlink may hold a lock our doits wait for.
+ *
+ *   pn->lock (spinlock): the pending bits and the stopping flag; taken by
+ *     the notifiers, the event socket's data_ready (any context) and the
+ *     requests to kick the work, and by the teardown to stop it.
+ *   pn->cfg_lock (mutex): the configuration (pn->conf, pn->req_memcg).
+ *     Held by the requests to validate and store, by the readers to copy,
+ *     and by the work to copy at the start of a pass: never across a
+ *     netlink send, a socket lock, an allocation that could wait for
+ *     genetlink, or anything else that sleeps on genetlink.
+ *   pn->snap (RCU): the snapshot the work publishes after every pass;
+ *     readers take rcu_read_lock(), never wait for the work.
+ *   Everything else in struct omr_pm_net is the work's own: only the
+ *     namespace's work touches it (a work item never runs concurrently
+ *     with itself; the teardown runs it after the work was stopped), so it
+ *     needs no lock, and the work sends MPTCP commands and multicasts
+ *     events holding no lock at all. pn->enabled is also read locklessly
+ *     (READ_ONCE) by the notifiers and GET_STATUS's namespace count.
+ *   msk socket locks are taken by the work and by GET_CONNS, one at a
+ *     time, with nothing else held but cb_lock (GET_CONNS); no holder of
+ *     an msk lock waits for genetlink (genl.c explains why).
  */
 #ifndef _OMR_PM_H
 #define _OMR_PM_H
@@ -21,12 +48,71 @@
 #include <linux/netdevice.h>
 #include <linux/workqueue.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <net/net_namespace.h>
 #include "events.h"
+#include "pm_core.h"	/* struct omr_pm_tunables, the decisions */
 
 #define OMR_PM_MAX_PATHS	8
 #define OMR_PM_MAX_REMOTES	4	/* the peer's own address + 3 announced */
 #define OMR_PM_MAX_CONNS	1024
+
+struct mem_cgroup;
+
+/* ---- configuration (pn->cfg_lock) --------------------------------------- */
+
+/* A path as configured. */
+struct omr_pm_path_cfg {
+	char dev[IFNAMSIZ];
+	bool backup;		/* configured as backup */
+	bool enabled;		/* false: no subflow on it, the path is kept */
+	u32 weight;		/* reserved: stored and shown, not used yet */
+	__be32 saddr;		/* configured source address, or 0: the first */
+	__be32 gw;		/* informational: omr installs no route */
+};
+
+struct omr_pm_config {
+	u32 gen;		/* bumped by every change */
+	bool enabled;		/* the PM is wanted; the work makes it so */
+	bool add_addr_accept;	/* join the addresses the peer announces */
+	int npaths;
+	struct omr_pm_path_cfg paths[OMR_PM_MAX_PATHS];
+	struct omr_pm_tunables tun;
+};
+
+/* ---- the snapshot (RCU) ------------------------------------------------- */
+
+struct omr_pm_counters {
+	u64 creates, create_err, closed, demotes, promotes, removes, aborts;
+	u64 ev_overflow;
+};
+
+/* A path as the last pass saw it; computed when published. */
+struct omr_pm_snap_path {
+	char dev[IFNAMSIZ];
+	int ifindex;
+	bool link_up, demoted, stripped;
+	__be32 addr;
+	u8 health_reason;	/* enum omr_ev_reason of the last demotion */
+	u32 subflows, srtt_us, loss_ppm;
+	u64 tx, rx;		/* bytes in the share window */
+	u32 window_ms;
+	u32 join_fails, join_fails_total;
+};
+
+struct omr_pm_snap {
+	struct rcu_head rcu;
+	u32 gen;		/* the configuration generation applied */
+	bool enabled;		/* the PM runs (its sockets are open) */
+	int err;		/* -errno of the last failed enable, or 0 */
+	int npaths;
+	struct omr_pm_snap_path paths[OMR_PM_MAX_PATHS];
+	struct omr_pm_counters cnt;
+	u32 ntokens;		/* connections followed */
+	u32 tokens[];		/* their tokens, sorted */
+};
+
+/* ---- the work's own state ----------------------------------------------- */
 
 /* Per connection, per path: what the PM did and will do on that path. */
 enum omr_pm_sub_state {
@@ -69,14 +155,15 @@ enum omr_pm_health {
 	OMR_HEALTH_DEMOTED,	/* loss, RTT or a stall: backup until it heals */
 };
 
+/* A path in the work: its configuration (copied each pass) and its state. */
 struct omr_pm_path {
 	char dev[IFNAMSIZ];
-	bool backup;		/* configured as backup */
-	bool enabled;		/* false: no subflow on it, the path is kept */
-	u32 weight;		/* reserved: stored and shown, not used yet */
-	__be32 saddr;		/* configured source address, or 0: the first */
-	__be32 gw;		/* informational: omr installs no route */
-	/* Re-evaluated on every pass from the device (RTNL/RCU state). */
+	bool backup;
+	bool enabled;
+	u32 weight;
+	__be32 saddr;
+	__be32 gw;
+	/* Re-evaluated from the device (RTNL/RCU state) on a change. */
 	int ifindex;
 	bool link_up;
 	__be32 addr;
@@ -85,15 +172,6 @@ struct omr_pm_path {
 	unsigned long health_at;	/* jiffies of the last change */
 	unsigned long good_since;	/* jiffies: healthy since, or 0 */
 	struct omr_path_stats st;	/* events.c: what GET_PATHS shows */
-};
-
-struct omr_pm_counters {
-	u64 creates, create_err, closed, demotes, promotes, removes, aborts;
-};
-
-struct omr_pm_tunables {
-	u32 tick_ms, stall_ms, fail_ms, hold_ms, loss_hi, loss_lo, rtt_hi_ms;
-	u32 backoff_min_ms, backoff_max_ms, join_timeout_ms;
 };
 
 /* Bits in omr_pm_net.pending: why the work was kicked. */
@@ -108,18 +186,27 @@ struct omr_pm_net {
 	spinlock_t lock;		/* pending, stopping, queuing work */
 	unsigned long pending;
 	bool stopping;
+	bool watch;		/* notifiers kick the work (paths or PM on) */
 	struct delayed_work work;
 
-	struct mutex mutex;		/* the work, genl, /proc: the state below */
-	bool enabled;
-	bool add_addr_accept;	/* join the addresses the peer announces */
+	struct mutex cfg_lock;		/* conf, req_memcg */
+	struct omr_pm_config conf;
+	struct mem_cgroup *req_memcg;	/* the enabler's, for the work to take */
+
+	struct omr_pm_snap __rcu *snap;
+
+	/* The work's own (see the top of this file). */
+	bool enabled;		/* WRITE_ONCE here, READ_ONCE elsewhere */
+	int enable_err;
+	u32 gen_done;		/* the configuration generation applied */
+	bool add_addr_accept;
 	int npaths;
 	struct omr_pm_path paths[OMR_PM_MAX_PATHS];
 	struct list_head conns;
 	int nconns;
 	struct omr_pm_counters cnt;
-	struct omr_pm_tunables cfg;	/* the settings (OMR_CMD_SET_PM) */
-	struct omr_pm_tunables tun;	/* this pass's snapshot of cfg */
+	struct omr_pm_tunables tun;
+	struct mem_cgroup *memcg;	/* allocations are charged to it */
 
 	/* MPTCP's PM over generic netlink: commands, and the event group. */
 	struct socket *cmd, *ev;
@@ -127,7 +214,6 @@ struct omr_pm_net {
 	void (*ev_ready_orig)(struct sock *sk);
 	void *buf;		/* the message going out, OMR_PM_BUF bytes */
 	void *rx;		/* the message coming in, OMR_PM_BUF bytes */
-	int ev_overflow;
 };
 
 #define OMR_PM_BUF	8192
@@ -143,9 +229,11 @@ int omr_pm_init(void);
 void omr_pm_exit(void);
 struct omr_pm_net *omr_pm_net(struct net *net);
 void omr_pm_kick(struct omr_pm_net *pn, int bit, unsigned long delay);
-int omr_pm_enable(struct omr_pm_net *pn, bool on);
 void omr_pm_links_eval(struct omr_pm_net *pn);
+bool omr_pm_link_read(struct net *net, const char *name, __be32 saddr,
+		      int *ifindex, __be32 *addr);
 __be32 omr_dev_addr4(struct net_device *dev, __be32 want);
+bool omr_pm_snap_follows(const struct omr_pm_snap *s, u32 token);
 
 /* pm_genl.c */
 int omr_pm_sock_open(struct omr_pm_net *pn);
@@ -171,18 +259,55 @@ struct omr_pm_event {
 
 int omr_pm_ev_next(struct omr_pm_net *pn, struct omr_pm_event *ev);
 
-/* pm_conn.c */
+/* pm_conn.c: the work only */
 void omr_pm_conn_event(struct omr_pm_net *pn, const struct omr_pm_event *ev);
 unsigned long omr_pm_conns_run(struct omr_pm_net *pn);
 void omr_pm_conns_flush(struct omr_pm_net *pn);
 int omr_pm_conns_resync(struct omr_pm_net *pn);
+void omr_pm_conns_remap(struct omr_pm_net *pn, const int *map, int n);
 
-/* pm_cfg.c: configuration changes, pn->mutex held; the caller kicks. */
-int omr_pm_path_add(struct omr_pm_net *pn, const char *dev, bool backup);
-struct omr_pm_path *omr_pm_path_get(struct omr_pm_net *pn, const char *dev);
-int omr_pm_path_del(struct omr_pm_net *pn, const char *dev);
-int omr_pm_proc_init(struct net *net);
-void omr_pm_proc_exit(struct net *net);
+/* pm_cfg.c: the requests (genl.c), and the work's copy of the config */
+
+/* Cross-field rules a settings request can break. */
+enum {
+	OMR_PM_RULE_OK,
+	OMR_PM_RULE_LOSS,	/* loss_lo < loss_hi */
+	OMR_PM_RULE_BACKOFF,	/* backoff_min <= backoff_max */
+	OMR_PM_RULE_FAIL,	/* fail_ms >= stall_ms */
+};
+
+#define OMR_PM_SET_MAX	10
+
+struct omr_pm_set_req {
+	s8 enabled;		/* -1: unchanged */
+	s8 add_addr_accept;	/* -1: unchanged */
+	int n;
+	struct {
+		u16 off;	/* offsetof(struct omr_pm_tunables, field) */
+		u32 val;
+	} v[OMR_PM_SET_MAX];
+	/* Out, when a rule is broken: which, and the settings it judged. */
+	int rule;
+	struct omr_pm_tunables res;
+};
+
+struct omr_pm_path_change {
+	const char *dev;
+	s8 backup, enabled;	/* -1: unchanged */
+	u32 weight;		/* 0: unchanged */
+	bool set_saddr, set_gw;
+	__be32 saddr, gw;
+};
+
+int omr_pm_req_set(struct omr_pm_net *pn, struct omr_pm_set_req *req);
+int omr_pm_req_path_add(struct omr_pm_net *pn, const char *dev, bool backup);
+int omr_pm_req_path_del(struct omr_pm_net *pn, const char *dev);
+int omr_pm_req_path_change(struct omr_pm_net *pn,
+			   const struct omr_pm_path_change *ch);
+void omr_pm_cfg_read(struct omr_pm_net *pn, struct omr_pm_config *out);
+struct mem_cgroup *omr_pm_cfg_take_memcg(struct omr_pm_net *pn);
+void omr_pm_cfg_init(struct omr_pm_net *pn);
+void omr_pm_cfg_exit(struct omr_pm_net *pn);
 
 /* params.c */
 void omr_pm_tunables_defaults(struct omr_pm_tunables *t);

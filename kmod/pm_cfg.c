@@ -1,190 +1,234 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The path manager's configuration, and /proc/net/omr_pm: its status, per
- * network namespace (a process sees its own namespace's file), read-only.
- * The "omr" generic netlink family (genl.c, omrctl) is the one way to
- * change the configuration; this file only shows it, for a quick look with
- * cat and for tests.
+ * The path manager's configuration, and the requests that change it.
  *
- * Read: one line per item, a keyword then "key value" pairs:
- *   pm enabled|disabled
- *   add_addr accept|ignore
- *   settings tick_ms 100 stall_ms 500 fail_ms 1000 hold_ms 3000 ...
- *   path dev eth1 ifindex 3 link up addr 10.0.1.1 backup 0 health ok enabled 1
- *        weight 1 saddr - gw -              (one line)
- *   conn token 1a2b3c4d remote 10.99.0.2:5201 established 1
- *   sub token 1a2b3c4d dev eth2 id 2 remote 10.99.0.2:5201 state up retry_ms 0
- *   counters creates N create_err N closed N demotes N promotes N ...
+ * A request (from a genl doit, under genetlink's cb_lock) validates and
+ * stores under pn->cfg_lock, bumps the generation and kicks the work; it
+ * never waits for the work. The work copies the configuration at the start
+ * of a pass (omr_pm_cfg_read()) and brings its own state in line: opens or
+ * closes the MPTCP sockets, adds, drops and reorders its per-path state by
+ * device name. cfg_lock is held only for the copy or the store: never
+ * across a netlink send, a socket lock or anything that enters genetlink.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/proc_fs.h>
-#include <linux/seq_file.h>
+#include <linux/memcontrol.h>
+#include <linux/sched/mm.h>
 #include <linux/string.h>
 #include "pm.h"
 
-static const char *const omr_sub_state_name[] = {
-	[OMR_SUB_NONE] = "down",
-	[OMR_SUB_CONNECTING] = "connecting",
-	[OMR_SUB_UP] = "up",
-};
-
-static void omr_pm_show_conn(struct seq_file *seq, struct omr_pm_net *pn,
-			     const struct omr_pm_conn *c, unsigned long now)
+/* cfg_lock held: a change is stored; the work applies it. */
+static void omr_pm_cfg_changed(struct omr_pm_net *pn)
 {
-	int i, r;
-
-	seq_printf(seq, "conn token %08x remote %pI4:%u established %d\n",
-		   c->token, &c->daddr, ntohs(c->dport), c->established);
-	for (i = 0; i < pn->npaths; i++) {
-		for (r = 0; r < OMR_PM_MAX_REMOTES; r++) {
-			const struct omr_pm_sub *s = &c->sub[i][r];
-			const char *state = omr_sub_state_name[s->state];
-			long retry = 0;
-
-			if (!c->rem[r].used)
-				continue;
-			if (s->state == OMR_SUB_NONE &&
-			    time_after(s->retry_at, now)) {
-				state = "backoff";
-				retry = jiffies_to_msecs(s->retry_at - now);
-			}
-			seq_printf(seq,
-				   "sub token %08x dev %s id %d remote %pI4:%u state %s retry_ms %ld\n",
-				   c->token, pn->paths[i].dev, i + 1,
-				   &c->rem[r].addr, ntohs(c->rem[r].port), state,
-				   retry);
-		}
-	}
+	lockdep_assert_held(&pn->cfg_lock);
+	pn->conf.gen++;
+	WRITE_ONCE(pn->watch, pn->conf.enabled || pn->conf.npaths);
 }
 
-static void omr_seq_addr(struct seq_file *seq, const char *key, __be32 a)
-{
-	if (a)
-		seq_printf(seq, "%s%pI4", key, &a);
-	else
-		seq_printf(seq, "%s-", key);
-}
-
-static void omr_pm_show_settings(struct seq_file *seq,
-				 const struct omr_pm_tunables *t)
-{
-	seq_printf(seq,
-		   "settings tick_ms %u stall_ms %u fail_ms %u hold_ms %u loss_hi %u loss_lo %u rtt_hi_ms %u backoff_min_ms %u backoff_max_ms %u join_timeout_ms %u\n",
-		   t->tick_ms, t->stall_ms, t->fail_ms, t->hold_ms, t->loss_hi,
-		   t->loss_lo, t->rtt_hi_ms, t->backoff_min_ms,
-		   t->backoff_max_ms, t->join_timeout_ms);
-}
-
-static int omr_pm_show(struct seq_file *seq, void *v)
-{
-	struct omr_pm_net *pn = omr_pm_net(seq_file_single_net(seq));
-	const struct omr_pm_counters *k = &pn->cnt;
-	unsigned long now = jiffies;
-	struct omr_pm_conn *c;
-	int i;
-
-	mutex_lock(&pn->mutex);
-	if (pn->enabled)
-		omr_pm_links_eval(pn);
-	seq_printf(seq, "pm %s\n", pn->enabled ? "enabled" : "disabled");
-	seq_printf(seq, "add_addr %s\n", pn->add_addr_accept ? "accept" : "ignore");
-	omr_pm_show_settings(seq, &pn->cfg);
-	for (i = 0; i < pn->npaths; i++) {
-		const struct omr_pm_path *p = &pn->paths[i];
-
-		seq_printf(seq, "path dev %s ifindex %d link %s addr ", p->dev,
-			   p->ifindex, p->link_up ? "up" : "down");
-		if (p->addr)
-			seq_printf(seq, "%pI4", &p->addr);
-		else
-			seq_puts(seq, "-");
-		seq_printf(seq, " backup %d health %s enabled %d weight %u",
-			   p->backup, p->health == OMR_HEALTH_OK ? "ok" : "demoted",
-			   p->enabled, p->weight);
-		omr_seq_addr(seq, " saddr ", p->saddr);
-		omr_seq_addr(seq, " gw ", p->gw);
-		seq_putc(seq, '\n');
-	}
-	list_for_each_entry(c, &pn->conns, node)
-		omr_pm_show_conn(seq, pn, c, now);
-	seq_printf(seq,
-		   "counters creates %llu create_err %llu closed %llu demotes %llu promotes %llu removes %llu aborts %llu overflows %d\n",
-		   k->creates, k->create_err, k->closed, k->demotes, k->promotes,
-		   k->removes, k->aborts, pn->ev_overflow);
-	mutex_unlock(&pn->mutex);
-	return 0;
-}
-
-static int omr_pm_path_find(struct omr_pm_net *pn, const char *dev)
+static int omr_pm_path_find(const struct omr_pm_config *c, const char *dev)
 {
 	int i;
 
-	for (i = 0; i < pn->npaths; i++)
-		if (!strcmp(pn->paths[i].dev, dev))
+	for (i = 0; i < c->npaths; i++)
+		if (!strcmp(c->paths[i].dev, dev))
 			return i;
 	return -1;
 }
 
-struct omr_pm_path *omr_pm_path_get(struct omr_pm_net *pn, const char *dev)
+/* What no single range can check: the hysteresis, backoff, stall order. */
+static int omr_pm_tunables_rule(const struct omr_pm_tunables *t)
 {
-	int i = omr_pm_path_find(pn, dev);
-
-	lockdep_assert_held(&pn->mutex);
-	return i < 0 ? NULL : &pn->paths[i];
+	if (t->loss_lo >= t->loss_hi)
+		return OMR_PM_RULE_LOSS;
+	if (t->backoff_min_ms > t->backoff_max_ms)
+		return OMR_PM_RULE_BACKOFF;
+	if (t->fail_ms < t->stall_ms)
+		return OMR_PM_RULE_FAIL;
+	return OMR_PM_RULE_OK;
 }
 
-int omr_pm_path_add(struct omr_pm_net *pn, const char *dev, bool backup)
+/*
+ * The memory cgroup of the task that enables the PM: the namespace's
+ * connection entries and buffers are charged to it (the work runs in a
+ * kworker, which has none of its own).
+ */
+static struct mem_cgroup *omr_pm_requester_memcg(void)
 {
-	struct omr_pm_path *p;
+	return current->mm ? get_mem_cgroup_from_mm(current->mm) : NULL;
+}
 
-	lockdep_assert_held(&pn->mutex);
-	if (omr_pm_path_find(pn, dev) >= 0)
-		return -EEXIST;
-	if (pn->npaths >= OMR_PM_MAX_PATHS)
-		return -ENOSPC;
-	p = &pn->paths[pn->npaths++];
+/*
+ * All or nothing: the settings are applied to a copy, checked, and stored
+ * only if every rule holds. Enabling is a request: the work opens the
+ * sockets, and GET_STATUS shows whether it did (or why not).
+ */
+int omr_pm_req_set(struct omr_pm_net *pn, struct omr_pm_set_req *req)
+{
+	struct mem_cgroup *memcg = NULL;
+	struct omr_pm_tunables t;
+	int i;
+
+	if (req->enabled == 1)
+		memcg = omr_pm_requester_memcg();
+	mutex_lock(&pn->cfg_lock);
+	t = pn->conf.tun;
+	for (i = 0; i < req->n && i < OMR_PM_SET_MAX; i++)
+		*(u32 *)((char *)&t + req->v[i].off) = req->v[i].val;
+	req->rule = omr_pm_tunables_rule(&t);
+	if (req->rule != OMR_PM_RULE_OK) {
+		req->res = t;
+		mutex_unlock(&pn->cfg_lock);
+		mem_cgroup_put(memcg);
+		return -EINVAL;
+	}
+	pn->conf.tun = t;
+	if (req->add_addr_accept >= 0)
+		pn->conf.add_addr_accept = req->add_addr_accept;
+	if (req->enabled >= 0)
+		pn->conf.enabled = req->enabled;
+	if (memcg)
+		swap(memcg, pn->req_memcg);
+	omr_pm_cfg_changed(pn);
+	mutex_unlock(&pn->cfg_lock);
+	mem_cgroup_put(memcg);	/* the one replaced, if any */
+	omr_pm_kick(pn, OMR_PM_CFG, 0);
+	return 0;
+}
+
+int omr_pm_req_path_add(struct omr_pm_net *pn, const char *dev, bool backup)
+{
+	struct omr_pm_path_cfg *p;
+	int ret = 0;
+
+	mutex_lock(&pn->cfg_lock);
+	if (omr_pm_path_find(&pn->conf, dev) >= 0) {
+		ret = -EEXIST;
+		goto out;
+	}
+	if (pn->conf.npaths >= OMR_PM_MAX_PATHS) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	p = &pn->conf.paths[pn->conf.npaths++];
 	memset(p, 0, sizeof(*p));
 	strscpy(p->dev, dev, sizeof(p->dev));
 	p->backup = backup;
 	p->enabled = true;
 	p->weight = 1;
-	return 0;
+	omr_pm_cfg_changed(pn);
+out:
+	mutex_unlock(&pn->cfg_lock);
+	if (!ret)
+		omr_pm_kick(pn, OMR_PM_CFG, 0);
+	return ret;
 }
 
 /*
- * Deleting a path shifts the later ones down; connection slots shift with
- * them so each keeps describing its path. Subflows already on the deleted
- * path stay (as with a deleted endpoint of the kernel PM).
+ * The later paths move down; the work moves its per-path state with them
+ * (by device name). Subflows already on the deleted path stay (as with a
+ * deleted endpoint of the kernel PM).
  */
-int omr_pm_path_del(struct omr_pm_net *pn, const char *dev)
+int omr_pm_req_path_del(struct omr_pm_net *pn, const char *dev)
 {
-	struct omr_pm_conn *c;
-	int i = omr_pm_path_find(pn, dev), n;
+	struct omr_pm_config *c = &pn->conf;
+	int i, n;
 
-	lockdep_assert_held(&pn->mutex);
-	if (i < 0)
+	mutex_lock(&pn->cfg_lock);
+	i = omr_pm_path_find(c, dev);
+	if (i < 0) {
+		mutex_unlock(&pn->cfg_lock);
 		return -ENOENT;
-	n = pn->npaths - i - 1;
-	memmove(&pn->paths[i], &pn->paths[i + 1], n * sizeof(pn->paths[0]));
-	list_for_each_entry(c, &pn->conns, node) {
-		memmove(&c->sub[i], &c->sub[i + 1], n * sizeof(c->sub[0]));
-		memset(&c->sub[pn->npaths - 1], 0, sizeof(c->sub[0]));
 	}
-	pn->npaths--;
+	n = c->npaths - i - 1;
+	memmove(&c->paths[i], &c->paths[i + 1], n * sizeof(c->paths[0]));
+	c->npaths--;
+	omr_pm_cfg_changed(pn);
+	mutex_unlock(&pn->cfg_lock);
+	omr_pm_kick(pn, OMR_PM_CFG, 0);
 	return 0;
 }
 
-int omr_pm_proc_init(struct net *net)
+/* Whether the device exists and has @addr (RCU: a snapshot of a moment). */
+static bool omr_dev_has_addr(struct net *net, const char *name, __be32 addr)
 {
-	/* Read-only: root's open for writing fails too (no write method). */
-	if (!proc_create_net_single("omr_pm", 0444, net->proc_net, omr_pm_show,
-				    NULL))
-		return -ENOMEM;
+	struct net_device *dev;
+	bool ok;
+
+	rcu_read_lock();
+	dev = dev_get_by_name_rcu(net, name);
+	ok = dev && omr_dev_addr4(dev, addr);
+	rcu_read_unlock();
+	return ok;
+}
+
+/*
+ * All or nothing: the path is found and the source address checked before
+ * anything is stored. The work does what the change means for the
+ * connections: MP_PRIO for a backup change, REMOVE and SUBFLOW_DESTROY for
+ * a disabled path, SUBFLOW_CREATE for an enabled one or a new address.
+ */
+int omr_pm_req_path_change(struct omr_pm_net *pn,
+			   const struct omr_pm_path_change *ch)
+{
+	struct omr_pm_path_cfg *p;
+	int i;
+
+	if (ch->set_saddr && ch->saddr &&
+	    !omr_dev_has_addr(pn->net, ch->dev, ch->saddr))
+		return -EADDRNOTAVAIL;
+	mutex_lock(&pn->cfg_lock);
+	i = omr_pm_path_find(&pn->conf, ch->dev);
+	if (i < 0) {
+		mutex_unlock(&pn->cfg_lock);
+		return -ENOENT;
+	}
+	p = &pn->conf.paths[i];
+	if (ch->backup >= 0)
+		p->backup = ch->backup;
+	if (ch->enabled >= 0)
+		p->enabled = ch->enabled;
+	if (ch->weight)
+		p->weight = ch->weight;
+	if (ch->set_saddr)
+		p->saddr = ch->saddr;
+	if (ch->set_gw)
+		p->gw = ch->gw;
+	omr_pm_cfg_changed(pn);
+	mutex_unlock(&pn->cfg_lock);
+	omr_pm_kick(pn, OMR_PM_CFG, 0);
 	return 0;
 }
 
-void omr_pm_proc_exit(struct net *net)
+/* A copy of the configuration (the work, at the start of a pass; readers). */
+void omr_pm_cfg_read(struct omr_pm_net *pn, struct omr_pm_config *out)
 {
-	remove_proc_entry("omr_pm", net->proc_net);
+	mutex_lock(&pn->cfg_lock);
+	*out = pn->conf;
+	mutex_unlock(&pn->cfg_lock);
+}
+
+/* The work takes the enabler's memory cgroup (a reference), if one waits. */
+struct mem_cgroup *omr_pm_cfg_take_memcg(struct omr_pm_net *pn)
+{
+	struct mem_cgroup *memcg;
+
+	mutex_lock(&pn->cfg_lock);
+	memcg = pn->req_memcg;
+	pn->req_memcg = NULL;
+	mutex_unlock(&pn->cfg_lock);
+	return memcg;
+}
+
+void omr_pm_cfg_init(struct omr_pm_net *pn)
+{
+	mutex_init(&pn->cfg_lock);
+	/* The module parameters are only this: a new namespace's defaults. */
+	omr_pm_tunables_defaults(&pn->conf.tun);
+}
+
+void omr_pm_cfg_exit(struct omr_pm_net *pn)
+{
+	mem_cgroup_put(pn->req_memcg);
+	pn->req_memcg = NULL;
+	mutex_destroy(&pn->cfg_lock);
 }

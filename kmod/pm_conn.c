@@ -90,7 +90,7 @@ static struct omr_pm_conn *omr_conn_add(struct omr_pm_net *pn, u32 token)
 
 	if (c || pn->nconns >= OMR_PM_MAX_CONNS)
 		return c;
-	c = kzalloc(sizeof(*c), GFP_KERNEL);
+	c = kzalloc(sizeof(*c), GFP_KERNEL_ACCOUNT);
 	if (!c)
 		return NULL;
 	c->token = token;
@@ -158,7 +158,6 @@ void omr_pm_conn_event(struct omr_pm_net *pn, const struct omr_pm_event *ev)
 {
 	struct omr_pm_conn *c;
 
-	lockdep_assert_held(&pn->mutex);
 	/* We manage what this namespace initiates; the VPS side only accepts. */
 	if (ev->server_side)
 		return;
@@ -363,11 +362,10 @@ static void omr_obs_take(struct omr_pm_net *pn, struct omr_pm_conn *c,
 static void omr_sub_backoff(struct omr_pm_net *pn, struct omr_pm_sub *s,
 			    unsigned long now)
 {
-	u32 ms = s->backoff_ms;
+	u32 ms;
 
-	ms = clamp(ms * 2, pn->tun.backoff_min_ms, pn->tun.backoff_max_ms);
-	s->backoff_ms = ms;
-	ms += get_random_u32_below(ms / 4 + 1);
+	s->backoff_ms = omr_pm_backoff_next(s->backoff_ms, &pn->tun);
+	ms = omr_pm_backoff_delay(s->backoff_ms, get_random_u32());
 	s->retry_at = now + msecs_to_jiffies(ms);
 	s->state = OMR_SUB_NONE;
 }
@@ -416,7 +414,7 @@ static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	bool usable = p->link_up && p->enabled;
 	bool gone = !usable;
 
-	if (op->up && op->stall_ms >= max(pn->tun.fail_ms, 4 * op->rto_ms))
+	if (op->up && omr_pm_dead(op->stall_ms, op->rto_ms, &pn->tun))
 		gone = true;	/* black hole: MP_PRIO cannot cross it */
 	if (gone && (op->up || op->connecting)) {
 		omr_obs_kill(pn, c, o, i, r, true, p->link_up ? OMR_EV_R_STALL :
@@ -471,13 +469,6 @@ static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	s->sent_at = now;
 }
 
-/* What the pass learned of each path, over all connections. */
-struct omr_path_agg {
-	u32 loss, srtt_ms;
-	bool stalled;
-	int up;
-};
-
 static void omr_agg_add(struct omr_pm_net *pn, struct omr_path_agg *agg,
 			const struct omr_obs *o)
 {
@@ -490,7 +481,7 @@ static void omr_agg_add(struct omr_pm_net *pn, struct omr_path_agg *agg,
 			if (!op->up)
 				continue;
 			agg[i].up++;
-			if (op->stall_ms >= max(pn->tun.stall_ms, 2 * op->rto_ms))
+			if (omr_pm_stalled(op->stall_ms, op->rto_ms, &pn->tun))
 				agg[i].stalled = true;
 			agg[i].loss = max(agg[i].loss, op->loss);
 			agg[i].srtt_ms = max(agg[i].srtt_ms, op->srtt_ms);
@@ -498,48 +489,54 @@ static void omr_agg_add(struct omr_pm_net *pn, struct omr_path_agg *agg,
 	}
 }
 
+static const char *const omr_why_text[] = {
+	[OMR_PM_WHY_STALL] = "no ACK with data in flight",
+	[OMR_PM_WHY_RTT] = "RTT above pm_rtt_hi_ms",
+	[OMR_PM_WHY_LOSS] = "loss above pm_loss_hi",
+};
+
+static const u8 omr_why_reason[] = {
+	[OMR_PM_WHY_STALL] = OMR_EV_R_STALL,
+	[OMR_PM_WHY_RTT] = OMR_EV_R_RTT,
+	[OMR_PM_WHY_LOSS] = OMR_EV_R_LOSS,
+};
+
 /*
  * Demote a path that stalls, loses or is too slow; promote it after hold_ms
- * of health. The RTT threshold (rtt_hi_ms, 0: off) has its own hysteresis:
- * promotion needs the RTT under 3/4 of it.
+ * of health (pm_core.c decides; this applies it and tells).
  */
 static void omr_path_health(struct omr_pm_net *pn, struct omr_pm_path *p,
 			    const struct omr_path_agg *a, unsigned long now)
 {
-	u32 hi = (u64)pn->tun.loss_hi * OMR_ONE / 1000;
-	u32 lo = (u64)pn->tun.loss_lo * OMR_ONE / 1000;
-	u32 rtt_hi = pn->tun.rtt_hi_ms;
-	bool slow = rtt_hi && a->srtt_ms > rtt_hi;
-	bool bad = a->stalled || a->loss > hi || slow;
-	const char *why;
+	int why, v;
 
-	if (p->health == OMR_HEALTH_OK) {
-		if (!bad || !p->link_up)
-			return;
+	v = omr_pm_health_eval(p->health == OMR_HEALTH_DEMOTED, p->link_up, a,
+			       &pn->tun, &why);
+	switch (v) {
+	case OMR_PM_H_KEEP:
+		return;
+	case OMR_PM_H_DEMOTE:
 		p->health = OMR_HEALTH_DEMOTED;
 		p->health_at = now;
 		p->good_since = 0;
 		pn->cnt.demotes++;
-		why = a->stalled ? "no ACK with data in flight" :
-		      slow ? "RTT above pm_rtt_hi_ms" : "loss above pm_loss_hi";
-		pr_info("path %s demoted: %s\n", p->dev, why);
-		omr_ev_health(pn, p, a->stalled ? OMR_EV_R_STALL :
-			      slow ? OMR_EV_R_RTT : OMR_EV_R_LOSS);
+		pr_info_ratelimited("path %s demoted: %s\n", p->dev,
+				    omr_why_text[why]);
+		omr_ev_health(pn, p, omr_why_reason[why]);
 		return;
-	}
-	if (bad || !a->up || a->loss >= lo || !p->link_up ||
-	    (rtt_hi && a->srtt_ms * 4 > rtt_hi * 3)) {
+	case OMR_PM_H_BAD:
 		p->good_since = 0;
 		return;
 	}
 	if (!p->good_since)
 		p->good_since = now;
-	if (time_before(now, p->good_since + msecs_to_jiffies(pn->tun.hold_ms)))
+	if (!omr_pm_promote(jiffies_to_msecs(now - p->good_since), &pn->tun))
 		return;
 	p->health = OMR_HEALTH_OK;
 	p->health_at = now;
 	pn->cnt.promotes++;
-	pr_info("path %s promoted: healthy for %u ms\n", p->dev, pn->tun.hold_ms);
+	pr_info_ratelimited("path %s promoted: healthy for %u ms\n", p->dev,
+			    pn->tun.hold_ms);
 	omr_ev_health(pn, p, OMR_EV_R_NONE);
 }
 
@@ -555,9 +552,7 @@ unsigned long omr_pm_conns_run(struct omr_pm_net *pn)
 	struct omr_obs *o;
 	int i, r;
 
-	lockdep_assert_held(&pn->mutex);
-	pn->tun = pn->cfg;	/* one pass, one set of settings */
-	o = kmalloc(sizeof(*o), GFP_KERNEL);
+	o = kmalloc(sizeof(*o), GFP_KERNEL_ACCOUNT);
 	if (!o)
 		return msecs_to_jiffies(pn->tun.tick_ms);
 	list_for_each_entry_safe(c, tmp, &pn->conns, node) {
@@ -585,6 +580,53 @@ unsigned long omr_pm_conns_run(struct omr_pm_net *pn)
 	return pn->nconns ? msecs_to_jiffies(pn->tun.tick_ms) : 0;
 }
 
+/* A connection's per-path bits, moved as @map moves the paths. */
+static u8 omr_mask_remap(u8 mask, const int *map, int n)
+{
+	u8 out = 0;
+	int j;
+
+	for (j = 0; j < n; j++)
+		if (map[j] >= 0 && (mask & BIT(map[j])))
+			out |= BIT(j);
+	return out;
+}
+
+/*
+ * The paths were added, deleted or moved: path j is old path map[j] (or
+ * new, -1). Each connection's per-path state moves with its path, by the
+ * same map, so it keeps describing the same device.
+ */
+void omr_pm_conns_remap(struct omr_pm_net *pn, const int *map, int n)
+{
+	struct omr_pm_sub (*old)[OMR_PM_MAX_REMOTES];
+	struct omr_pm_conn *c;
+	int j, k;
+
+	old = kmalloc(sizeof(c->sub), GFP_KERNEL_ACCOUNT);
+	list_for_each_entry(c, &pn->conns, node) {
+		if (!old) {
+			/* No memory: forget it all rather than mix paths up. */
+			memset(c->sub, 0, sizeof(c->sub));
+			memset(&c->ev, 0, sizeof(c->ev));
+			continue;
+		}
+		memcpy(old, c->sub, sizeof(c->sub));
+		memset(c->sub, 0, sizeof(c->sub));
+		for (j = 0; j < n; j++)
+			if (map[j] >= 0)
+				memcpy(c->sub[j], old[map[j]], sizeof(c->sub[j]));
+		c->ev.regular = omr_mask_remap(c->ev.regular, map, n);
+		for (k = 0; k < OMR_EV_KILLS; k++) {
+			for (j = 0; j < n; j++)
+				if (map[j] == c->ev.kill[k].path)
+					break;
+			c->ev.kill[k].path = j < n ? j : U8_MAX;
+		}
+	}
+	kfree(old);
+}
+
 /*
  * Pick up the connections this namespace already has (at enable, or after
  * the event socket overflowed): the kernel's token table has them all.
@@ -595,7 +637,6 @@ int omr_pm_conns_resync(struct omr_pm_net *pn)
 	struct mptcp_sock *msk;
 	int n = 0;
 
-	lockdep_assert_held(&pn->mutex);
 	while ((msk = mptcp_token_iter_next(pn->net, &s_slot, &s_num))) {
 		struct sock *sk = (struct sock *)msk;
 		struct omr_pm_conn *c;

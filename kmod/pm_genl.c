@@ -18,9 +18,10 @@
  *        doit has run and its ACK is queued on cmd; we read it at once.
  *   ev:  joined to the "mptcp_pm_events" group; its sk_data_ready kicks the
  *        namespace's work, which drains it (omr_pm_ev_next()).
- * Both are created and used only from the namespace's work (a kworker: full
- * capabilities, process context), or under pn->mutex from an "omr" genl
- * doit (OMR_CMD_SET_PM enabling the PM opens them).
+ * Both are created, used and closed only by the namespace's work (a kworker:
+ * full capabilities, process context, no lock held), never from an "omr"
+ * doit: a doit runs under genetlink's cb_lock, and these sends take it
+ * again (pm.h).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -38,8 +39,13 @@
 #include "compat.h"
 #include "pm.h"
 
+/*
+ * Resolved by the first work that needs it, with no lock held across the
+ * request: works of several namespaces may resolve at once and store the
+ * same values; omr_family_lock only makes the store of both at once.
+ */
 static struct omr_pm_family omr_family;
-static DEFINE_MUTEX(omr_family_lock);
+static DEFINE_SPINLOCK(omr_family_lock);
 
 /* A message under construction in pn->buf. */
 struct omr_msg {
@@ -158,16 +164,33 @@ static int omr_msg_send(struct omr_pm_net *pn, struct omr_msg *m,
 	return e->error;
 }
 
+/* The event group's id among the family's multicast groups, or 0. */
+static u32 omr_family_ev_group(struct nlattr *groups)
+{
+	struct nlattr *grp, *g[CTRL_ATTR_MCAST_GRP_MAX + 1];
+	int rem;
+
+	nla_for_each_nested(grp, groups, rem) {
+		if (nla_parse_nested_deprecated(g, CTRL_ATTR_MCAST_GRP_MAX, grp,
+						NULL, NULL))
+			continue;
+		if (g[CTRL_ATTR_MCAST_GRP_NAME] && g[CTRL_ATTR_MCAST_GRP_ID] &&
+		    !nla_strcmp(g[CTRL_ATTR_MCAST_GRP_NAME], MPTCP_PM_EV_GRP_NAME))
+			return nla_get_u32(g[CTRL_ATTR_MCAST_GRP_ID]);
+	}
+	return 0;
+}
+
 /* CTRL_CMD_GETFAMILY "mptcp_pm": the family id and the event group id. */
 static int omr_family_resolve(struct omr_pm_net *pn)
 {
-	struct nlattr *tb[CTRL_ATTR_MAX + 1], *grp, *g[CTRL_ATTR_MCAST_GRP_MAX + 1];
+	struct nlattr *tb[CTRL_ATTR_MAX + 1];
+	struct omr_pm_family f = {};
 	struct omr_msg m;
-	int ret, rem;
+	int ret;
 
-	mutex_lock(&omr_family_lock);
-	if (omr_family.id)
-		goto out;
+	if (smp_load_acquire(&omr_family.id))	/* pairs with the release */
+		return 0;
 	omr_msg_init(&m, pn->buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 2);
 	omr_msg_put(&m, CTRL_ATTR_FAMILY_NAME, MPTCP_PM_NAME,
 		    sizeof(MPTCP_PM_NAME));
@@ -175,35 +198,29 @@ static int omr_family_resolve(struct omr_pm_net *pn)
 	m.nlh->nlmsg_flags = NLM_F_REQUEST;
 	ret = omr_msg_send(pn, &m, "getfamily");
 	if (ret <= 0) {
-		pr_warn("MPTCP's netlink family '%s' not found (%d)\n",
-			MPTCP_PM_NAME, ret);
-		mutex_unlock(&omr_family_lock);
+		pr_warn_ratelimited("MPTCP's netlink family '%s' not found (%d)\n",
+				    MPTCP_PM_NAME, ret);
 		return ret ? ret : -ENOENT;
 	}
 	ret = nla_parse_deprecated(tb, CTRL_ATTR_MAX,
 				   genlmsg_data(nlmsg_data(pn->rx)),
 				   genlmsg_len(nlmsg_data(pn->rx)), NULL, NULL);
-	if (ret || !tb[CTRL_ATTR_FAMILY_ID] || !tb[CTRL_ATTR_MCAST_GROUPS])
-		goto bad;
-	nla_for_each_nested(grp, tb[CTRL_ATTR_MCAST_GROUPS], rem) {
-		if (nla_parse_nested_deprecated(g, CTRL_ATTR_MCAST_GRP_MAX, grp,
-						NULL, NULL))
-			continue;
-		if (g[CTRL_ATTR_MCAST_GRP_NAME] && g[CTRL_ATTR_MCAST_GRP_ID] &&
-		    !nla_strcmp(g[CTRL_ATTR_MCAST_GRP_NAME], MPTCP_PM_EV_GRP_NAME))
-			omr_family.ev_group = nla_get_u32(g[CTRL_ATTR_MCAST_GRP_ID]);
+	if (!ret && tb[CTRL_ATTR_FAMILY_ID] && tb[CTRL_ATTR_MCAST_GROUPS]) {
+		f.ev_group = omr_family_ev_group(tb[CTRL_ATTR_MCAST_GROUPS]);
+		f.id = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
 	}
+	if (!f.ev_group || !f.id) {
+		pr_warn_ratelimited("MPTCP's netlink family '%s' has no event group '%s'\n",
+				    MPTCP_PM_NAME, MPTCP_PM_EV_GRP_NAME);
+		return -ENOENT;
+	}
+	spin_lock(&omr_family_lock);
 	if (!omr_family.ev_group)
-		goto bad;
-	omr_family.id = nla_get_u16(tb[CTRL_ATTR_FAMILY_ID]);
-out:
-	mutex_unlock(&omr_family_lock);
+		omr_family.ev_group = f.ev_group;
+	/* Last: an id seen (acquire) means ev_group is there too. */
+	smp_store_release(&omr_family.id, f.id);
+	spin_unlock(&omr_family_lock);
 	return 0;
-bad:
-	mutex_unlock(&omr_family_lock);
-	pr_warn("MPTCP's netlink family '%s' has no event group '%s'\n",
-		MPTCP_PM_NAME, MPTCP_PM_EV_GRP_NAME);
-	return -ENOENT;
 }
 
 static void omr_ev_data_ready(struct sock *sk)
@@ -241,8 +258,15 @@ static int omr_ev_sock_open(struct omr_pm_net *pn)
 		pn->ev = NULL;
 		return ret;
 	}
-	/* Room for event bursts (connection storms); overflow → resync. */
-	sock_set_rcvbuf(pn->ev->sk, 4 << 20);
+	/*
+	 * Room for event bursts (connection storms), but no more than
+	 * net.core.rmem_max allows a socket of the namespace (global in the
+	 * kernels we build for; sock_set_rcvbuf() would bypass it). What does
+	 * not fit is lost, the socket reports ENOBUFS, and the work rebuilds
+	 * its list from the token table (omr_pm_conns_resync()).
+	 */
+	sock_set_rcvbuf(pn->ev->sk, min_t(u32, 4 << 20,
+					  READ_ONCE(sysctl_rmem_max)));
 	write_lock_bh(&pn->ev->sk->sk_callback_lock);
 	rcu_assign_sk_user_data(pn->ev->sk, pn);
 	pn->ev_ready_orig = pn->ev->sk->sk_data_ready;
@@ -257,7 +281,7 @@ int omr_pm_sock_open(struct omr_pm_net *pn)
 	struct file *file;
 	int ret;
 
-	pn->buf = kmalloc(2 * OMR_PM_BUF, GFP_KERNEL);
+	pn->buf = kmalloc(2 * OMR_PM_BUF, GFP_KERNEL_ACCOUNT);
 	if (!pn->buf)
 		return -ENOMEM;
 	pn->rx = pn->buf + OMR_PM_BUF;

@@ -207,7 +207,7 @@ for cc in gcc clang; do
 		selftests/bench/*) extra=(-Ikmod) ;;
 		ctl/*) extra=(-Iuapi $nl_cflags) ;;
 		selftests/tools/omr-nlraw.c) extra=($nl_cflags) ;;
-		selftests/tools/omr-nlfuzz.c) extra=(-Iuapi) ;;
+		selftests/tools/omr-nlfuzz.c | selftests/tools/omr-stress.c) extra=(-Iuapi) ;;
 		selftests/tools/*) extra=(-pthread) ;;
 		esac
 		$cc -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror "${extra[@]}" \

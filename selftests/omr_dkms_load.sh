@@ -18,7 +18,8 @@ dkms_load() {
 	out=$(insmod "$KO" 2>&1) || { log "insmod: $out"; return 1; }
 	log "loaded: $(modinfo -F vermagic "$KO" | awk '{print $1}'), $(dmesg | grep 'omr: omr ' | tail -n 1 | sed 's/^\[[^]]*\] //')"
 	grep -qw omr /proc/sys/net/mptcp/available_schedulers || { log "omr not in available_schedulers"; return 1; }
-	[ -e /proc/net/omr_pm ] || { log "no /proc/net/omr_pm"; return 1; }
+	"$OMRCTL" -j status | jq -e '.pm | has("enabled")' >/dev/null ||
+		{ log "omrctl status shows no path manager"; return 1; }
 	rmmod omr || return 1
 	! omr_loaded
 }

@@ -26,13 +26,13 @@ rmmod_now() {
 	local out
 	kill -0 "$XFER_CLI_PID" 2>/dev/null || { log "the transfer ended before rmmod"; return 1; }
 	out=$(rmmod omr 2>&1) || { log "rmmod: $out"; return 1; }
-	! omr_loaded && [ ! -e /proc/net/omr_pm ]
+	! omr_loaded
 }
 
 rmmod_now_idle() {
 	local out
 	out=$(rmmod omr 2>&1) || { log "rmmod: $out"; return 1; }
-	! omr_loaded && [ ! -e /proc/net/omr_pm ]
+	! omr_loaded
 }
 
 live_unload() {
@@ -59,18 +59,22 @@ topo_cleanup
 # for a retry. (Breaking routing does not do it: a device-bound connect
 # with no route, or an unreachable one, is sent on-link, and the VPS
 # answers ARP for its address on any interface.)
+# A refused join puts the path's re-join in backoff: eth3's join failures
+# (conn show -s, from the PM's snapshot) count it, with eth3's link up.
 retry_pending() {
-	local _ st
+	local st t0
 	ip netns exec "$SRV" ip mptcp limits set subflows 1 add_addr_accepted 8
 	path_down 3
 	ip -n "$SRV" link set eth3 up
 	ip -n "$CLI" link set eth3 up
-	for _ in $(seq 30); do
-		st=$(pm_status | awk '$1 == "sub" && / dev eth3 / && / state backoff / {print; exit}')
-		[ -n "$st" ] && { log "pending: $st"; return 0; }
+	t0=$(now_ms)
+	while [ $(($(now_ms) - t0)) -lt 3000 ]; do
+		st=$("$OMRCTL" -n "$CLI" -s -j conn show | jq -c '.paths[] | select(.dev == "eth3")')
+		jq -e '.link == "up" and .join_fails >= 1' <<<"$st" >/dev/null &&
+			{ log "pending: $st"; return 0; }
 		sleep 0.1
 	done
-	log "no eth3 subflow in backoff 3 s after its link came back: $(pm_status | grep -E '^(sub|path) ' | tr '\n' ';')"
+	log "no failed eth3 join (a retry in backoff) 3 s after its link came back: $st"
 	return 1
 }
 

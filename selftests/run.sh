@@ -148,6 +148,17 @@ else
 	result 1 "unit: build of selftests/unit/sched_core_test"
 fi
 
+stage "unit: path manager decision code (userspace, ASan/UBSan)"
+# shellcheck disable=SC2086
+if gcc -c -O2 -g -Wall -Wextra -Werror $san -Ikmod -o out/unit/pm_core.o kmod/pm_core.c &&
+	gcc -O1 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror $san \
+		-Ikmod -I"$kst" -o out/unit/pm_core_test \
+		selftests/unit/pm_core_test.c out/unit/pm_core.o; then
+	out/unit/pm_core_test 2>&1 | tee "$out/unit-pm.ktap"
+else
+	result 1 "unit: build of selftests/unit/pm_core_test"
+fi
+
 if [[ $skip != *" shim "* ]] && [ -f shim/Makefile ]; then
 	stage "omr-shim"
 	make -s -C shim check 2>"$out/shim.err" | tee "$out/shim.ktap"

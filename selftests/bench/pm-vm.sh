@@ -14,7 +14,7 @@
 #   old_ms      the same for a subflow that did exist before (kernel PM:
 #               the old subflow, still alive, resumes after its RTO)
 # One JSON line per run to $OMR_OUT/pm-bench.jsonl; the omr variant is a
-# line with "na": true when omr.ko has no path manager (/proc/net/omr_pm).
+# line with "na": true when omr.ko has no path manager (omrctl status fails).
 source "$(dirname "$0")/../lib.sh"
 trap cleanup_all EXIT
 omr_load || exit 1
@@ -87,9 +87,9 @@ run_one() {
 }
 
 for variant in kernel omr; do
-	if [ "$variant" = omr ] && [ ! -e /proc/net/omr_pm ]; then
+	if [ "$variant" = omr ] && ! "$OMRCTL" status >/dev/null 2>&1; then
 		echo '{"variant":"omr","na":true}' >>"$res"
-		log "omr: no /proc/net/omr_pm, omr PM not loaded"
+		log "omr: omrctl status fails, omr PM not loaded"
 		continue
 	fi
 	for dir in up down; do

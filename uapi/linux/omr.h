@@ -24,17 +24,27 @@
  * only. OMR_CMD_SET_SCHED needs CAP_NET_ADMIN in the initial user
  * namespace (GENL_ADMIN_PERM): the scheduler's tunables are global, one
  * set for every namespace, so a container's root must not change them.
- * Without the capability they fail with -EPERM. The GET commands are open
- * to any user of the namespace: they show the path manager's configuration
- * and counters (what ip-mptcp(8) shows of the in-kernel PM), the
- * scheduler's tunables (what /sys/module/omr/parameters/ shows anyone),
- * and the namespace's MPTCP connections with their TCP statistics (what
- * ss(8) -tni shows of its sockets), nothing more; the namespace counts of
- * OMR_A_USAGE only to CAP_NET_ADMIN in the initial user namespace.
+ * Without the capability they fail with -EPERM.
+ *
+ * Reading. One policy: what names connections needs CAP_NET_ADMIN in the
+ * user namespace that owns the network namespace, what does not is open to
+ * any user of the namespace. OMR_CMD_GET_CONNS (every user's connections,
+ * their addresses, ports and live traffic) is GENL_UNS_ADMIN_PERM, like
+ * joining the "events" group (below). OMR_CMD_GET_STATUS, OMR_CMD_GET_PATHS
+ * and OMR_CMD_GET_SCHED are open: the path manager's configuration and
+ * counters (what ip-mptcp(8) shows of the in-kernel PM) and the scheduler's
+ * tunables (what /sys/module/omr/parameters/ shows anyone); the namespace
+ * counts of OMR_A_USAGE only to CAP_NET_ADMIN in the initial user
+ * namespace.
+ *
+ * Reads have no side effect and never wait for the path manager: the GET
+ * commands answer from the configuration and from what the path manager's
+ * last pass published (it publishes after every pass, every tick_ms while
+ * it follows a connection, and after every change).
  *
  * One source of truth. These commands are the only way to change omr's
- * configuration at run time. /proc/net/omr_pm is a read-only status file;
- * the module parameters pm_* are read-only (0444) and are only the
+ * configuration at run time (there is no /proc file); the module
+ * parameters pm_* are read-only (0444) and are only the
  * defaults each new network namespace's PM settings start from; the
  * scheduler's module parameters (loss_penalty, loss_gain, rtt_unknown_us,
  * burst) are the very variables OMR_CMD_SET_SCHED writes, with the same
@@ -44,7 +54,8 @@
  * what they do not know): OMR_CMD_GET_SCHED, OMR_CMD_SET_SCHED,
  * OMR_CMD_PATH_CHANGE; OMR_A_SCHED, OMR_A_USAGE; OMR_PM_A_TICK_MS ..
  * OMR_PM_A_JOIN_TIMEOUT_MS; OMR_PATH_A_ENABLED .. OMR_PATH_A_GW4; enums
- * omr_sched_attr and omr_usage_attr.
+ * omr_sched_attr and omr_usage_attr; OMR_PM_A_ENABLE_WANTED ..
+ * OMR_PM_A_GEN_DONE (enabling became a request, issue #11).
  *
  * Addresses (*_ADDR4) are NLA_BE32 in network byte order (struct in_addr);
  * ports (*_PORT) are NLA_U16 in host byte order. Counters are NLA_U64 and
@@ -58,8 +69,8 @@
  *    OMR_A_VERSION: NUL-terminated string, the module's version
  *    OMR_A_KERNEL: NUL-terminated string, the running kernel's release
  *    OMR_A_PM: NLA_NESTED
- *        OMR_PM_A_ENABLED: NLA_U8, 1 if the path manager manages this
- *                          namespace's connections, else 0
+ *        OMR_PM_A_ENABLED: NLA_U8, 1 if the path manager runs (manages this
+ *                          namespace's connections), else 0
  *        OMR_PM_A_ADD_ADDR_ACCEPT: NLA_U8, 1 if it joins the addresses the
  *                                  peer announces, 0 if it ignores them
  *        OMR_PM_A_PATHS: NLA_U32, configured paths
@@ -70,6 +81,16 @@
  *        OMR_PM_A_HOLD_MS, OMR_PM_A_LOSS_HI, OMR_PM_A_LOSS_LO,
  *        OMR_PM_A_RTT_HI_MS, OMR_PM_A_BACKOFF_MIN_MS,
  *        OMR_PM_A_BACKOFF_MAX_MS, OMR_PM_A_JOIN_TIMEOUT_MS
+ *        OMR_PM_A_ENABLE_WANTED: NLA_U8, 1 if enabling was asked for (the
+ *                                last OMR_PM_A_ENABLED set), else 0
+ *        OMR_PM_A_ENABLE_ERROR: NLA_U32, the (positive) errno of the last
+ *                               failed attempt to enable, 0 if none
+ *        OMR_PM_A_GEN: NLA_U32, the configuration's generation, bumped by
+ *                      every accepted SET_PM and PATH_* request
+ *        OMR_PM_A_GEN_DONE: NLA_U32, the generation the path manager has
+ *                           carried out; a request is done once GEN_DONE
+ *                           reaches the GEN read after its ACK (u32,
+ *                           wrapping: compare the difference as signed)
  *    OMR_A_SCHED: NLA_NESTED, the scheduler's tunables, as OMR_CMD_GET_SCHED
  *    OMR_A_USAGE: NLA_NESTED, who uses omr
  *        OMR_USAGE_A_SCHED_CONNS: NLA_U32, this namespace's MPTCP
@@ -120,6 +141,10 @@
  *                           absent when none is (the device's first)
  *        OMR_PATH_A_GW4: NLA_BE32, the configured gateway; absent if none
  *
+ * The configuration and the device's index, link and address are as of the
+ * request (a path just added is listed); the health and the statistics
+ * below are those the path manager published after its last pass.
+ *
  * A dump is not a snapshot: a path added or deleted while a dump is split
  * over several messages may be missed or listed twice.
  *
@@ -155,9 +180,15 @@
  * whole or not at all. Errors: -EINVAL (no OMR_A_PM, nothing in it, or a
  * cross-field rule broken: the extended ACK names both attributes and
  * points at the one given), -ERANGE (a value out of its range, or an
- * enable flag other than 0 and 1); whatever enabling the path manager
- * returns (its sockets to MPTCP's own netlink family), in which case
- * nothing changed. Reply: an ACK.
+ * enable flag other than 0 and 1). Reply: an ACK.
+ *
+ * Enabling and disabling are requests: the ACK says the wish is stored.
+ * The path manager carries it out in its own context (it opens or closes
+ * its sockets to MPTCP's own netlink family, which cannot be done under
+ * the request), usually within milliseconds; OMR_CMD_GET_STATUS tells when
+ * (OMR_PM_A_GEN_DONE) and how (OMR_PM_A_ENABLED, OMR_PM_A_ENABLE_ERROR).
+ * A failed enable is retried by the next accepted request. omrctl(8) pm set
+ * enable|disable waits for it, up to 3 s.
  *
  * OMR_CMD_GET_SCHED
  * -----------------
@@ -250,8 +281,9 @@
  * OMR_CMD_GET_CONNS
  * -----------------
  *
- * Request (dump): no attribute. Reply: one message per MPTCP connection of
- * the namespace (both those it initiated and those it accepted), each with
+ * Request (dump), CAP_NET_ADMIN (see Reading): no attribute. Reply: one
+ * message per MPTCP connection of the namespace (both those it initiated
+ * and those it accepted), each with
  *
  *    OMR_A_CONN: NLA_NESTED
  *        OMR_CONN_A_TOKEN: NLA_U32, the connection's local MPTCP token
@@ -441,6 +473,10 @@ enum omr_pm_attr {
 	OMR_PM_A_BACKOFF_MIN_MS,
 	OMR_PM_A_BACKOFF_MAX_MS,
 	OMR_PM_A_JOIN_TIMEOUT_MS,
+	OMR_PM_A_ENABLE_WANTED,
+	OMR_PM_A_ENABLE_ERROR,
+	OMR_PM_A_GEN,
+	OMR_PM_A_GEN_DONE,
 	__OMR_PM_A_MAX
 };
 
