@@ -68,8 +68,9 @@ clean_objs() {
 # with one byte changed, as a rebuild of REL with any type changed would
 # have (scripts/prepare-ksrc.sh's OMR_KERNEL_BTF). Then the real one again.
 build_other_btf() {
-	local k=$1 rel=$2 btf=out/other-btf/$rel.btf mk size off cur
-	local cmd="objcopy -O binary --only-section=.BTF /usr/src/linux-headers-$rel/vmlinux $btf"
+	local k=$1 rel=$2 btf mk size off cur cmd
+	btf=out/other-btf/$rel.btf
+	cmd="objcopy -O binary --only-section=.BTF /usr/src/linux-headers-$rel/vmlinux $btf"
 	mkdir -p out/other-btf
 	mk=(make module KDIR="/lib/modules/$rel/build")
 	if [ "$k" = backports ]; then
