@@ -10,13 +10,13 @@
  * list and its lock, the kernel's BTF), which it reads and writes itself
  * with the kernel's own locking; docs/architecture.md has the list.
  *
- * The lookup: register_kprobe() with .symbol_name resolves the name with
- * kallsyms_lookup_name() inside the kernel (a direct call, not ours), stores
- * the address in kp.addr and only then refuses, with -EINVAL, an address
- * that is not kernel or module text (register_kprobe -> _kprobe_addr ->
- * p->addr = addr -> check_kprobe_address_safe, kernel/kprobes.c, the same
- * in 6.12 and 7.3). A registration that succeeds names code: it is removed
- * at once and refused. Each address is then verified:
+ * The lookup: register_kprobe() with .symbol_name resolves the name through
+ * kallsyms inside the kernel (kprobe_lookup_name(), a direct call, not
+ * ours), stores the address in kp.addr and only then refuses, with
+ * -EINVAL, an address that is not kernel or module text (register_kprobe
+ * -> _kprobe_addr -> p->addr = addr -> check_kprobe_address_safe,
+ * kernel/kprobes.c, the same in 6.12 and 7.3). A registration that
+ * succeeds names code: it is removed at once and refused. Each address is then verified:
  *  - it lies in the kernel's read-only data, data or bss (bounds found the
  *    same way: a text symbol that kprobes refuses, e.g. one on its
  *    blacklist, is caught here);
