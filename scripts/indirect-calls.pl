@@ -21,8 +21,9 @@
 #               (pv_ops); lea of a function of omr's or an exported one;
 #      refused  a load from omr's own variables (a RIP-relative load of a
 #               symbol that is not exported: where a resolved address would
-#               be kept), the return value of a call (fn = lookup(); fn()),
-#               or anything else the trace cannot explain (fail closed).
+#               be kept) or from the stack (a local omr kept), the return
+#               value of a call (fn = lookup(); fn()), or anything else the
+#               trace cannot explain (fail closed).
 # Prints one line per finding, "omr.ko: FUNCTION+OFF: why"; exits 1 if any.
 # A pointer chased through a struct omr itself passed in is not told apart
 # from a kernel object's: the source check in scripts/lint.sh (only one
@@ -70,6 +71,7 @@ while (<$od>) {
 	} elsif (/^\s+([0-9a-f]+):\s+(.*?)\s*$/) {
 		my ($addr, $text) = (hex($1), $2);
 		$text =~ s/\s+#.*//;
+		$text =~ s/^((cs|ds|notrack|bnd)\s+)+//;	# prefixes
 		my %i = (sec => $sec, fn => $fn, addr => $addr, text => $text,
 			 idx => scalar @ins);
 		push @ins, \%i;
@@ -138,6 +140,8 @@ sub def {
 		return undef if $exported{$s};
 		return "target %$r loaded from omr's own variable $s";
 	}
+	return "target %$r loaded from the stack (a local omr kept)"
+		if $src =~ /\(%(rsp|rbp)\b/;
 	return undef if $op =~ /^mov/ && $src =~ /\(%\w+/;
 	if ($op =~ /^lea/ && $src =~ /\(%rip\)/) {
 		my $s = $i->{reloc} // '?';
