@@ -143,9 +143,6 @@ feature() {
 	# icsk_timeout gave way to tcp_timeout_expires(sk)
 	feature OMR_HAVE_TCP_TIMEOUT_EXPIRES "$inc/net/inet_connection_sock.h" \
 		'tcp_timeout_expires\(const struct sock \*sk\)'
-	# is_endbr() takes a pointer and reads it; __is_endbr(u32) is the test
-	feature OMR_HAVE___IS_ENDBR "${srcdir:-$kdir}/arch/x86/include/asm/ibt.h" \
-		'bool __is_endbr\(u32 val\)'
 	# kernel_bind() takes a struct sockaddr_unsized *
 	feature OMR_HAVE_SOCKADDR_UNSIZED "$inc/linux/net.h" \
 		'int kernel_bind\(struct socket \*sock, struct sockaddr_unsized \*'
