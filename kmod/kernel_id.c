@@ -23,16 +23,21 @@
 
 static const u8 omr_btf_sha256[SHA256_DIGEST_SIZE] = OMR_KERNEL_BTF_SHA256;
 
-/* Is [start, start + size) one whole BTF blob, as its header describes? */
+/*
+ * Does [start, start + size) hold a BTF blob, as its header describes? The
+ * header has grown (7.x's uapi adds a layout section after str_len, and
+ * vmlinux BTF may still carry the 24-byte header): check the fields every
+ * version has; the hash below decides identity.
+ */
 static bool omr_btf_whole(const u8 *start, size_t size)
 {
 	const struct btf_header *hdr = (const void *)start;
+	size_t min = offsetofend(struct btf_header, str_len);
 
-	if (size < sizeof(*hdr) || hdr->magic != BTF_MAGIC ||
-	    hdr->hdr_len < sizeof(*hdr))
+	if (size < min || hdr->magic != BTF_MAGIC || hdr->hdr_len < min)
 		return false;
-	return size == (size_t)hdr->hdr_len +
-		max(hdr->type_off + hdr->type_len, hdr->str_off + hdr->str_len);
+	return (size_t)hdr->hdr_len +
+		max(hdr->type_off + hdr->type_len, hdr->str_off + hdr->str_len) <= size;
 }
 
 int omr_kernel_id_check(void)
@@ -42,13 +47,14 @@ int omr_kernel_id_check(void)
 	size_t size;
 	u64 t0;
 
-	start = omr_ksym_data("__start_BTF", sizeof(struct btf_header));
+	start = omr_ksym_data("__start_BTF",
+			      offsetofend(struct btf_header, str_len));
 	stop = omr_ksym_data("__stop_BTF", 0);
 	if (!start || !stop)
 		return -ENOENT;
 	size = stop > start ? stop - start : 0;
 	if (!omr_btf_whole(start, size)) {
-		pr_err("the kernel's BTF (__start_BTF, %zu bytes) is not one BTF blob: cannot tell which kernel this is\n",
+		pr_err("the kernel's BTF (__start_BTF, %zu bytes) does not hold BTF: cannot tell which kernel this is\n",
 		       size);
 		return -ENOEXEC;
 	}
