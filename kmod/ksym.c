@@ -60,7 +60,7 @@ static unsigned long omr_data_lo, omr_data_hi, omr_bss_lo, omr_bss_hi;
  * Symbols that share their address with another one that kallsyms sorts
  * first, so that sprint_symbol() prints the other name. The linker script
  * (include/asm-generic/vmlinux.lds.h, RO_DATA) places .BTF right after
- * .notes: __start_BTF == __stop_notes.
+ * .notes: __start_BTF == __stop_notes in 6.12 (7.3 pads between them).
  */
 static const struct {
 	const char *name;
