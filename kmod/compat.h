@@ -47,10 +47,10 @@ static int pfx##_get_subflow(struct mptcp_sock *msk,			\
 /*
  * Up to 6.12 the scheduler's retransmission pick drives stale-subflow
  * detection (mptcp_pm_subflow_chk_stale() per subflow with data
- * outstanding), so any scheduler must call it. Later kernels do it in the
- * core, in __mptcp_retrans() before get_retrans, via mptcp_pm_chk_stale(),
- * and made mptcp_pm_subflow_chk_stale() static: omr must neither call it
- * (stale_count would advance twice per period) nor look it up.
+ * outstanding), so any scheduler must do it: omr does it itself, in
+ * stale.c, as that function is not exported. Later kernels do it in the
+ * core, in __mptcp_retrans() before get_retrans, via mptcp_pm_chk_stale():
+ * omr must not do it too (stale_count would advance twice per period).
  */
 #ifdef OMR_HAVE_PM_CHK_STALE
 #define OMR_SCHED_DRIVES_STALE	0
@@ -63,17 +63,6 @@ static int pfx##_get_subflow(struct mptcp_sock *msk,			\
 #define omr_rtx_timer_expires(ssk)	tcp_timeout_expires(ssk)
 #else
 #define omr_rtx_timer_expires(ssk)	(inet_csk(ssk)->icsk_timeout)
-#endif
-
-/*
- * Does this instruction word start a function with ENDBR (x86 IBT)? Later
- * kernels turned is_endbr(u32) into an out-of-line, unexported
- * is_endbr(u32 *) and kept the plain test as __is_endbr(u32).
- */
-#ifdef OMR_HAVE___IS_ENDBR
-#define omr_is_endbr(insn)	__is_endbr(insn)
-#else
-#define omr_is_endbr(insn)	is_endbr(insn)
 #endif
 
 /* kernel_bind() takes a struct sockaddr_unsized * in later kernels. */

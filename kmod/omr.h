@@ -12,18 +12,16 @@
 
 #define OMR_VERSION	"0.1.0"
 
-/* symbols.c: kernel functions MPTCP does not export, resolved at load. */
-struct omr_kernel_api {
-	int (*register_scheduler)(struct mptcp_sched_ops *sched);
-	void (*unregister_scheduler)(struct mptcp_sched_ops *sched);
-#if OMR_SCHED_DRIVES_STALE
-	void (*pm_subflow_chk_stale)(const struct mptcp_sock *msk,
-				     struct sock *ssk);
-#endif
-};
+/*
+ * ksym.c: kernel data MPTCP does not export, found and verified at load.
+ * omr calls no kernel function through a pointer (IBT): what this returns
+ * is data only, which scripts/lint.sh checks.
+ */
+int omr_ksym_init(void);
+void *omr_ksym_data(const char *name, size_t size);
 
-extern struct omr_kernel_api omr_api;
-int omr_symbols_init(void);
+/* kernel_id.c: refuse a kernel whose BTF is not the one built against. */
+int omr_kernel_id_check(void);
 
 /* params.c: the scheduler's tunables (global; genl.c sets them). */
 void omr_tunables_get(struct omr_tunables *t);
@@ -59,8 +57,12 @@ int omr_genl_init(void);
 void omr_genl_exit(void);
 
 /* sched.c */
-int omr_sched_init(void);
+int omr_sched_resolve(void);
+int omr_sched_register(void);
+void omr_sched_unregister(void);
 bool omr_sched_is_ours(const struct mptcp_sock *msk);
-void omr_sched_exit(void);
+
+/* stale.c: 6.12's stale-subflow tracking (OMR_SCHED_DRIVES_STALE). */
+void omr_stale_check(struct mptcp_sock *msk);
 
 #endif /* _OMR_H */

@@ -8,7 +8,7 @@
  * "userspace" PM. It uses only the UAPI: it joins the family's event group
  * and sends SUBFLOW_CREATE / SUBFLOW_DESTROY / REMOVE / SET_FLAGS commands,
  * exactly as mptcpd would. No MPTCP function is called directly, so nothing
- * here depends on MPTCP's private symbols (or their IBT sealing).
+ * here depends on MPTCP's private symbols.
  *
  * Two kernel netlink sockets per enabled namespace:
  *   cmd: sends commands. The commands are GENL_UNS_ADMIN_PERM, and the

@@ -128,29 +128,6 @@ static void omr_sample_loss(struct omr_sf_state *st, const struct sock *ssk,
 	st->last_us = now_us;
 }
 
-/*
- * Retransmission time is when MPTCP notices dead subflows: a subflow with
- * data outstanding and no ACK since the last check moves towards "stale"
- * (net.mptcp.stale_loss_cnt periods), after which it is not used until the
- * peer is heard again. Up to 6.12 the kernel's own scheduler drives this
- * from its retransmission pick; so must any other. Later kernels drive it
- * from the core (compat.h): nothing to do here then.
- */
-static void omr_check_stale(struct mptcp_sock *msk)
-{
-#if OMR_SCHED_DRIVES_STALE
-	struct mptcp_subflow_context *sf;
-	struct sock *ssk;
-
-	mptcp_for_each_subflow(msk, sf) {
-		ssk = mptcp_subflow_tcp_sock(sf);
-		if (__mptcp_subflow_active(sf) &&
-		    !tcp_rtx_and_write_queues_empty(ssk))
-			omr_api.pm_subflow_chk_stale(msk, ssk);
-	}
-#endif
-}
-
 static long omr_gather(struct mptcp_sock *msk, struct omr_decision *d,
 		       const struct omr_tunables *t)
 {
@@ -199,8 +176,8 @@ static int omr_schedule(struct mptcp_sock *msk, bool reinject)
 
 	msk_owned_by_me(msk);
 	omr_tunables_get(&t);
-	if (reinject)
-		omr_check_stale(msk);
+	if (OMR_SCHED_DRIVES_STALE && reinject)
+		omr_stale_check(msk);
 	tout = omr_gather(msk, &d, &t);
 
 	/*
@@ -260,14 +237,72 @@ bool omr_sched_is_ours(const struct mptcp_sock *msk)
 	return READ_ONCE(msk->sched) == &omr_sched_ops;
 }
 
-int omr_sched_init(void)
+/*
+ * Registration, without mptcp_register_scheduler(): that function is not
+ * exported and, never address-taken, is sealed on IBT CPUs. omr does what
+ * it does (net/mptcp/sched.c, identical in 6.12 and 7.3 but for the op it
+ * validates) on the same two objects, with the same lock and RCU rules:
+ *
+ *   mptcp_register_scheduler(ops)         omr_sched_register()
+ *     validate: the op the core calls       the same op, set at build time
+ *       unconditionally (6.12 get_subflow,  (OMR_SCHED_OPS_INIT, compat.h)
+ *       7.x get_send)
+ *     spin_lock(&mptcp_sched_list_lock)     spin_lock(omr_sched_lock)
+ *     mptcp_sched_find(name): -EEXIST       the same walk: -EEXIST
+ *     list_add_tail_rcu(&ops->list, ...)    the same
+ *     spin_unlock()                         spin_unlock()
+ *   mptcp_unregister_scheduler(ops)       omr_sched_unregister()
+ *     spin_lock, list_del_rcu, spin_unlock  the same, then synchronize_rcu()
+ *
+ * Readers walk the list under rcu_read_lock() only (mptcp_sched_find() from
+ * mptcp_init_sock() and the net.mptcp.scheduler sysctl; 7.x's
+ * available_schedulers too), writers hold the spinlock (6.12's
+ * available_schedulers takes it as well). The list head and the lock are
+ * found as verified data (ksym.c); the walk also checks that the list holds
+ * MPTCP's built-in "default" scheduler, which mptcp_sched_init() registers
+ * at boot, before omr adds itself. A connection using omr holds a reference
+ * on this module (mptcp_init_sched() takes it, mptcp_release_sched() drops
+ * it), so the ops cannot go while one does; after list_del_rcu() and
+ * synchronize_rcu() no reader can still find them.
+ */
+static struct list_head *omr_sched_list;
+static spinlock_t *omr_sched_lock;
+
+int omr_sched_resolve(void)
 {
-	return omr_api.register_scheduler(&omr_sched_ops);
+	omr_sched_list = omr_ksym_data("mptcp_sched_list",
+				       sizeof(*omr_sched_list));
+	omr_sched_lock = omr_ksym_data("mptcp_sched_list_lock",
+				       sizeof(*omr_sched_lock));
+	return omr_sched_list && omr_sched_lock ? 0 : -ENOENT;
 }
 
-void omr_sched_exit(void)
+int omr_sched_register(void)
 {
-	omr_api.unregister_scheduler(&omr_sched_ops);
+	struct mptcp_sched_ops *sched;
+	bool builtin = false;
+	int ret = 0;
+
+	spin_lock(omr_sched_lock);
+	list_for_each_entry(sched, omr_sched_list, list) {
+		if (!strcmp(sched->name, "default"))
+			builtin = true;
+		if (!strcmp(sched->name, omr_sched_ops.name))
+			ret = -EEXIST;
+	}
+	if (!builtin)
+		ret = -ENOENT;
+	if (!ret)
+		list_add_tail_rcu(&omr_sched_ops.list, omr_sched_list);
+	spin_unlock(omr_sched_lock);
+	return ret;
+}
+
+void omr_sched_unregister(void)
+{
+	spin_lock(omr_sched_lock);
+	list_del_rcu(&omr_sched_ops.list);
+	spin_unlock(omr_sched_lock);
 	/* mptcp_sched_find() walks the list under RCU: wait for it. */
 	synchronize_rcu();
 }

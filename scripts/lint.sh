@@ -5,9 +5,11 @@
 #   1. checkpatch.pl --strict on every kmod/*.c and kmod/*.h, and on the
 #      uapi header uapi/linux/omr.h
 #   2. sparse (make C=2) and gcc W=1 over the module, against KDIR
-#   3. cppcheck on the userspace C (shim/, ctl/, selftests/tools, unit, bench)
-#   4. every userspace C file compiled with gcc -Wall -Wextra -Werror
-#   5. the same with clang
+#   3. IBT: omr calls no kernel function through an address it resolved
+#      (the source, and the omr.ko that check 2 built)
+#   4. cppcheck on the userspace C (shim/, ctl/, selftests/tools, unit, bench)
+#   5. every userspace C file compiled with gcc -Wall -Wextra -Werror
+#   6. the same with clang
 #
 #   scripts/lint.sh [KDIR]
 #
@@ -50,7 +52,7 @@ result() {
 }
 
 echo "TAP version 13"
-echo "1..5"
+echo "1..6"
 [ -n "$rel" ] || echo "# no kernel build tree at '${kdir:-/lib/modules/6.12.*/build}': run scripts/fetch-kernel.sh 6.12"
 
 # ---- 1. checkpatch ------------------------------------------------------
@@ -148,7 +150,39 @@ else
 	result 1 "lint: sparse (make C=2 W=1)" "$work/sparse.findings"
 fi
 
-# ---- 3. cppcheck ---------------------------------------------------------
+# ---- 3. IBT ------------------------------------------------------------
+# On IBT CPUs an indirect call to a kernel function that is not exported
+# may fault (its ENDBR sealed), so omr resolves kernel DATA only, through
+# omr_ksym_data() (kmod/ksym.c; docs/architecture.md). In the source:
+#   - no kallsyms lookup of its own (the kprobe in ksym.c makes the kernel
+#     resolve the name), and kprobes only in ksym.c, registered once;
+#   - the one resolver returns void * (data), and nothing is cast to a
+#     function pointer type ("(int (*)(...))addr").
+# In the module check 2 built (scripts/indirect-calls.pl): every undefined
+# symbol is exported by KDIR's kernel, and no indirect call or jump takes
+# its target from omr's own variables or from a call's return value.
+: >"$work/ibt.findings"
+grep -nE 'kallsyms_(lookup|on_each)|module_kallsyms|ibt=off' kmod/*.c kmod/*.h \
+	>>"$work/ibt.findings"
+grep -nE 'kprobe' kmod/*.c kmod/*.h | grep -v '^kmod/ksym\.c:' >>"$work/ibt.findings"
+[ "$(grep -cE '\<register_kprobe\(&' kmod/ksym.c)" = 1 ] ||
+	echo "kmod/ksym.c: register_kprobe() is called more than once" >>"$work/ibt.findings"
+proto='^void \*omr_ksym_data\(const char \*name, size_t size\)'
+grep -qE "$proto;" kmod/omr.h && grep -qE "$proto\$" kmod/ksym.c ||
+	echo "kmod/omr.h, kmod/ksym.c: omr_ksym_data() must return void *" >>"$work/ibt.findings"
+grep -nE '\(\s*(const\s+)?[A-Za-z_][A-Za-z0-9_]*(\s+[A-Za-z_][A-Za-z0-9_]*)*\s*\**\s*\(\s*\*\s*\)\s*\(' \
+	kmod/*.c kmod/*.h | sed 's/$/  (cast to a function pointer type)/' >>"$work/ibt.findings"
+if [ -f "${s:-}/omr.ko" ] && [ -f "$kdir/Module.symvers" ]; then
+	perl scripts/indirect-calls.pl "$s/omr.ko" "$kdir/Module.symvers" |
+		sed "s|$s/||" >>"$work/ibt.findings"
+else
+	echo "no omr.ko from check 2 to inspect" >>"$work/ibt.findings"
+fi
+rc=0
+[ -s "$work/ibt.findings" ] && rc=1
+result $rc "lint: IBT: no call through a resolved kernel address (kmod/ and omr.ko for ${rel:-?})" "$work/ibt.findings"
+
+# ---- 4. cppcheck ---------------------------------------------------------
 # Userspace C: omr-shim (with its tests and fuzz harnesses), omrctl, the
 # selftests' tools (omr-xfer, omr-nlraw), the
 # scheduler's unit test and benchmark (which include kmod/sched_core.[ch]).
@@ -177,7 +211,7 @@ else
 	result 1 "lint: cppcheck on userspace C" "$work/cppcheck.findings"
 fi
 
-# ---- 4, 5. -Wall -Wextra -Werror ---------------------------------------
+# ---- 5, 6. -Wall -Wextra -Werror ---------------------------------------
 # Each file compiled on its own (optimized, so that flow-based warnings
 # such as -Wmaybe-uninitialized run), with the flags its Makefile uses.
 kst=$cache/kernels/$rel/src/tools/testing/selftests

@@ -64,6 +64,32 @@ clean_objs() {
 	rm -f kmod/*.o kmod/.*.cmd ./*.o ./.*.cmd omr.ko omr.mod* modules.order Module.symvers
 }
 
+# build_other_btf KIND REL: for omr_ksyms.sh's refusal test, the same module
+# recording another kernel's BTF in out/other-btf/REL/omr.ko: REL's own BTF
+# with one byte changed, as a rebuild of REL with any type changed would
+# have (scripts/prepare-ksrc.sh's OMR_KERNEL_BTF). Then the real one again.
+build_other_btf() {
+	local k=$1 rel=$2 btf mk size off cur cmd
+	btf=out/other-btf/$rel.btf
+	cmd="objcopy -O binary --only-section=.BTF /usr/src/linux-headers-$rel/vmlinux $btf"
+	mkdir -p out/other-btf
+	mk=(make module KDIR="/lib/modules/$rel/build")
+	if [ "$k" = backports ]; then
+		mk=(scripts/build-in-chroot.sh "$rel")
+		scripts/build-in-chroot.sh --run "$rel" sh -c "$cmd"
+	else
+		objcopy -O binary --only-section=.BTF "/lib/modules/$rel/build/vmlinux" "$btf"
+	fi >>"$out/build-$rel.log" 2>&1
+	size=$(stat -c %s "$btf" 2>/dev/null) || return 1
+	off=$((size / 2))
+	cur=$(od -An -tu1 -j $off -N1 "$btf" | tr -d ' ')
+	printf "\\x$([ "$cur" = 0 ] && echo 01 || echo 00)" |
+		dd of="$btf" bs=1 seek=$off conv=notrunc status=none
+	# Only kmod/kernel_id.o depends on the header: two quick relinks.
+	"${mk[@]}" OMR_KERNEL_BTF="$btf" OUT=out/other-btf >>"$out/build-$rel.log" 2>&1
+	"${mk[@]}" >>"$out/build-$rel.log" 2>&1
+}
+
 stage "dependencies"
 scripts/deps.sh 2>&1 | sed 's/^/# /'
 result "${PIPESTATUS[0]}" "deps: packages installed"
@@ -85,6 +111,7 @@ for k in $kernels; do
 	rc=$?
 	grep -E '^omr:|warning|error' "$out/build-$rel.log" | sed 's/^/# /'
 	result $rc "build: [$rel] omr.ko, private layouts verified against its BTF"
+	[ $rc -eq 0 ] && build_other_btf "$k" "$rel"
 
 	stage "layout and source checks refuse what they must ($rel)"
 	if [ "$k" = backports ]; then
