@@ -123,14 +123,16 @@ err_key:
  */
 static int drop_privileges(const char *user)
 {
-	struct passwd *pw;
+	struct passwd pwd, *pw = NULL;
+	char buf[4096];
+	int err;
 
 	if (!user[0])
 		return 0;
-	errno = 0;
-	pw = getpwnam(user);
+	/* The reentrant lookup: worker threads already run. */
+	err = getpwnam_r(user, &pwd, buf, sizeof(buf), &pw);
 	if (!pw) {
-		log_err("user \"%s\": %s", user, errno ? strerror(errno) : "no such user");
+		log_err("user \"%s\": %s", user, err ? strerror(err) : "no such user");
 		return -1;
 	}
 	if (geteuid() == pw->pw_uid && getegid() == pw->pw_gid)
