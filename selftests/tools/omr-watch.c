@@ -10,6 +10,8 @@
  *                             event: the moment the kernel made it)
  *   T loss DEV PCT            netem loss of DEV's root qdisc, at start and
  *                             on every change (the tc change itself)
+ *   T route TABLE DEV add|del an IPv4 default route of TABLE through DEV
+ *                             came or went (from start on)
  *   T sf N SF...              every -i ms: the N established TCP sockets
  *                             that match -r/-p, each as
  *                             LOCAL,REMOTE,FLAGS,BYTES_ACKED,BYTES_RECEIVED
@@ -156,6 +158,26 @@ static void on_qdisc(struct nlmsghdr *n)
 	ifs[i].loss = pct;
 }
 
+static void on_route(struct nlmsghdr *n)
+{
+	struct rtmsg *r = NLMSG_DATA(n);
+	int len = (int)RTM_PAYLOAD(n);
+	struct rtattr *tb = rta_find(RTM_RTA(r), len, RTA_TABLE);
+	struct rtattr *oif = rta_find(RTM_RTA(r), len, RTA_OIF);
+	unsigned int table = r->rtm_table;
+	int i, ifindex = 0;
+
+	if (r->rtm_family != AF_INET || r->rtm_dst_len || r->rtm_type != RTN_UNICAST)
+		return;
+	if (tb && RTA_PAYLOAD(tb) >= sizeof(table))
+		memcpy(&table, RTA_DATA(tb), sizeof(table));
+	if (oif && RTA_PAYLOAD(oif) >= sizeof(ifindex))
+		memcpy(&ifindex, RTA_DATA(oif), sizeof(ifindex));
+	i = ifindex ? if_slot(ifindex, NULL) : -1;
+	printf("%.1f route %u %s %s\n", now_ms(), table, i < 0 ? "-" : ifs[i].name,
+	       n->nlmsg_type == RTM_NEWROUTE ? "add" : "del");
+}
+
 /* Handles what a read brought: events and dump parts alike; 1 at DONE. */
 static int rtnl_handle(char *buf, ssize_t len)
 {
@@ -174,6 +196,10 @@ static int rtnl_handle(char *buf, ssize_t len)
 			break;
 		case RTM_NEWQDISC:
 			on_qdisc(n);
+			break;
+		case RTM_NEWROUTE:
+		case RTM_DELROUTE:
+			on_route(n);
 			break;
 		}
 	}
@@ -208,7 +234,7 @@ static int rtnl_open(char *buf)
 {
 	struct sockaddr_nl sa = {
 		.nl_family = AF_NETLINK,
-		.nl_groups = RTMGRP_LINK | RTMGRP_TC,
+		.nl_groups = RTMGRP_LINK | RTMGRP_TC | RTMGRP_IPV4_ROUTE,
 	};
 	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
 
