@@ -172,7 +172,7 @@ bk_wait() {
 	[ "$2" = - ] && cond='n && k == 0'
 	watch_until bk 3 '$2 == "sf" && $1 > '"$1"' { n = 0; k = 0
 		for (i = 1; i <= $3; i++) { sf_parse(i); if (F_LOCAL != "10.0.2.1") continue; n++; if (F_FLAGS ~ /b/) k++ }
-		if ('"$cond"') { print int($1) > "/dev/stderr"; exit 0 } } END { exit 1 }' 2>&1 | tail -n 1
+		if ('"$cond"') { print int($1) > "/dev/stderr"; ok = 1; exit } } END { exit !ok }' 2>&1 | tail -n 1
 }
 # bk_window T0: bytes acked per path from T0 to T0 + 2 s ("D1 D2 D3"),
 # once omr-watch has sampled past it.

@@ -76,15 +76,15 @@ recovery() {
 	path_down 2
 	watch_until "$name" 5 '$2 == "link" && $3 == "eth2" && $4 == "down" { d = 1 }
 		d && $2 == "sf" { n = 0; for (i = 1; i <= $3; i++) { sf_parse(i); if (F_LOCAL == "10.0.2.1") n++ }
-		if (!n) exit 0 } END { exit 1 }' || log "eth2's subflows still there 5 s after its link went down"
+		if (!n) { ok = 1; exit } } END { exit !ok }' || log "eth2's subflows still there 5 s after its link went down"
 	sleep 2
 	path_up 2
 	watch_until "$name" 10 '$2 == "link" && $3 == "eth2" && $4 == "up" { u = 1 }
 		u && $2 == "sf" { for (i = 1; i <= $3; i++) { sf_parse(i)
-			if (F_LOCAL == "10.0.2.1" && !(F_LPORT in old) && F_LPORT in first && '"$fld"' > first[F_LPORT]) exit 0
+			if (F_LOCAL == "10.0.2.1" && !(F_LPORT in old) && F_LPORT in first && '"$fld"' > first[F_LPORT]) { ok = 1; exit }
 			if (F_LOCAL == "10.0.2.1" && !(F_LPORT in old) && !(F_LPORT in first)) first[F_LPORT] = '"$fld"' } }
 		!u && $2 == "sf" { for (i = 1; i <= $3; i++) { sf_parse(i); if (F_LOCAL == "10.0.2.1") old[F_LPORT] = 1 } }
-		END { exit 1 }' || log "no new eth2 subflow carrying data 10 s after its link came back"
+		END { exit !ok }' || log "no new eth2 subflow carrying data 10 s after its link came back"
 	xfer_wait
 	rc=$?
 	watch_stop "$name"

@@ -63,7 +63,7 @@ demoted() {
 	watch_until bh 5 '$2 == "loss" && $3 == "eth2" && $4 == 100 { l = 1; next }
 		l && $2 == "sf" { n = 0; for (i = 1; i <= $3; i++) { sf_parse(i)
 			if (F_LOCAL == "10.0.2.1" && F_FLAGS !~ /b/) n++ }
-			if (!n) exit 0 } END { exit 1 }' || { log "eth2 not demoted 5 s into the black hole: $(tail -n 1 "$TMP/bh.watch")"; return 1; }
+			if (!n) { ok = 1; exit } } END { exit !ok }' || { log "eth2 not demoted 5 s into the black hole: $(tail -n 1 "$TMP/bh.watch")"; return 1; }
 	h=$(path_health eth2)
 	t_loss=$(watch_event bh loss eth2 100)
 	read -r t flags <<<"$(awk -v t0="$t_loss" "$WATCH_AWK"'$2 == "sf" && $1 > t0 {

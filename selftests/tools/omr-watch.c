@@ -210,6 +210,7 @@ static int rtnl_dump(int fd, int type, size_t hdrlen, char *buf)
 {
 	struct {
 		struct nlmsghdr n;
+		/* cppcheck-suppress unusedStructMember ; room for the request's header */
 		char body[sizeof(struct ifinfomsg) + sizeof(struct tcmsg)];
 	} req;
 	ssize_t len;
