@@ -206,6 +206,7 @@ backup_change() {
 	if [ -z "$t_nb" ]; then
 		log "eth2's subflows still ask for backup 3 s after backup off: $(bk_flags_after $((t_off + 3000)))"
 		log "(at backup off: $(bk_flags_after "$t_off"))"
+		log "conn show: $(ctl -j conn show | jq -c '[.[] | select(.pm) | .subflows[] | select(.dev == "eth2")]')"
 		rc=1
 		t_nb=$(mono_ms)
 	fi

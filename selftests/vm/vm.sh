@@ -90,7 +90,7 @@ rm -f "$outdir/rc" "$outdir/dmesg.txt" "$outdir/console.log"
 
 rc=0
 timeout --foreground -k 10 "$tmo" qemu-system-x86_64 \
-	-accel tcg -cpu max -smp "$cpus" -m "$mem" \
+	-accel "${OMR_VM_ACCEL:-tcg,thread=single}" -cpu max -smp "$cpus" -m "$mem" \
 	-nodefaults -no-reboot -display none -monitor none \
 	-kernel "$kroot/boot/vmlinuz-$rel" -initrd "$initrd" \
 	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic omr.out=$outdir omr.top=$top omr.kmods=$kroot/lib/modules/$rel" \
