@@ -452,7 +452,14 @@ xfer_running() {
 	[ "$last" -ge $(($3 + 500)) ]
 }
 
+# A suite with a failure leaves its transfer reports and omr-watch logs in
+# the VM's output directory (out/vm-REL/failed-SUITE), for the diagnosis.
 cleanup_all() {
+	local d
 	topo_cleanup
+	if [ "${KTAP_CNT_FAIL:-0}" -gt 0 ] && [ -n "${OMR_OUT:-}" ] && [ -d "$TMP" ]; then
+		d=$OMR_OUT/failed-$(basename "$0" .sh)
+		rm -rf "$d" && cp -r "$TMP" "$d" 2>/dev/null
+	fi
 	rm -rf "$TMP"
 }

@@ -151,7 +151,7 @@ flapping() {
 	xfer_bg flap 0 up -D 40000
 	eth2_moving flc || log "no data on eth2 15 s in"
 	flap_toggles
-	xfer_wait || { log "transfer failed"; rc=1; }
+	xfer_wait || { log "transfer failed: $(tail -n 2 "$TMP/flap.cli.err" "$TMP/flap.srv.err" | tr '\n' ' ')"; rc=1; }
 	watch_stop flc
 	watch_stop fls
 	creates=$(pm_counter creates)
