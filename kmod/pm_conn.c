@@ -27,8 +27,9 @@
  * measured twice: kmod/conn.c) exceeds loss_hi. Either demotes the whole path
  * to backup: SET_FLAGS (MP_PRIO, and our scheduler stops using it at once).
  * A subflow still stalled at fail_ms (or four base RTOs) is removed like a dead one (the MP_PRIO
- * cannot cross a black hole, but RM_ADDR goes out on another subflow); it is
- * re-joined as backup. A demoted path is promoted back once every subflow on
+ * cannot cross a black hole, but RM_ADDR goes out on another subflow), as long
+ * as another path of the connection is up and not stalled; it is re-joined as
+ * backup. A demoted path is promoted back once every subflow on
  * it has been healthy (no stall, loss below loss_lo) for hold_ms, with at
  * least one up: the gap between loss_hi and loss_lo and the hold time are the
  * hysteresis that keeps a marginal path from flapping.
@@ -401,6 +402,31 @@ static void omr_obs_kill(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	}
 }
 
+/*
+ * Whether another path of the connection has a subflow up and not stalled.
+ * A stall on every path at once says nothing against one of them: the peer
+ * or this host stopped for a while (a busy VM's clock jumps over the time it
+ * was not run). Removing every subflow would end the connection, which the
+ * subflows' own retransmissions carry through, so a stalled path is removed
+ * only while another one can take its data.
+ */
+static bool omr_obs_other_ok(const struct omr_pm_net *pn,
+			     const struct omr_obs *o, int i)
+{
+	int j, r;
+
+	for (j = 0; j < pn->npaths; j++) {
+		for (r = 0; r < OMR_PM_MAX_REMOTES; r++) {
+			const struct omr_obs_path *op = &o->p[j][r];
+
+			if (j != i && op->up &&
+			    !omr_pm_stalled(op->stall_ms, op->rto_ms, &pn->tun))
+				return true;
+		}
+	}
+	return false;
+}
+
 /* Bring one path, to one peer address, of one connection to what it should be. */
 static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 			      struct omr_obs *o, int i, int r, unsigned long now)
@@ -414,7 +440,8 @@ static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	bool usable = p->link_up && p->enabled;
 	bool gone = !usable;
 
-	if (op->up && omr_pm_dead(op->stall_ms, op->rto_ms, &pn->tun))
+	if (op->up && omr_pm_dead(op->stall_ms, op->rto_ms, &pn->tun) &&
+	    omr_obs_other_ok(pn, o, i))
 		gone = true;	/* black hole: MP_PRIO cannot cross it */
 	if (gone && (op->up || op->connecting)) {
 		omr_obs_kill(pn, c, o, i, r, true, p->link_up ? OMR_EV_R_STALL :

@@ -7,6 +7,7 @@
 #   scripts/build-in-chroot.sh REL [MAKE-ARG...]
 #   scripts/build-in-chroot.sh --run REL CMD [ARG...]
 #   scripts/build-in-chroot.sh --dkms REL
+#   scripts/build-in-chroot.sh --lint REL
 #
 # Keeps a trixie chroot in .cache/chroot-trixie (debootstrap, made once;
 # OMR_CHROOT overrides the place), installs into it the headers debs of REL
@@ -23,13 +24,19 @@
 # downloaded) are installed into the chroot too, once, and
 # selftests/dkms.sh REL runs there: the DKMS round trip against REL's
 # headers, as on a trixie machine.
+# With --lint, sparse and perl are installed into the chroot, once, and the
+# kernel stages of scripts/lint.sh (checkpatch, sparse) run there against
+# REL's headers: a selection of kernels without one the host can build for
+# is linted all the same.
 set -euo pipefail
 
 run=
 dkms=
+lint=
 case ${1:-} in
 --run) run=1; shift ;;
 --dkms) dkms=1; shift ;;
+--lint) lint=1; shift ;;
 esac
 rel=${1:?usage: build-in-chroot.sh [--run|--dkms] REL [MAKE-ARG...|CMD...]}
 shift
@@ -40,27 +47,46 @@ mirror=http://deb.debian.org/debian
 pkgs=gcc-14,make,libc6-dev,libelf-dev,bc,flex,bison,dwarves,kmod,xz-utils,python3,dkms
 log() { echo "build-in-chroot: $*" >&2; }
 
+# chroot_body ROOT TOP LINK CMD...: mount /proc, /dev and the project in
+# ROOT and run CMD chrooted there.
+# shellcheck disable=SC2016
+chroot_body='
+	root=$1 top=$2 link=$3; shift 3
+	mkdir -p "$root/omr"
+	mount -t proc proc "$root/proc"
+	mount --rbind /dev "$root/dev"
+	mount --bind "$top" "$root/omr"
+	if [ -n "$link" ]; then
+		mkdir -p "$root$link"
+		mount --bind "$link" "$root$link"
+	fi
+	chroot "$root" /usr/bin/env -i \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
+'
+
 # in_chroot CMD...: run CMD in the chroot, with /proc, /dev and the project
 # mounted in a private mount namespace (nothing stays mounted afterwards).
 # A project whose .cache is a symlink (a git worktree sharing another's
 # cache) gets the link's target mounted at the same path in the chroot.
+# When this machine is itself a chroot whose root is not a mount point,
+# unshare cannot make that root private ("cannot change root filesystem
+# propagation"): the mounts are then made in this namespace and undone on
+# the way out, whatever CMD did.
 in_chroot() {
 	local link=
 	[ -L "$top/.cache" ] && link=$(readlink -f "$top/.cache")
-	unshare -m --propagation private -- /bin/bash -euc '
-		root=$1 top=$2 link=$3; shift 3
-		mkdir -p "$root/omr"
-		mount -t proc proc "$root/proc"
-		mount --rbind /dev "$root/dev"
-		mount --bind "$top" "$root/omr"
-		if [ -n "$link" ]; then
-			mkdir -p "$root$link"
-			mount --bind "$link" "$root$link"
-		fi
-		exec chroot "$root" /usr/bin/env -i \
-			PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-			HOME=/root LANG=C.UTF-8 DEBIAN_FRONTEND=noninteractive "$@"
-	' in_chroot "$root" "$top" "$link" "$@"
+	if mountpoint -q /; then
+		unshare -m --propagation private -- /bin/bash -euc "$chroot_body" \
+			in_chroot "$root" "$top" "$link" "$@"
+		return
+	fi
+	log "/ is not a mount point (a chroot?): mounting without a private namespace"
+	(
+		trap 'umount -R "$root/omr" "$root/proc" 2>/dev/null; umount -R "$root/dev" 2>/dev/null
+			[ -z "$link" ] || umount "$root$link" 2>/dev/null' EXIT
+		/bin/bash -euc "$chroot_body" in_chroot "$root" "$top" "$link" "$@"
+	)
 }
 
 if [ ! -x "$root/usr/bin/gcc-14" ]; then
@@ -109,6 +135,18 @@ if [ -n "$dkms" ]; then
 		rm -rf "$root/tmp/omr-debs"
 	fi
 	set -- selftests/dkms.sh "$rel"
+	run=1
+fi
+
+if [ -n "$lint" ]; then
+	# checkpatch needs perl's modules (Term::ANSIColor), not only perl-base
+	if [ ! -x "$root/usr/bin/sparse" ] ||
+		! in_chroot perl -MTerm::ANSIColor -MEncode -e 1 >/dev/null 2>&1; then
+		log "installing sparse and perl into the chroot"
+		in_chroot apt-get update -qq >&2
+		in_chroot apt-get install -y -qq --no-install-recommends sparse perl >&2
+	fi
+	set -- env OMR_LINT_STAGES=kernel scripts/lint.sh "$kdir"
 	run=1
 fi
 

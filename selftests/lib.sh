@@ -23,6 +23,7 @@ ksrc=$top/.cache/kernels/$OMR_KERNEL/src
 source "$ksrc/tools/testing/selftests/kselftest/ktap_helpers.sh"
 
 XFER=$top/selftests/tools/omr-xfer
+WATCH=$top/selftests/tools/omr-watch
 OMR_KO=$top/out/$OMR_KERNEL/omr.ko
 CLI=omr-rtr
 SRV=omr-vps
@@ -95,7 +96,9 @@ path_up() {
 path_loss() {
 	local i=$1 pct=$2 ns args=${PATH_SHAPE[$1]}
 	[ "$pct" = 0% ] || [ "$pct" = 0 ] || args="$args loss random $pct"
-	for ns in "$CLI" "$SRV"; do
+	# the VPS's end first: when the router's changes (what an omr-watch in
+	# the router sees) the path is lossy, or clean, both ways
+	for ns in "$SRV" "$CLI"; do
 		# shellcheck disable=SC2086
 		tc -n "$ns" qdisc change dev "eth$i" root netem $args || return 1
 	done
@@ -402,7 +405,93 @@ srv_sf_flags() {
 # ms since the epoch
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# ms since boot, without a fork (10 ms steps): the clock of omr-watch's and
+# omr-xfer's *_mono_ms (CLOCK_MONOTONIC; a VM never suspends, so BOOTTIME).
+mono_ms() {
+	local u
+	read -r u _ </proc/uptime
+	echo $((10#${u/./} * 10))
+}
+
+# Reaction times are measured inside the VM by one long-lived omr-watch per
+# namespace (selftests/tools/omr-watch.c: link, netem loss and route events
+# as they happen, the subflows every -i ms), not by shell loops: each
+# process a test spawns costs ~0.5 s under TCG.
+#
+# watch_start NAME NS [omr-watch options]: its lines go to $TMP/NAME.watch;
+# returns once it has taken its first sample.
+declare -A WATCH_PID
+watch_start() {
+	local name=$1 ns=$2 i
+	shift 2
+	ip netns exec "$ns" "$WATCH" "$@" >"$TMP/$name.watch" 2>"$TMP/$name.watch.err" &
+	WATCH_PID[$name]=$!
+	for i in $(seq 100); do
+		grep -q ' sf ' "$TMP/$name.watch" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	log "omr-watch $name did not start: $(cat "$TMP/$name.watch.err")"
+	return 1
+}
+
+watch_stop() {
+	local pid=${WATCH_PID[$1]:-}
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	WATCH_PID[$1]=
+}
+
+# awk functions over omr-watch lines, for the tests' own programs:
+# sf_parse(I) splits the I-th subflow of an "sf" line into F_LOCAL (addr),
+# F_LPORT, F_REMOTE (addr:port), F_FLAGS, F_ACKED, F_RCVD.
+WATCH_AWK='
+function sf_parse(i,   f, l) {
+	split($(3 + i), f, ",")
+	split(f[1], l, ":")
+	F_LOCAL = l[1]; F_LPORT = l[2]; F_REMOTE = f[2]; F_FLAGS = f[3]
+	F_ACKED = f[4] + 0; F_RCVD = f[5] + 0
+}
+'
+
+# watch_until NAME SEC AWK: wait until the awk program AWK (with WATCH_AWK's
+# functions), run over NAME's lines so far, exits 0; fails after SEC s.
+watch_until() {
+	local name=$1 end=$(($(mono_ms) + $2 * 1000))
+	while [ "$(mono_ms)" -lt "$end" ]; do
+		awk "$WATCH_AWK$3" "$TMP/$name.watch" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# watch_event NAME WHAT...: the time of the first line "T WHAT..." (e.g.
+# watch_event fo link eth2 down), after ms AFTER if WATCH_AFTER is set.
+watch_event() {
+	local name=$1
+	shift
+	awk -v w="$*" -v after="${WATCH_AFTER:-0}" '$1 >= after {
+		l = $0; sub(/^[^ ]+ /, "", l); if (l == w) { print int($1); exit } }' "$TMP/$name.watch"
+}
+
+# xfer_running NAME SIDE T: the receiver SIDE (cli or srv) of NAME still
+# got data at least 500 ms after T (ms, mono): the transfer was in progress
+# at the moment of an event at T. Says what it saw.
+xfer_running() {
+	local last
+	last=$(jq '.rx.last_mono_ms // 0 | floor' "$TMP/$1.$2.json")
+	XFER_AFTER=$((last - $3))
+	[ "$last" -ge $(($3 + 500)) ]
+}
+
+# A suite with a failure leaves its transfer reports and omr-watch logs in
+# the VM's output directory (out/vm-REL/failed-SUITE), for the diagnosis.
 cleanup_all() {
+	local d
 	topo_cleanup
+	if [ "${KTAP_CNT_FAIL:-0}" -gt 0 ] && [ -n "${OMR_OUT:-}" ] && [ -d "$TMP" ]; then
+		d=$OMR_OUT/failed-$(basename "$0" .sh)
+		rm -rf "$d" && cp -r "$TMP" "$d" 2>/dev/null
+	fi
 	rm -rf "$TMP"
 }

@@ -18,9 +18,9 @@ omr_load
 
 T=("sched: set loss_penalty and burst: sched show -j, status -j and the module parameters show the new values; set back"
 	"sched: out of range (ERANGE), unknown tunable, not a number: refused naming the argument; nothing changes"
-	"pm: set six settings: pm show -j, status -j and /proc show them; another netns keeps the defaults; the pm_* parameters are read-only (0444)"
+	"pm: set six settings: pm show -j and status -j show them; another netns keeps the defaults; the pm_* parameters are read-only (0444)"
 	"pm: loss_lo >= loss_hi, backoff_min_ms > backoff_max_ms, fail_ms < stall_ms (EINVAL), tick_ms 5 (ERANGE), unknown key: refused naming the argument; a request with one bad value sets none"
-	"path change backup on: eth2's subflow asks for backup and carries no data for 2 s while eth1/eth3 do; backup off: it carries data again"
+	"path change backup on: eth2's subflows ask for backup within 3 s and carry no data for 2 s while eth1/eth3 do; backup off: within 3 s none asks for backup and eth2 carries data again (all while the transfer runs)"
 	"path change enabled off: eth2's subflow goes within 2 s, the path stays (enabled false); enabled on: a subflow on eth2 again within 3 s"
 	"path change saddr: a second address of eth2 is the path's address and a new connection's eth2 subflow leaves from it; weight and gw are stored and shown; saddr not on the device: EADDRNOTAVAIL naming it; unknown path ENOENT; nothing changes"
 	"status: usage counts the omr-scheduled connections of this netns (0 with the default scheduler, >= 1 with omr) and, for root, the namespaces with the PM enabled"
@@ -60,7 +60,6 @@ cfg() {
 		ctl -j sched show
 		ctl -j pm show
 		ctl -j path show
-		pm_status | grep -vE '^(conn|sub|counters) '
 	} 2>&1
 }
 unchanged() {
@@ -112,8 +111,6 @@ pm_settings() {
 		.join_timeout_ms == 2000 and .stall_ms == 500 and .fail_ms == 1000 and
 		.hold_ms == 3000 and .rtt_hi_ms == 0 and .enabled == true' >/dev/null || return 1
 	ctl -j status | jq -e '.pm.tick_ms == 50 and .pm.loss_lo == 50' >/dev/null || return 1
-	pm_status | grep -q '^settings tick_ms 50 stall_ms 500 fail_ms 1000 hold_ms 3000 loss_hi 200 loss_lo 50 rtt_hi_ms 0 backoff_min_ms 100 backoff_max_ms 5000 join_timeout_ms 2000$' ||
-		{ log "/proc: $(pm_status | grep '^settings')"; return 1; }
 	# per namespace: a new one starts from the defaults (the parameters)
 	ip netns add omr-cfg2 || return 1
 	"$CTL" -n omr-cfg2 -j pm show | jq -e '.tick_ms == 100 and .loss_hi == 150 and
@@ -146,15 +143,6 @@ pm_bad() {
 }
 ktap_test_result "${T[3]}" pm_bad
 
-# Bytes sent so far on the client's subflow on eth$1 (conn show -j).
-sf_sent() {
-	ctl -j conn show | jq --arg d "eth$1" '[.[] | select(.pm) | .subflows[] |
-		select(.dev == $d and .state == "established") | .bytes_sent] | add // -1'
-}
-sf_bkup() {
-	ctl -j conn show | jq -r --arg d "eth$1" '[.[] | select(.pm) | .subflows[] |
-		select(.dev == $d) | .backup] | if length == 0 then "none" else (.[0] | tostring) end'
-}
 wait_subflows() {
 	local want=$1 t0
 	t0=$(now_ms)
@@ -164,33 +152,70 @@ wait_subflows() {
 	done
 }
 
+# Test 5 reads omr-watch's samples of the client's subflows (every 100 ms):
+# bk_acked ADDR T: bytes acked on the subflows from ADDR in the last sample
+# at or before T (mono ms).
+bk_acked() {
+	awk -v a="$1" -v t="$2" "$WATCH_AWK"'$2 == "sf" && $1 <= t { n = 0
+		for (i = 1; i <= $3; i++) { sf_parse(i); if (F_LOCAL == a) n += F_ACKED } }
+		END { print n + 0 }' "$TMP/bk.watch"
+}
+# bk_flags_at T: eth2's subflows in the first sample after T, "PORT/FLAGS;..."
+bk_flags_after() {
+	awk -v t="$1" "$WATCH_AWK"'$2 == "sf" && $1 > t { for (i = 1; i <= $3; i++) { sf_parse(i)
+		if (F_LOCAL == "10.0.2.1") s = s F_LPORT "/" F_FLAGS ";" } print s; exit }' "$TMP/bk.watch"
+}
+# bk_wait T WANT: from T, the first sample in which eth2 has subflows and
+# all (WANT=b) or none (WANT=-) ask for backup; prints its time.
+bk_wait() {
+	local cond='n && k == n'
+	[ "$2" = - ] && cond='n && k == 0'
+	watch_until bk 3 '$2 == "sf" && $1 > '"$1"' { n = 0; k = 0
+		for (i = 1; i <= $3; i++) { sf_parse(i); if (F_LOCAL != "10.0.2.1") continue; n++; if (F_FLAGS ~ /b/) k++ }
+		if ('"$cond"') { print int($1) > "/dev/stderr"; ok = 1; exit } } END { exit !ok }' 2>&1 | tail -n 1
+}
+# bk_window T0: bytes acked per path from T0 to T0 + 2 s ("D1 D2 D3"),
+# once omr-watch has sampled past it.
+bk_window() {
+	local t0=$1 i out=
+	while [ "$(mono_ms)" -lt $((t0 + 2300)) ]; do sleep 0.1; done
+	for i in 1 2 3; do
+		out="$out $(($(bk_acked 10.0.$i.1 $((t0 + 2000))) - $(bk_acked 10.0.$i.1 "$t0")))"
+	done
+	echo $out
+}
+
 backup_change() {
-	local a1 a2 a3 b1 b2 b3 rc=0 t0
-	xfer_bg bk 160M up
+	local d1 d2 d3 rc=0 t_on t_b t_off t_nb
+	watch_start bk "$CLI" -i 100 -t 120 -r "$VPS_IP" || return 1
+	xfer_bg bk 0 up -D 30000
 	wait_subflows 3 || { xfer_wait; return 1; }
+	t_on=$(mono_ms)
 	ctl path change dev eth2 backup on || { xfer_wait; return 1; }
 	ctl -j path show | jq -e '.[1].backup == true' >/dev/null || rc=1
-	t0=$(now_ms)
-	while [ "$(sf_bkup 2)" != true ]; do
-		[ $(($(now_ms) - t0)) -gt 3000 ] && { log "eth2's subflow does not ask for backup"; rc=1; break; }
-		sleep 0.2
-	done
-	sleep 1	# what was queued on it drains
-	a1=$(sf_sent 1) a2=$(sf_sent 2) a3=$(sf_sent 3)
-	sleep 2
-	b1=$(sf_sent 1) b2=$(sf_sent 2) b3=$(sf_sent 3)
-	log "backup on, 2 s: eth1 +$((b1 - a1)) eth2 +$((b2 - a2)) eth3 +$((b3 - a3)) bytes"
-	[ "$a2" -ge 0 ] && [ $((b2 - a2)) -lt 20000 ] || { log "eth2 carried data as a backup"; rc=1; }
-	[ $((b1 - a1)) -gt 500000 ] && [ $((b3 - a3)) -gt 500000 ] || { log "eth1/eth3 idle"; rc=1; }
+	t_b=$(bk_wait "$t_on" b)
+	[ -n "$t_b" ] || { log "eth2's subflows do not ask for backup 3 s after backup on: $(tail -n 1 "$TMP/bk.watch")"; rc=1; t_b=$(mono_ms); }
+	# what was queued on it drains for 1 s, then 2 s of data
+	read -r d1 d2 d3 <<<"$(bk_window $((t_b + 1000)))"
+	log "backup on: eth2 asks for backup $((t_b - t_on)) ms after the command; the next 2 s but one: eth1 +$d1 eth2 +$d2 eth3 +$d3 bytes"
+	[ "$d2" -lt 20000 ] || { log "eth2 carried data as a backup"; rc=1; }
+	[ "$d1" -gt 500000 ] && [ "$d3" -gt 500000 ] || { log "eth1/eth3 idle"; rc=1; }
+	t_off=$(mono_ms)
 	ctl path change dev eth2 backup off || rc=1
-	sleep 1.5
-	a2=$(sf_sent 2)
-	sleep 2
-	b2=$(sf_sent 2)
-	log "backup off, 2 s: eth2 +$((b2 - a2)) bytes"
-	[ $((b2 - a2)) -gt 500000 ] || { log "eth2 carries no data after backup off"; rc=1; }
-	[ "$(sf_bkup 2)" = false ] || { log "eth2's subflow still asks for backup"; rc=1; }
+	t_nb=$(bk_wait "$t_off" -)
+	if [ -z "$t_nb" ]; then
+		log "eth2's subflows still ask for backup 3 s after backup off: $(bk_flags_after $((t_off + 3000)))"
+		log "(at backup off: $(bk_flags_after "$t_off"))"
+		log "conn show: $(ctl -j conn show | jq -c '[.[] | select(.pm) | .subflows[] | select(.dev == "eth2")]')"
+		rc=1
+		t_nb=$(mono_ms)
+	fi
+	read -r d1 d2 d3 <<<"$(bk_window $((t_nb + 500)))"
+	log "backup off: none asks for backup $((t_nb - t_off)) ms after the command; 2 s from 0.5 s later: eth1 +$d1 eth2 +$d2 eth3 +$d3 bytes"
+	[ "$d2" -gt 500000 ] || { log "eth2 carries no data after backup off"; rc=1; }
 	xfer_wait || { log "transfer failed"; rc=1; }
+	watch_stop bk
+	xfer_running bk srv $((t_nb + 2500)) || { log "the transfer ended before the last 2 s window"; rc=1; }
 	xfer_intact bk || { log "not byte-identical"; rc=1; }
 	return $rc
 }
@@ -242,9 +267,7 @@ saddr_change() {
 	log "path show -j: $(echo "$js" | jq -c '.[1]')"
 	echo "$js" | jq -e '.[1] | .addr == "10.0.2.9" and .saddr == "10.0.2.9" and
 		.weight == 7 and .gw == "10.0.2.2" and .link == "up"' >/dev/null || return 1
-	pm_status | grep -q '^path dev eth2 .* addr 10\.0\.2\.9 .* weight 7 saddr 10\.0\.2\.9 gw 10\.0\.2\.2$' ||
-		{ log "/proc: $(pm_status | grep '^path dev eth2')"; return 1; }
-	xfer_bg sa 64M up
+	xfer_bg sa 0 up -D 10000
 	wait_subflows 3 || rc=1
 	sleep 0.5
 	list=$(sf_list | tr '\n' ' ')

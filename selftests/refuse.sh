@@ -5,7 +5,7 @@
 # naming what is missing, before any compiler runs, and leaves no omr.ko.
 # The kernel is Debian 12's default 6.1 (no struct mptcp_sched_ops):
 #
-#   selftests/refuse.sh [KDIR]
+#   selftests/refuse.sh [KDIR | --chroot REL]
 #
 # 1. fetch the newest linux-headers-6.1.0-N-amd64 known to apt, its -common
 #    part and linux-source-6.1 of the same version into .cache/debs/
@@ -17,15 +17,38 @@
 # 3. `make module` against KDIR (default: the newest 6.12 headers), which has
 #    the API, but with 6.1's net/mptcp/protocol.h in a tree whose Makefile
 #    says it is the target's version (or the source-version check would
-#    refuse it first): refused naming mptcp_register_scheduler().
+#    refuse it first): refused naming mptcp_register_scheduler(). With
+#    --chroot REL, against REL's headers in the trixie chroot instead
+#    (scripts/build-in-chroot.sh --run): for a selection of kernels without
+#    one the host can build for.
 set -u
 series=6.1
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 cache=${OMR_CACHE:-$top/.cache}
+chroot_rel=
+[ "${1:-}" = --chroot ] && { chroot_rel=${2:?--chroot REL}; shift 2; }
 kdir612=${1:-$(printf '%s\n' /lib/modules/6.12.*/build | grep -v '\*' | sort -V | tail -n 1)}
-work=$(mktemp -d)
+if [ -n "$chroot_rel" ]; then
+	# under the project, which the chroot sees at /omr
+	kdir612=/lib/modules/$chroot_rel/build
+	work=$top/out/refuse
+	rm -rf "$work" && mkdir -p "$work"
+else
+	work=$(mktemp -d)
+fi
 trap 'rm -rf "$work"' EXIT
+
+# in_chroot_path PATH: PATH as the chroot sees it (the project at /omr; a
+# symlinked cache at its own path, as scripts/build-in-chroot.sh mounts it)
+in_chroot_path() {
+	local p
+	p=$(readlink -f "$1")
+	case $p in
+	"$top"/*) echo "/omr/${p#"$top"/}" ;;
+	*) echo "$p" ;;
+	esac
+}
 
 echo "TAP version 13"
 echo "1..3"
@@ -89,6 +112,13 @@ build() {
 	cp Kbuild Makefile "$work/$1/"
 	cp -r scripts "$work/$1/"
 	cp kmod/*.c kmod/*.h "$work/$1/kmod/"
+	if [ -n "$chroot_rel" ] && [ "$2" = "$kdir612" ]; then
+		local w
+		w=$(in_chroot_path "$work/$1")
+		scripts/build-in-chroot.sh --run "$chroot_rel" env OMR_KSRC="$(in_chroot_path "$3")" \
+			make -C "$w" module KDIR="$2" OUT="$w/out" >"$work/$1.log" 2>&1
+		return
+	fi
 	OMR_KSRC=$3 make -C "$work/$1" module KDIR="$2" OUT="$work/$1/out" >"$work/$1.log" 2>&1
 }
 
@@ -115,6 +145,7 @@ tap 2 "refuse: build against Debian $series headers ($abi) fails naming struct m
 
 # ---- 3. 6.12 headers, 6.1's protocol.h --------------------------------------
 rel612=$(cat "$kdir612/include/config/kernel.release" 2>/dev/null)
+[ -n "$chroot_rel" ] && rel612=$chroot_rel
 kv612=${rel612%%[!0-9.]*}
 mkdir -p "$work/src61"
 cp -r "$kd/src/net" "$work/src61/" 2>/dev/null

@@ -10,8 +10,10 @@ rc=0
 for t in ${OMR_VM_TESTS:-selftests/omr_*.sh}; do
 	echo "# ==== $t"
 	log=/tmp/suite.$$.ktap
+	t0=$SECONDS
 	timeout 420 bash "$t" 2>&1 | tee "$log"
 	[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+	echo "# $t: $((SECONDS - t0)) s"
 	plan=$(sed -n 's/^1\.\.\([0-9]*\).*/\1/p' "$log" | head -n 1)
 	ran=$(grep -cE '^(not )?ok [0-9]+' "$log")
 	if [ -z "$plan" ] || [ "$ran" -ne "$plan" ]; then

@@ -4,9 +4,11 @@
 # Idempotent and quiet: checks dpkg first, logs apt output to a file.
 # Assumes the caller already ran `apt-get update`.
 set -eu
+# libclang-rt-dev: the default clang's runtimes (libclang_rt.fuzzer, asan,
+# asan_static, ubsan) that the fuzzers link; clang itself only recommends it.
 PKGS="build-essential pkg-config libssl-dev openssl libev-dev libjson-c-dev
-shadowsocks-libev curl python3 python3-cryptography clang llvm iproute2
-procps systemd"
+shadowsocks-libev curl python3 python3-cryptography clang libclang-rt-dev llvm
+iproute2 procps systemd"
 LOG=${DEPS_LOG:-/tmp/omr-shim-deps.log}
 missing=""
 for p in $PKGS; do

@@ -86,7 +86,7 @@ struct xfer_hdr {
 	u8 pad;
 	u64 size;	/* bulk: bytes per direction; echo: message size */
 	u64 seed;
-	u64 reserved;
+	u64 duration_ms;	/* bulk: each sender stops after this; 0 = by size */
 } __attribute__((packed));
 
 struct opts {
@@ -108,6 +108,7 @@ struct opts {
 	size_t msg_size;	/* -m */
 	int rr_interval_ms;	/* -R */
 	int timeout_s;		/* -t, 0 = none */
+	u64 duration_ms;	/* -D, 0 = none */
 	const char *out_path;
 };
 
@@ -671,9 +672,11 @@ struct xfer {
 	/* setup */
 	int fd;
 	bool do_tx, do_rx;
-	u64 size;
+	u64 size;		/* rx: the most we expect; tx: see tx_size */
 	u64 seed;
+	u64 duration_ns;	/* 0: by size; else the sender stops then */
 	/* tx side */
+	u64 tx_size;		/* what we send: size, or what we sent when time ran out */
 	struct stream tx_s;
 	struct digest tx_d;
 	u64 tx_bytes, tx_t0, tx_t1;	/* first write, last byte written */
@@ -767,13 +770,13 @@ static int xfer_tx(struct xfer *x)
 {
 	int i;
 
-	for (i = 0; i < XFER_BATCH && x->tx_bytes < x->size; i++) {
+	for (i = 0; i < XFER_BATCH && x->tx_bytes < x->tx_size; i++) {
 		size_t len;
 		const u8 *p = stream_peek(&x->tx_s, &len);
 		ssize_t n;
 
-		if (len > x->size - x->tx_bytes)
-			len = (size_t)(x->size - x->tx_bytes);
+		if (len > x->tx_size - x->tx_bytes)
+			len = (size_t)(x->tx_size - x->tx_bytes);
 		n = send(x->fd, p, len, MSG_NOSIGNAL);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -785,10 +788,31 @@ static int xfer_tx(struct xfer *x)
 		digest_update(&x->tx_d, p, (size_t)n);
 		stream_advance(&x->tx_s, (size_t)n);
 		x->tx_bytes += (u64)n;
-		if (x->tx_bytes == x->size)
+		if (x->tx_bytes == x->tx_size)
 			x->tx_t1 = now_ns();
 	}
 	return 0;
+}
+
+/*
+ * A transfer bounded by time (-D): once its time is up the sender's
+ * stream ends where it is, and the receiver takes EOF as its end.
+ */
+static u64 xfer_tx_deadline(const struct xfer *x)
+{
+	if (!x->duration_ns || !x->do_tx || x->tx_bytes >= x->tx_size)
+		return 0;
+	return x->t_start + x->duration_ns;
+}
+
+static void xfer_tx_cut(struct xfer *x, u64 now)
+{
+	u64 dl = xfer_tx_deadline(x);
+
+	if (dl && now >= dl) {
+		x->tx_size = x->tx_bytes;
+		x->tx_t1 = now;
+	}
 }
 
 /*
@@ -799,7 +823,9 @@ static bool xfer_can_shut(const struct xfer *x, bool eof)
 {
 	if (!x->do_tx)
 		return eof;
-	return x->tx_bytes == x->size && (!x->do_rx || eof || x->rx_bytes >= x->size);
+	/* -D: the peer's stream has no announced size, only its EOF */
+	return x->tx_bytes == x->tx_size &&
+	       (!x->do_rx || eof || x->rx_bytes >= x->size || x->duration_ns);
 }
 
 /*
@@ -817,6 +843,16 @@ static void xfer_finish_tx(struct xfer *x)
 	}
 	stats_collect(x->fd, x->st);
 	x->st_taken = true;
+}
+
+/* The earlier of the progress tick (receivers) and the end of -D. */
+static u64 xfer_next_wake(const struct xfer *x, u64 next_tick)
+{
+	u64 a = x->do_rx ? next_tick : 0, b = xfer_tx_deadline(x);
+
+	if (!a || (b && b < a))
+		return b;
+	return a;
 }
 
 /*
@@ -854,15 +890,16 @@ static void xfer_run(struct xfer *x, const char *role)
 			break;
 		if (!eof)
 			p.events |= POLLIN;
-		if (x->do_tx && x->tx_bytes < x->size)
+		if (x->do_tx && x->tx_bytes < x->tx_size)
 			p.events |= POLLOUT;
 
-		r = poll(&p, 1, poll_timeout_ms(tick && x->do_rx ? next_tick : 0));
+		r = poll(&p, 1, poll_timeout_ms(xfer_next_wake(x, tick ? next_tick : 0)));
 		if (r < 0 && errno != EINTR) {
 			xfer_fail(x, EXIT_NET, "poll: %s", strerror(errno));
 			break;
 		}
 		now = now_ns();
+		xfer_tx_cut(x, now);
 		if (tick && x->do_rx && now >= next_tick) {
 			xfer_progress(x, role, now);
 			while (next_tick <= now)
@@ -899,7 +936,7 @@ static void xfer_run(struct xfer *x, const char *role)
 		return;
 	if (x->mismatch >= 0)
 		xfer_fail(x, EXIT_DATA, "data mismatch at offset %lld", x->mismatch);
-	else if (x->rx_bytes != x->size && eof)
+	else if (x->rx_bytes != x->size && eof && !x->duration_ns)
 		xfer_fail(x, EXIT_DATA, "received %" PRIu64 " of %" PRIu64 " bytes",
 			  x->rx_bytes, x->size);
 }
@@ -911,6 +948,11 @@ static int xfer_setup(struct xfer *x, int fd, const struct xfer_hdr *h,
 	x->fd = fd;
 	x->st = st;
 	x->size = h->size;
+	x->duration_ns = h->duration_ms * 1000000ULL;
+	/* bounded by time alone (-s 0 -D MS): as much as fits in the time */
+	if (x->duration_ns && !x->size)
+		x->size = UINT64_MAX;
+	x->tx_size = x->size;
 	x->seed = seed;
 	x->mismatch = -1;
 	x->do_tx = server ? h->dir & DIR_DOWN : h->dir & DIR_UP;
@@ -1093,9 +1135,10 @@ static void json_tx(FILE *f, const struct xfer *x)
 	u64 d = x->tx_t1 > x->tx_t0 && x->tx_bytes ? x->tx_t1 - x->tx_t0 : 0;
 
 	fprintf(f, ",\"tx\":{\"bytes\":%" PRIu64 ",\"digest\":\"%016" PRIx64
-		"\",\"duration_ms\":%.3f,\"goodput_mbps\":%.2f,\"drain_ms\":%.3f}",
+		"\",\"duration_ms\":%.3f,\"goodput_mbps\":%.2f,\"drain_ms\":%.3f"
+		",\"first_mono_ms\":%.3f,\"last_mono_ms\":%.3f}",
 		x->tx_bytes, digest_final(&x->tx_d), ms(d), mbps(x->tx_bytes, d),
-		ms(x->tx_drain));
+		ms(x->tx_drain), ms(x->tx_t0), ms(x->tx_t1));
 }
 
 static void json_rx(FILE *f, const struct xfer *x)
@@ -1104,9 +1147,9 @@ static void json_rx(FILE *f, const struct xfer *x)
 
 	fprintf(f, ",\"rx\":{\"bytes\":%" PRIu64 ",\"digest\":\"%016" PRIx64
 		"\",\"duration_ms\":%.3f,\"goodput_mbps\":%.2f,\"max_gap_ms\":%.3f"
-		",\"mismatch_offset\":%lld}",
+		",\"mismatch_offset\":%lld,\"first_mono_ms\":%.3f,\"last_mono_ms\":%.3f}",
 		x->rx_bytes, digest_final(&x->rx_d), ms(d), mbps(x->rx_bytes, d),
-		ms(x->rx_max_gap), x->mismatch);
+		ms(x->rx_max_gap), x->mismatch, ms(x->rx_first), ms(x->rx_last));
 }
 
 static void json_flat(FILE *f, const struct xfer *x)
@@ -1316,6 +1359,8 @@ static void hdr_pack(struct xfer_hdr *h, int mode, int dir, u64 size, u64 seed)
 	h->dir = (u8)dir;
 	h->size = htobe64(size);
 	h->seed = htobe64(seed);
+	if (mode == MODE_BULK)
+		h->duration_ms = htobe64(opt.duration_ms);
 }
 
 /* Returns 0 and a host-order header, or a negative errno / -EPROTO. */
@@ -1328,6 +1373,7 @@ static int hdr_recv(int fd, struct xfer_hdr *h)
 	h->magic = ntohl(h->magic);
 	h->size = be64toh(h->size);
 	h->seed = be64toh(h->seed);
+	h->duration_ms = be64toh(h->duration_ms);
 	if (h->magic != XFER_MAGIC || h->version != XFER_VERSION)
 		return -EPROTO;
 	if (h->mode == MODE_BULK && (h->dir < DIR_UP || h->dir > DIR_BOTH))
@@ -1471,7 +1517,9 @@ static int run_client(void)
 	struct lat lat = { .fd = -1 };
 	pthread_t lat_tid;
 	/* host-order view of what the client announced */
-	struct xfer_hdr h = { .dir = (u8)opt.dir, .size = opt.size };
+	struct xfer_hdr h = {
+		.dir = (u8)opt.dir, .size = opt.size, .duration_ms = opt.duration_ms,
+	};
 	struct xfer x;
 	int fd, r, status;
 
@@ -1687,13 +1735,17 @@ static void usage(FILE *f)
 	fprintf(f,
 "usage: omr-xfer server -l ADDR:PORT [-T] [-S SEED] [-n] [-i MS] [-j] [-o FILE] [-t SEC]\n"
 "       omr-xfer client -c ADDR:PORT [-s BYTES] [-d up|down|both] [-S SEED] [-T]\n"
-"                       [-x ADDR:PORT] [-w SEC] [-i MS] [-r COUNT [-m BYTES] [-R MS]] [-j] [-o FILE] [-t SEC]\n"
+"                       [-D MS] [-x ADDR:PORT] [-w SEC] [-i MS] [-r COUNT [-m BYTES] [-R MS]]\n"
+"                       [-j] [-o FILE] [-t SEC]\n"
 "\n"
 "  -l ADDR:PORT  listen address (IPv6 as [addr]:port)\n"
 "  -c ADDR:PORT  server address to connect to\n"
 "  -T            plain TCP instead of MPTCP\n"
 "  -s BYTES      bytes per direction, suffix K/M/G = 1024-based (default 0)\n"
 "  -d DIR        up = client sends, down = server sends, both (default up)\n"
+"  -D MS         bounded by time: each sender stops after MS ms (or -s BYTES,\n"
+"                if sooner; -s 0: no size limit) and the receiver takes EOF as\n"
+"                the end; JSON times (*_mono_ms) are CLOCK_MONOTONIC\n"
 "  -S SEED       data stream seed (default %#llx); on the server it overrides\n"
 "                the client's seed, to provoke a mismatch on purpose\n"
 "  -w SEC        client: retry connect while refused for SEC seconds (default 5)\n"
@@ -1821,7 +1873,7 @@ static void parse_addr(const char *o, const char *v,
 }
 
 /* options that only make sense on the client are rejected on the server */
-static const char client_only[] = "sdwrmRx";
+static const char client_only[] = "sdDwrmRx";
 
 static void parse_args(int argc, char **argv)
 {
@@ -1835,7 +1887,7 @@ static void parse_args(int argc, char **argv)
 	int c, client_opt = 0;
 
 	opterr = 0;	/* we print our own message naming the option */
-	while ((c = getopt_long(argc, argv, ":l:c:s:d:S:Tw:i:r:m:R:x:jo:t:nh",
+	while ((c = getopt_long(argc, argv, ":l:c:s:d:D:S:Tw:i:r:m:R:x:jo:t:nh",
 				lopts, NULL)) != -1) {
 		char o[3] = { '-', (char)optopt, 0 };
 
@@ -1864,6 +1916,9 @@ static void parse_args(int argc, char **argv)
 				opt.dir = DIR_BOTH;
 			else
 				bad_arg("-d", optarg, "must be up, down or both");
+			break;
+		case 'D':
+			opt.duration_ms = (u64)parse_int("-D", optarg, 86400000);
 			break;
 		case 'S':
 			opt.seed = parse_u64("-S", optarg, false, 0);

@@ -48,7 +48,10 @@ shift $((OPTIND - 1))
 if [ -z "$rel" ]; then
 	rel=$(ls -1 "$cache/kernels" 2>/dev/null | sort -V | tail -n 1)
 fi
-kroot=$cache/kernels/$rel/root
+# Canonical: the VM's init binds the modules from this path inside the host
+# root, so it must not go through a symlink (a worktree's .cache may be one,
+# absolute, and init would resolve it in the initramfs).
+kroot=$(readlink -f "$cache/kernels/$rel/root")
 [ -f "$cache/kernels/$rel/.done" ] || {
 	echo "vm.sh: kernel '$rel' is not fetched (run scripts/fetch-kernel.sh)" >&2
 	exit 125
@@ -58,10 +61,21 @@ mkdir -p "$outdir"
 outdir=$(cd "$outdir" && pwd)
 
 # The initramfs holds busybox, /init and the 9p modules; it depends only on
-# the kernel and on init, so it is rebuilt when either is newer.
-initrd=$cache/kernels/$rel/initramfs.cpio.gz
-if [ ! -f "$initrd" ] || [ "$here/init" -nt "$initrd" ]; then
-	"$here/mkinitramfs.sh" "$rel" "$initrd"
+# the kernel and on init, so it is named after init's hash: checkouts that
+# share one cache (worktrees) and differ in init never boot each other's.
+initrd=$cache/kernels/$rel/initramfs-$(sha256sum "$here/init" | cut -c1-12).cpio.gz
+if [ ! -f "$initrd" ] || [ "$here/mkinitramfs.sh" -nt "$initrd" ]; then
+	"$here/mkinitramfs.sh" "$rel" "$initrd.tmp$$" && mv -f "$initrd.tmp$$" "$initrd"
+fi
+
+# init lays a tmpfs over /lib/modules of the host root (read-only in the VM)
+# to put the test kernel's modules there; a machine that never installed a
+# kernel package (a fresh chroot) has no such directory to mount on.
+if [ ! -d /lib/modules ]; then
+	mkdir -p /lib/modules 2>/dev/null || {
+		echo "vm.sh: no /lib/modules on this machine, and cannot create it (the VM mounts the test kernel's modules there): run 'mkdir /lib/modules' as root" >&2
+		exit 125
+	}
 fi
 
 printf '%s\n' "$PWD" >"$outdir/cwd"
@@ -76,7 +90,7 @@ rm -f "$outdir/rc" "$outdir/dmesg.txt" "$outdir/console.log"
 
 rc=0
 timeout --foreground -k 10 "$tmo" qemu-system-x86_64 \
-	-accel tcg -cpu max -smp "$cpus" -m "$mem" \
+	-accel "${OMR_VM_ACCEL:-tcg,thread=single}" -cpu max -smp "$cpus" -m "$mem" \
 	-nodefaults -no-reboot -display none -monitor none \
 	-kernel "$kroot/boot/vmlinuz-$rel" -initrd "$initrd" \
 	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic omr.out=$outdir omr.top=$top omr.kmods=$kroot/lib/modules/$rel" \
