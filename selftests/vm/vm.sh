@@ -64,6 +64,11 @@ if [ ! -f "$initrd" ] || [ "$here/init" -nt "$initrd" ]; then
 	"$here/mkinitramfs.sh" "$rel" "$initrd"
 fi
 
+# The VM's init binds the modules before it chroots into the host's root, so
+# their path must hold no symlink (a symlinked .cache, or the debug kernel's
+# .cache/kernels/REL -> /var/cache/omr/...): resolve it here.
+kmods=$(cd "$kroot/lib/modules/$rel" && pwd -P)
+
 printf '%s\n' "$PWD" >"$outdir/cwd"
 {
 	echo 'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
@@ -79,7 +84,7 @@ timeout --foreground -k 10 "$tmo" qemu-system-x86_64 \
 	-accel tcg -cpu max -smp "$cpus" -m "$mem" \
 	-nodefaults -no-reboot -display none -monitor none \
 	-kernel "$kroot/boot/vmlinuz-$rel" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic omr.out=$outdir omr.top=$top omr.kmods=$kroot/lib/modules/$rel" \
+	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic omr.out=$outdir omr.top=$top omr.kmods=$kmods" \
 	-serial "file:$outdir/console.log" -serial stdio \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=$top,mount_tag=omrtop,security_model=none,readonly=on,multidevs=remap" \
