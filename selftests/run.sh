@@ -209,6 +209,7 @@ if [[ $skip != *" debug "* ]] && [[ $skip != *" vm "* ]]; then
 		scripts/fetch-kernel.sh 6.12 >/dev/null 2>"$out/fetch-debug.log"
 	t0=$(date +%s)
 	drel=$(scripts/build-debug-kernel.sh 2>"$out/debug-kernel.log" | tail -n 1)
+	[ -n "$drel" ] && [ -f ".cache/kernels/$drel/.done" ]
 	rc=$?
 	sed 's/^/# /' "$out/debug-kernel.log"
 	result $rc "kernel: debug kernel built or reused in $(($(date +%s) - t0)) s (${drel:-none})"
