@@ -12,6 +12,8 @@ pkgs=(
 	sparse cppcheck perl clang pkg-config
 	libnl-genl-3-dev libkmod-dev
 	gnuplot-nox iperf3 openssh-server openssh-client curl shadowsocks-libev
+	# building the debug kernel (scripts/build-debug-kernel.sh)
+	flex bison libelf-dev
 )
 top=$(cd "$(dirname "$0")/.." && pwd)
 

@@ -14,7 +14,10 @@
 #      a DKMS add/build/remove of the module against each kernel's headers
 #      (for a trixie kernel in the trixie chroot, whose headers need trixie);
 #   3. VM tests: boot each kernel under TCG and run selftests/omr_*.sh in it;
-#      a WARN/BUG/oops in its kernel log fails the run.
+#      a WARN/BUG/oops in its kernel log fails the run;
+#   4. the debug kernel (lockdep, KASAN, kmemleak; scripts/build-debug-kernel.sh,
+#      cached outside the checkout): the module's load/unload, PM, genl,
+#      stress and fuzz suites (DEBUG_SUITES below) in its VM.
 # Every suite prints KTAP; the run ends with "N passed, N failed". The
 # per-kernel lines carry the kernel in brackets: "ok 3 [7.3.4+deb13-amd64] ...".
 #
@@ -22,8 +25,8 @@
 #   6.12 (any X.Y)  Debian 12's newest linux-image-X.Y.*, built on the host
 #   backports       the newest kernel of trixie-backports (7.3 at the time of
 #                   writing), built in a trixie chroot (scripts/build-in-chroot.sh)
-# OMR_SKIP="shim dkms vm lint refuse install" leaves parts out (for quick
-# local runs; CI runs all).
+# OMR_SKIP="shim dkms vm debug lint refuse install" leaves parts out (for
+# quick local runs; CI runs all); "vm" leaves out the debug kernel's VM too.
 # The first kernel (6.12, the LTS users run) gets every VM suite; the others
 # a subset that covers what differs between kernels (loading, the scheduler
 # ops, the PM's genl use and subflow limit), to keep the run near 20 min.
@@ -233,6 +236,53 @@ if [[ $skip != *" vm "* ]]; then
 		result $([ "$rc" -ne 124 ] && [ "$rc" -ne 125 ]; echo $?) "vm: [$rel] booted, ran the suite and powered off (rc $rc)"
 		result $([ "$rc" -ne 126 ] && [ ! -s "out/vm-$rel/splats.txt" ]; echo $?) "vm: [$rel] kernel log free of WARN/BUG/oops"
 	done
+fi
+
+# The debug kernel (scripts/build-debug-kernel.sh, docs/testing.md): Debian's
+# linux-source-6.12 with lockdep, KASAN and kmemleak, built once and cached
+# outside the checkout. The module's load/unload, PM, genl, stress and fuzz
+# suites run on it; any lockdep or KASAN report fails the run (vm.sh reads
+# the kernel log), and so does any object kmemleak lists after the suites
+# (selftests/vm/kmemleak.sh). Suites not in the tree are left out, said so.
+DEBUG_SUITES="selftests/omr_sched_load.sh selftests/omr_pm_load.sh selftests/omr_pm_paths.sh
+	selftests/omr_ctl.sh selftests/omr_ctl_cfg.sh selftests/omr_nlfuzz.sh
+	selftests/omr_genl_stress.sh"
+# Measured: see docs/testing.md; wide margin for a slower or busier machine.
+DEBUG_VM_TIMEOUT=${OMR_DEBUG_VM_TIMEOUT:-3600}
+if [[ $skip != *" debug "* ]] && [[ $skip != *" vm "* ]]; then
+	stage "debug kernel: lockdep, KASAN, kmemleak"
+	ls .cache/debs/linux-source-6.12_*_all.deb >/dev/null 2>&1 ||
+		scripts/fetch-kernel.sh 6.12 >/dev/null 2>"$out/fetch-debug.log"
+	t0=$(date +%s)
+	drel=$(scripts/build-debug-kernel.sh 2>"$out/debug-kernel.log" | tail -n 1)
+	[ -n "$drel" ] && [ -f ".cache/kernels/$drel/.done" ]
+	rc=$?
+	sed 's/^/# /' "$out/debug-kernel.log"
+	result $rc "kernel: debug kernel built or reused in $(($(date +%s) - t0)) s (${drel:-none})"
+	suites=
+	for t in $DEBUG_SUITES; do
+		if [ -f "$t" ]; then suites+="$t "; else echo "# debug kernel: $t does not exist, left out"; fi
+	done
+	if [ -n "$drel" ]; then
+		stage "build for $drel"
+		clean_objs
+		make module KDIR="$top/.cache/kernels/$drel/build" >"$out/build-$drel.log" 2>&1
+		rc=$?
+		clean_objs
+		grep -E '^omr:|warning|error' "$out/build-$drel.log" | sed 's/^/# /'
+		result $rc "build: [$drel] omr.ko, private layouts verified against its BTF"
+		stage "VM: $drel under TCG (suites: $suites)"
+		t0=$(date +%s)
+		flock /tmp/omr-vm.lock \
+			selftests/vm/vm.sh -k "$drel" -t "$DEBUG_VM_TIMEOUT" -o "out/vm-$drel" -- \
+			env OMR_VM_TESTS="$suites" OMR_SUITE_TIMEOUT=1200 \
+			selftests/vm/kmemleak.sh selftests/vm-suite.sh |
+			tag "$drel" | tee "$out/vm-$drel.ktap"
+		rc=${PIPESTATUS[0]}
+		echo "# VM: [$drel] took $(($(date +%s) - t0)) s"
+		result $([ "$rc" -ne 124 ] && [ "$rc" -ne 125 ]; echo $?) "vm: [$drel] booted, ran the suite and powered off (rc $rc)"
+		result $([ "$rc" -ne 126 ] && [ ! -s "out/vm-$drel/splats.txt" ]; echo $?) "vm: [$drel] kernel log free of lockdep, KASAN, WARN/BUG/oops"
+	fi
 fi
 
 pass=$(cat "$out"/*.ktap | grep -cE '^ok [0-9]+' | tr -d ' ')
