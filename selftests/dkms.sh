@@ -82,6 +82,8 @@ kdir=/lib/modules/$rel/build
 fake=$(mktemp -d)
 mkdir -p "$fake/kdir/include/config" "$fake/kdir/include/generated"
 cp "$kdir/Makefile" "$fake/kdir/"
+# The BTF too: prepare-ksrc.sh records its hash (kmod/kernel_id.c) first.
+ln -s "$kdir/vmlinux" "$fake/kdir/vmlinux"
 cp "$kdir/include/config/kernel.release" "$fake/kdir/include/config/"
 srcver=$(dpkg-query -W -f='${Version}' "linux-source-$series" 2>/dev/null)
 other=$(echo "$srcver" | sed -E 's/-([0-9]+)/-9\1/')
