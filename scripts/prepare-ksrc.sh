@@ -83,12 +83,6 @@ kernel_id() {
 	[ "$hdr" = "$(cat "$gen/omr_kernel_id.h" 2>/dev/null)" ] ||
 		echo "$hdr" >"$gen/omr_kernel_id.h"
 }
-kernel_id
-
-# Done already, for this build of this kernel, from the same source and by
-# this version of this script (a Debian kernel can be updated keeping its
-# release string: UTS_VERSION tells the builds apart).
-[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] && [ "$stamp" -nt "$0" ] && exit 0
 
 # The target's public headers. Debian splits headers into an arch part
 # (KDIR) and a -common part that KDIR/Makefile includes by absolute path;
@@ -111,6 +105,14 @@ refuse() {
 }
 grep -q '^struct mptcp_sched_ops {' "$mptcp_h" ||
 	refuse "struct mptcp_sched_ops in include/net/mptcp.h"
+
+# After the refusal: a kernel without the API may have no BTF either.
+kernel_id
+
+# Done already, for this build of this kernel, from the same source and by
+# this version of this script (a Debian kernel can be updated keeping its
+# release string: UTS_VERSION tells the builds apart).
+[ -f "$stamp" ] && [ "$(cat "$stamp")" = "$key" ] && [ "$stamp" -nt "$0" ] && exit 0
 
 mkdir -p "$gen/mptcp"
 
