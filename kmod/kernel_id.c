@@ -8,9 +8,15 @@
  * kernels with the same release string but other layouts (a rebuilt or
  * patched kernel, a distribution update that kept the ABI name) have
  * different BTF, so at load, before anything is registered, omr hashes the
- * running kernel's BTF, the bytes between __start_BTF and __stop_BTF that
+ * running kernel's BTF, the bytes from __start_BTF that
  * /sys/kernel/btf/vmlinux shows (kernel/bpf/sysfs_btf.c), and refuses with
  * -ENOEXEC and one dmesg line if it is not the recorded one.
+ *
+ * The blob's length comes from its own header, not from __stop_BTF: a
+ * linker symbol at the end of a section may share its address with the
+ * next section's, and kallsyms prints one name per address (our debug
+ * kernel's __stop_BTF printed as another). The whole length is then
+ * checked to lie in the kernel's data like any object omr resolves.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -24,37 +30,37 @@
 static const u8 omr_btf_sha256[SHA256_DIGEST_SIZE] = OMR_KERNEL_BTF_SHA256;
 
 /*
- * Does [start, start + size) hold a BTF blob, as its header describes? The
- * header has grown (7.x's uapi adds a layout section after str_len, and
- * vmlinux BTF may still carry the 24-byte header): check the fields every
- * version has; the hash below decides identity.
+ * The length of the BTF blob at @start, as its header describes it, or 0 if
+ * it holds no BTF. The header has grown (7.x's uapi adds a layout section
+ * after str_len, and vmlinux BTF may still carry the 24-byte header): only
+ * the fields every version has are read; the hash decides identity.
  */
-static bool omr_btf_whole(const u8 *start, size_t size)
+static size_t omr_btf_len(const u8 *start)
 {
 	const struct btf_header *hdr = (const void *)start;
 	size_t min = offsetofend(struct btf_header, str_len);
 
-	if (size < min || hdr->magic != BTF_MAGIC || hdr->hdr_len < min)
-		return false;
+	if (hdr->magic != BTF_MAGIC || hdr->hdr_len < min)
+		return 0;
 	return (size_t)hdr->hdr_len +
-		max(hdr->type_off + hdr->type_len, hdr->str_off + hdr->str_len) <= size;
+		max((size_t)hdr->type_off + hdr->type_len,
+		    (size_t)hdr->str_off + hdr->str_len);
 }
 
 int omr_kernel_id_check(void)
 {
 	u8 digest[SHA256_DIGEST_SIZE];
-	const u8 *start, *stop;
+	const u8 *start;
 	size_t size;
 	u64 t0;
 
 	start = omr_ksym_data("__start_BTF",
 			      offsetofend(struct btf_header, str_len));
-	stop = omr_ksym_data("__stop_BTF", 0);
-	if (!start || !stop)
+	if (!start)
 		return -ENOENT;
-	size = stop > start ? stop - start : 0;
-	if (!omr_btf_whole(start, size)) {
-		pr_err("the kernel's BTF (__start_BTF, %zu bytes) does not hold BTF: cannot tell which kernel this is\n",
+	size = omr_btf_len(start);
+	if (!size || !omr_ksym_data("__start_BTF", size)) {
+		pr_err("the kernel's BTF at __start_BTF is not whole (%zu bytes by its header): cannot tell which kernel this is\n",
 		       size);
 		return -ENOEXEC;
 	}
