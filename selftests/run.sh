@@ -26,7 +26,8 @@
 #   backports       the newest kernel of trixie-backports (7.3 at the time of
 #                   writing), built in a trixie chroot (scripts/build-in-chroot.sh)
 # OMR_SKIP="shim dkms vm debug lint refuse install" leaves parts out (for
-# quick local runs; CI runs all); "vm" leaves out the debug kernel's VM too.
+# quick local runs); "vm" leaves out the debug kernel's VM too. The debug
+# kernel's stage runs only with OMR_DEBUG_KERNEL=1 for now (see below).
 # The first kernel (6.12, the LTS users run) gets every VM suite; the others
 # a subset that covers what differs between kernels (loading, the scheduler
 # ops, the PM's genl use and subflow limit), to keep the run near 20 min.
@@ -249,7 +250,10 @@ DEBUG_SUITES="selftests/omr_sched_load.sh selftests/omr_pm_load.sh selftests/omr
 	selftests/omr_genl_stress.sh"
 # Measured: see docs/testing.md; wide margin for a slower or busier machine.
 DEBUG_VM_TIMEOUT=${OMR_DEBUG_VM_TIMEOUT:-3600}
-if [[ $skip != *" debug "* ]] && [[ $skip != *" vm "* ]]; then
+# Opt-in (OMR_DEBUG_KERNEL=1) until a whole stage has been timed and seen to
+# pass on the current code: its first runs took ~5 min per suite under TCG,
+# which CI's 90 minutes cannot yet afford on top of the rest (docs/testing.md).
+if [ -n "${OMR_DEBUG_KERNEL:-}" ] && [[ $skip != *" debug "* ]] && [[ $skip != *" vm "* ]]; then
 	stage "debug kernel: lockdep, KASAN, kmemleak"
 	ls .cache/debs/linux-source-6.12_*_all.deb >/dev/null 2>&1 ||
 		scripts/fetch-kernel.sh 6.12 >/dev/null 2>"$out/fetch-debug.log"
