@@ -180,30 +180,26 @@ if [[ $skip != *" refuse "* ]]; then
 	ran "$out/refuse.ktap" "refuse"
 fi
 
-stage "unit: scheduler decision code (userspace, ASan/UBSan)"
+# unit CORE KTAP: kmod/CORE.c, kernel-free decision code, and its host test
+# selftests/unit/CORE_test.c, under ASan/UBSan.
 kst=.cache/kernels/$rel/src/tools/testing/selftests
-mkdir -p out/unit
 san="-fsanitize=address,undefined -fno-sanitize-recover=all"
-# shellcheck disable=SC2086
-if gcc -c -O2 -g -Wall -Wextra -Werror $san -Ikmod -o out/unit/sched_core.o kmod/sched_core.c &&
-	gcc -O1 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror $san \
-		-Ikmod -I"$kst" -o out/unit/sched_core_test \
-		selftests/unit/sched_core_test.c out/unit/sched_core.o; then
-	out/unit/sched_core_test 2>&1 | tee "$out/unit.ktap"
-else
-	result 1 "unit: build of selftests/unit/sched_core_test"
-fi
-
+unit() {
+	mkdir -p out/unit
+	# shellcheck disable=SC2086
+	if gcc -c -O2 -g -Wall -Wextra -Werror $san -Ikmod -o "out/unit/$1.o" "kmod/$1.c" &&
+		gcc -O1 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror $san \
+			-Ikmod -I"$kst" -o "out/unit/$1_test" \
+			"selftests/unit/$1_test.c" "out/unit/$1.o"; then
+		"out/unit/$1_test" 2>&1 | tee "$out/$2.ktap"
+	else
+		result 1 "unit: build of selftests/unit/$1_test"
+	fi
+}
+stage "unit: scheduler decision code (userspace, ASan/UBSan)"
+unit sched_core unit
 stage "unit: path manager decision code (userspace, ASan/UBSan)"
-# shellcheck disable=SC2086
-if gcc -c -O2 -g -Wall -Wextra -Werror $san -Ikmod -o out/unit/pm_core.o kmod/pm_core.c &&
-	gcc -O1 -g -Wall -Wextra -Wno-unused-parameter -Wno-sign-compare -Werror $san \
-		-Ikmod -I"$kst" -o out/unit/pm_core_test \
-		selftests/unit/pm_core_test.c out/unit/pm_core.o; then
-	out/unit/pm_core_test 2>&1 | tee "$out/unit-pm.ktap"
-else
-	result 1 "unit: build of selftests/unit/pm_core_test"
-fi
+unit pm_core unit-pm
 
 if [[ $skip != *" shim "* ]] && [ -f shim/Makefile ]; then
 	stage "omr-shim"
