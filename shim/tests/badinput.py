@@ -66,7 +66,9 @@ def decrypt_reply(pw, wire):
         off += 18 + n + 16
     return out
 
-def tunnel_echo(port, pw, echo, payload=b"hello-omr"):
+def tunnel_roundtrip(port, pw, echo, payload):
+    """Send one request for the echo server ECHO carrying PAYLOAD through the
+    tunnel at PORT; returns what was sent and what came back."""
     st = Stream(pw)
     hdr = bytes([1, 127, 0, 0, 1]) + struct.pack(">H", echo)
     wire = st.salt + st.chunk(hdr + payload)
@@ -82,6 +84,10 @@ def tunnel_echo(port, pw, echo, payload=b"hello-omr"):
     except socket.timeout:
         pass
     s.close()
+    return wire, got
+
+def tunnel_echo(port, pw, echo, payload=b"hello-omr"):
+    wire, got = tunnel_roundtrip(port, pw, echo, payload)
     try:
         return decrypt_reply(pw, got) == payload, wire
     except Exception:
@@ -192,19 +198,7 @@ def cases():
         lst.bind((H, 0))
         lst.listen(4)
         inner = bytes([1, 127, 0, 0, 1]) + struct.pack(">H", lst.getsockname()[1]) + b"reflected"
-        st = Stream(PW)
-        s = socket.create_connection((H, SERVER), timeout=3)
-        s.sendall(st.salt + st.chunk(bytes([1, 127, 0, 0, 1]) + struct.pack(">H", ECHO) + inner))
-        rec = b""
-        try:
-            while len(rec) < 32 + 18 + len(inner) + 16:
-                b = s.recv(4096)
-                if not b:
-                    break
-                rec += b
-        except socket.timeout:
-            pass
-        s.close()
+        _, rec = tunnel_roundtrip(SERVER, PW, ECHO, inner)
         if decrypt_reply(PW, rec) != inner:
             print("# reflection: no echo to record")
             return False
