@@ -124,6 +124,7 @@ enum omr_pm_sub_state {
 struct omr_pm_sub {
 	u8 state;		/* enum omr_pm_sub_state */
 	u8 bkup_sent;		/* 0: nothing asked; else 1 + the backup flag asked */
+	unsigned long bkup_at;	/* jiffies: when it was asked */
 	u32 backoff_ms;		/* next retry delay; 0: retry at once */
 	unsigned long retry_at;	/* jiffies: no create before this */
 	unsigned long sent_at;	/* jiffies: when the last create was sent */
@@ -244,7 +245,7 @@ int omr_pm_destroy(struct omr_pm_net *pn, u32 token, __be32 saddr,
 		   __be16 sport, __be32 daddr, __be16 dport);
 int omr_pm_remove(struct omr_pm_net *pn, u32 token, u8 id);
 int omr_pm_set_backup(struct omr_pm_net *pn, u32 token, __be32 saddr,
-		      __be32 daddr, bool backup);
+		      __be16 sport, __be32 daddr, __be16 dport, bool backup);
 
 struct omr_pm_event {
 	u8 type;		/* enum mptcp_event_type */

@@ -47,6 +47,7 @@
 struct omr_obs_path {
 	u8 up, connecting;
 	bool bkup;		/* our request_bkup on the first up subflow */
+	__be16 sport, dport;	/* that subflow's ports */
 	u32 stall_ms;		/* how long it has waited for an ACK, or 0 */
 	u32 rto_ms;		/* its base RTO: srtt + 4 mdev, >= 200 ms */
 	u32 srtt_ms;
@@ -322,6 +323,8 @@ static void omr_obs_subflow(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	if (op->up > 1)
 		return;
 	op->bkup = sf->request_bkup;	/* a bit-field: a plain, racy read */
+	op->sport = inet_sk(ssk)->inet_sport;
+	op->dport = inet_sk(ssk)->inet_dport;
 	op->loss = omr_sf_loss(sc, sf->subflow_id);
 	omr_ev_obs(&op->st, ssk);
 	omr_obs_stall(op, &c->sub[i][r], tp, now);
@@ -464,11 +467,19 @@ static void omr_conn_path_run(struct omr_pm_net *pn, struct omr_pm_conn *c,
 			omr_ev_join(pn, i, true);
 		}
 		s->state = OMR_SUB_UP;
-		/* Ask for the backup state this path should have, once. */
-		if (op->bkup != want_bkup && s->bkup_sent != want_bkup + 1 &&
-		    !omr_pm_set_backup(pn, c->token, p->addr, rem->addr,
-				       want_bkup))
+		/*
+		 * Ask for the backup state this path should have; again after
+		 * a second if the subflow still does not have it (the request
+		 * can miss: the subflow it named was replaced meanwhile).
+		 */
+		if (op->bkup != want_bkup &&
+		    (s->bkup_sent != want_bkup + 1 ||
+		     time_after(now, s->bkup_at + HZ)) &&
+		    !omr_pm_set_backup(pn, c->token, p->addr, op->sport,
+				       rem->addr, op->dport, want_bkup)) {
 			s->bkup_sent = want_bkup + 1;
+			s->bkup_at = now;
+		}
 		return;
 	}
 	s->bkup_sent = 0;

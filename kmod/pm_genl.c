@@ -397,16 +397,22 @@ int omr_pm_remove(struct omr_pm_net *pn, u32 token, u8 id)
 	return omr_msg_send(pn, &m, "remove");
 }
 
-/* MP_PRIO: sets our request_bkup (our scheduler obeys it) and tells the peer. */
+/*
+ * MP_PRIO: sets our request_bkup (our scheduler obeys it) and tells the peer.
+ * The kernel applies it to the first active subflow that matches the two
+ * addresses, so the ports name the one subflow meant: without them, a second
+ * subflow on the same pair (a duplicate not yet destroyed) could take it.
+ */
 int omr_pm_set_backup(struct omr_pm_net *pn, u32 token, __be32 saddr,
-		      __be32 daddr, bool backup)
+		      __be16 sport, __be32 daddr, __be16 dport, bool backup)
 {
 	struct omr_msg m;
 
 	omr_msg_start(pn, &m, MPTCP_PM_CMD_SET_FLAGS, token);
-	omr_msg_addr4(&m, MPTCP_PM_ATTR_ADDR, saddr, 0, 0, 0,
+	omr_msg_addr4(&m, MPTCP_PM_ATTR_ADDR, saddr, 0, sport, 0,
 		      backup ? MPTCP_PM_ADDR_FLAG_BACKUP : 0, false);
-	omr_msg_addr4(&m, MPTCP_PM_ATTR_ADDR_REMOTE, daddr, 0, 0, 0, 0, false);
+	omr_msg_addr4(&m, MPTCP_PM_ATTR_ADDR_REMOTE, daddr, 0, dport, 0, 0,
+		      false);
 	return omr_msg_send(pn, &m, "set flags");
 }
 

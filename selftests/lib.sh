@@ -405,6 +405,14 @@ srv_sf_flags() {
 # ms since the epoch
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
+# tscale MS: a duration a test waits or runs for, times OMR_TIME_SCALE (1 on
+# Debian's kernels; run.sh sets it for the debug kernel, whose KASAN and
+# lockdep make it ~30x slower at networking): for transfers that must outlast
+# a sequence of steps, and windows that poll through spawned commands. Never
+# for a limit on the product's own reaction: the suites run on the debug
+# kernel for its reports, not for its timing.
+tscale() { echo $(($1 * ${OMR_TIME_SCALE:-1})); }
+
 # ms since boot, without a fork (10 ms steps): the clock of omr-watch's and
 # omr-xfer's *_mono_ms (CLOCK_MONOTONIC; a VM never suspends, so BOOTTIME).
 mono_ms() {

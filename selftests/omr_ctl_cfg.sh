@@ -267,12 +267,17 @@ saddr_change() {
 	log "path show -j: $(echo "$js" | jq -c '.[1]')"
 	echo "$js" | jq -e '.[1] | .addr == "10.0.2.9" and .saddr == "10.0.2.9" and
 		.weight == 7 and .gw == "10.0.2.2" and .link == "up"' >/dev/null || return 1
-	xfer_bg sa 0 up -D 10000
+	local t_list
+	# 20 s: wait_subflows and the ss after it are a few spawns, seconds on
+	# a busy machine; the transfer must still run when the list is taken.
+	xfer_bg sa 0 up -D 20000
 	wait_subflows 3 || rc=1
 	sleep 0.5
+	t_list=$(mono_ms)
 	list=$(sf_list | tr '\n' ' ')
 	xfer_wait || { log "transfer failed"; rc=1; }
 	xfer_intact sa || rc=1
+	xfer_running sa srv "$t_list" || { log "the transfer had ended when the subflows were listed"; rc=1; }
 	log "subflows: $list"
 	[[ $list == *10.0.2.9* && $list != *10.0.2.1[:%]* ]] || { log "the eth2 subflow does not leave from 10.0.2.9"; rc=1; }
 	ctl path change dev eth2 saddr none gw none || rc=1

@@ -206,7 +206,10 @@ rtt_demotion() {
 	local rc=0 t0 h p
 	topo_pm_setup default "20mbit 10ms" "20mbit 10ms" "20mbit 300ms" ||
 		{ log "topology setup failed"; return 1; }
-	xfer_bg rtt 96M up
+	local t_fl
+	# Bounded by time, not size: it must outlast the demotion, the flags
+	# check and the promotion (<= 3 + 1 + 15 s), however slow the machine.
+	xfer_bg rtt 0 up -D 30000
 	sleep 2
 	pm_rtt 450 || { xfer_wait; return 1; }
 	t0=$(now_ms)
@@ -220,6 +223,7 @@ rtt_demotion() {
 	log "RTTs: $(ip netns exec "$CLI" ss -tniH state established dst "$VPS_IP" | grep -o 'rtt:[0-9.]*' | tr '\n' ' ')"
 
 	sleep 0.5	# MP_PRIO on its way
+	t_fl=$(mono_ms)
 	p=$(sf_flags | awk '$1 ~ /^10\.0\.3\.1[%:]/ && $2 ~ /b/ {split($1, a, ":"); print a[2]; exit}')
 	[ -n "$p" ] || { log "no eth3 subflow asks for backup: $(sf_flags | tr '\n' ';')"; rc=1; }
 	[ -n "$p" ] && ! srv_sf_flags | awk -v p="10.0.3.1:$p" '$1 == p && $2 ~ /B/ {f = 1} END {exit !f}' &&
@@ -234,6 +238,7 @@ rtt_demotion() {
 	done
 	xfer_wait || { log "transfer failed"; rc=1; }
 	xfer_intact rtt || { log "not byte-identical"; rc=1; }
+	xfer_running rtt srv "$t_fl" || { log "the transfer had ended when the flags were read"; rc=1; }
 	return $rc
 }
 ktap_test_result "${T[4]}" rtt_demotion

@@ -41,7 +41,7 @@ live_unload() {
 	topo_pm_setup default "$SPEC" "$SPEC" "$SPEC" || return 1
 	# Bounded by time, not size: on a slow kernel (the debug kernel is
 	# ~30x slower) a fixed size can end before the count after rmmod.
-	xfer_bg live 0 up -D 20000
+	xfer_bg live 0 up -D "$(tscale 20000)"
 	sleep 2
 	n=$(sf_count)
 	[ "$n" = 3 ] || { log "$n subflows before rmmod, 3 expected: $(sf_list | tr '\n' ' ')"; rc=1; }
@@ -68,19 +68,20 @@ topo_cleanup
 # A refused join puts the path's re-join in backoff: eth3's join failures
 # (conn show -s, from the PM's snapshot) count it, with eth3's link up.
 retry_pending() {
-	local st t0
+	local st t0 win
+	win=$(tscale 3000)
 	ip netns exec "$SRV" ip mptcp limits set subflows 1 add_addr_accepted 8
 	path_down 3
 	ip -n "$SRV" link set eth3 up
 	ip -n "$CLI" link set eth3 up
 	t0=$(now_ms)
-	while [ $(($(now_ms) - t0)) -lt 3000 ]; do
+	while [ $(($(now_ms) - t0)) -lt "$win" ]; do
 		st=$("$OMRCTL" -n "$CLI" -s -j conn show | jq -c '.paths[] | select(.dev == "eth3")')
 		jq -e '.link == "up" and .join_fails >= 1' <<<"$st" >/dev/null &&
 			{ log "pending: $st"; return 0; }
 		sleep 0.1
 	done
-	log "no failed eth3 join (a retry in backoff) 3 s after its link came back: $st"
+	log "no failed eth3 join (a retry in backoff) $win ms after its link came back: $st"
 	return 1
 }
 
@@ -88,7 +89,7 @@ pending_unload() {
 	local rc=0
 	omr_load || return 1
 	topo_pm_setup default "$SPEC" "$SPEC" "$SPEC" || return 1
-	xfer_bg pend 64M up
+	xfer_bg pend 0 up -D "$(tscale 20000)"
 	sleep 2
 	retry_pending || rc=1
 	rmmod_now || rc=1
@@ -103,7 +104,7 @@ netns_death() {
 	local rc=0
 	omr_load || return 1
 	topo_pm_setup default "$SPEC" "$SPEC" "$SPEC" || return 1
-	xfer_bg death 64M up
+	xfer_bg death 0 up -D "$(tscale 60000)"
 	sleep 2
 	retry_pending || rc=1
 	kill -0 "$XFER_CLI_PID" 2>/dev/null || { log "the transfer ended before the kill"; rc=1; }
