@@ -187,6 +187,11 @@ void conn_status(struct conn *c);
 /* dns.c: @done runs on the loop with the result (freed after it). */
 int dns_resolve(struct conn *c, void (*done)(struct conn *c,
 					      const struct addrinfo *res, int rc));
+/* The same for a name without a connection (UDP): @fn runs on the loop,
+ * also at shutdown (dns_stop), so it must check what it needs still exists. */
+int dns_lookup(struct worker *w, const char *name, uint16_t port,
+	       void (*fn)(struct worker *w, void *arg,
+			  const struct addrinfo *res, int rc), void *arg);
 void dns_collect(struct worker *w);
 bool dns_stop(struct worker *w);
 

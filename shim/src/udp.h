@@ -17,6 +17,7 @@ struct udp_worker {
 	struct udp_assoc *assocs;	/* local role: SOCKS5 UDP ASSOCIATEs */
 	uint64_t in, out, bad, replays, refused, evicted, expired, assoc_total;
 	uint64_t unlogged;		/* drops since the last drop log line */
+	int lookups;			/* server: domain targets resolving */
 	ev_tstamp last_log;
 };
 

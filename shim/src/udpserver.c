@@ -136,47 +136,116 @@ static int entry_fd(struct nat_entry *e, int family)
 	return e->fd[i];
 }
 
-/* Opened payload [target][data] from a client: policy, NAT, send. */
-static void client_payload(struct udp_server *us, int lfd, const uint8_t *p,
-			   size_t n, const struct sockaddr *from, socklen_t flen)
+/* Sends data to dst from the client's NAT entry (made on first use). */
+static void relay_out(struct udp_server *us, int lfd, const struct sockaddr *from,
+		      socklen_t flen, const struct sockaddr *dst, socklen_t dlen,
+		      const uint8_t *data, size_t n)
 {
 	struct worker *w = us->w;
-	struct sockaddr_storage dst;
 	struct nat_entry *e;
-	struct ss_addr t;
 	struct nat_key k;
-	char ts[SS_ADDR_STRLEN];
-	size_t used = 0;
-	socklen_t dlen;
 	int fd;
 
-	if (ss_addr_parse(p, n, &used, &t, NULL) != P_OK) {
-		udp_drop(w, "bad address header", from);
-		return;
-	}
-	dlen = ss_addr_to_sockaddr(&t, &dst);
-	if (!dlen) {
-		udp_drop(w, "domain target (UDP relays IP targets only)", from);
-		return;
-	}
-	if (!target_allowed(w->s->cfg.allow, w->s->cfg.nallow, (struct sockaddr *)&dst)) {
+	if (!target_allowed(w->s->cfg.allow, w->s->cfg.nallow, dst)) {
 		w->udp.refused++;
-		ss_addr_format(&t, ts, sizeof(ts));
 		udp_drop(w, "target in an internal range (see \"allow\")", from);
-		log_dbg("UDP: target %s refused", ts);
 		return;
 	}
 	nat_key(&k, from);
 	e = (struct nat_entry *)nat_find(&us->nat, &k);
 	if (!e && !(e = entry_new(us, lfd, from, flen, &k)))
 		return;
-	fd = entry_fd(e, dst.ss_family);
-	if (fd < 0 || sendto(fd, p + used, n - used, 0, (struct sockaddr *)&dst, dlen) < 0) {
+	fd = entry_fd(e, dst->sa_family);
+	if (fd < 0 || sendto(fd, data, n, 0, dst, dlen) < 0) {
 		log_dbg("UDP: send to target: %s", strerror(errno));
 		return;
 	}
 	w->udp.in++;
 	nat_touch(&us->nat, &e->l, ev_now(w->loop));
+}
+
+/* A datagram for a domain target, kept while the name resolves. */
+struct udp_pending {
+	int lfd;
+	struct sockaddr_storage from;
+	socklen_t flen;
+	size_t n;
+	uint8_t data[];
+};
+
+/* Resolved (or cancelled at shutdown, when the server is gone already). */
+static void resolved(struct worker *w, void *arg, const struct addrinfo *res,
+		     int rc)
+{
+	struct udp_pending *p = arg;
+	const struct addrinfo *ai;
+
+	w->udp.lookups--;
+	if (rc || !w->udp.srv) {
+		if (rc)
+			udp_drop(w, "domain target does not resolve", (struct sockaddr *)&p->from);
+		free(p);
+		return;
+	}
+	/* First address the policy allows, as for TCP. */
+	for (ai = res; ai; ai = ai->ai_next)
+		if (target_allowed(w->s->cfg.allow, w->s->cfg.nallow, ai->ai_addr))
+			break;
+	if (!ai)
+		ai = res;
+	relay_out(w->udp.srv, p->lfd, (struct sockaddr *)&p->from, p->flen,
+		  ai->ai_addr, ai->ai_addrlen, p->data, p->n);
+	free(p);
+}
+
+/* Lookups in flight per server: a flood of names must not pile up. */
+#define UDP_MAX_LOOKUPS 64
+
+static void resolve_target(struct udp_server *us, int lfd, const struct ss_addr *t,
+			   const struct sockaddr *from, socklen_t flen,
+			   const uint8_t *data, size_t n)
+{
+	struct worker *w = us->w;
+	struct udp_pending *p;
+
+	if (w->udp.lookups >= UDP_MAX_LOOKUPS) {
+		udp_drop(w, "too many domain targets resolving", from);
+		return;
+	}
+	p = malloc(sizeof(*p) + n);
+	if (!p)
+		return;
+	p->lfd = lfd;
+	memcpy(&p->from, from, flen);
+	p->flen = flen;
+	p->n = n;
+	memcpy(p->data, data, n);
+	if (dns_lookup(w, (const char *)t->host, t->port, resolved, p)) {
+		free(p);
+		return;
+	}
+	w->udp.lookups++;
+}
+
+/* Opened payload [target][data] from a client: resolve, policy, NAT, send. */
+static void client_payload(struct udp_server *us, int lfd, const uint8_t *p,
+			   size_t n, const struct sockaddr *from, socklen_t flen)
+{
+	struct sockaddr_storage dst;
+	struct ss_addr t;
+	size_t used = 0;
+	socklen_t dlen;
+
+	if (ss_addr_parse(p, n, &used, &t, NULL) != P_OK) {
+		udp_drop(us->w, "bad address header", from);
+		return;
+	}
+	dlen = ss_addr_to_sockaddr(&t, &dst);
+	if (!dlen)
+		resolve_target(us, lfd, &t, from, flen, p + used, n - used);
+	else
+		relay_out(us, lfd, from, flen, (struct sockaddr *)&dst, dlen,
+			  p + used, n - used);
 }
 
 static void server_cb(struct ev_loop *loop, ev_io *io, int revents)

@@ -838,6 +838,11 @@ t_udp_server_bad() {	# truncated, bad tag, ATYP, replay, reflection: dropped, no
 	n=$(grep -c "UDP: dropped" "$W/ubs.log")
 	[ "$n" -ge 1 ] && [ "$n" -le 3 ] || { echo "$n drop log lines (want 1..3, rate-limited)"; rc=1; }
 	stop ubs || { echo "omr-shim server exit code $?"; rc=1; }
+	# Without "allow", loopback targets are refused, by IP and by name.
+	start ubp "$BIN" server -u -s 127.0.0.1 -p $P_U3 -k "$PW"
+	udp_wait $P_U3 && timeout 30 $PY tests/udp.py refused $P_U3 $P_UE chacha20-ietf-poly1305 "$PW" || rc=1
+	udp_status ubp | grep -q "policy-refused 2 " || { echo "policy refusals not counted"; rc=1; }
+	stop ubp || { echo "omr-shim server (policy) exit code $?"; rc=1; }
 	return $rc
 }
 
@@ -1079,8 +1084,8 @@ main() {
 		run_test "UDP interop: omr-shim local -u -> ss-server -u ($m), 1..65452 B compared" udp_interop_local $m
 	done
 	run_test "UDP: omr-shim local -> server, IPv4/IPv6 targets, FRAG/ATYP/foreign port dropped, ends with TCP" t_udp_pair
-	run_test "UDP bad packets to the server: truncated, tag, ATYP, replay, reflection dropped; NAT unchanged" t_udp_server_bad
-	run_test "UDP: ss-server -u drops the same packets (replay and reflection too)" t_udp_libev_drops
+	run_test "UDP to the server: bad packets (truncated, tag, ATYP, replay, reflection) dropped, NAT unchanged; domain target; policy" t_udp_server_bad
+	run_test "UDP: ss-server -u drops the same packets (replay and reflection too), relays the domain target" t_udp_libev_drops
 	run_test "UDP NAT: udp_only has no TCP listener; bounded (LRU eviction), idle entries expire" t_udp_nat
 	run_test "SIGTERM: clean exit 0, no ASan/UBSan/LSan report" t_shutdown_clean
 	run_test "make install: binary, man page, units; systemd-analyze verify clean" t_install_units

@@ -11,8 +11,8 @@
   server SRVPORT ECHO METHOD PW [libev]
                                  SIP004 UDP packets straight to a server: good,
                                  truncated, bad tag, bad ATYP, replay, reflection
-                                 (libev: ss-server, which relays a domain target
-                                 and has no target policy)
+                                 (libev: ss-server)
+  refused SRVPORT ECHO METHOD PW loopback targets (IP, name) refused by the policy
   nat SRVPORT ECHO METHOD PW N   N clients (N different source ports), one round trip each
 The packets are sealed with python3-cryptography, independent of omr-shim."""
 import os, select, socket, struct, sys, time
@@ -178,19 +178,24 @@ def server(sport, eport, method, pw, libev=False):
         print("ok dropped:", name)
     dom = b"\x03\x09localhost" + hdr[-2:]
     u.sendto(k.seal(dom + b"name"), srv)
-    if libev:
-        r = k.open(u.recvfrom(65536)[0])
-        if r[-4:] != b"name":
-            fail("domain target: wrong reply")
-        print("ok domain target relayed")
-    elif not quiet(u):
-        fail("domain target localhost: loopback must be refused by the policy")
-    else:
-        print("ok dropped: domain target resolving to loopback")
+    r = k.open(u.recvfrom(65536)[0])
+    if r[-4:] != b"name" or r[:7] not in (hdr, addr_hdr("::1", eport)):
+        fail("domain target: wrong reply")
+    print("ok domain target resolved and relayed")
     u.sendto(k.seal(hdr + b"again"), srv)
     if k.open(u.recvfrom(65536)[0]) != hdr + b"again":
         fail("good packet after the bad ones: wrong reply")
     print("ok still relays")
+
+def refused(sport, eport, method, pw):
+    k = Key(method, pw)
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    for name, hdr in (("127.0.0.1", addr_hdr("127.0.0.1", eport)),
+                      ("localhost", b"\x03\x09localhost" + struct.pack(">H", eport))):
+        u.sendto(k.seal(hdr + b"x"), ("127.0.0.1", sport))
+        if not quiet(u):
+            fail("loopback target %s was relayed" % name)
+        print("ok refused:", name)
 
 def nat(sport, eport, method, pw, n):
     k = Key(method, pw)
@@ -215,6 +220,8 @@ def main(a):
         assoc_bad(int(a[1]), a[2])
     elif a[0] == "server":
         server(int(a[1]), int(a[2]), a[3], a[4], a[5:] == ["libev"])
+    elif a[0] == "refused":
+        refused(int(a[1]), int(a[2]), a[3], a[4])
     elif a[0] == "nat":
         nat(int(a[1]), int(a[2]), a[3], a[4], int(a[5]))
     else:
