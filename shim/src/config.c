@@ -186,6 +186,15 @@ static const struct {
 	{ "key", "raw keys are not supported, use \"password\"" },
 };
 
+static int set_quic(struct shim_config *c, const char *q, char *err,
+		    size_t errlen)
+{
+	if (strcmp(q, "relay") && strcmp(q, "block"))
+		return fail(err, errlen, "\"quic\": \"%.32s\" unsupported (relay or block)", q);
+	c->block_quic = !strcmp(q, "block");
+	return 0;
+}
+
 static int set_mode(struct shim_config *c, const char *m, char *err,
 		    size_t errlen)
 {
@@ -344,6 +353,14 @@ static const struct opt_def opts[] = {
 	  "false only", NULL, check_ipv6_first },
 	{ "plugin", 0, NULL, OT_CHECK, 0, 0, 0, 0, NULL,
 	  "\"\" only: SIP003 plugins are not supported", NULL, check_plugin },
+	{ "udp_fwmark", 0, "udp-fwmark", OT_INT, 1, 0x7fffffff, FIELD(udp_fwmark), "MARK",
+	  "local: SO_MARK on the UDP sockets to the server (policy routing picks the WAN; needs CAP_NET_ADMIN)",
+	  NULL, NULL },
+	{ "quic", 0, NULL, OT_NAME, 0, 0, 0, 0, NULL,
+	  "local: \"relay\" (default) or \"block\": drop UDP datagrams to port 443, so browsers fall back to TCP",
+	  set_quic, NULL },
+	{ NULL, 0, "block-quic", OT_BOOL, 0, 0, FIELD(block_quic), NULL,
+	  "local: as \"quic\": \"block\"", NULL, NULL },
 	{ NULL, 'h', "help", OT_HELP, 0, 0, 0, 0, NULL, "this help", NULL, NULL },
 };
 

@@ -44,6 +44,8 @@ struct shim_config {
 	int mode;		/* enum shim_mode */
 	int udp_timeout;	/* idle seconds of a UDP NAT entry; 0: timeout */
 	int udp_max;		/* NAT entries (server), associations (local) */
+	int udp_fwmark;		/* local: SO_MARK of the sockets to the server; 0 none */
+	bool block_quic;	/* local: drop UDP to port 443 (browsers fall back to TCP) */
 };
 
 static inline bool cfg_udp(const struct shim_config *c)

@@ -2,8 +2,8 @@
 /*
  * Local role, UDP: SOCKS5 UDP ASSOCIATE (RFC 1928 section 7). Each
  * association has its own client-facing UDP socket (its address is the
- * reply's BND) and its own socket connected to the server, so the server
- * sees one NAT entry per association. Datagrams are accepted only from
+ * reply's BND) and its own socket to the server, so the server sees one
+ * NAT entry per association. Datagrams are accepted only from
  * the control connection's client IP (and the port the request named,
  * if any); the first accepted one fixes the client's port. FRAG != 0 is
  * dropped (no reassembly, as the RFC allows). The association ends when
@@ -28,6 +28,9 @@ struct udp_assoc {
 	bool port_known;	/* the request named it, or a datagram fixed it */
 	struct sockaddr_storage client;
 	socklen_t clen;
+	struct sockaddr_storage srv;	/* the server */
+	socklen_t srvlen;
+	struct nat_key srvkey;		/* compared on receipt */
 };
 
 static void assoc_close(struct udp_assoc *a)
@@ -91,6 +94,8 @@ static void client_datagram(struct udp_assoc *a, size_t n,
 		why = "FRAG != 0 (fragments are not reassembled)";
 	else if (ss_addr_parse(w->sin + 3, n - 3, &used, &t, NULL) != P_OK)
 		why = "bad address header";
+	else if (t.port == 443 && w->s->cfg.block_quic)
+		why = "UDP port 443 (QUIC) blocked: \"quic\": \"block\"";
 	if (why) {
 		udp_drop(w, why, from);
 		return;
@@ -102,7 +107,8 @@ static void client_datagram(struct udp_assoc *a, size_t n,
 	memcpy(&a->client, from, flen);
 	a->clen = flen;
 	len = udp_seal(w->s, w->sin + 3, n - 3, w->sout);
-	if (len < 0 || send(a->sfd, w->sout, (size_t)len, 0) < 0) {
+	if (len < 0 || sendto(a->sfd, w->sout, (size_t)len, 0,
+			      (struct sockaddr *)&a->srv, a->srvlen) < 0) {
 		log_dbg("UDP: datagram of %zu bytes not sent to the server: %s", n,
 			len < 0 ? "too large" : strerror(errno));
 		return;
@@ -137,12 +143,18 @@ static bool server_datagram(struct udp_assoc *a)
 	struct sockaddr_storage srv;
 	socklen_t slen = sizeof(srv);
 	struct ss_addr t;
+	struct nat_key k;
 	size_t used;
 	ssize_t n = recvfrom(a->sfd, w->sin, SS_UDP_BUF, 0, (struct sockaddr *)&srv, &slen);
 	long p;
 
-	if (n < 0)	/* EAGAIN, or an ICMP error the server's host sent */
+	if (n < 0)
 		return errno != EAGAIN && errno != EWOULDBLOCK;
+	nat_key(&k, (struct sockaddr *)&srv);
+	if (memcmp(&k, &a->srvkey, sizeof(k))) {
+		udp_drop(w, "not from the server", (struct sockaddr *)&srv);
+		return true;
+	}
 	p = udp_open(w, w->sin, (size_t)n, w->sout + 3, (struct sockaddr *)&srv);
 	if (p < 0)
 		return true;
@@ -193,16 +205,30 @@ static int client_socket(struct udp_assoc *a, struct sockaddr_storage *bnd,
 	return getsockname(a->cfd, (struct sockaddr *)bnd, blen);
 }
 
-/* The server side: connected, so only the server's datagrams come in. */
+/*
+ * The server side. Not connected: connect() would fix the source address
+ * of the WAN routed at that moment, and after a failover (udp_fwmark:
+ * a policy-routing rule moved to another WAN) the datagrams would leave
+ * by the new WAN with the old WAN's address. Unconnected, each sendto()
+ * picks the source of the route in force; what comes back is checked
+ * against the server's address here instead of by the kernel.
+ */
 static int server_socket(struct udp_assoc *a)
 {
 	struct shim *s = a->w->s;
-	int i = atomic_load(&s->srv_cur);
+	int i = atomic_load(&s->srv_cur), mark = s->cfg.udp_fwmark;
 
+	memcpy(&a->srv, &s->srv[i], s->srvlen[i]);
+	a->srvlen = s->srvlen[i];
+	nat_key(&a->srvkey, (struct sockaddr *)&a->srv);
 	a->sfd = udp_socket(s->srv[i].ss_family);
 	if (a->sfd < 0)
 		return -1;
-	return connect(a->sfd, (struct sockaddr *)&s->srv[i], s->srvlen[i]);
+	if (mark && setsockopt(a->sfd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark))) {
+		log_warn("UDP: SO_MARK %d: %s (needs CAP_NET_ADMIN)", mark, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 /* The request's DST.ADDR:DST.PORT, when not zero, names the client's port. */

@@ -826,6 +826,21 @@ t_udp_pair() {	# omr-shim local -u -> server -u; ASSOCIATE rules; ends with its 
 	return $rc
 }
 
+t_udp_quic() {	# "quic": "block": datagrams to port 443 stop at the local
+	local rc
+	start uqs "$BIN" server -u -s 127.0.0.1 -p $P_U1 -k "$PW" --allow 127.0.0.1
+	start uql "$BIN" local -u -w 1 --block-quic -s 127.0.0.1 -p $P_U1 -l $P_U2 -k "$PW"
+	udp_wait $P_U1 && wait_port $P_U2 &&
+		timeout 30 $PY tests/udp.py assoc-quiet $P_U2 443 &&
+		timeout 30 $PY tests/udp.py assoc $P_U2 $P_UE 1400
+	rc=$?
+	grep -q 'QUIC) blocked' "$W/uql.log" || { echo "no QUIC drop logged"; rc=1; }
+	udp_status uqs | grep -q "udp in 1 " || { echo "the server saw other than the one echo datagram:"; udp_status uqs; rc=1; }
+	stop uql || { echo "omr-shim local exit code $?"; rc=1; }
+	stop uqs || { echo "omr-shim server exit code $?"; rc=1; }
+	return $rc
+}
+
 t_udp_server_bad() {	# truncated, bad tag, ATYP, replay, reflection: dropped, no state
 	local rc n
 	start ubs "$BIN" server -u -s 127.0.0.1 -p $P_U1 -k "$PW" --allow 127.0.0.1
@@ -1030,7 +1045,7 @@ main() {
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 52))"
+	echo "1..$((nunit + nbad + 53))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -1086,6 +1101,7 @@ main() {
 	run_test "UDP: omr-shim local -> server, IPv4/IPv6 targets, FRAG/ATYP/foreign port dropped, ends with TCP" t_udp_pair
 	run_test "UDP to the server: bad packets (truncated, tag, ATYP, replay, reflection) dropped, NAT unchanged; domain target; policy" t_udp_server_bad
 	run_test "UDP: ss-server -u drops the same packets (replay and reflection too), relays the domain target" t_udp_libev_drops
+	run_test "UDP: quic block drops datagrams to port 443 at the local, others pass" t_udp_quic
 	run_test "UDP NAT: udp_only has no TCP listener; bounded (LRU eviction), idle entries expire" t_udp_nat
 	run_test "SIGTERM: clean exit 0, no ASan/UBSan/LSan report" t_shutdown_clean
 	run_test "make install: binary, man page, units; systemd-analyze verify clean" t_install_units

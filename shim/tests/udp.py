@@ -6,6 +6,7 @@
                                  omr-shim or ss-local), one datagram of each size
                                  to 127.0.0.1:ECHO (::1 if ECHO is "v6:PORT");
                                  the echo must come back byte for byte, from ECHO
+  assoc-quiet SOCKS PORT         a datagram to 127.0.0.1:PORT gets no answer
   assoc-close SOCKS ECHO         after the control TCP closes the association is gone
   assoc-bad SOCKS ECHO           FRAG != 0, truncated, bad ATYP, foreign port: dropped
   server SRVPORT ECHO METHOD PW [libev]
@@ -99,6 +100,15 @@ def assoc(sport, spec, sizes):
         if got != b"\x00\x00\x00" + hdr + data:
             fail("echo of %d bytes differs (got %d bytes)" % (n, len(got)))
         print("ok %d bytes" % n)
+    c.close()
+
+def assoc_quiet(sport, port):
+    c, relay = associate(sport)
+    u = udp_for(relay)
+    u.sendto(b"\x00\x00\x00" + addr_hdr("127.0.0.1", port) + b"quic", relay)
+    if not quiet(u, 1.0):
+        fail("datagram to port %d got an answer" % port)
+    print("ok no answer from port", port)
     c.close()
 
 def assoc_close(sport, spec):
@@ -214,6 +224,8 @@ def main(a):
         echo(int(a[1]))
     elif a[0] == "assoc":
         assoc(int(a[1]), a[2], [int(x) for x in a[3:]])
+    elif a[0] == "assoc-quiet":
+        assoc_quiet(int(a[1]), int(a[2]))
     elif a[0] == "assoc-close":
         assoc_close(int(a[1]), a[2])
     elif a[0] == "assoc-bad":
