@@ -841,6 +841,52 @@ t_udp_quic() {	# "quic": "block": datagrams to port 443 stop at the local
 	return $rc
 }
 
+# udp_fwmark failover: the router namespace reaches the VPS's address
+# 10.232.9.9 by two links; the local's UDP sockets carry mark 7, and rule
+# "fwmark 7 lookup 207" sends them by table 207's one route, which the test
+# moves from link 1 to link 2 (what a path-manager monitor would do) while
+# link 1 goes down. The association must carry on over link 2.
+t_udp_failover() {
+	local r=${NSP}ur v=${NSP}uv i rc=0 tx1 tx2
+	ip netns add "$r" && ip netns add "$v" || return 1
+	for i in 1 2; do
+		ip link add "ur$i" netns "$r" type veth peer name "uv$i" netns "$v" || return 1
+		ip -n "$r" addr add "10.232.$i.1/24" dev "ur$i"
+		ip -n "$v" addr add "10.232.$i.2/24" dev "uv$i"
+		ip -n "$r" link set "ur$i" up
+		ip -n "$v" link set "uv$i" up
+	done
+	ip -n "$r" link set lo up
+	ip -n "$v" link set lo up
+	ip -n "$v" addr add 10.232.9.9/32 dev lo
+	ip -n "$r" route add 10.232.9.9/32 via 10.232.1.2	# main table: TCP
+	ip -n "$r" route add 10.232.9.9/32 via 10.232.1.2 table 207
+	ip -n "$r" rule add fwmark 7 lookup 207
+	start ufe ip netns exec "$v" $PY tests/udp.py echo $P_UE
+	start ufs ip netns exec "$v" "$BIN" server -u -s 10.232.9.9 -p $P_U1 -k "$PW" --allow 127.0.0.1
+	start ufl ip netns exec "$r" "$BIN" local -u -w 1 --udp-fwmark 7 -s 10.232.9.9 -p $P_U1 -l $P_U2 -k "$PW"
+	wait_port $P_U2 "$r" || rc=1
+	sleep 0.5
+	ip netns exec "$r" $PY tests/udp.py stream $P_U2 $P_UE 2.5 "$W/switch" >"$W/stream.out" 2>&1 &
+	local sp=$!
+	for i in $(seq 1 100); do [ -f "$W/switch.ready" ] && break; sleep 0.05; done
+	sleep 1
+	tx1=$(ip netns exec "$r" cat /sys/class/net/ur2/statistics/tx_packets)
+	ip -n "$r" link set ur1 down
+	ip -n "$r" route replace 10.232.9.9/32 via 10.232.2.2 table 207
+	date +%s.%N >"$W/switch"
+	wait $sp || rc=1
+	cat "$W/stream.out"
+	tx2=$(ip netns exec "$r" cat /sys/class/net/ur2/statistics/tx_packets)
+	[ $((tx2 - tx1)) -ge 20 ] || { echo "link 2 sent $((tx2 - tx1)) packets after the switch"; rc=1; }
+	stop ufl || { echo "omr-shim local exit code $?"; rc=1; }
+	stop ufs || { echo "omr-shim server exit code $?"; rc=1; }
+	stop ufe
+	ip netns del "$r"
+	ip netns del "$v"
+	return $rc
+}
+
 t_udp_server_bad() {	# truncated, bad tag, ATYP, replay, reflection: dropped, no state
 	local rc n
 	start ubs "$BIN" server -u -s 127.0.0.1 -p $P_U1 -k "$PW" --allow 127.0.0.1
@@ -1045,7 +1091,7 @@ main() {
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 53))"
+	echo "1..$((nunit + nbad + 54))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -1101,6 +1147,7 @@ main() {
 	run_test "UDP: omr-shim local -> server, IPv4/IPv6 targets, FRAG/ATYP/foreign port dropped, ends with TCP" t_udp_pair
 	run_test "UDP to the server: bad packets (truncated, tag, ATYP, replay, reflection) dropped, NAT unchanged; domain target; policy" t_udp_server_bad
 	run_test "UDP: ss-server -u drops the same packets (replay and reflection too), relays the domain target" t_udp_libev_drops
+	run_test "UDP failover: udp_fwmark + a rule moved to the second link, the association carries on" t_udp_failover
 	run_test "UDP: quic block drops datagrams to port 443 at the local, others pass" t_udp_quic
 	run_test "UDP NAT: udp_only has no TCP listener; bounded (LRU eviction), idle entries expire" t_udp_nat
 	run_test "SIGTERM: clean exit 0, no ASan/UBSan/LSan report" t_shutdown_clean

@@ -7,6 +7,8 @@
                                  to 127.0.0.1:ECHO (::1 if ECHO is "v6:PORT");
                                  the echo must come back byte for byte, from ECHO
   assoc-quiet SOCKS PORT         a datagram to 127.0.0.1:PORT gets no answer
+  stream SOCKS ECHO SECONDS FILE one datagram per 10 ms; reports the echoes
+                                 after the time written in FILE (failover)
   assoc-close SOCKS ECHO         after the control TCP closes the association is gone
   assoc-bad SOCKS ECHO           FRAG != 0, truncated, bad ATYP, foreign port: dropped
   server SRVPORT ECHO METHOD PW [libev]
@@ -110,6 +112,39 @@ def assoc_quiet(sport, port):
         fail("datagram to port %d got an answer" % port)
     print("ok no answer from port", port)
     c.close()
+
+def stream(sport, spec, seconds, switch_file):
+    """One datagram every 10 ms for SECONDS through one association; at the
+    end report the echoes and how long after the time in SWITCH_FILE (written
+    by the test when it moved the route) the first echo of a datagram sent
+    after it came back."""
+    c, relay = associate(sport)
+    u = udp_for(relay)
+    u.setblocking(False)
+    hdr = b"\x00\x00\x00" + addr_hdr(*target(spec))
+    sent, got, seq = {}, {}, 0
+    end = time.time() + seconds
+    with open(switch_file + ".ready", "w") as f:
+        f.write("%f" % time.time())
+    while time.time() < end:
+        u.sendto(hdr + struct.pack(">I", seq), relay)
+        sent[seq] = time.time()
+        seq += 1
+        t = time.time() + 0.01
+        while time.time() < t:
+            r, _, _ = select.select([u], [], [], max(0, t - time.time()))
+            if r:
+                d = u.recv(65536)
+                got.setdefault(struct.unpack(">I", d[-4:])[0], time.time())
+    with open(switch_file) as f:
+        sw = float(f.read())
+    late = [q for q in sent if sent[q] > sw]
+    after = [got[q] - sw for q in sorted(got) if sent[q] > sw]
+    print("sent %d echoed %d; after the switch %d sent, %d echoed, the first %.1f ms after it"
+          % (seq, len(got), len(late), len(after), after[0] * 1000 if after else -1))
+    c.close()
+    if len(after) < 20 or len(after) < 0.9 * len(late):
+        fail("the association did not carry on after the switch")
 
 def assoc_close(sport, spec):
     c, relay = associate(sport)
@@ -226,6 +261,8 @@ def main(a):
         assoc(int(a[1]), a[2], [int(x) for x in a[3:]])
     elif a[0] == "assoc-quiet":
         assoc_quiet(int(a[1]), int(a[2]))
+    elif a[0] == "stream":
+        stream(int(a[1]), a[2], float(a[3]), a[4])
     elif a[0] == "assoc-close":
         assoc_close(int(a[1]), a[2])
     elif a[0] == "assoc-bad":
