@@ -1091,7 +1091,7 @@ main() {
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 54))"
+	echo "1..$((nunit + nbad + 55))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -1155,7 +1155,7 @@ main() {
 	run_test "structure: no call cycle between files of src/ (graph in docs/shim.md)" t_file_graph
 	run_test "structure: no function body over 60 lines in src/" t_func_lengths
 	run_test "man page OPTIONS generated from the option table (no drift)" t_man_options
-	for h in socks5 addr aead config; do
+	for h in socks5 addr aead config packet; do
 		run_test "fuzz smoke: $h harness on its seed corpus + 4 s, no finding" t_fuzz_smoke $h
 	done
 	echo "# $((N - FAILED)) passed, $FAILED failed"
