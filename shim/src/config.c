@@ -739,6 +739,8 @@ int config_validate(struct shim_config *c, char *err, size_t errlen)
 		return fail(err, errlen, "socks_username and socks_password go together");
 	if (!c->udp_timeout)
 		c->udp_timeout = c->timeout;
+	if (c->role == ROLE_SERVER && (c->udp_fwmark || c->block_quic))
+		return fail(err, errlen, "udp_fwmark and quic are local options (the server would ignore them)");
 	if (c->role == ROLE_LOCAL && c->mode == MODE_UDP_ONLY)
 		return fail(err, errlen, "udp_only (-U) is for the server: UDP ASSOCIATE needs the local's TCP listener");
 	if (c->role == ROLE_LOCAL) {

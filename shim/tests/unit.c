@@ -787,6 +787,11 @@ static void t_config_udp(void)
 	c.role = ROLE_SERVER;
 	CHECK(!config_parse_args(&c, 8, srv, err, sizeof(err)) && c.mode == MODE_UDP_ONLY);
 	CHECK(!config_validate(&c, err, sizeof(err)) && c.udp_timeout == 7 && c.udp_max == 512);
+	c.block_quic = true;
+	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "local options"));
+	CHECK(!cfg_json(&c, "{\"quic\":\"block\",\"udp_fwmark\":7}", err) && c.block_quic &&
+	      c.udp_fwmark == 7);
+	CHECK(cfg_json(&c, "{\"quic\":\"drop\"}", err) == -1 && strstr(err, "quic"));
 }
 
 static const struct {
@@ -817,7 +822,7 @@ static const struct {
 	{ "unit: UDP packet known-answer vectors (python3-cryptography), 3 ciphers", t_packet_vectors },
 	{ "unit: UDP packet: flipped bits, truncation, wrong key, empty payload rejected", t_packet_tamper },
 	{ "unit: UDP NAT table: lookup by address, LRU order, removal", t_nat },
-	{ "unit: mode, -u, -U, udp_timeout defaults; udp_only refused for local", t_config_udp },
+	{ "unit: mode, -u, -U, udp_timeout defaults; udp_only refused for local, quic/udp_fwmark for server", t_config_udp },
 };
 
 int main(int argc, char **argv)
