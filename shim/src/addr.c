@@ -109,6 +109,53 @@ void sockaddr_format(const struct sockaddr *sa, char *buf, size_t len)
 	}
 }
 
+void ss_addr_from_sockaddr(struct ss_addr *a, const struct sockaddr *sa)
+{
+	static const uint8_t mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+	const struct sockaddr_in6 *s6 = (const void *)sa;
+	const struct sockaddr_in *s4 = (const void *)sa;
+
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET6 && memcmp(s6->sin6_addr.s6_addr, mapped, 12)) {
+		a->atyp = ATYP_IPV6;
+		a->hlen = 16;
+		memcpy(a->host, s6->sin6_addr.s6_addr, 16);
+		a->port = ntohs(s6->sin6_port);
+		return;
+	}
+	a->atyp = ATYP_IPV4;
+	a->hlen = 4;
+	if (sa->sa_family == AF_INET6) {
+		memcpy(a->host, s6->sin6_addr.s6_addr + 12, 4);
+		a->port = ntohs(s6->sin6_port);
+	} else {
+		memcpy(a->host, &s4->sin_addr, 4);
+		a->port = ntohs(s4->sin_port);
+	}
+}
+
+socklen_t ss_addr_to_sockaddr(const struct ss_addr *a,
+			      struct sockaddr_storage *ss)
+{
+	struct sockaddr_in6 *s6 = (void *)ss;
+	struct sockaddr_in *s4 = (void *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (a->atyp == ATYP_IPV4) {
+		s4->sin_family = AF_INET;
+		memcpy(&s4->sin_addr, a->host, 4);
+		s4->sin_port = htons(a->port);
+		return sizeof(*s4);
+	}
+	if (a->atyp == ATYP_IPV6) {
+		s6->sin6_family = AF_INET6;
+		memcpy(&s6->sin6_addr, a->host, 16);
+		s6->sin6_port = htons(a->port);
+		return sizeof(*s6);
+	}
+	return 0;
+}
+
 int cidr_parse(const char *s, struct cidr *c)
 {
 	char tmp[64], *slash, *end;

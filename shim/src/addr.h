@@ -30,6 +30,11 @@ int ss_addr_parse(const uint8_t *b, size_t n, size_t *used, struct ss_addr *a,
 size_t ss_addr_encode(const struct ss_addr *a, uint8_t *out);
 void ss_addr_format(const struct ss_addr *a, char *buf, size_t len);
 void sockaddr_format(const struct sockaddr *sa, char *buf, size_t len);
+/* IPv4-mapped IPv6 becomes ATYP 1, as the peer expects an IPv4 source. */
+void ss_addr_from_sockaddr(struct ss_addr *a, const struct sockaddr *sa);
+/* 0 for a domain (it needs resolving), else the sockaddr's length. */
+socklen_t ss_addr_to_sockaddr(const struct ss_addr *a,
+			      struct sockaddr_storage *ss);
 
 /* Target policy: refuse internal ranges unless an allow entry covers them. */
 struct cidr {

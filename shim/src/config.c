@@ -48,6 +48,7 @@ void config_defaults(struct shim_config *c)
 	c->log_level = 2;
 	c->server_port = -1;
 	c->local_port = -1;
+	c->udp_max = 512;	/* ss-server's UDP cache size */
 }
 
 /* Strict decimal: whole string, no sign, within [lo, hi]. */
@@ -180,23 +181,33 @@ static const struct {
 	{ "local_ipv6_address", "not supported: outgoing connections use the routing table's source" },
 	{ "tunnel_address", "ss-tunnel mode is not supported" },
 	{ "manager_address", "ss-manager is not supported" },
-	{ "mtu", "not supported (it applies to UDP relay, which the shim does not do)" },
+	{ "mtu", "not supported: UDP datagrams are relayed whole, up to 65507 bytes" },
 	{ "dscp", "not supported" },
 	{ "key", "raw keys are not supported, use \"password\"" },
 };
 
-static int check_mode(json_object *v, const char *key, char *err, size_t errlen)
+static int set_quic(struct shim_config *c, const char *q, char *err,
+		    size_t errlen)
 {
-	const char *m;
+	if (strcmp(q, "relay") && strcmp(q, "block"))
+		return fail(err, errlen, "\"quic\": \"%.32s\" unsupported (relay or block)", q);
+	c->block_quic = !strcmp(q, "block");
+	return 0;
+}
 
-	if (!json_object_is_type(v, json_type_string))
-		return fail(err, errlen, "\"%s\": expected a string", key);
-	m = json_object_get_string(v);
-	if (!strcmp(m, "tcp_only"))
-		return 0;
-	if (!strcmp(m, "tcp_and_udp"))
-		return fail(err, errlen, "\"mode\": \"tcp_and_udp\": UDP relay is not supported, use \"tcp_only\"");
-	return fail(err, errlen, "\"mode\": \"%.32s\" unsupported (tcp_only)", m);
+static int set_mode(struct shim_config *c, const char *m, char *err,
+		    size_t errlen)
+{
+	static const char *const names[] = { "tcp_only", "tcp_and_udp", "udp_only" };
+	int i;
+
+	for (i = 0; i < 3; i++) {
+		if (!strcmp(m, names[i])) {
+			c->mode = i;
+			return 0;
+		}
+	}
+	return fail(err, errlen, "\"mode\": \"%.32s\" unsupported (tcp_only, tcp_and_udp, udp_only)", m);
 }
 
 /* Accepted only with the value that means what the shim does anyway. */
@@ -250,6 +261,8 @@ enum opt_type {
 	OT_LIST,	/* JSON: string or array; the first flag replaces, more add */
 	OT_LEVEL,	/* log level: the flag (or JSON true) sets lo */
 	OT_CHECK,	/* JSON only: a value that means what the shim does anyway */
+	OT_NAME,	/* JSON only: a string handed to add() */
+	OT_SET,		/* flag only: sets an int field to lo */
 	OT_CONFIG,	/* -c */
 	OT_HELP,	/* -h */
 };
@@ -323,14 +336,31 @@ static const struct opt_def opts[] = {
 	  "log warnings and errors only", NULL, NULL },
 	{ "log_level", 0, NULL, OT_INT, 0, 3, FIELD(log_level), NULL,
 	  "0 errors, 1 warnings, 2 information (default), 3 debug", NULL, NULL },
-	{ "mode", 0, NULL, OT_CHECK, 0, 0, 0, 0, NULL,
-	  "\"tcp_only\" only: UDP relay is not supported", NULL, check_mode },
+	{ "mode", 0, NULL, OT_NAME, 0, 0, 0, 0, NULL,
+	  "\"tcp_only\" (default), \"tcp_and_udp\" (as -u) or \"udp_only\" (as -U, server only)",
+	  set_mode, NULL },
+	{ NULL, 'u', "udp", OT_SET, MODE_TCP_AND_UDP, 0, FIELD(mode), NULL,
+	  "relay UDP too: server on its UDP port, local by SOCKS5 UDP ASSOCIATE", NULL, NULL },
+	{ NULL, 'U', "udp-only", OT_SET, MODE_UDP_ONLY, 0, FIELD(mode), NULL,
+	  "server: relay UDP only (no TCP listener)", NULL, NULL },
+	{ "udp_timeout", 0, "udp-timeout", OT_INT, 1, 86400 * 7, FIELD(udp_timeout), "SEC",
+	  "idle seconds of a UDP NAT entry (default: timeout)", NULL, NULL },
+	{ "udp_max_associations", 0, "udp-max", OT_INT, 1, 65536, FIELD(udp_max), "N",
+	  "server: UDP NAT entries, the least recently used goes (default 512); local: UDP associations", NULL, NULL },
 	{ "reuse_port", 0, NULL, OT_CHECK, 0, 0, 0, 0, NULL,
 	  "true only: SO_REUSEPORT is always on", NULL, check_reuse_port },
 	{ "ipv6_first", 0, NULL, OT_CHECK, 0, 0, 0, 0, NULL,
 	  "false only", NULL, check_ipv6_first },
 	{ "plugin", 0, NULL, OT_CHECK, 0, 0, 0, 0, NULL,
 	  "\"\" only: SIP003 plugins are not supported", NULL, check_plugin },
+	{ "udp_fwmark", 0, "udp-fwmark", OT_INT, 1, 0x7fffffff, FIELD(udp_fwmark), "MARK",
+	  "local: SO_MARK on the UDP sockets to the server (policy routing picks the WAN; needs CAP_NET_ADMIN)",
+	  NULL, NULL },
+	{ "quic", 0, NULL, OT_NAME, 0, 0, 0, 0, NULL,
+	  "local: \"relay\" (default) or \"block\": drop UDP datagrams to port 443, so browsers fall back to TCP",
+	  set_quic, NULL },
+	{ NULL, 0, "block-quic", OT_BOOL, 0, 0, FIELD(block_quic), NULL,
+	  "local: as \"quic\": \"block\"", NULL, NULL },
 	{ NULL, 'h', "help", OT_HELP, 0, 0, 0, 0, NULL, "this help", NULL, NULL },
 };
 
@@ -385,6 +415,10 @@ static int json_apply(struct shim_config *c, const struct opt_def *d,
 		return 0;
 	case OT_CHECK:
 		return d->check(v, d->key, err, errlen);
+	case OT_NAME:
+		if (!json_object_is_type(v, json_type_string))
+			return fail(err, errlen, "\"%s\": expected a string", d->key);
+		return d->add(c, json_object_get_string(v), err, errlen);
 	default:
 		return fail(err, errlen, "\"%s\": not a configuration key", d->key);
 	}
@@ -633,6 +667,7 @@ static int opt_apply(struct shim_config *c, uint64_t *seen,
 		*seen |= bit;
 		return d->add(c, a, err, errlen);
 	case OT_LEVEL:
+	case OT_SET:
 		*(int *)field(c, d) = (int)d->lo;
 		return 0;
 	default:
@@ -702,6 +737,12 @@ int config_validate(struct shim_config *c, char *err, size_t errlen)
 		return fail(err, errlen, "server_port is required (\"server_port\" or -p)");
 	if (!!c->socks_user[0] != !!c->socks_pass[0])
 		return fail(err, errlen, "socks_username and socks_password go together");
+	if (!c->udp_timeout)
+		c->udp_timeout = c->timeout;
+	if (c->role == ROLE_SERVER && (c->udp_fwmark || c->block_quic))
+		return fail(err, errlen, "udp_fwmark and quic are local options (the server would ignore them)");
+	if (c->role == ROLE_LOCAL && c->mode == MODE_UDP_ONLY)
+		return fail(err, errlen, "udp_only (-U) is for the server: UDP ASSOCIATE needs the local's TCP listener");
 	if (c->role == ROLE_LOCAL) {
 		if (!c->nserver)
 			return fail(err, errlen, "server is required (\"server\" or -s)");

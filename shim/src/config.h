@@ -8,6 +8,8 @@
 #include "addr.h"
 
 enum shim_role { ROLE_NONE, ROLE_LOCAL, ROLE_SERVER };
+/* "mode" (libev): what is relayed. -u and -U set the latter two. */
+enum shim_mode { MODE_TCP_ONLY, MODE_TCP_AND_UDP, MODE_UDP_ONLY };
 
 #define CFG_MAX_SERVERS 8
 #define CFG_MAX_ALLOW 32
@@ -39,7 +41,22 @@ struct shim_config {
 	char user[CFG_STR];	/* run as this user once listening; "" = stay */
 	int log_level;
 	char config_path[1024];
+	int mode;		/* enum shim_mode */
+	int udp_timeout;	/* idle seconds of a UDP NAT entry; 0: timeout */
+	int udp_max;		/* NAT entries (server), associations (local) */
+	int udp_fwmark;		/* local: SO_MARK of the sockets to the server; 0 none */
+	bool block_quic;	/* local: drop UDP to port 443 (browsers fall back to TCP) */
 };
+
+static inline bool cfg_udp(const struct shim_config *c)
+{
+	return c->mode != MODE_TCP_ONLY;
+}
+
+static inline bool cfg_tcp(const struct shim_config *c)
+{
+	return c->mode != MODE_UDP_ONLY;
+}
 
 void config_defaults(struct shim_config *c);
 /* Pure: parses a JSON document into c. 0, or -1 with a message in err. */

@@ -22,6 +22,10 @@ struct dns_req {
 	struct conn *c;
 	struct worker *w;
 	void (*done)(struct conn *c, const struct addrinfo *res, int rc);
+	/* dns_lookup(): no connection, a callback with an argument. */
+	void (*fn)(struct worker *w, void *arg, const struct addrinfo *res, int rc);
+	void *arg;
+	char name[256];
 	struct dns_req *next;		/* on w->dns_done */
 	struct dns_req *pnext, **pprev;	/* on w->dns_pending */
 };
@@ -58,23 +62,16 @@ static void dns_inflight_add(struct worker *w, int d)
 	pthread_mutex_unlock(&w->dns_mu);
 }
 
-/* Resolves c->target (a name); -1 if the request could not start. */
-int dns_resolve(struct conn *c, void (*done)(struct conn *c,
-					      const struct addrinfo *res, int rc))
+/* Starts r (ar_name, port and hints set); -1 if it could not start. */
+static int dns_start(struct worker *w, struct dns_req *r, int socktype,
+		     uint16_t port)
 {
-	struct worker *w = c->w;
-	struct dns_req *r = calloc(1, sizeof(*r));
 	struct sigevent sev;
 
-	if (!r)
-		return -1;
-	r->c = c;
 	r->w = w;
-	r->done = done;
 	r->hints.ai_family = AF_UNSPEC;
-	r->hints.ai_socktype = SOCK_STREAM;
-	snprintf(r->port, sizeof(r->port), "%u", c->target.port);
-	r->cb.ar_name = (const char *)c->target.host;
+	r->hints.ai_socktype = socktype;
+	snprintf(r->port, sizeof(r->port), "%u", port);
 	r->cb.ar_service = r->port;
 	r->cb.ar_request = &r->hints;
 	r->list[0] = &r->cb;
@@ -85,7 +82,6 @@ int dns_resolve(struct conn *c, void (*done)(struct conn *c,
 	dns_inflight_add(w, 1);
 	if (getaddrinfo_a(GAI_NOWAIT, r->list, 1, &sev)) {
 		dns_inflight_add(w, -1);
-		free(r);
 		return -1;
 	}
 	r->pnext = w->dns_pending;
@@ -93,7 +89,46 @@ int dns_resolve(struct conn *c, void (*done)(struct conn *c,
 		r->pnext->pprev = &r->pnext;
 	r->pprev = &w->dns_pending;
 	w->dns_pending = r;
+	return 0;
+}
+
+/* Resolves c->target (a name); -1 if the request could not start. */
+int dns_resolve(struct conn *c, void (*done)(struct conn *c,
+					      const struct addrinfo *res, int rc))
+{
+	struct dns_req *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return -1;
+	r->c = c;
+	r->done = done;
+	r->cb.ar_name = (const char *)c->target.host;
+	if (dns_start(c->w, r, SOCK_STREAM, c->target.port)) {
+		free(r);
+		return -1;
+	}
 	c->dns = r;
+	return 0;
+}
+
+int dns_lookup(struct worker *w, const char *name, uint16_t port,
+	       void (*fn)(struct worker *w, void *arg,
+			  const struct addrinfo *res, int rc), void *arg)
+{
+	struct dns_req *r = calloc(1, sizeof(*r));
+
+	if (!r || strlen(name) >= sizeof(r->name)) {
+		free(r);
+		return -1;
+	}
+	strcpy(r->name, name);
+	r->fn = fn;
+	r->arg = arg;
+	r->cb.ar_name = r->name;
+	if (dns_start(w, r, SOCK_DGRAM, port)) {
+		free(r);
+		return -1;
+	}
 	return 0;
 }
 
@@ -105,12 +140,17 @@ static void dns_finish(struct dns_req *r)
 	*r->pprev = r->pnext;
 	if (r->pnext)
 		r->pnext->pprev = r->pprev;
+	if (!c) {
+		r->fn(r->w, r->arg, res, gai_error(&r->cb));
+		goto out;
+	}
 	c->dns = NULL;
 	/* conn_close() left a connection with a request to us to free. */
 	if (c->dead)
 		free(c);
 	else
 		r->done(c, res, gai_error(&r->cb));
+out:
 	if (res)
 		freeaddrinfo(res);
 	free(r);

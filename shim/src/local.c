@@ -252,6 +252,19 @@ static bool step_auth(struct conn *c)
 	return true;
 }
 
+/* UDP ASSOCIATE: the control connection now belongs to the association. */
+static void associate(struct conn *c, const struct ss_addr *hint)
+{
+	int rep = udp_assoc_open(c->w, c->plain, hint);
+
+	if (rep) {
+		refuse(c, rep);
+		return;
+	}
+	c->plain = -1;
+	conn_close(c);
+}
+
 static void step_request(struct conn *c)
 {
 	struct s5_request rq;
@@ -264,6 +277,10 @@ static void step_request(struct conn *c)
 	}
 	if (ret == P_ERR) {
 		refuse(c, rep);
+		return;
+	}
+	if (rq.cmd == S5_CMD_UDP && cfg_udp(&c->w->s->cfg)) {
+		associate(c, &rq.dst);
 		return;
 	}
 	if (rq.cmd != S5_CMD_CONNECT) {

@@ -11,6 +11,8 @@
 #include "net.h"
 #include "saltfilter.h"
 #include "sscodec.h"
+#include "sspacket.h"
+#include "udp.h"
 
 /* Bytes read per syscall: four full SIP004 chunks of plaintext. */
 #define RELAY_READ (4 * SS_MAX_PAYLOAD)
@@ -143,6 +145,7 @@ struct worker {
 	uint64_t next_id;
 	ev_tstamp last_limit_log, last_dial_log, last_fallback_log;
 	ev_timer relisten;	/* re-arms the listeners after EMFILE */
+	struct udp_worker udp;
 };
 
 struct shim {
@@ -158,6 +161,8 @@ struct shim {
 	int nsrv;
 	atomic_int srv_cur;
 	atomic_int nconn;
+	struct salt_filter usalts;	/* UDP: udp.c */
+	atomic_int nassoc;		/* local: UDP associations open */
 	struct worker *workers;
 	int nworkers;
 };
@@ -182,8 +187,23 @@ void conn_status(struct conn *c);
 /* dns.c: @done runs on the loop with the result (freed after it). */
 int dns_resolve(struct conn *c, void (*done)(struct conn *c,
 					      const struct addrinfo *res, int rc));
+/* The same for a name without a connection (UDP): @fn runs on the loop,
+ * also at shutdown (dns_stop), so it must check what it needs still exists. */
+int dns_lookup(struct worker *w, const char *name, uint16_t port,
+	       void (*fn)(struct worker *w, void *arg,
+			  const struct addrinfo *res, int rc), void *arg);
 void dns_collect(struct worker *w);
 bool dns_stop(struct worker *w);
+
+/* udpserver.c: the server's UDP relay, on worker 0's loop. */
+int udp_server_start(struct worker *w);
+void udp_server_stop(struct worker *w);
+void udp_server_status(struct worker *w);
+
+/* udplocal.c: SOCKS5 UDP ASSOCIATE. Takes ctl (the control TCP
+ * connection, its reply sent) and returns 0, or a SOCKS5 reply code. */
+int udp_assoc_open(struct worker *w, int ctl, const struct ss_addr *hint);
+void udp_assoc_close_all(struct worker *w);
 
 /* worker.c */
 int workers_start(struct shim *s);

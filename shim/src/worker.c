@@ -101,6 +101,8 @@ static void status_cb(struct ev_loop *loop, ev_async *a, int revents)
 		 (unsigned long long)st->refused);
 	for (c = w->conns; c; c = c->next)
 		conn_status(c);
+	udp_status(w);
+	udp_server_status(w);
 }
 
 static void dns_cb(struct ev_loop *loop, ev_async *a, int revents)
@@ -125,7 +127,8 @@ static int worker_listen(struct worker *w)
 	socklen_t len;
 	bool mp, tunnel = s->cfg.role == ROLE_SERVER;
 	struct mptcp_switch plain = { .want = false };
-	size_t i, n = tunnel ? s->cfg.nserver : 1;
+	/* udp_only: the server has no TCP listener. */
+	size_t i, n = !cfg_tcp(&s->cfg) ? 0 : tunnel ? s->cfg.nserver : 1;
 	int port = tunnel ? s->cfg.server_port : s->cfg.local_port;
 
 	for (i = 0; i < n; i++) {
@@ -181,7 +184,9 @@ static int worker_init(struct worker *w, struct shim *s, int id)
 	ev_async_start(w->loop, &w->stop_ev);
 	ev_async_start(w->loop, &w->status_ev);
 	ev_async_start(w->loop, &w->dns_ev);
-	return worker_listen(w);
+	if (worker_listen(w))
+		return -1;
+	return udp_server_start(w);
 }
 
 /* false: a resolver thread may still touch w, which must then stay. */
@@ -193,6 +198,8 @@ static bool worker_free(struct worker *w)
 	 * wait for every request (dns_notify touches w). */
 	while (w->conns)
 		conn_close(w->conns);
+	udp_assoc_close_all(w);
+	udp_server_stop(w);
 	for (i = 0; i < w->nl; i++)
 		close(w->lfd[i]);
 	w->nl = 0;
@@ -211,9 +218,13 @@ int workers_start(struct shim *s)
 {
 	int i;
 
-	s->workers = calloc((size_t)s->cfg.workers, sizeof(*s->workers));
-	if (!s->workers)
+	if (udp_init(s))
 		return -1;
+	s->workers = calloc((size_t)s->cfg.workers, sizeof(*s->workers));
+	if (!s->workers) {
+		udp_free(s);
+		return -1;
+	}
 	for (i = 0; i < s->cfg.workers; i++) {
 		s->nworkers = i + 1;
 		if (worker_init(&s->workers[i], s, i))
@@ -232,6 +243,7 @@ err_stop:
 		worker_free(&s->workers[i]);
 	free(s->workers);
 	s->workers = NULL;
+	udp_free(s);
 	return -1;
 }
 
@@ -252,6 +264,7 @@ void workers_stop(struct shim *s)
 		return;
 	free(s->workers);
 	s->workers = NULL;
+	udp_free(s);
 }
 
 void workers_status(struct shim *s)

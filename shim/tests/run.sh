@@ -96,6 +96,7 @@ P_HTTP=$BASE P_HTTP6=$((BASE + 1)) P_ECHO=$((BASE + 2)) P_SINK=$((BASE + 3))
 P_SRV=$((BASE + 4)) P_LOC=$((BASE + 5)) P_AUTH=$((BASE + 6))
 P_SSS=$((BASE + 7)) P_SSL=$((BASE + 8)) P_X1=$((BASE + 9)) P_X2=$((BASE + 10))
 P_X3=$((BASE + 11)) P_X4=$((BASE + 12)) P_X5=$((BASE + 13))
+P_UE=$((BASE + 14)) P_U1=$((BASE + 15)) P_U2=$((BASE + 16)) P_U3=$((BASE + 17))
 
 setup_common() {
 	mkdir -p "$W/www"
@@ -116,6 +117,7 @@ JSON
 	start http6 $PY -m http.server "$P_HTTP6" --bind ::1 --directory "$W/www"
 	start echo "$TT" echo "$P_ECHO"
 	start sink "$TT" sink "$P_SINK"
+	start uecho $PY tests/udp.py echo "$P_UE"
 	start srv "$BIN" server -c "$W/server.json"
 	start loc "$BIN" local -c "$W/local.json"
 	start auth "$BIN" local -s 127.0.0.1 -p "$P_SRV" -l "$P_AUTH" -k "$PW" \
@@ -759,6 +761,195 @@ t_release_smoke() {
 	return $rc
 }
 
+# UDP relay. Datagram sizes: up to the largest a 32-byte-salt packet
+# carries over IPv4 (65507 - 32 salt - 16 tag - 7 address = 65452).
+# libev drops datagrams over 2 x its packet size (about 2.8 kB by default):
+# its --mtu 65535 lifts that.
+USIZES="1 512 1400 8192 32768 65000 65452"
+
+udp_wait() {	# udp_wait PORT: a UDP socket is bound on PORT
+	local i
+	for i in $(seq 1 100); do
+		ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && return 0
+		sleep 0.05
+	done
+	echo "UDP port $1 never opened"
+	return 1
+}
+
+udp_interop_server() {	# ss-local -u -> omr-shim server -u
+	local m=$1 rc
+	start uos "$BIN" server -u -s 127.0.0.1 -p $P_U1 -k "$PW" -m "$m" --allow 127.0.0.1 --allow ::1
+	start ussl ss-local -u --mtu 65535 -s 127.0.0.1 -p $P_U1 -l $P_U2 -k "$PW" -m "$m"
+	udp_wait $P_U1 && wait_port $P_U2 &&
+		timeout 30 $PY tests/udp.py assoc $P_U2 $P_UE $USIZES &&
+		timeout 30 $PY tests/udp.py assoc $P_U2 v6:$P_UE 1 1400
+	rc=$?
+	stop ussl
+	stop uos || { echo "omr-shim server exit code $?"; rc=1; }
+	return $rc
+}
+
+udp_interop_local() {	# omr-shim local -u -> ss-server -u
+	local m=$1 rc
+	start usss ss-server -u --mtu 65535 -s 127.0.0.1 -p $P_U1 -k "$PW" -m "$m"
+	start uol "$BIN" local -u -s 127.0.0.1 -p $P_U1 -l $P_U2 -k "$PW" -m "$m"
+	udp_wait $P_U1 && wait_port $P_U2 &&
+		timeout 30 $PY tests/udp.py assoc $P_U2 $P_UE $USIZES &&
+		timeout 30 $PY tests/udp.py assoc $P_U2 v6:$P_UE 1 1400
+	rc=$?
+	stop usss
+	stop uol || { echo "omr-shim local exit code $?"; rc=1; }
+	return $rc
+}
+
+# status NAME: SIGUSR1, then the log's last status lines
+udp_status() {
+	kill -USR1 "${PID[$1]}"
+	sleep 0.3
+	grep "status:" "$W/$1.log" | tail -n 6
+}
+
+# udp_expect NAME PATTERN...: the status report (written by the workers
+# asynchronously) shows every pattern within 5 s; else it is printed. The
+# counters only grow, so waiting for the expected values cannot pass early.
+udp_expect() {
+	local n=$1 i p ok
+	shift
+	for i in $(seq 1 25); do
+		kill -USR1 "${PID[$n]}"
+		sleep 0.2
+		ok=1
+		for p in "$@"; do
+			grep "status:" "$W/$n.log" | tail -n 6 | grep -q "$p" || ok=0
+		done
+		[ $ok = 1 ] && return 0
+	done
+	echo "$n: status never showed: $*"
+	grep "status:" "$W/$n.log" | tail -n 6
+	return 1
+}
+
+t_udp_pair() {	# omr-shim local -u -> server -u; ASSOCIATE rules; ends with its TCP
+	local rc
+	start ups "$BIN" server -u -s 127.0.0.1 -p $P_U1 -k "$PW" --allow 127.0.0.1 --allow ::1
+	start upl "$BIN" local -u -w 1 -s 127.0.0.1 -p $P_U1 -l $P_U2 -k "$PW"
+	udp_wait $P_U1 && wait_port $P_U2 &&
+		timeout 30 $PY tests/udp.py assoc $P_U2 $P_UE $USIZES &&
+		timeout 30 $PY tests/udp.py assoc $P_U2 v6:$P_UE 1 1400 &&
+		timeout 30 $PY tests/udp.py assoc-bad $P_U2 $P_UE &&
+		timeout 30 $PY tests/udp.py assoc-close $P_U2 $P_UE
+	rc=$?
+	udp_expect upl "associations 4$" || rc=1
+	stop upl || { echo "omr-shim local exit code $?"; rc=1; }
+	stop ups || { echo "omr-shim server exit code $?"; rc=1; }
+	return $rc
+}
+
+t_udp_quic() {	# "quic": "block": datagrams to port 443 stop at the local
+	local rc
+	start uqs "$BIN" server -u -s 127.0.0.1 -p $P_U1 -k "$PW" --allow 127.0.0.1
+	start uql "$BIN" local -u -w 1 --block-quic -s 127.0.0.1 -p $P_U1 -l $P_U2 -k "$PW"
+	udp_wait $P_U1 && wait_port $P_U2 &&
+		timeout 30 $PY tests/udp.py assoc-quiet $P_U2 443 &&
+		timeout 30 $PY tests/udp.py assoc $P_U2 $P_UE 1400
+	rc=$?
+	grep -q 'QUIC) blocked' "$W/uql.log" || { echo "no QUIC drop logged"; rc=1; }
+	udp_expect uqs "udp in 1 " || rc=1
+	stop uql || { echo "omr-shim local exit code $?"; rc=1; }
+	stop uqs || { echo "omr-shim server exit code $?"; rc=1; }
+	return $rc
+}
+
+# udp_fwmark failover: the router namespace reaches the VPS's address
+# 10.232.9.9 by two links; the local's UDP sockets carry mark 7, and rule
+# "fwmark 7 lookup 207" sends them by table 207's one route, which the test
+# moves from link 1 to link 2 (what a path-manager monitor would do) while
+# link 1 goes down. The association must carry on over link 2.
+t_udp_failover() {
+	local r=${NSP}ur v=${NSP}uv i rc=0 tx1 tx2
+	ip netns add "$r" && ip netns add "$v" || return 1
+	for i in 1 2; do
+		ip link add "ur$i" netns "$r" type veth peer name "uv$i" netns "$v" || return 1
+		ip -n "$r" addr add "10.232.$i.1/24" dev "ur$i"
+		ip -n "$v" addr add "10.232.$i.2/24" dev "uv$i"
+		ip -n "$r" link set "ur$i" up
+		ip -n "$v" link set "uv$i" up
+	done
+	ip -n "$r" link set lo up
+	ip -n "$v" link set lo up
+	ip -n "$v" addr add 10.232.9.9/32 dev lo
+	ip -n "$r" route add 10.232.9.9/32 via 10.232.1.2	# main table: TCP
+	ip -n "$r" route add 10.232.9.9/32 via 10.232.1.2 table 207
+	ip -n "$r" rule add fwmark 7 lookup 207
+	start ufe ip netns exec "$v" $PY tests/udp.py echo $P_UE
+	start ufs ip netns exec "$v" "$BIN" server -u -s 10.232.9.9 -p $P_U1 -k "$PW" --allow 127.0.0.1
+	start ufl ip netns exec "$r" "$BIN" local -u -w 1 --udp-fwmark 7 -s 10.232.9.9 -p $P_U1 -l $P_U2 -k "$PW"
+	wait_port $P_U2 "$r" || rc=1
+	sleep 0.5
+	ip netns exec "$r" $PY tests/udp.py stream $P_U2 $P_UE 2.5 "$W/switch" >"$W/stream.out" 2>&1 &
+	local sp=$!
+	for i in $(seq 1 100); do [ -f "$W/switch.ready" ] && break; sleep 0.05; done
+	sleep 1
+	tx1=$(ip netns exec "$r" cat /sys/class/net/ur2/statistics/tx_packets)
+	ip -n "$r" link set ur1 down
+	ip -n "$r" route replace 10.232.9.9/32 via 10.232.2.2 table 207
+	date +%s.%N >"$W/switch"
+	wait $sp || rc=1
+	cat "$W/stream.out"
+	tx2=$(ip netns exec "$r" cat /sys/class/net/ur2/statistics/tx_packets)
+	[ $((tx2 - tx1)) -ge 20 ] || { echo "link 2 sent $((tx2 - tx1)) packets after the switch"; rc=1; }
+	stop ufl || { echo "omr-shim local exit code $?"; rc=1; }
+	stop ufs || { echo "omr-shim server exit code $?"; rc=1; }
+	stop ufe
+	ip netns del "$r"
+	ip netns del "$v"
+	return $rc
+}
+
+t_udp_server_bad() {	# truncated, bad tag, ATYP, replay, reflection: dropped, no state
+	local rc n
+	start ubs "$BIN" server -u -s 127.0.0.1 -p $P_U1 -k "$PW" --allow 127.0.0.1
+	udp_wait $P_U1 && timeout 60 $PY tests/udp.py server $P_U1 $P_UE chacha20-ietf-poly1305 "$PW"
+	rc=$?
+	# One client socket sent everything: one NAT entry, the bad packets
+	# made none; the drops are counted, logged at most once per 5 s.
+	udp_expect ubs "udp nat entries 1 of 512" "replays 2 " || rc=1
+	n=$(grep -c "UDP: dropped" "$W/ubs.log")
+	[ "$n" -ge 1 ] && [ "$n" -le 3 ] || { echo "$n drop log lines (want 1..3, rate-limited)"; rc=1; }
+	stop ubs || { echo "omr-shim server exit code $?"; rc=1; }
+	# Without "allow", loopback targets are refused, by IP and by name.
+	start ubp "$BIN" server -u -s 127.0.0.1 -p $P_U3 -k "$PW"
+	udp_wait $P_U3 && timeout 30 $PY tests/udp.py refused $P_U3 $P_UE chacha20-ietf-poly1305 "$PW" || rc=1
+	udp_expect ubp "policy-refused 2 " || rc=1
+	stop ubp || { echo "omr-shim server (policy) exit code $?"; rc=1; }
+	return $rc
+}
+
+t_udp_libev_drops() {	# the same bad packets against ss-server -u: dropped there too
+	local rc
+	start ubl ss-server -u -s 127.0.0.1 -p $P_U3 -k "$PW" -m chacha20-ietf-poly1305
+	udp_wait $P_U3 && timeout 60 $PY tests/udp.py server $P_U3 $P_UE chacha20-ietf-poly1305 "$PW" libev
+	rc=$?
+	stop ubl
+	return $rc
+}
+
+t_udp_nat() {	# udp_only server: no TCP; NAT bounded (LRU evicts) and idle entries expire
+	local rc=0
+	start uns "$BIN" server -U -s 127.0.0.1 -p $P_U1 -k "$PW" --allow 127.0.0.1 \
+		--udp-max 4 --udp-timeout 1
+	udp_wait $P_U1 || return 1
+	ss -Hltn "sport = :$P_U1" | grep -q . && { echo "udp_only server listens on TCP"; rc=1; }
+	timeout 30 $PY tests/udp.py nat $P_U1 $P_UE chacha20-ietf-poly1305 "$PW" 10 || rc=1
+	udp_expect uns "nat entries 4 of 4" "nat-evicted 6 " || rc=1
+	sleep 2.5
+	udp_expect uns "nat entries 0 of 4" "nat-expired 4 " || rc=1
+	timeout 30 $PY tests/udp.py nat $P_U1 $P_UE chacha20-ietf-poly1305 "$PW" 1 || rc=1
+	stop uns || { echo "omr-shim server exit code $?"; rc=1; }
+	return $rc
+}
+
 t_shutdown_clean() {	# SIGTERM: exit 0 and no sanitizer report from any run
 	local rc=0 n
 	for n in loc auth srv; do
@@ -915,7 +1106,7 @@ main() {
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 42))"
+	echo "1..$((nunit + nbad + 55))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -964,12 +1155,22 @@ main() {
 	run_test "\"user\": runs as nobody once listening, and serves" t_user
 	run_test "local with several servers fails over (refused, then silent server)" t_failover
 	run_test "release build (-O2) smoke: 8 streams + 100 MB curl (aes-128-gcm)" t_release_smoke
+	for m in chacha20-ietf-poly1305 aes-256-gcm aes-128-gcm; do
+		run_test "UDP interop: ss-local -u -> omr-shim server -u ($m), 1..65452 B compared" udp_interop_server $m
+		run_test "UDP interop: omr-shim local -u -> ss-server -u ($m), 1..65452 B compared" udp_interop_local $m
+	done
+	run_test "UDP: omr-shim local -> server, IPv4/IPv6 targets, FRAG/ATYP/foreign port dropped, ends with TCP" t_udp_pair
+	run_test "UDP to the server: bad packets (truncated, tag, ATYP, replay, reflection) dropped, NAT unchanged; domain target; policy" t_udp_server_bad
+	run_test "UDP: ss-server -u drops the same packets (replay and reflection too), relays the domain target" t_udp_libev_drops
+	run_test "UDP failover: udp_fwmark + a rule moved to the second link, the association carries on" t_udp_failover
+	run_test "UDP: quic block drops datagrams to port 443 at the local, others pass" t_udp_quic
+	run_test "UDP NAT: udp_only has no TCP listener; bounded (LRU eviction), idle entries expire" t_udp_nat
 	run_test "SIGTERM: clean exit 0, no ASan/UBSan/LSan report" t_shutdown_clean
 	run_test "make install: binary, man page, units; systemd-analyze verify clean" t_install_units
 	run_test "structure: no call cycle between files of src/ (graph in docs/shim.md)" t_file_graph
 	run_test "structure: no function body over 60 lines in src/" t_func_lengths
 	run_test "man page OPTIONS generated from the option table (no drift)" t_man_options
-	for h in socks5 addr aead config; do
+	for h in socks5 addr aead config packet; do
 		run_test "fuzz smoke: $h harness on its seed corpus + 4 s, no finding" t_fuzz_smoke $h
 	done
 	echo "# $((N - FAILED)) passed, $FAILED failed"

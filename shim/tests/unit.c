@@ -20,6 +20,8 @@
 #include "saltfilter.h"
 #include "socks5.h"
 #include "sscodec.h"
+#include "sspacket.h"
+#include "udpnat.h"
 
 static int failures;
 #define CHECK(cond) do { if (!(cond)) { \
@@ -503,7 +505,7 @@ static void t_config_bad(void)
 		"{\"local_port\":\"\"}", "{\"timeout\":0}", "{\"timeout\":\"abc\"}",
 		"{\"mptcp\":\"yes\"}", "{\"password\":\"\"}", "{\"password\":5}",
 		"{\"server\":5}", "{\"server\":[1]}", "{\"server\":\"\"}", "{\"allow\":\"10.0.0.0/40\"}",
-		"{\"allow\":[\"x\"]}", "{\"plugin\":\"obfs-local\"}", "{\"mode\":\"udp_only\"}",
+		"{\"allow\":[\"x\"]}", "{\"plugin\":\"obfs-local\"}", "{\"mode\":\"udp\"}", "{\"mode\":1}",
 		"{\"bogus_key\":1}", "{\"workers\":0}", "{\"workers\":65}", "{} trailing",
 		"{\"a\":1}{}", "{\"key\":\"abc\"}",
 		"{\"method\":\"\"}", "{\"local_address\":[]}", "{\"nofile\":1}",
@@ -551,7 +553,6 @@ static void t_config_unsupported(void)
 		{ "{\"acl\":\"/etc/x.acl\"}", "\"acl\"" },
 		{ "{\"nameserver\":\"1.1.1.1\"}", "\"nameserver\"" },
 		{ "{\"ipv6_first\":true}", "\"ipv6_first\"" },
-		{ "{\"mode\":\"tcp_and_udp\"}", "UDP" },
 		{ "{\"local_ipv4_address\":\"1.2.3.4\"}", "\"local_ipv4_address\"" },
 		{ "{\"user\":5}", "\"user\"" },
 		{ "{\"user\":\"\"}", "\"user\"" },
@@ -656,6 +657,143 @@ static void t_cli(void)
 	CHECK(config_parse_args(&c, 2, bad7, err, sizeof(err)) == -1 && strstr(err, "unexpected"));
 }
 
+/* SIP004 UDP: python3-cryptography's packets for salt 00 01 02 ... */
+static void t_packet_vectors(void)
+{
+	static const char *const want[] = {
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f11ca2f2de966bc93470dbe762a1c1d56b683b8c37b45b716e3bbcdb8b72f",
+		"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f416f8cab5ea14280702bf6282969e5ec7bf76e2c902c45ccadfe1d0c6018",
+		"000102030405060708090a0b0c0d0e0f80e177839d54f363ffe89eff2bb416d62bd40fcdedd7ea40160a9e59e0f7",
+	};
+	static const uint8_t pt[] = { 1, 127, 0, 0, 1, 0x1f, 0x90, 'o', 'm', 'r', '-', 'u', 'd', 'p' };
+	uint8_t salt[32], exp[128], out[128], back[128];
+	struct ss_key k;
+	size_t i, n;
+
+	for (i = 0; i < 32; i++)
+		salt[i] = (uint8_t)i;
+	for (i = 0; i < 3; i++) {
+		CHECK(!ss_key_init(&k, methods[i], "omr-test-password"));
+		n = unhex(want[i], exp, sizeof(exp));
+		CHECK(ss_packet_seal(&k, salt, pt, sizeof(pt), out) == (long)n);
+		CHECK(!memcmp(out, exp, n));
+		CHECK(ss_packet_open(&k, exp, n, back) == (long)sizeof(pt));
+		CHECK(!memcmp(back, pt, sizeof(pt)));
+		ss_key_free(&k);
+	}
+}
+
+/* Every flipped bit, every truncation, a wrong key: refused. */
+static void t_packet_tamper(void)
+{
+	uint8_t pt[40], pkt[128], back[128];
+	struct ss_key k, other;
+	size_t i, b;
+	long n;
+
+	memset(pt, 0x5a, sizeof(pt));
+	CHECK(!ss_key_init(&k, "aes-256-gcm", "pw"));
+	CHECK(!ss_key_init(&other, "aes-256-gcm", "pw2"));
+	n = ss_packet_seal(&k, NULL, pt, sizeof(pt), pkt);
+	CHECK(n == (long)(sizeof(pt) + ss_packet_overhead(&k)));
+	CHECK(ss_packet_open(&k, pkt, (size_t)n, back) == (long)sizeof(pt));
+	CHECK(ss_packet_open(&other, pkt, (size_t)n, back) == -1);
+	for (i = 0; i < (size_t)n; i++) {
+		for (b = 0; b < 8; b += 7) {
+			pkt[i] ^= (uint8_t)(1 << b);
+			CHECK(ss_packet_open(&k, pkt, (size_t)n, back) == -1);
+			pkt[i] ^= (uint8_t)(1 << b);
+		}
+	}
+	for (i = 0; i < (size_t)n; i++)
+		CHECK(ss_packet_open(&k, pkt, i, back) == -1);
+	/* No payload at all is refused even with a valid tag (libev does). */
+	n = ss_packet_seal(&k, NULL, pt, 0, pkt);
+	CHECK(n == (long)ss_packet_overhead(&k) && ss_packet_open(&k, pkt, (size_t)n, back) == -1);
+	ss_key_free(&k);
+	ss_key_free(&other);
+}
+
+static void nat_sa(struct sockaddr_in *sa, int i)
+{
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_addr.s_addr = htonl(0x7f000001);
+	sa->sin_port = htons((uint16_t)(1000 + i));
+}
+
+/* Hash lookup by (ip, port), LRU order, removal. */
+static void t_nat(void)
+{
+	struct nat_link l[40];
+	struct udp_nat n;
+	struct sockaddr_in sa;
+	struct sockaddr_in6 s6;
+	struct nat_key k;
+	int i;
+
+	CHECK(!nat_init(&n, 32));
+	for (i = 0; i < 40; i++) {
+		memset(&l[i], 0, sizeof(l[i]));
+		nat_sa(&sa, i);
+		nat_key(&l[i].key, (struct sockaddr *)&sa);
+		nat_insert(&n, &l[i], i);
+	}
+	CHECK(n.count == 40 && nat_oldest(&n) == &l[0]);
+	for (i = 0; i < 40; i++) {
+		nat_sa(&sa, i);
+		nat_key(&k, (struct sockaddr *)&sa);
+		CHECK(nat_find(&n, &k) == &l[i]);
+	}
+	/* The same IPv4 address as IPv4-mapped IPv6 is the same client. */
+	memset(&s6, 0, sizeof(s6));
+	s6.sin6_family = AF_INET6;
+	inet_pton(AF_INET6, "::ffff:127.0.0.1", &s6.sin6_addr);
+	s6.sin6_port = htons(1005);
+	nat_key(&k, (struct sockaddr *)&s6);
+	CHECK(nat_find(&n, &k) == &l[5]);
+	nat_touch(&n, &l[0], 100);
+	CHECK(nat_oldest(&n) == &l[1] && n.head == &l[0] && l[0].last == 100);
+	for (i = 1; i < 40; i += 2)
+		nat_remove(&n, &l[i]);
+	CHECK(n.count == 20 && nat_oldest(&n) == &l[2]);
+	nat_sa(&sa, 3);
+	nat_key(&k, (struct sockaddr *)&sa);
+	CHECK(!nat_find(&n, &k));
+	for (i = 0; i < 40; i += 2)
+		nat_remove(&n, &l[i]);
+	CHECK(n.count == 0 && !nat_oldest(&n) && !n.head);
+	nat_free(&n);
+}
+
+/* mode, -u and -U; udp_only is for the server. */
+static void t_config_udp(void)
+{
+	char *loc[] = { "local", "-u", "-s", "1.2.3.4", "-p", "1", "-k", "x" };
+	char *srv[] = { "server", "-U", "-p", "1", "-k", "x", "--udp-timeout", "7" };
+	struct shim_config c;
+	char err[CFG_ERR_LEN];
+
+	CHECK(!cfg_json(&c, "{\"mode\":\"tcp_and_udp\"}", err) && c.mode == MODE_TCP_AND_UDP);
+	CHECK(!cfg_json(&c, "{\"mode\":\"udp_only\",\"udp_max_associations\":4}", err) &&
+	      c.mode == MODE_UDP_ONLY && c.udp_max == 4);
+	config_defaults(&c);
+	c.role = ROLE_LOCAL;
+	CHECK(!config_parse_args(&c, 8, loc, err, sizeof(err)) && c.mode == MODE_TCP_AND_UDP);
+	CHECK(!config_validate(&c, err, sizeof(err)) && c.udp_timeout == c.timeout);
+	c.mode = MODE_UDP_ONLY;
+	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "udp_only"));
+	config_defaults(&c);
+	c.role = ROLE_SERVER;
+	CHECK(!config_parse_args(&c, 8, srv, err, sizeof(err)) && c.mode == MODE_UDP_ONLY);
+	CHECK(!config_validate(&c, err, sizeof(err)) && c.udp_timeout == 7 && c.udp_max == 512);
+	c.block_quic = true;
+	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "local options"));
+	CHECK(!cfg_json(&c, "{\"quic\":\"block\",\"udp_fwmark\":7}", err) && c.block_quic &&
+	      c.udp_fwmark == 7);
+	CHECK(cfg_json(&c, "{\"quic\":\"drop\"}", err) == -1 && strstr(err, "quic"));
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -681,6 +819,10 @@ static const struct {
 	{ "unit: libev keys the shim does not implement are refused by name", t_config_unsupported },
 	{ "unit: -s and --allow replace the file's list; --delay turns TCP_NODELAY off", t_cli_override },
 	{ "unit: command-line flags and their errors", t_cli },
+	{ "unit: UDP packet known-answer vectors (python3-cryptography), 3 ciphers", t_packet_vectors },
+	{ "unit: UDP packet: flipped bits, truncation, wrong key, empty payload rejected", t_packet_tamper },
+	{ "unit: UDP NAT table: lookup by address, LRU order, removal", t_nat },
+	{ "unit: mode, -u, -U, udp_timeout defaults; udp_only refused for local, quic/udp_fwmark for server", t_config_udp },
 };
 
 int main(int argc, char **argv)
