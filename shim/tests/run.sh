@@ -140,7 +140,39 @@ t_curl_v6() {
 	timeout 30 curl -sS --max-time 20 --socks5 "127.0.0.1:$P_LOC" \
 		"http://[::1]:$P_HTTP6/small.bin" -o "$W/got6.bin" && cmp "$W/got6.bin" "$W/www/small.bin"
 }
-t_curl_domain() { fetch $P_LOC "http://localhost:$P_HTTP/small.bin" "$W/www/small.bin"; }
+# A name the server resolves (ATYP 3), and one that does not resolve. The
+# name comes from tests/fakedns.py in a namespace of its own, so the test
+# needs no /etc/hosts (a minbase chroot has none). A failed resolution
+# cannot become a SOCKS5 failure reply: the local answered success before
+# dialling (as ss-local does) and the server can only close the tunnel,
+# so the client sees success, then EOF and no byte (curl: 52).
+t_curl_domain() {
+	local ns=${NSP}name rc=0 e
+	dns_ns "$ns" 4 5 || return 1
+	start nmh ip netns exec "$ns" $PY -m http.server "$P_HTTP" --bind 127.0.0.1 --directory "$W/www"
+	start nms "${NSX[@]}" "$BIN" server -s 127.0.0.1 -p $P_SRV -k "$PW" --allow 127.0.0.1 -v
+	start nml ip netns exec "$ns" "$BIN" local -s 127.0.0.1 -p $P_SRV -l $P_LOC -k "$PW"
+	wait_port $P_HTTP "$ns" && wait_port $P_SRV "$ns" && wait_port $P_LOC "$ns" || return 1
+	ip netns exec "$ns" timeout 30 curl -sS --max-time 20 --socks5-hostname "127.0.0.1:$P_LOC" \
+		"http://target.omr.test:$P_HTTP/small.bin" -o "$W/gotn.bin" &&
+		cmp "$W/gotn.bin" "$W/www/small.bin" || { echo "target.omr.test: no identical copy"; rc=1; }
+	ip netns exec "$ns" timeout 30 curl -sS --max-time 20 --socks5-hostname "127.0.0.1:$P_LOC" \
+		"http://nxdomain.omr.test:$P_HTTP/small.bin" -o /dev/null
+	e=$?
+	[ $e = 52 ] || { echo "nxdomain.omr.test: curl exit $e, want 52 (empty reply)"; rc=1; }
+	grep -q "resolve nxdomain.omr.test:$P_HTTP: " "$W/nms.log" ||
+		{ echo "server did not log the failed resolution"; rc=1; }
+	# The failure closed one connection only: the next name still resolves.
+	ip netns exec "$ns" timeout 30 curl -sS --max-time 20 --socks5-hostname "127.0.0.1:$P_LOC" \
+		"http://target.omr.test:$P_HTTP/small.bin" -o "$W/gotn.bin" &&
+		cmp "$W/gotn.bin" "$W/www/small.bin" || { echo "no service after the failure"; rc=1; }
+	stop nml
+	stop nms || { echo "server exit $?"; rc=1; }
+	stop nmh
+	[ $rc = 0 ] || { cat "$W/nms.log"; cat "$W/dns-$ns.log"; }
+	dns_ns_del "$ns"
+	return $rc
+}
 t_curl_auth() {
 	fetch $P_AUTH "http://127.0.0.1:$P_HTTP/small.bin" "$W/www/small.bin" \
 		--proxy-user user:secret || return 1
@@ -929,7 +961,7 @@ main() {
 	run_test "curl via omr-shim local -> server (libev JSON configs), 1 MB identical" t_curl_small
 	run_test "curl 100 MB download through omr-shim, byte for byte" t_curl_big
 	run_test "curl --socks5 to an IPv6 target [::1] (ATYP 4)" t_curl_v6
-	run_test "curl --socks5-hostname localhost (ATYP 3, resolved by server)" t_curl_domain
+	run_test "curl --socks5-hostname: name resolved by server (ATYP 3); unresolvable name: success reply, then EOF" t_curl_domain
 	run_test "SOCKS5 RFC 1929 auth with curl: right creds pass, wrong fail" t_curl_auth
 	run_test "8 parallel uploads of 16 MB, byte counts verified by sink" t_upload
 	run_test "half-close crosses the tunnel: 3 MB echoed back, then EOF" t_half_close
