@@ -624,16 +624,23 @@ static const char *state_name(enum conn_state s)
 	return (size_t)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
 }
 
+/*
+ * "eof" names the sides whose EOF has been seen (and relayed): a
+ * connection whose client closed still counts against the limit until
+ * the other side's EOF comes back, and this shows it is one of those.
+ */
 void conn_status(struct conn *c)
 {
+	static const char *const eof[] = { "none", "plain", "tunnel", "both" };
 	char t[SS_ADDR_STRLEN];
 	int sub = 0;
 	enum tun_kind k = c->tunnel >= 0 ? net_tunnel_kind(c->tunnel, &sub) : TUN_NONE;
 
 	ss_addr_format(&c->target, t, sizeof(t));
-	log_info("status: worker %d conn %llu state %s target %s tunnel %s subflows %d to-tunnel %llu from-tunnel %llu",
+	log_info("status: worker %d conn %llu state %s target %s tunnel %s subflows %d to-tunnel %llu from-tunnel %llu eof %s",
 		 c->w->id, (unsigned long long)c->id, state_name(c->state),
 		 c->target.atyp ? t : "-", tun_kind_name(k), sub,
 		 (unsigned long long)c->to_tun.bytes,
-		 (unsigned long long)c->from_tun.bytes);
+		 (unsigned long long)c->from_tun.bytes,
+		 eof[c->to_tun.eof + 2 * c->from_tun.eof]);
 }

@@ -3,10 +3,12 @@
 """Fake DNS for tests/run.sh, run only inside a test namespace that has
 nothing but lo: no query can leave the machine.
 usage: fakedns.py ADDR DELAY
-Answers every query with NXDOMAIN at once, except names whose first label
-starts with "late": those are answered (NXDOMAIN) DELAY seconds after the
-query, i.e. a resolver that is slow but does answer. Prints one line per
-query ("query <name, escaped> <monotonic time>"), flushed."""
+Answers every query with NXDOMAIN at once, except: names whose first label
+starts with "late" are answered (NXDOMAIN) DELAY seconds after the query,
+i.e. a resolver that is slow but does answer; and "target.omr.test"
+resolves to 127.0.0.1 (A; AAAA has no record), so a test can reach a name
+without the machine's /etc/hosts. Prints one line per query
+("query <name, escaped> <monotonic time>"), flushed."""
 import socket, sys, threading, time
 
 addr, delay = sys.argv[1], float(sys.argv[2])
@@ -29,6 +31,17 @@ def nxdomain(p, peer):
     s.sendto(p[:2] + b"\x81\x83\x00\x01\x00\x00\x00\x00\x00\x00" + p[12:end], peer)
 
 
+def target(p, peer):
+    _, end = question(p)
+    qtype = p[end - 4:end - 2]
+    # QR|RD|RA, RCODE 0; an A query gets 127.0.0.1 (name as a pointer to
+    # the question, TTL 0), any other type no record (NODATA).
+    a = b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x00\x00\x04\x7f\x00\x00\x01"
+    an = qtype == b"\x00\x01"
+    s.sendto(p[:2] + b"\x81\x80\x00\x01\x00" + bytes([an]) + b"\x00\x00\x00\x00"
+             + p[12:end] + (a if an else b""), peer)
+
+
 while True:
     p, peer = s.recvfrom(4096)
     if len(p) < 12:
@@ -36,7 +49,9 @@ while True:
     name, _ = question(p)
     print("query", name.decode("latin-1").encode("unicode_escape").decode(),
           "%.3f" % time.monotonic(), flush=True)
-    if name.startswith(b"late"):
+    if name.lower() == b"target.omr.test":
+        target(p, peer)
+    elif name.startswith(b"late"):
         threading.Timer(delay, nxdomain, (p, peer)).start()
     else:
         nxdomain(p, peer)
