@@ -34,9 +34,11 @@ sf_set() {
 # Test 1. The MPC subflow leaves from eth1 (main default route); the PM
 # must add one join per other path, bound to it, and none on eth1.
 three_subflows() {
-	local t_start t0='' t3='' now n set
+	local t_start t0='' t3='' now n set t_set
 	topo_pm_setup default "$SPEC" "$SPEC" "$SPEC" || return 1
-	xfer_bg three 64M up
+	# Bounded by time: the listing below must see the transfer running
+	# (a fixed 64 MB ended before it on a fresh machine at load 10).
+	xfer_bg three 0 up -D 15000
 	t_start=$(now_ms)
 	while :; do
 		now=$(now_ms)
@@ -54,10 +56,12 @@ three_subflows() {
 	log "3 subflows $((t3 - t0)) ms after the first one was seen"
 	# one more second: no extra subflow may appear (e.g. a join on eth1)
 	sleep 1
+	t_set=$(mono_ms)
 	set=$(sf_set)
 	log "subflows: $set; PM: $(pm_status | grep -E '^(conn|sub) ' | tr '\n' ';')"
 	xfer_wait || { log "transfer failed"; return 1; }
 	xfer_intact three || { log "transfer not byte-identical"; return 1; }
+	xfer_running three srv "$t_set" || { log "the transfer had ended when the subflows were listed"; return 1; }
 	[ $((t3 - t0)) -lt 1000 ] || { log "too slow: $((t3 - t0)) ms >= 1000 ms"; return 1; }
 	# one per source address; a device binding, when ss shows one, is the
 	# path's own (6.12's in-kernel PM joins show none in ss, see below)

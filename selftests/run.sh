@@ -303,8 +303,11 @@ if [[ $skip != *" vm "* ]]; then
 		# would fail if another run's VM shared the CPUs. No second boot
 		# when one dies early: the early-boot "Oops: int3" was QEMU 7.2's
 		# multi-threaded TCG (docs/testing.md), which vm.sh no longer uses.
+		# -t: a net for a hung VM, not a budget: the suites have their own
+		# limits (420 s each), and a busy machine (load 10) took more
+		# than 1500 s for 6.12's.
 		flock /tmp/omr-vm.lock \
-			selftests/vm/vm.sh -k "$rel" -t 1500 -o "out/vm-$rel" -- \
+			selftests/vm/vm.sh -k "$rel" -t 3000 -o "out/vm-$rel" -- \
 			env OMR_VM_TESTS="$suites" selftests/vm-suite.sh |
 			tag "$rel" | tee "$out/vm-$rel.ktap"
 		rc=${PIPESTATUS[0]}
