@@ -127,8 +127,8 @@ ktap_test_result "${T[1]}" paths_shown
 # ss takes about a second a call under TCG: the transfer is long (128 MB at
 # 60 Mbit/s, ~18 s) and looked at once, right after its joins are up.
 conn_shown() {
-	local n js list t_start t3=''
-	xfer_bg up 128M up
+	local n js list t_start t3='' t_js
+	xfer_bg up 0 up -D 15000	# by time: conn show must see it run
 	t_start=$(now_ms)
 	while [ $(($(now_ms) - t_start)) -lt 5000 ]; do
 		[ "$(sf_count)" -ge 3 ] && t3=$(now_ms) && break
@@ -136,12 +136,14 @@ conn_shown() {
 	done
 	[ -n "$t3" ] || { log "$(sf_count) subflows 5 s after the start: $(sf_list | tr '\n' ' ')"; xfer_wait; return 1; }
 	sleep 1
+	t_js=$(mono_ms)
 	js=$(ctl -j conn show)
 	list=$(sf_list)
 	ctl conn show | sed 's/^/# /'
 	log "3 subflows $((t3 - t_start)) ms after the start; ss: $(echo "$list" | tr '\n' ' ')"
 	xfer_wait || { log "transfer failed"; return 1; }
 	xfer_intact up || { log "transfer not byte-identical"; return 1; }
+	xfer_running up srv "$t_js" || { log "the transfer had ended when conn show ran"; return 1; }
 	log "conn show -j: $js"
 	for n in 1 2 3; do
 		[ "$(echo "$list" | grep -c "^10\.0\.$n\.1[%:]")" = 1 ] || { log "not one subflow on eth$n"; return 1; }

@@ -288,17 +288,19 @@ saddr_change() {
 ktap_test_result "${T[6]}" saddr_change
 
 usage_counts() {
-	local js n rc=0
+	local js n rc=0 t_js
 	js=$(ctl -j status)
 	log "usage (scheduler default): $(echo "$js" | jq -c .usage)"
 	echo "$js" | jq -e '.usage.sched_conns == 0 and .usage.pm_enabled == true and
 		.usage.netns >= 3 and .usage.netns_pm >= 1' >/dev/null || rc=1
 	n=$(echo "$js" | jq .usage.netns_pm)
 	ns_sysctl "$CLI" net.mptcp.scheduler=omr || return 1
-	xfer_bg us 64M up
+	xfer_bg us 0 up -D 8000
 	sleep 2
+	t_js=$(mono_ms)
 	js=$(ctl -j status)
 	xfer_wait || rc=1
+	xfer_running us srv "$t_js" || { log "the transfer had ended when status ran"; rc=1; }
 	log "usage (scheduler omr, a transfer): $(echo "$js" | jq -c .usage)"
 	echo "$js" | jq -e '.usage.sched_conns >= 1 and .usage.netns_sched >= 1' >/dev/null || rc=1
 	ctl pm set disable || rc=1

@@ -92,7 +92,7 @@ kernel_pm_set() {
 }
 
 pm_elsewhere() {
-	local set bad ref
+	local set bad ref t_set
 	omr_unload || return 1
 	ref=$(kernel_pm_set)
 	omr_load || return 1
@@ -107,11 +107,13 @@ pm_elsewhere() {
 	pm_cmd -n $OTHER enable && pm_cmd -n $OTHER path add dev eth2 &&
 		pm_cmd -n $OTHER path add dev eth3 || { log "PM setup in $OTHER: $PM_ERR"; return 1; }
 	topo_setup default "$SPEC" "$SPEC" "$SPEC" || return 1
-	xfer_bg other 48M up
+	xfer_bg other 0 up -D 8000
 	sleep 1.5
+	t_set=$(mono_ms)
 	set=$(sf_set)
 	xfer_wait || { log "transfer failed"; return 1; }
 	xfer_intact other || return 1
+	xfer_running other srv "$t_set" || { log "the transfer had ended when its subflows were listed"; return 1; }
 	log "subflows: $set"
 	[ "$set" = "$ref" ] && [ "$(echo "$set" | wc -w)" = 3 ] || {
 		log "expected the in-kernel PM's, 3 subflows: $ref"
