@@ -1132,11 +1132,11 @@ main() {
 	run_test "config/CLI errors exit 2 with a clear message; busy port exits 1" t_config_errors
 	run_test "\"user\": runs as nobody once listening, and serves" t_user
 	run_test "local with several servers fails over (refused, then silent server)" t_failover
-	run_test "release build (-O2) smoke: 8 streams + 100 MB curl (aes-128-gcm)" t_release_smoke
-	run_test "SIGTERM: clean exit 0, no ASan/UBSan/LSan report" t_shutdown_clean
 	run_test "reload (SIGHUP): a live connection keeps flowing, max_connections applied" t_reload
 	run_test "reload: a bad file or a restart-only key is refused by name, old config stays" t_reload_bad
 	run_test "sd_notify READY/RELOADING/STOPPING; journal <N> priorities with JOURNAL_STREAM" t_notify
+	run_test "release build (-O2) smoke: 8 streams + 100 MB curl (aes-128-gcm)" t_release_smoke
+	run_test "SIGTERM: clean exit 0, no ASan/UBSan/LSan report" t_shutdown_clean
 	run_test "make install: binary, man page, units; systemd-analyze verify clean" t_install_units
 	run_test "structure: no call cycle between files of src/ (graph in docs/shim.md)" t_file_graph
 	run_test "structure: no function body over 60 lines in src/" t_func_lengths
