@@ -132,7 +132,7 @@ prereq() {
 	[ -z "$src" ] || cp -n "$src" "$cache/apt-archives/" 2>/dev/null
 	# No initramfs for a kernel this chroot never boots (the kernel's
 	# postinst and initramfs-tools' trigger would build two, minutes each).
-	in_root dpkg-divert -q --local --rename --add /usr/sbin/update-initramfs &&
+	in_root dpkg-divert --quiet --local --rename --add /usr/sbin/update-initramfs &&
 		ln -s /bin/true "$root/usr/sbin/update-initramfs" || return 1
 	{
 		in_root apt-get update -q &&
@@ -169,12 +169,15 @@ tap $rc "lintian: no error ($errors errors, $(grep -c '^W: ' "$log") warnings)"
 # 3. install into the chroot; DKMS builds for REL
 t0=$(date +%s)
 rc=1
+installed=0
+rm -f "$cache/before.list" "$cache/after.list"
 if [ -n "$rel" ] && prereq; then
 	snapshot "$cache/before.list"
 	mkdir -p "$root/tmp/debs"
 	cp out/deb/omr-dkms_*.deb out/deb/omrctl_*.deb out/deb/omr-shim_*.deb "$root/tmp/debs/"
 	in_root sh -c 'apt-get install -y -q --no-install-recommends /tmp/debs/*.deb' >"$log" 2>&1
 	rc=$?
+	installed=1
 	[ $rc -eq 0 ] || tail -n 25 "$log" | sed 's/^/# /'
 	grep -E '^(Building|Done|Skipped|omr:)' "$log" | sed 's/^/# /'
 	# (dkms's readelf of the headers' vmlinux warns on stderr: not shown)
@@ -189,7 +192,7 @@ tap $rc "apt installs the three .debs in a minbase bookworm; dkms status: omr in
 
 # 4. every file in its place
 rc=1
-if [ -n "$root" ] && [ -d "$root/usr" ]; then
+if [ $installed -eq 1 ]; then
 	rc=0
 	for f in /usr/src/omr-0.1.0/dkms.conf /usr/src/omr-0.1.0/Makefile /usr/src/omr-0.1.0/Kbuild \
 		/usr/src/omr-0.1.0/kmod/sched.c /usr/src/omr-0.1.0/uapi/linux/omr.h \
@@ -218,7 +221,7 @@ tap $rc "every file in its place; omr-shim and omrctl run in the chroot"
 
 # 5. purge leaves nothing behind
 rc=1
-if [ -n "$root" ] && [ -f "$cache/before.list" ]; then
+if [ $installed -eq 1 ] && [ -f "$cache/before.list" ]; then
 	in_root apt-get purge -y -q omr-dkms omrctl omr-shim >"$log" 2>&1
 	rc=$?
 	[ $rc -eq 0 ] || tail -n 15 "$log" | sed 's/^/# /'
