@@ -180,6 +180,8 @@ if [ -n "$rel" ] && prereq; then
 	installed=1
 	[ $rc -eq 0 ] || tail -n 25 "$log" | sed 's/^/# /'
 	grep -E '^(Building|Done|Skipped|omr:)' "$log" | sed 's/^/# /'
+	# The module build's own lines: where the private headers came from.
+	cat "$root/var/lib/dkms/omr/"*/"$rel"/*/log/make.log 2>/dev/null | grep '^omr: ' | sed 's/^/# /'
 	# (dkms's readelf of the headers' vmlinux warns on stderr: not shown)
 	status=$(in_root dkms status 2>/dev/null)
 	echo "$status" | sed 's/^/# dkms status: /'
