@@ -19,6 +19,10 @@
 #                      completion) and the module's DKMS source tree in
 #                      /usr/src/omr-VERSION; DESTDIR and PREFIX honoured
 #   make uninstall     removes exactly that (dkms remove omr/VERSION first)
+#   make deb           the Debian packages omr-dkms, omrctl and omr-shim
+#                      (dpkg-buildpackage -us -uc -b on a copy of the tree)
+#                      into out/deb/; needs debhelper, dh-dkms and the
+#                      Build-Depends of debian/control
 #
 # KDIR defaults to the running kernel's build tree; the tests build against
 # the Debian kernel that scripts/fetch-kernel.sh brought into .cache/.
@@ -29,7 +33,7 @@ GEN = kmod/.gen/$(KREL)
 OUT ?= out
 
 .PHONY: all ctl module modules check demo bench bench-pm bench-e2e deps unit lint clean \
-	install uninstall install-dkms uninstall-dkms
+	install uninstall install-dkms uninstall-dkms deb
 
 all: module ctl
 
@@ -93,6 +97,16 @@ uninstall-dkms:
 	@if [ -z "$(DESTDIR)" ] && [ -d /var/lib/dkms/omr/$(OMR_VERSION) ]; then \
 		echo "omr: omr/$(OMR_VERSION) is still registered with DKMS: dkms remove omr/$(OMR_VERSION) --all" >&2; \
 	fi
+
+# Built in a copy (the checkout's files, tracked or not, but not ignored
+# ones), so that dpkg-buildpackage's output, one level up, lands in out/deb/.
+deb:
+	rm -rf $(OUT)/deb && mkdir -p $(OUT)/deb/omr
+	git ls-files -z --cached --others --exclude-standard | \
+		xargs -0 cp -P --parents -t $(OUT)/deb/omr
+	cd $(OUT)/deb/omr && dpkg-buildpackage -us -uc -b
+	rm -rf $(OUT)/deb/omr
+	ls $(OUT)/deb/*.deb
 
 demo:
 	selftests/demo.sh

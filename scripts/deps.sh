@@ -14,6 +14,8 @@ pkgs=(
 	gnuplot-nox iperf3 openssh-server openssh-client curl shadowsocks-libev
 	# building the debug kernel (scripts/build-debug-kernel.sh)
 	flex bison libelf-dev
+	# the Debian packages (make deb, selftests/deb.sh)
+	debhelper dh-dkms lintian
 )
 top=$(cd "$(dirname "$0")/.." && pwd)
 

@@ -59,9 +59,9 @@ round() {
 	[ $ok -eq 0 ] || tail -n 20 "$work/install$id.log" | sed 's/^/# /'
 	# The installed files are the right ones, and usable.
 	[ -x "$d$prefix/bin/omr-shim" ] && "$d$prefix/bin/omr-shim" --version >/dev/null || ok=1
-	grep -qx "ExecStart=$prefix/bin/omr-shim local -c \${CREDENTIALS_DIRECTORY}/config" \
+	grep -qx "ExecStart=$prefix/bin/omr-shim local -c /run/omr-shim-local-%i/config.json" \
 		"$d/lib/systemd/system/omr-shim-local@.service" || { echo "# local unit's ExecStart is wrong"; ok=1; }
-	grep -qx "ExecStart=$prefix/bin/omr-shim server -c \${CREDENTIALS_DIRECTORY}/config" \
+	grep -qx "ExecStart=$prefix/bin/omr-shim server -c /run/omr-shim-server-%i/config.json" \
 		"$d/lib/systemd/system/omr-shim-server@.service" || { echo "# server unit's ExecStart is wrong"; ok=1; }
 	grep -qx "PACKAGE_VERSION=\"$ver\"" "$d/usr/src/omr-$ver/dkms.conf" || ok=1
 	cmp -s kmod/sched.c "$d/usr/src/omr-$ver/kmod/sched.c" || ok=1

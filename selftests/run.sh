@@ -26,7 +26,7 @@
 #   6.12 (any X.Y)  Debian 12's newest linux-image-X.Y.*, built on the host
 #   backports       the newest kernel of trixie-backports (7.3 at the time of
 #                   writing), built in a trixie chroot (scripts/build-in-chroot.sh)
-# OMR_SKIP="shim dkms vm debug lint refuse install" leaves parts out (for
+# OMR_SKIP="shim dkms vm debug lint refuse install deb" leaves parts out (for
 # quick local runs); "vm" leaves out the debug kernel's VM too.
 # The first kernel (6.12, the LTS users run) gets every VM suite; the others
 # a subset that covers what differs between kernels (loading, the scheduler
@@ -287,6 +287,15 @@ if [[ $skip != *" install "* ]]; then
 	stage "make install / make uninstall (DESTDIR, PREFIX)"
 	selftests/install.sh 2>&1 | tee "$out/install.ktap"
 	ran "$out/install.ktap" "install"
+fi
+
+# The .debs: make deb, lintian, apt install into a minbase bookworm chroot
+# (DKMS builds omr for the 6.12 kernel), purge leaves nothing. Its base
+# system and prerequisites are cached in /var/cache/omr.
+if [[ $skip != *" deb "* ]]; then
+	stage "Debian packages: build, lintian, install in a bookworm chroot, purge"
+	selftests/deb.sh 2>&1 | tee "$out/deb.ktap"
+	ran "$out/deb.ktap" "deb"
 fi
 
 VM_SUBSET="selftests/omr_dkms_load.sh selftests/omr_sched_load.sh selftests/omr_sched_integrity.sh

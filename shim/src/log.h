@@ -2,12 +2,19 @@
 #ifndef OMR_SHIM_LOG_H
 #define OMR_SHIM_LOG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum { L_ERR, L_WARN, L_INFO, L_DEBUG };
 
-/* Process-wide logging setup: set once in main() before threads start. */
+/*
+ * Process-wide logging setup: in main() before threads start, and again on
+ * a reload while every worker is paused. Lines carry journald's "<N>"
+ * priority prefix when stderr is the journal ($JOURNAL_STREAM).
+ */
 void log_setup(const char *role, int level);
+/* sd_notify(3)'s message (e.g. "READY=1") to $NOTIFY_SOCKET, if set: 0, or -1. */
+int log_notify(const char *msg);
 int log_level_get(void);
 void log_msg(int lvl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -147,7 +147,108 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
-static int run(struct shim *s)
+/* The settings a reload applies: from src into dst. */
+static void reload_fields(struct shim_config *dst, const struct shim_config *src)
+{
+	dst->timeout = src->timeout;
+	dst->handshake_timeout = src->handshake_timeout;
+	dst->max_conn = src->max_conn;
+	dst->no_delay = src->no_delay;
+	memcpy(dst->allow, src->allow, sizeof(dst->allow));
+	dst->nallow = src->nallow;
+	memcpy(dst->socks_user, src->socks_user, sizeof(dst->socks_user));
+	memcpy(dst->socks_pass, src->socks_pass, sizeof(dst->socks_pass));
+	dst->log_level = src->log_level;
+}
+
+/*
+ * SIGHUP (systemctl reload): read the same command line and file again.
+ * What a reload changes: timeouts, max_connections, no_delay, allow,
+ * socks_username/socks_password and the log level. The rest is bound to
+ * the listeners, the key every open connection uses, or privileges: a
+ * change to it refuses the reload, naming the key. So does any error: the
+ * running configuration then stays whole. Applied while every worker is
+ * parked (workers_pause), so no thread sees half of it; open connections
+ * stay (they keep their own cipher state and sockets).
+ */
+#define SAME(f) (!memcmp(&a->f, &b->f, sizeof(a->f)))
+static const char *restart_key(const struct shim_config *a, const struct shim_config *b)
+{
+	struct shim_config t;
+
+	if (!SAME(server) || !SAME(nserver))
+		return "server";
+	if (!SAME(server_port))
+		return "server_port";
+	if (!SAME(local_address))
+		return "local_address";
+	if (!SAME(local_port))
+		return "local_port";
+	if (!SAME(password))
+		return "password";
+	if (!SAME(method))
+		return "method";
+	if (!SAME(mptcp))
+		return "mptcp";
+	if (!SAME(fast_open))
+		return "fast_open";
+	if (!SAME(workers))
+		return "workers";
+	if (!SAME(nofile))
+		return "nofile";
+	if (!SAME(salt_filter))
+		return "salt_filter_size";
+	if (!SAME(user))
+		return "user";
+	/* Any other field (a key added since) is not reloadable either. */
+	memcpy(&t, b, sizeof(t));
+	reload_fields(&t, a);
+	return memcmp(&t, a, sizeof(t)) ? "a setting that is not reloadable" : NULL;
+}
+#undef SAME
+
+static void reload(struct shim *s, int argc, char **argv)
+{
+	static struct shim_config next;	/* big: off the stack */
+	char err[CFG_ERR_LEN];
+	const char *key;
+
+	log_notify("RELOADING=1");
+	config_defaults(&next);
+	next.role = s->cfg.role;
+	if (config_parse_args(&next, argc - 1, argv + 1, err, sizeof(err)) ||
+	    config_validate(&next, err, sizeof(err))) {
+		log_err("reload refused, the running configuration stays: %s", err);
+		goto out;
+	}
+	/* config_validate() clamps workers to max_connections; more workers
+	 * than connections do no harm (the limit is global), so a lower limit
+	 * alone is no change of workers. */
+	if (next.workers == next.max_conn && next.max_conn < s->cfg.workers)
+		next.workers = s->cfg.workers;
+	key = restart_key(&s->cfg, &next);
+	if (key) {
+		log_err("reload refused, the running configuration stays: \"%s\" changed, which needs a restart",
+			key);
+		goto out;
+	}
+	workers_pause(s);
+	reload_fields(&s->cfg, &next);
+	log_setup(s->ops->name, s->cfg.log_level);
+	workers_resume(s);
+	raise_nofile(s->cfg.nofile, s->cfg.max_conn);
+	log_info("reloaded: timeout %d, handshake_timeout %d, max_connections %d, %zu allowed ranges, log level %d",
+		 s->cfg.timeout, s->cfg.handshake_timeout, s->cfg.max_conn,
+		 s->cfg.nallow, s->cfg.log_level);
+out:
+	log_notify("READY=1");
+}
+
+/*
+ * Signals, taken by this thread only: SIGTERM/SIGINT stop, SIGHUP reloads
+ * the configuration, SIGUSR1 logs a status report.
+ */
+static int run(struct shim *s, int argc, char **argv)
 {
 	sigset_t set;
 	int sig;
@@ -168,14 +269,19 @@ static int run(struct shim *s)
 	}
 	log_info("started: %d workers, method %s, mptcp %s", s->nworkers,
 		 s->cfg.method, s->cfg.mptcp ? "on" : "off");
+	/* Every listener is bound (workers_start): systemd's Type=notify. */
+	log_notify("READY=1");
 	for (;;) {
 		if (sigwait(&set, &sig))
 			continue;
-		if (sig == SIGUSR1 || sig == SIGHUP)
+		if (sig == SIGUSR1)
 			workers_status(s);
+		else if (sig == SIGHUP)
+			reload(s, argc, argv);
 		else if (sig == SIGINT || sig == SIGTERM)
 			break;
 	}
+	log_notify("STOPPING=1");
 	log_info("stopping");
 	workers_stop(s);
 	return 0;
@@ -192,7 +298,7 @@ int main(int argc, char **argv)
 		  s.cfg.log_level);
 	if (shim_init(&s))
 		return EXIT_RUNTIME;
-	ret = run(&s) ? EXIT_RUNTIME : 0;
+	ret = run(&s, argc, argv) ? EXIT_RUNTIME : 0;
 	salt_filter_free(&s.salts);
 	ss_key_free(&s.key);
 	return ret;

@@ -130,6 +130,7 @@ struct worker {
 	ev_io lw[CFG_MAX_SERVERS];
 	int nl;
 	ev_async stop_ev, status_ev, dns_ev;
+	ev_async pause_ev;	/* workers_pause(): park until resumed */
 	/* Resolver requests: dns_pending (loop thread only) holds every one
 	 * not yet finished; dns_done those reported back. dns_mu guards
 	 * dns_done and dns_inflight (reported-back count still due), and
@@ -209,5 +210,12 @@ void udp_assoc_close_all(struct worker *w);
 int workers_start(struct shim *s);
 void workers_stop(struct shim *s);
 void workers_status(struct shim *s);
+/*
+ * A reload's quiescent point: workers_pause() returns once every worker
+ * is parked in its loop (so none reads s->cfg); workers_resume() lets them
+ * go. Connections stay open and their bytes queue in the kernel meanwhile.
+ */
+void workers_pause(struct shim *s);
+void workers_resume(struct shim *s);
 
 #endif

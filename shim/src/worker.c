@@ -105,6 +105,52 @@ static void status_cb(struct ev_loop *loop, ev_async *a, int revents)
 	udp_server_status(w);
 }
 
+/* The reload's rendezvous: one per process, like the reload itself. */
+static struct {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int parked;
+	bool hold;
+} pause_st = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, false };
+
+static void pause_cb(struct ev_loop *loop, ev_async *a, int revents)
+{
+	(void)loop;
+	(void)a;
+	(void)revents;
+	pthread_mutex_lock(&pause_st.mu);
+	pause_st.parked++;
+	pthread_cond_broadcast(&pause_st.cv);
+	while (pause_st.hold)
+		pthread_cond_wait(&pause_st.cv, &pause_st.mu);
+	pause_st.parked--;
+	pthread_mutex_unlock(&pause_st.mu);
+}
+
+void workers_pause(struct shim *s)
+{
+	int i;
+
+	pthread_mutex_lock(&pause_st.mu);
+	pause_st.hold = true;
+	pthread_mutex_unlock(&pause_st.mu);
+	for (i = 0; i < s->nworkers; i++)
+		ev_async_send(s->workers[i].loop, &s->workers[i].pause_ev);
+	pthread_mutex_lock(&pause_st.mu);
+	while (pause_st.parked < s->nworkers)
+		pthread_cond_wait(&pause_st.cv, &pause_st.mu);
+	pthread_mutex_unlock(&pause_st.mu);
+}
+
+void workers_resume(struct shim *s)
+{
+	(void)s;
+	pthread_mutex_lock(&pause_st.mu);
+	pause_st.hold = false;
+	pthread_cond_broadcast(&pause_st.cv);
+	pthread_mutex_unlock(&pause_st.mu);
+}
+
 static void dns_cb(struct ev_loop *loop, ev_async *a, int revents)
 {
 	(void)loop;
@@ -179,11 +225,13 @@ static int worker_init(struct worker *w, struct shim *s, int id)
 	ev_async_init(&w->stop_ev, stop_cb);
 	ev_async_init(&w->status_ev, status_cb);
 	ev_async_init(&w->dns_ev, dns_cb);
+	ev_async_init(&w->pause_ev, pause_cb);
 	w->status_ev.data = w;
 	w->dns_ev.data = w;
 	ev_async_start(w->loop, &w->stop_ev);
 	ev_async_start(w->loop, &w->status_ev);
 	ev_async_start(w->loop, &w->dns_ev);
+	ev_async_start(w->loop, &w->pause_ev);
 	if (worker_listen(w))
 		return -1;
 	return udp_server_start(w);

@@ -97,6 +97,7 @@ P_SRV=$((BASE + 4)) P_LOC=$((BASE + 5)) P_AUTH=$((BASE + 6))
 P_SSS=$((BASE + 7)) P_SSL=$((BASE + 8)) P_X1=$((BASE + 9)) P_X2=$((BASE + 10))
 P_X3=$((BASE + 11)) P_X4=$((BASE + 12)) P_X5=$((BASE + 13))
 P_UE=$((BASE + 14)) P_U1=$((BASE + 15)) P_U2=$((BASE + 16)) P_U3=$((BASE + 17))
+P_R1=$((BASE + 20)) P_R2=$((BASE + 21)) P_R3=$((BASE + 22))
 
 setup_common() {
 	mkdir -p "$W/www"
@@ -1111,6 +1112,174 @@ PY
 	return $rc
 }
 
+# rl_local FILE PORT MAXCONN [EXTRA JSON]: a local's config on the common server.
+rl_local() {
+	cat >"$1" <<JSON
+{ "server": "127.0.0.1", "server_port": $P_SRV, "local_address": "127.0.0.1",
+  "local_port": $2, "password": "$PW", "method": "chacha20-ietf-poly1305",
+  "timeout": 60, "mptcp": true, "handshake_timeout": $HS,
+  "max_connections": $3 ${4:-} }
+JSON
+}
+
+# wait_log FILE REGEX: up to 5 s for a line.
+wait_log() {
+	local i
+	for i in $(seq 1 100); do
+		grep -qE "$2" "$1" && return 0
+		sleep 0.05
+	done
+	echo "never logged: $2"
+	return 1
+}
+
+t_reload() {	# SIGHUP: a live connection's bytes keep flowing; max_connections applied
+	local rc=0
+	rl_local "$W/rl.json" $P_R1 100
+	start rl "$BIN" local -c "$W/rl.json"
+	wait_port $P_R1 || return 1
+	# One SOCKS5 connection to the echo server streams for 3 s; after 1 s the
+	# config gets max_connections 1 and SIGHUP; a second connection must then
+	# be refused while the first still echoes every byte, compared.
+	$PY - "$P_R1" "$P_ECHO" "${PID[rl]}" "$W/rl.json" "$W/rl.log" <<'PY' || rc=1
+import os, re, signal, socket, sys, time
+sp, ep, pid, cfg, log = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+
+def socks(port):
+    s = socket.create_connection(("127.0.0.1", sp), timeout=5)
+    s.sendall(b"\x05\x01\x00")
+    if s.recv(2) != b"\x05\x00":
+        raise OSError("greeting refused")
+    s.sendall(b"\x05\x01\x00\x01" + socket.inet_aton("127.0.0.1") + port.to_bytes(2, "big"))
+    r = b""
+    while len(r) < 10:
+        d = s.recv(10 - len(r))
+        if not d:
+            raise OSError("closed during CONNECT")
+        r += d
+    if r[1] != 0:
+        raise OSError("CONNECT refused")
+    return s
+
+c = socks(ep)
+sent = got = 0
+buf = os.urandom(16384)
+def pump(secs):
+    global sent, got
+    end = time.monotonic() + secs
+    while time.monotonic() < end:
+        c.sendall(buf)
+        sent += len(buf)
+        want = sent
+        while got < want:
+            d = c.recv(65536)
+            if not d:
+                raise SystemExit("live connection closed after %d of %d bytes" % (got, sent))
+            # the echo of our own pattern, in order
+            off = got % len(buf)
+            exp = (buf * 6)[off:off + len(d)]
+            if d != exp:
+                raise SystemExit("echoed bytes differ at %d" % got)
+            got += len(d)
+
+pump(1.0)
+before = sent
+txt = open(cfg).read().replace('"max_connections": 100', '"max_connections": 1')
+open(cfg, "w").write(txt)
+os.kill(pid, signal.SIGHUP)
+for _ in range(100):
+    if re.search(r"reloaded: .*max_connections 1,", open(log).read()):
+        break
+    time.sleep(0.05)
+else:
+    raise SystemExit("no 'reloaded' line with max_connections 1:\n" + open(log).read())
+pump(1.0)
+try:
+    d = socks(ep)
+    raise SystemExit("second connection accepted with max_connections 1")
+except OSError:
+    pass
+pump(1.0)
+c.close()
+print("live connection: %d bytes echoed, %d of them after the reload" % (got, got - before))
+if got - before < 1 << 20:
+    raise SystemExit("under 1 MB after the reload")
+PY
+	stop rl
+	grep -q "connection limit 1 reached" "$W/rl.log" || { echo "limit not logged"; rc=1; }
+	return $rc
+}
+
+t_reload_bad() {	# a bad file or a restart-only key on SIGHUP: refused by name, old config stays
+	local rc=0 out
+	rl_local "$W/rlb.json" $P_R2 100
+	start rlb "$BIN" local -c "$W/rlb.json"
+	wait_port $P_R2 || return 1
+	# max_connections 2 with an unknown key: nothing of it may apply.
+	rl_local "$W/rlb.json" $P_R2 2 ', "no_such_key": 1'
+	kill -HUP "${PID[rlb]}"
+	wait_log "$W/rlb.log" 'reload refused, the running configuration stays: .*unknown key "no_such_key"' || rc=1
+	rl_local "$W/rlb.json" $P_R2 2 ', "local_port": 1'
+	sed -i "s/\"local_port\": $P_R2,//" "$W/rlb.json"
+	kill -HUP "${PID[rlb]}"
+	wait_log "$W/rlb.log" '"local_port" changed, which needs a restart' || rc=1
+	out=$(timeout 20 "$TT" idle $P_R2 $P_ECHO 10 1)
+	echo "$out"
+	[ "$out" = "idle 10 ok 10" ] || rc=1
+	kill -0 "${PID[rlb]}" || rc=1
+	stop rlb
+	grep -q "reloaded" "$W/rlb.log" && { echo "a bad config was applied"; rc=1; }
+	return $rc
+}
+
+t_notify() {	# sd_notify READY=1 once listening, RELOADING=1/READY=1, STOPPING=1; journal priorities
+	$PY - "$BIN" "$W" "$P_R3" "$P_SRV" "$PW" <<'PY'
+import os, signal, socket, subprocess, sys
+binp, w, port, srv, pw = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+path = w + "/notify.sock"
+n = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+n.bind(path)
+n.settimeout(10)
+cfg = w + "/nt.json"
+def conf(extra=""):
+    open(cfg, "w").write('{ "server": "127.0.0.1", "server_port": %s, "local_address": "127.0.0.1", '
+                         '"local_port": %d, "password": "%s"%s }' % (srv, port, pw, extra))
+conf()
+logf = w + "/nt.log"
+err = open(logf, "w")
+st = os.fstat(err.fileno())
+env = dict(os.environ, NOTIFY_SOCKET=path, JOURNAL_STREAM="%d:%d" % (st.st_dev, st.st_ino))
+p = subprocess.Popen([binp, "local", "-c", cfg], stderr=err, env=env)
+def expect(msg):
+    d = n.recv(4096).decode()
+    if d != msg:
+        p.kill()
+        raise SystemExit("got %r, expected %r" % (d, msg))
+expect("READY=1")
+socket.create_connection(("127.0.0.1", port), timeout=2).close()   # listening when READY
+conf(', "bogus": 1')
+p.send_signal(signal.SIGHUP)
+expect("RELOADING=1")
+expect("READY=1")
+conf(', "timeout": 30')
+p.send_signal(signal.SIGHUP)
+expect("RELOADING=1")
+expect("READY=1")
+p.send_signal(signal.SIGTERM)
+expect("STOPPING=1")
+if p.wait(timeout=10) != 0:
+    raise SystemExit("exit %d" % p.returncode)
+lines = open(logf).read().splitlines()
+print("\n".join(lines))
+if not lines or not all(l[:3] in ("<3>", "<4>", "<6>", "<7>") for l in lines):
+    raise SystemExit("a line without a journal priority")
+if not any(l.startswith("<3>") and "bogus" in l for l in lines):
+    raise SystemExit("the refused reload is not logged at <3> (error)")
+if not any(l.startswith("<6>") and "reloaded" in l for l in lines):
+    raise SystemExit("the reload is not logged at <6> (info)")
+PY
+}
+
 t_install_units() {	# make install lays out files; systemd accepts the units
 	local d=$W/inst u out rc=0 f
 	make -s -C "$SHIM" install DESTDIR="$d" PREFIX=/usr/local >/dev/null || return 1
@@ -1159,7 +1328,7 @@ main() {
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 55))"
+	echo "1..$((nunit + nbad + 58))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -1207,6 +1376,9 @@ main() {
 	run_test "config/CLI errors exit 2 with a clear message; busy port exits 1" t_config_errors
 	run_test "\"user\": runs as nobody once listening, and serves" t_user
 	run_test "local with several servers fails over (refused, then silent server)" t_failover
+	run_test "reload (SIGHUP): a live connection keeps flowing, max_connections applied" t_reload
+	run_test "reload: a bad file or a restart-only key is refused by name, old config stays" t_reload_bad
+	run_test "sd_notify READY/RELOADING/STOPPING; journal <N> priorities with JOURNAL_STREAM" t_notify
 	run_test "release build (-O2) smoke: 8 streams + 100 MB curl (aes-128-gcm)" t_release_smoke
 	for m in chacha20-ietf-poly1305 aes-256-gcm aes-128-gcm; do
 		run_test "UDP interop: ss-local -u -> omr-shim server -u ($m), 1..65452 B compared" udp_interop_server $m
