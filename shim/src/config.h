@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include "addr.h"
 
-enum shim_role { ROLE_NONE, ROLE_LOCAL, ROLE_SERVER };
+enum shim_role { ROLE_NONE, ROLE_LOCAL, ROLE_SERVER, ROLE_REDIR };
 
 #define CFG_MAX_SERVERS 8
 #define CFG_MAX_ALLOW 32
@@ -28,6 +28,7 @@ struct shim_config {
 	bool mptcp;
 	bool no_delay;
 	bool fast_open;
+	bool tcp_tproxy;	/* redir: TPROXY (IP_TRANSPARENT), not REDIRECT */
 	int workers;
 	int max_conn;
 	int nofile;
