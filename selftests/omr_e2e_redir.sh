@@ -68,7 +68,9 @@ share_ok() {
 ok=0
 if e2e_setup omr omr && redir_start; then
 	ip netns exec "$CLI" nft list table inet omr_redir >"$TMP/ruleset" 2>&1
-	if grep -q "redirect to :$REDIR_PORT" "$TMP/ruleset" && grep -q "$VPS_IP" "$TMP/ruleset"; then
+	# The VPS is in the bypass set (here inside 10/8, which auto-merge keeps).
+	if grep -q "redirect to :$REDIR_PORT" "$TMP/ruleset" &&
+		ip netns exec "$CLI" nft get element inet omr_redir bypass4 "{ $VPS_IP }" >/dev/null 2>&1; then
 		ok=1
 	else
 		log "ruleset: $(tr '\n\t' '  ' <"$TMP/ruleset")"

@@ -80,10 +80,11 @@ t_redir_v6() {	# the same over IPv6: TPROXY (fwmark, local route) -> redir -T on
 	rd_fetch "http://[$RD_T6]:$P_HTTP/small.bin" && rd_logged "\\[$RD_T6\\]:$P_HTTP" rdr6
 }
 
-t_redir_tproxy4() {	# IPv4 by TPROXY (omr-shim-nft -t), MPTCP tunnel, 8 connections at once
+t_redir_tproxy4() {	# IPv4 by TPROXY (omr-shim-nft -t), Fast Open's early-data path, 8 at once
 	local i rc=0 pids=()
+	# --fast-open: the redir reads the client's first bytes before dialling
 	start rdr4t ip netns exec "$RD_R" "$BIN" redir -T -s 127.0.0.1 -p $P_SRV -k "$PW" \
-		-b 0.0.0.0 -l $((P_LOC + 100)) -v
+		-b 0.0.0.0 -l $((P_LOC + 100)) -v --fast-open
 	ip netns exec "$RD_R" ./omr-shim-nft --apply -t -i rlan0 -s 203.0.113.9 \
 		-p $((P_LOC + 100)) || return 1
 	wait_port $((P_LOC + 100)) "$RD_R" || return 1
@@ -129,12 +130,33 @@ t_redir_nft_remove() {	# --remove: table and TPROXY rules gone; bad arguments ex
 	return $rc
 }
 
+# rd_via PORT: the ruleset now redirects IPv4 to PORT (REDIRECT).
+rd_via() {
+	ip netns exec "$RD_R" ./omr-shim-nft --apply -4 -i rlan0 -s 203.0.113.9 -p "$1"
+}
+
+t_redir_interop() {	# omr-shim redir -> ss-server, and ss-redir -> omr-shim server
+	local rc=0 c=(-k "$PW" -m chacha20-ietf-poly1305)
+	start rdsss ip netns exec "$RD_R" ss-server -s 127.0.0.1 -p $P_SSS "${c[@]}"
+	start rdoss ip netns exec "$RD_R" "$BIN" redir -s 127.0.0.1 -p $P_SSS "${c[@]}" -l $P_X1 -v
+	start rdssr ip netns exec "$RD_R" ss-redir -s 127.0.0.1 -p $P_SRV -b 0.0.0.0 -l $P_X2 "${c[@]}"
+	wait_port $P_SSS "$RD_R" && wait_port $P_X1 "$RD_R" && wait_port $P_X2 "$RD_R" || return 1
+	rd_via $P_X1 || return 1
+	rd_fetch "http://$RD_T4:$P_HTTP/small.bin" && rd_logged "$RD_T4:$P_HTTP" rdoss ||
+		{ echo "omr-shim redir -> ss-server failed"; rc=1; }
+	rd_via $P_X2 || return 1
+	rd_fetch "http://$RD_T4:$P_HTTP/small.bin" || { echo "ss-redir -> omr-shim server failed"; rc=1; }
+	rd_via $P_LOC || rc=1
+	return $rc
+}
+
 redir_tests() {
 	run_test "redir: LAN client without proxy settings, IPv4: nft REDIRECT -> omr-shim redir (SO_ORIGINAL_DST) -> server, 1 MB identical" t_redir_v4
 	run_test "redir: IPv6: nft TPROXY (fwmark, local route) -> omr-shim redir -T on :: -> server, 1 MB identical" t_redir_v6
-	run_test "redir: IPv4 TPROXY (omr-shim-nft -t, redir -T), 8 parallel downloads identical, MPTCP tunnels" t_redir_tproxy4
+	run_test "redir: IPv4 TPROXY (omr-shim-nft -t, redir -T --fast-open), 8 parallel downloads identical, MPTCP tunnels" t_redir_tproxy4
 	run_test "redir: a connection straight to the redir port is closed with no byte (FIN or RST), logged" t_redir_direct
+	run_test "redir: interop: omr-shim redir -> ss-server and ss-redir -> omr-shim server, 1 MB identical" t_redir_interop
 	run_test "redir: omr-shim-nft --remove leaves nothing; bad arguments exit 2" t_redir_nft_remove
 }
 # shellcheck disable=SC2034 # run.sh's plan counts them
-REDIR_NTESTS=5
+REDIR_NTESTS=6
