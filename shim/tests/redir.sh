@@ -150,6 +150,19 @@ t_redir_interop() {	# omr-shim redir -> ss-server, and ss-redir -> omr-shim serv
 	return $rc
 }
 
+# After --remove: IPv6 by REDIRECT (NAT), which omr-shim-nft does not
+# generate (it uses TPROXY for IPv6) but ss-redir setups may.
+t_redir_v6_nat() {	# IPv6 REDIRECT: IP6T_SO_ORIGINAL_DST
+	local n=(ip netns exec "$RD_R" nft)
+	"${n[@]}" add table ip6 rdnat && "${n[@]}" add chain ip6 rdnat pre \
+		'{ type nat hook prerouting priority dstnat; }' &&
+		"${n[@]}" add rule ip6 rdnat pre iifname rlan0 meta l4proto tcp redirect to :$P_X3 ||
+		return 1
+	start rdr6n ip netns exec "$RD_R" "$BIN" redir -b :: -s 127.0.0.1 -p $P_SRV -k "$PW" -l $P_X3 -v
+	wait_port $P_X3 "$RD_R" || return 1
+	rd_fetch "http://[$RD_T6]:$P_HTTP/small.bin" && rd_logged "\\[$RD_T6\\]:$P_HTTP" rdr6n
+}
+
 redir_tests() {
 	run_test "redir: LAN client without proxy settings, IPv4: nft REDIRECT -> omr-shim redir (SO_ORIGINAL_DST) -> server, 1 MB identical" t_redir_v4
 	run_test "redir: IPv6: nft TPROXY (fwmark, local route) -> omr-shim redir -T on :: -> server, 1 MB identical" t_redir_v6
@@ -157,6 +170,7 @@ redir_tests() {
 	run_test "redir: a connection straight to the redir port is closed with no byte (FIN or RST), logged" t_redir_direct
 	run_test "redir: interop: omr-shim redir -> ss-server and ss-redir -> omr-shim server, 1 MB identical" t_redir_interop
 	run_test "redir: omr-shim-nft --remove leaves nothing; bad arguments exit 2" t_redir_nft_remove
+	run_test "redir: IPv6 by nft REDIRECT (IP6T_SO_ORIGINAL_DST), 1 MB identical" t_redir_v6_nat
 }
 # shellcheck disable=SC2034 # run.sh's plan counts them
-REDIR_NTESTS=6
+REDIR_NTESTS=7
