@@ -291,9 +291,9 @@ static const struct opt_def opts[] = {
 	{ "server_port", 'p', "server-port", OT_INT, 1, 65535, FIELD(server_port),
 	  "PORT", "server port", NULL, NULL },
 	{ "local_address", 'b', "local-address", OT_STR, 0, 0, FIELD(local_address),
-	  "ADDR", "SOCKS5 listen address (local, default 127.0.0.1)", NULL, NULL },
+	  "ADDR", "listen address (local: SOCKS5, default 127.0.0.1; redir: 0.0.0.0)", NULL, NULL },
 	{ "local_port", 'l', "local-port", OT_INT, 1, 65535, FIELD(local_port),
-	  "PORT", "SOCKS5 listen port (local, default 1080)", NULL, NULL },
+	  "PORT", "listen port (local: SOCKS5; redir; default 1080)", NULL, NULL },
 	{ "password", 'k', "password", OT_STR, 0, 0, FIELD(password), "PASS",
 	  "shared password", NULL, NULL },
 	{ "method", 'm', "method", OT_STR, 0, 0, FIELD(method), "METHOD",
@@ -307,7 +307,7 @@ static const struct opt_def opts[] = {
 	  "worker threads, each with its own listener (default: CPU count)", NULL, NULL },
 	{ "max_connections", 0, "max-conn", OT_INT, 1, 1000000, FIELD(max_conn), "N",
 	  "connection limit (default 4096)", NULL, NULL },
-	{ "nofile", 0, "nofile", OT_INT, 64, 1048576, FIELD(nofile), "N",
+	{ "nofile", 'n', "nofile", OT_INT, 64, 1048576, FIELD(nofile), "N",
 	  "set RLIMIT_NOFILE (default: raised to what max-conn needs)", NULL, NULL },
 	{ "salt_filter_size", 0, "salt-filter", OT_SIZE, 16, 1L << 24,
 	  FIELD(salt_filter), "N", "replay filter generation size (default 65536)", NULL, NULL },
@@ -321,6 +321,8 @@ static const struct opt_def opts[] = {
 	  "TCP_NODELAY off", NULL, NULL },
 	{ "fast_open", 0, "fast-open", OT_BOOL, 0, 0, FIELD(fast_open), NULL,
 	  "TCP Fast Open on the tunnel (MPTCP or TCP)", NULL, NULL },
+	{ "tcp_tproxy", 'T', "tcp-tproxy", OT_BOOL, 0, 0, FIELD(tcp_tproxy), NULL,
+	  "redir: LAN TCP comes by TPROXY (IP_TRANSPARENT listener), not REDIRECT", NULL, NULL },
 	{ "user", 'a', "user", OT_STR, 0, 0, FIELD(user), "USER",
 	  "become USER (and its groups) once the listeners are bound", NULL, NULL },
 	{ "allow", 0, "allow", OT_LIST, 0, 0, FIELD(nallow), "CIDR",
@@ -558,7 +560,7 @@ void config_usage(void)
 	char flag[48];
 	size_t i;
 
-	fprintf(stderr, "usage: omr-shim local|server [-c config.json] [options]\n");
+	fprintf(stderr, "usage: omr-shim local|server|redir [-c config.json] [options]\n");
 	for (i = 0; i < NOPTS; i++) {
 		if (!opts[i].lng)
 			continue;
@@ -743,11 +745,16 @@ int config_validate(struct shim_config *c, char *err, size_t errlen)
 		return fail(err, errlen, "udp_fwmark and quic are local options (the server would ignore them)");
 	if (c->role == ROLE_LOCAL && c->mode == MODE_UDP_ONLY)
 		return fail(err, errlen, "udp_only (-U) is for the server: UDP ASSOCIATE needs the local's TCP listener");
-	if (c->role == ROLE_LOCAL) {
+	if (c->role == ROLE_REDIR && (c->mode != MODE_TCP_ONLY || c->udp_fwmark || c->block_quic))
+		return fail(err, errlen, "the redir role relays TCP only (transparent UDP is not implemented): no mode tcp_and_udp, -u, -U, udp_fwmark or quic");
+	if (c->tcp_tproxy && c->role != ROLE_REDIR)
+		return fail(err, errlen, "tcp_tproxy is for the redir role only");
+	if (c->role == ROLE_LOCAL || c->role == ROLE_REDIR) {
 		if (!c->nserver)
 			return fail(err, errlen, "server is required (\"server\" or -s)");
+		/* REDIRECT sends LAN TCP to the LAN interface's address. */
 		if (!c->local_address[0])
-			strcpy(c->local_address, "127.0.0.1");
+			strcpy(c->local_address, c->role == ROLE_REDIR ? "0.0.0.0" : "127.0.0.1");
 		if (c->local_port < 0)
 			c->local_port = 1080;
 	} else if (!c->nserver) {

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include "addr.h"
 
-enum shim_role { ROLE_NONE, ROLE_LOCAL, ROLE_SERVER };
+enum shim_role { ROLE_NONE, ROLE_LOCAL, ROLE_SERVER, ROLE_REDIR };
 /* "mode" (libev): what is relayed. -u and -U set the latter two. */
 enum shim_mode { MODE_TCP_ONLY, MODE_TCP_AND_UDP, MODE_UDP_ONLY };
 
@@ -30,6 +30,7 @@ struct shim_config {
 	bool mptcp;
 	bool no_delay;
 	bool fast_open;
+	bool tcp_tproxy;	/* redir: TPROXY (IP_TRANSPARENT), not REDIRECT */
 	int workers;
 	int max_conn;
 	int nofile;

@@ -95,7 +95,7 @@ static void dial_expired(struct conn *c)
  * carried into the pipe's first read, so they leave sealed in one chunk
  * with whatever the client has sent by now.
  */
-static void local_connected(struct conn *c, int err)
+void local_connected(struct conn *c, int err)
 {
 	uint8_t hdr[SS_ADDR_MAX];
 	size_t hl;
@@ -134,7 +134,7 @@ static int dial(struct conn *c)
 	return 0;
 }
 
-static void local_dial(struct conn *c)
+void local_dial(struct conn *c)
 {
 	if (dial(c))
 		conn_close(c);
@@ -143,19 +143,53 @@ static void local_dial(struct conn *c)
 /* How long Fast Open waits for the client's first bytes to put in the SYN. */
 #define FO_WAIT 0.05
 
-static void start_tunnel(struct conn *c)
+/*
+ * The tunnel half of a connection whose target is known (SOCKS5 CONNECT,
+ * or the redir role's original destination): the sending half's salt,
+ * the server to dial, and without Fast Open the dial itself. -1 if
+ * nothing could be started (the caller answers and closes).
+ */
+int local_tunnel_begin(struct conn *c)
 {
 	struct shim *s = c->w->s;
-	uint8_t r[S5_REPLY_LEN];
 
-	if (conn_enc_start(c)) {
-		conn_close(c);
-		return;
-	}
+	if (conn_enc_start(c))
+		return -1;
 	ss_dec_init(&c->dec, &s->key);
 	c->srv = atomic_load(&s->srv_cur);
-	/* Without Fast Open, dial first so a local failure gets REP 0x01. */
-	if (!s->cfg.fast_open && dial(c)) {
+	return s->cfg.fast_open ? 0 : dial(c);
+}
+
+/*
+ * With Fast Open, after local_tunnel_begin(): dial now if early bytes are
+ * in hbuf, else wait for them a moment, reading (the role's input op
+ * calls local_dial on the first bytes or EOF). Nothing without Fast Open.
+ */
+void local_tunnel_early(struct conn *c)
+{
+	if (!c->w->s->cfg.fast_open)
+		return;
+	if (c->hlen) {		/* early data came with the request */
+		local_dial(c);
+		return;
+	}
+	/* Client-speaks-first protocols (HTTP, TLS) send at once: wait a
+	 * moment so those bytes ride in the SYN; the timer dials anyway
+	 * (server-speaks-first protocol). */
+	c->state = CS_WAIT_DATA;
+	c->to_tun.mode = PIPE_PLAIN;
+	c->to_tun.cap = HS_BUF - c->hlen;
+	c->expire = local_dial;
+	conn_set_limit(c, FO_WAIT);
+	ev_io_start(c->w->loop, &c->to_tun.rd);
+}
+
+static void start_tunnel(struct conn *c)
+{
+	uint8_t r[S5_REPLY_LEN];
+
+	/* Without Fast Open this dials first, so a local failure gets REP 0x01. */
+	if (local_tunnel_begin(c)) {
 		refuse(c, S5_REP_FAIL);
 		return;
 	}
@@ -164,19 +198,7 @@ static void start_tunnel(struct conn *c)
 		conn_close(c);
 		return;
 	}
-	if (!s->cfg.fast_open)
-		return;
-	if (c->hlen) {		/* early data came with the request */
-		local_dial(c);
-		return;
-	}
-	/* Client-speaks-first protocols (HTTP, TLS) send at once: wait a
-	 * moment so those bytes ride in the SYN; the timer dials anyway
-	 * (server-speaks-first protocol). Reading goes on: local_input. */
-	c->state = CS_WAIT_DATA;
-	c->to_tun.cap = HS_BUF - c->hlen;
-	c->expire = local_dial;
-	conn_set_limit(c, FO_WAIT);
+	local_tunnel_early(c);
 }
 
 static void consume(struct conn *c, size_t used)

@@ -29,7 +29,14 @@ static int parse_role(const char *r)
 		return ROLE_LOCAL;
 	if (!strcmp(r, "server"))
 		return ROLE_SERVER;
+	if (!strcmp(r, "redir"))
+		return ROLE_REDIR;
 	return ROLE_NONE;
+}
+
+static const struct role_ops *role_ops_of(enum shim_role r)
+{
+	return r == ROLE_LOCAL ? &local_ops : r == ROLE_REDIR ? &redir_ops : &server_ops;
 }
 
 static int load_config(struct shim_config *cfg, int argc, char **argv)
@@ -47,7 +54,7 @@ static int load_config(struct shim_config *cfg, int argc, char **argv)
 	}
 	cfg->role = parse_role(argv[1]);
 	if (cfg->role == ROLE_NONE) {
-		fprintf(stderr, "omr-shim: unknown role \"%.32s\" (local or server)\n", argv[1]);
+		fprintf(stderr, "omr-shim: unknown role \"%.32s\" (local, server or redir)\n", argv[1]);
 		return -1;
 	}
 	if (config_parse_args(cfg, argc - 1, argv + 1, err, sizeof(err)) ||
@@ -101,9 +108,9 @@ static int shim_init(struct shim *s)
 		log_err("out of memory for the salt filter");
 		goto err_key;
 	}
-	s->ops = c->role == ROLE_LOCAL ? &local_ops : &server_ops;
+	s->ops = role_ops_of(c->role);
 	s->ms.want = c->mptcp;
-	for (s->nsrv = 0; c->role == ROLE_LOCAL && s->nsrv < (int)c->nserver; s->nsrv++)
+	for (s->nsrv = 0; s->ops != &server_ops && s->nsrv < (int)c->nserver; s->nsrv++)
 		if (net_resolve(c->server[s->nsrv], c->server_port, false,
 				&s->srv[s->nsrv], &s->srvlen[s->nsrv]))
 			goto err_salts;
@@ -294,7 +301,7 @@ int main(int argc, char **argv)
 
 	if (ret)
 		return ret > 0 ? 0 : EXIT_CONFIG;
-	log_setup(s.cfg.role == ROLE_LOCAL ? local_ops.name : server_ops.name,
+	log_setup(role_ops_of(s.cfg.role)->name,
 		  s.cfg.log_level);
 	if (shim_init(&s))
 		return EXIT_RUNTIME;

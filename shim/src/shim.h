@@ -114,7 +114,7 @@ struct role_ops {
 	void (*fail)(struct conn *c);
 };
 
-extern const struct role_ops local_ops, server_ops;
+extern const struct role_ops local_ops, server_ops, redir_ops;
 
 struct worker_stats {
 	uint64_t accepted, rejected_limit, closed, probes, replays, refused;
@@ -145,6 +145,7 @@ struct worker {
 	struct worker_stats st;
 	uint64_t next_id;
 	ev_tstamp last_limit_log, last_dial_log, last_fallback_log;
+	ev_tstamp last_redir_log;	/* redir: connections not redirected */
 	ev_timer relisten;	/* re-arms the listeners after EMFILE */
 	struct udp_worker udp;
 };
@@ -184,6 +185,16 @@ int pipe_carry(struct pipe *p, const uint8_t *a, size_t alen,
 	       const uint8_t *b, size_t blen);
 void pipe_pump(struct pipe *p);
 void conn_status(struct conn *c);
+
+/* local.c: the tunnel side, shared with redir.c (its target is known). */
+int local_tunnel_begin(struct conn *c);
+void local_tunnel_early(struct conn *c);
+void local_dial(struct conn *c);
+void local_connected(struct conn *c, int err);
+
+/* redir.c: the original destination of a redirected or TPROXY'd socket. */
+int redir_orig_dst(int fd, bool tproxy, int port, struct sockaddr_storage *dst);
+int redir_listener(int fd, int family);
 
 /* dns.c: @done runs on the loop with the result (freed after it). */
 int dns_resolve(struct conn *c, void (*done)(struct conn *c,

@@ -193,6 +193,11 @@ static int worker_listen(struct worker *w)
 			log_err("listen on %s port %d: %s", host, port, strerror(errno));
 			return -1;
 		}
+		if (s->cfg.tcp_tproxy && redir_listener(w->lfd[i], ss.ss_family)) {
+			log_err("IP_TRANSPARENT on %s port %d (TPROXY needs CAP_NET_ADMIN): %s",
+				host, port, strerror(errno));
+			return -1;
+		}
 		if (tunnel && s->cfg.fast_open && net_fastopen(w->lfd[i], true) &&
 		    w->id == 0)
 			log_warn("TCP Fast Open unavailable on the listener: %s",

@@ -1293,7 +1293,7 @@ t_install_units() {	# make install lays out files; systemd accepts the units
 	grep -q "^ExecStart=/usr/local/bin/omr-shim local" \
 		"$d/lib/systemd/system/omr-shim-local@.service" || rc=1
 	command -v systemd-analyze >/dev/null || { echo "no systemd-analyze"; return 1; }
-	for u in local server; do
+	for u in local server redir; do
 		sed "s|/usr/local/bin|$d/usr/local/bin|" "$d/lib/systemd/system/omr-shim-$u@.service" \
 			>"$W/omr-shim-$u@ci.service"
 		out=$(systemd-analyze verify --man=no "$W/omr-shim-$u@ci.service" 2>&1)
@@ -1323,12 +1323,15 @@ t_man_options() {	# omr-shim.1 OPTIONS is the option table's, no drift
 	bash tests/man-options.sh check
 }
 
+# shellcheck source=shim/tests/redir.sh
+source tests/redir.sh
+
 main() {
 	local nunit nbad line rc
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 58))"
+	echo "1..$((nunit + nbad + 58 + REDIR_NTESTS))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -1375,6 +1378,7 @@ main() {
 	run_test "idle timeout closes an idle relayed connection" t_idle_timeout
 	run_test "config/CLI errors exit 2 with a clear message; busy port exits 1" t_config_errors
 	run_test "\"user\": runs as nobody once listening, and serves" t_user
+	redir_tests
 	run_test "local with several servers fails over (refused, then silent server)" t_failover
 	run_test "reload (SIGHUP): a live connection keeps flowing, max_connections applied" t_reload
 	run_test "reload: a bad file or a restart-only key is refused by name, old config stays" t_reload_bad

@@ -6,6 +6,7 @@
  * Prints one "ok - name" / "not ok - name" line per test; tests/run.sh
  * numbers them into the TAP stream. `unit --count` prints the test count.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "sscodec.h"
 #include "sspacket.h"
 #include "udpnat.h"
+#include "shim.h"
 
 static int failures;
 #define CHECK(cond) do { if (!(cond)) { \
@@ -792,6 +794,66 @@ static void t_config_udp(void)
 	CHECK(!cfg_json(&c, "{\"quic\":\"block\",\"udp_fwmark\":7}", err) && c.block_quic &&
 	      c.udp_fwmark == 7);
 	CHECK(cfg_json(&c, "{\"quic\":\"drop\"}", err) == -1 && strstr(err, "quic"));
+/* The redir role's keys and flags (ss-redir's -T / "tcp_tproxy", -n). */
+static void t_redir_config(void)
+{
+	struct shim_config c;
+	char err[CFG_ERR_LEN];
+	char *cli[] = { "redir", "-s", "198.51.100.7", "-p", "8388", "-k", "pw", "-T",
+			"-n", "4096", "-l", "1100", NULL };
+
+	CHECK(!cfg_json(&c, "{\"server\":\"h\",\"server_port\":1,\"password\":\"x\","
+		       "\"tcp_tproxy\":true}", err));
+	c.role = ROLE_REDIR;
+	CHECK(c.tcp_tproxy && !config_validate(&c, err, sizeof(err)));
+	/* REDIRECT sends to the LAN interface's address: not loopback. */
+	CHECK(!strcmp(c.local_address, "0.0.0.0") && c.local_port == 1080);
+	c.role = ROLE_LOCAL;
+	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "tcp_tproxy"));
+	CHECK(!cfg_json(&c, "{\"server_port\":1,\"password\":\"x\"}", err));
+	c.role = ROLE_REDIR;
+	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "server"));
+	CHECK(cfg_json(&c, "{\"tcp_tproxy\":1}", err) == -1 && strstr(err, "tcp_tproxy"));
+	config_defaults(&c);
+	c.role = ROLE_REDIR;
+	CHECK(!config_parse_args(&c, 12, cli, err, sizeof(err)) &&
+	      !config_validate(&c, err, sizeof(err)));
+	CHECK(c.tcp_tproxy && c.nofile == 4096 && c.local_port == 1100 && c.nserver == 1);
+}
+
+/*
+ * Original destination without a firewall: with TPROXY it is the accepted
+ * socket's local address, refused (ELOOP) when that is our own port;
+ * with REDIRECT a connection that no NAT rule touched is refused
+ * (ENOENT: not tracked, or ELOOP: tracked, its destination us).
+ */
+static void t_redir_orig_dst(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	struct sockaddr_storage d;
+	socklen_t len = sizeof(a);
+	int l = socket(AF_INET, SOCK_STREAM, 0), cl = socket(AF_INET, SOCK_STREAM, 0), s = -1;
+	int port;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	CHECK(l >= 0 && cl >= 0 && !bind(l, (struct sockaddr *)&a, sizeof(a)) && !listen(l, 1));
+	CHECK(!getsockname(l, (struct sockaddr *)&a, &len));
+	port = ntohs(a.sin_port);
+	CHECK(!connect(cl, (struct sockaddr *)&a, sizeof(a)));
+	s = accept(l, NULL, NULL);
+	CHECK(s >= 0);
+	errno = 0;
+	CHECK(redir_orig_dst(s, true, port, &d) == -1 && errno == ELOOP);
+	CHECK(!redir_orig_dst(s, true, port + 1, &d) && d.ss_family == AF_INET);
+	CHECK(((struct sockaddr_in *)&d)->sin_port == a.sin_port &&
+	      ((struct sockaddr_in *)&d)->sin_addr.s_addr == htonl(INADDR_LOOPBACK));
+	errno = 0;
+	CHECK(redir_orig_dst(s, false, port + 1, &d) == -1 &&
+	      (errno == ENOENT || errno == ELOOP));
+	CHECK(redir_orig_dst(-1, false, port, &d) == -1 && errno == EBADF);
+	close(s);
+	close(cl);
+	close(l);
 }
 
 static const struct {
@@ -823,6 +885,8 @@ static const struct {
 	{ "unit: UDP packet: flipped bits, truncation, wrong key, empty payload rejected", t_packet_tamper },
 	{ "unit: UDP NAT table: lookup by address, LRU order, removal", t_nat },
 	{ "unit: mode, -u, -U, udp_timeout defaults; udp_only refused for local, quic/udp_fwmark for server", t_config_udp },
+	{ "unit: redir role: tcp_tproxy/-T, -n, its defaults and errors", t_redir_config },
+	{ "unit: redir original destination: TPROXY address, own port refused, no NAT refused", t_redir_orig_dst },
 };
 
 int main(int argc, char **argv)

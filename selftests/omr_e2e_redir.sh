@@ -1,0 +1,130 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# End to end with a transparent LAN client (issue #13, "Transparent TCP"):
+# the scenario of selftests/e2e/lib-e2e.sh (docs/e2e.md), but the LAN
+# client has no proxy settings. The router catches its TCP with the
+# ruleset of shim/omr-shim-nft (nftables REDIRECT) and hands it to
+# `omr-shim redir` (SO_ORIGINAL_DST), which carries it through one MPTCP
+# connection per LAN connection to omr-shim server on the VPS, as the
+# SOCKS5 front end does. A plain curl and a plain omr-xfer download,
+# compared byte for byte; the download uses every WAN.
+# ctl/omrctl, shim/omr-shim and selftests/tools are built on the host.
+# shellcheck source=selftests/lib.sh
+source "$(dirname "$0")/lib.sh"
+# shellcheck source=selftests/e2e/lib-e2e.sh
+source "$(dirname "$0")/e2e/lib-e2e.sh"
+trap 'e2e_cleanup; cleanup_all' EXIT
+# shellcheck disable=SC2119
+omr_load
+
+REDIR_PORT=1100
+NFT=$top/shim/omr-shim-nft
+
+T=("e2e redir: omr-shim-nft's ruleset loaded on the router (REDIRECT of lan0's TCP to :$REDIR_PORT, VPS and private ranges bypassed), omr-shim redir listening (ss-redir JSON keys)"
+	"e2e redir: the LAN client's plain curl http://$INET_IP/file (no proxy) of 4 MB: sha256 equal; omr-shim redir logged the original destination $INET_IP:80"
+	"e2e redir: 8 s plain download (omr-xfer, no proxy): byte-identical; omrctl conn show, while it runs: a tunnel with established subflows on eth1..eth3; each WAN received >= 2 % of the bytes")
+
+ktap_print_header
+ktap_set_plan ${#T[@]}
+
+for f in "$CTL" "$SHIM" "$XFER" "$NFT"; do
+	[ -x "$f" ] && command -v nft >/dev/null && continue
+	for t in "${T[@]}"; do ktap_test_fail "$t ($f or nft missing)"; done
+	ktap_finished
+done
+
+# redir_start: the ruleset and omr-shim redir on the router, from a JSON
+# config with ss-redir's keys. The VM's kernel cannot autoload modules
+# (its modprobe is the initramfs's), so they are loaded here.
+redir_start() {
+	local m
+	for m in nf_tables nf_conntrack nf_nat nft_chain_nat nft_redir nft_fib nft_fib_ipv4 \
+		nft_fib_ipv6 nft_fib_inet nft_tproxy nf_tproxy_ipv4 nf_tproxy_ipv6; do
+		modprobe "$m" 2>/dev/null || log "modprobe $m failed"
+	done
+	ip netns exec "$CLI" "$NFT" --apply -4 -i lan0 -s "$VPS_IP" -p "$REDIR_PORT" \
+		2>"$TMP/nft.err" || { log "omr-shim-nft: $(cat "$TMP/nft.err")"; return 1; }
+	cat >"$TMP/shim-redir.json" <<-EOF
+	{ "server": "$VPS_IP", "server_port": $SHIM_PORT, "password": "$E2E_KEY",
+	  "method": "chacha20-ietf-poly1305", "local_address": "0.0.0.0",
+	  "local_port": $REDIR_PORT, "timeout": 60, "mptcp": true, "workers": 2,
+	  "tcp_tproxy": false, "mode": "tcp_only", "verbose": true }
+	EOF
+	ip netns exec "$CLI" "$SHIM" redir -c "$TMP/shim-redir.json" 2>>"$TMP/shim-redir.log" &
+	e2e_wait_listen "$CLI" "$REDIR_PORT"
+}
+
+# share_ok BEFORE AFTER SIZE: every WAN's rx counter grew by >= 2 % of SIZE.
+share_ok() {
+	sort "$1" >"$1.s"
+	sort "$2" >"$2.s"
+	join "$1.s" "$2.s" | awk -v s="$3" '
+		{ d = $4 - $2; printf "# %s: %d bytes\n", $1, d; if (d < s / 50) bad = 1 }
+		END { exit bad }'
+}
+
+# 1
+ok=0
+if e2e_setup omr omr && redir_start; then
+	ip netns exec "$CLI" nft list table inet omr_redir >"$TMP/ruleset" 2>&1
+	# The VPS is in the bypass set (here inside 10/8, which auto-merge keeps).
+	if grep -q "redirect to :$REDIR_PORT" "$TMP/ruleset" &&
+		ip netns exec "$CLI" nft get element inet omr_redir bypass4 "{ $VPS_IP }" >/dev/null 2>&1; then
+		ok=1
+	else
+		log "ruleset: $(tr '\n\t' '  ' <"$TMP/ruleset")"
+	fi
+else
+	log "scenario setup failed"
+fi
+ktap_test_result "${T[0]}" test $ok = 1
+[ $ok = 1 ] || { for t in "${T[@]:1}"; do ktap_test_fail "$t (no scenario)"; done; ktap_finished; }
+
+# 2
+ip netns exec "$LAN" curl -sS --noproxy '*' --max-time 60 -o "$TMP/got" \
+	"http://$INET_IP/file" 2>"$TMP/curl.err"
+want=$(sha256sum <"$TMP/www/file" | cut -d' ' -f1)
+got=$(sha256sum <"$TMP/got" 2>/dev/null | cut -d' ' -f1)
+ok=0
+if [ "$want" = "$got" ] && grep -q "redirected to $INET_IP:80" "$TMP/shim-redir.log"; then
+	ok=1
+else
+	log "curl: $(cat "$TMP/curl.err"); sha256 $got, want $want ($(stat -c %s "$TMP/got" 2>/dev/null) bytes)"
+	log "redir log: $(tail -n 5 "$TMP/shim-redir.log" | tr '\n' ' ')"
+fi
+ktap_test_result "${T[1]}" test $ok = 1
+
+# 3: bounded by time (-D), conn show taken while it runs.
+e2e_dev_bytes >"$TMP/before"
+e2e_xfer_bg xr 0 down -D 8000
+e2e_conn_snapshot "$TMP/conn.json" 3
+snap=$?
+t_snap=$(mono_ms)
+e2e_xfer_wait 30
+rc=$?
+e2e_dev_bytes >"$TMP/after"
+ok=0
+if [ $rc -eq 0 ] && xfer_intact xr; then ok=1; else
+	log "transfer: rc $rc; $(cat "$TMP/xr.cli.err" "$TMP/xr.srv.err")"
+fi
+size=$(jq '.rx.bytes // 0' "$TMP/xr.cli.json")
+log "down: $size bytes in 8 s"
+grep -q "redirected to $INET_IP:$XFER_PORT" "$TMP/shim-redir.log" ||
+	{ ok=0; log "omr-shim redir did not carry the download"; }
+share_ok "$TMP/before" "$TMP/after" "$size" || ok=0
+if xfer_running xr cli "$t_snap"; then
+	log "conn show taken $XFER_AFTER ms before the download's last byte"
+else
+	ok=0
+	log "conn show was taken after the download ended"
+fi
+if [ $snap -ne 0 ] || ! jq -e --argjson p "$SHIM_PORT" '[.[] | select(.remote_port == $p) |
+	.subflows | map(select(.state == "established") | .dev) | sort] |
+	any(. == ["eth1", "eth2", "eth3"])' "$TMP/conn.json" >/dev/null; then
+	ok=0
+	log "conn show: $(jq -c '[.[] | {remote_port, sched, pm, sf: [.subflows[] | {dev, state}]}]' "$TMP/conn.json" 2>&1)"
+fi
+ktap_test_result "${T[2]}" test $ok = 1
+
+ktap_finished
