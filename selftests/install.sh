@@ -24,14 +24,17 @@ expected() {
 	local f
 	{
 		echo "$1/bin/omr-shim"
+		echo "$1/bin/omr-shim-nft"
 		echo "$1/share/man/man1/omr-shim.1"
 		echo "$1/sbin/omrctl"
 		echo "$1/share/man/man8/omrctl.8"
 		echo "$1/share/bash-completion/completions/omrctl"
 		echo "/lib/systemd/system/omr-shim-local@.service"
 		echo "/lib/systemd/system/omr-shim-server@.service"
+		echo "/lib/systemd/system/omr-shim-redir@.service"
 		echo "/etc/omr-shim/local.json.example"
 		echo "/etc/omr-shim/server.json.example"
+		echo "/etc/omr-shim/redir.json.example"
 		for f in Kbuild Makefile dkms.conf kmod/*.c kmod/*.h uapi/linux/*.h \
 			scripts/prepare-ksrc.sh scripts/check-layout.sh; do
 			echo "/usr/src/omr-$ver/$f"
