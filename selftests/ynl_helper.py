@@ -78,11 +78,15 @@ def policy(ynldir, spec_path):
     ctrl = YnlFamily(os.path.join(ynldir, '../../../Documentation/netlink/specs/nlctrl.yaml'), '')
     msgs = ctrl.dump('getpolicy', {'family-name': 'omr'})
     pols, ops = {}, {}
+    # Each message holds one attribute of one policy, or one op's policies
+    # (ynl flattens nest-type-value: policy-id, attr-id, then the fields).
     for m in msgs:
-        for pidx, attrs in m.get('policy', {}).items():
-            pols.setdefault(int(pidx), {}).update({int(k): v for k, v in attrs.items()})
-        for cmd, o in m.get('op-policy', {}).items():
-            ops[int(cmd)] = o
+        p = m.get('policy')
+        if p:
+            pols.setdefault(p['policy-id'], {})[p['attr-id']] = p
+        o = m.get('op-policy')
+        if o:
+            ops[o['op-id']] = o
     errs = []
     checked = 0
     for val, op in enumerate(spec['operations']['list']):
