@@ -6,9 +6,9 @@
  *
  * One source of truth: these commands are the only way to change omr's
  * configuration at run time. The PM's module parameters are read-only
- * defaults of new namespaces. The scheduler's tunables are global variables
- * (params.c) that SET_SCHED and the module parameters both write, with the
- * same ranges.
+ * defaults of new namespaces. The scheduler's tunables are one global set
+ * (params.c, published with RCU) that SET_SCHED and the module parameters
+ * both change, with the same ranges.
  *
  * A leaf (pm.h draws the layers). Every doit and the first round of every
  * dump run with genetlink's cb_lock held for reading, and a writer queued on
