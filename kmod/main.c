@@ -99,7 +99,10 @@ err_pm:
 /* A failed load frees what the parameters given to it allocated. */
 static int __init omr_init(void)
 {
-	int ret = omr_start();
+	int ret;
+
+	omr_tunables_live();
+	ret = omr_start();
 
 	if (ret)
 		omr_tunables_exit();

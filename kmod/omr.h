@@ -26,6 +26,7 @@ int omr_kernel_id_check(void);
 /* params.c: the scheduler's tunables, one RCU-published set (global). */
 void omr_tunables_get(struct omr_tunables *t);
 int omr_tunables_set(const struct omr_tunables *t);
+void omr_tunables_live(void);
 void omr_tunables_exit(void);
 
 /* conn.c: per-connection state, found by msk. */

@@ -62,7 +62,15 @@ static struct omr_tun_set omr_tun_boot = {
 static struct omr_tun_set __rcu *omr_tun = RCU_INITIALIZER(&omr_tun_boot);
 /* Serialises writers (copy, change, swap); readers take no lock. */
 static DEFINE_MUTEX(omr_tun_lock);
-/* Set by omr_tunables_exit(): later writes are refused. */
+/*
+ * omr_tun_live: set by omr_init() (omr_tunables_live()); before it, nothing
+ * reads the set (the scheduler and the genl family are not registered, the
+ * parameters' sysfs files do not exist), and insmod's parameters are written
+ * into the boot set in place: a load that fails on a later parameter, before
+ * any init or exit runs, leaves nothing allocated.
+ * omr_tun_gone: set by omr_tunables_exit(): later writes are refused.
+ */
+static bool omr_tun_live;
 static bool omr_tun_gone;
 
 /* One consistent copy of the set in force. */
@@ -73,6 +81,20 @@ void omr_tunables_get(struct omr_tunables *t)
 	rcu_read_unlock();
 }
 
+/* @t's fields other than U32_MAX (not given) into @dst. */
+static void omr_tunables_apply(struct omr_tunables *dst,
+			       const struct omr_tunables *t)
+{
+	if (t->loss_penalty != U32_MAX)
+		dst->loss_penalty = t->loss_penalty;
+	if (t->loss_gain != U32_MAX)
+		dst->loss_gain = t->loss_gain;
+	if (t->rtt_unknown_us != U32_MAX)
+		dst->rtt_unknown_us = t->rtt_unknown_us;
+	if (t->burst != U32_MAX)
+		dst->burst = t->burst;
+}
+
 /*
  * Publish the current set with @t's fields other than U32_MAX (not given)
  * changed, all at once. The caller checked every range (the genl policy and
@@ -81,32 +103,36 @@ void omr_tunables_get(struct omr_tunables *t)
  */
 int omr_tunables_set(const struct omr_tunables *t)
 {
-	struct omr_tun_set *old, *new;
+	struct omr_tun_set *old, *new = &omr_tun_boot;
 
-	new = kmalloc(sizeof(*new), GFP_KERNEL);
-	if (!new)
-		return -ENOMEM;
+	if (READ_ONCE(omr_tun_live)) {
+		new = kmalloc(sizeof(*new), GFP_KERNEL);
+		if (!new)
+			return -ENOMEM;
+	}
 	mutex_lock(&omr_tun_lock);
 	if (omr_tun_gone) {
 		mutex_unlock(&omr_tun_lock);
-		kfree(new);
+		if (new != &omr_tun_boot)
+			kfree(new);
 		return -ENODEV;
 	}
 	old = rcu_dereference_protected(omr_tun, lockdep_is_held(&omr_tun_lock));
 	new->t = old->t;
-	if (t->loss_penalty != U32_MAX)
-		new->t.loss_penalty = t->loss_penalty;
-	if (t->loss_gain != U32_MAX)
-		new->t.loss_gain = t->loss_gain;
-	if (t->rtt_unknown_us != U32_MAX)
-		new->t.rtt_unknown_us = t->rtt_unknown_us;
-	if (t->burst != U32_MAX)
-		new->t.burst = t->burst;
+	omr_tunables_apply(&new->t, t);
 	rcu_assign_pointer(omr_tun, new);
 	mutex_unlock(&omr_tun_lock);
-	if (old != &omr_tun_boot)
+	if (old != new && old != &omr_tun_boot)
 		kfree_rcu(old, rcu);
 	return 0;
+}
+
+/* omr_init(): from now on, a change publishes a new set. */
+void omr_tunables_live(void)
+{
+	mutex_lock(&omr_tun_lock);
+	WRITE_ONCE(omr_tun_live, true);
+	mutex_unlock(&omr_tun_lock);
 }
 
 /*
