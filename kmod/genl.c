@@ -6,9 +6,9 @@
  *
  * One source of truth: these commands are the only way to change omr's
  * configuration at run time. The PM's module parameters are read-only
- * defaults of new namespaces. The scheduler's tunables are global variables
- * (params.c) that SET_SCHED and the module parameters both write, with the
- * same ranges.
+ * defaults of new namespaces. The scheduler's tunables are one global set
+ * (params.c, published with RCU) that SET_SCHED and the module parameters
+ * both change, with the same ranges.
  *
  * A leaf (pm.h draws the layers). Every doit and the first round of every
  * dump run with genetlink's cb_lock held for reading, and a writer queued on
@@ -67,42 +67,28 @@ static const struct nla_policy omr_get_policy[OMR_A_MAX + 1] = {
 	[OMR_A_SCHED] = OMR_NOT_HERE,
 };
 
-/* Bounds too large for NLA_POLICY_RANGE()'s s16. */
-static const struct netlink_range_validation omr_range_0_60000 = {
-	.min = 0, .max = 60000,
-};
+/*
+ * Bounds too large for NLA_POLICY_RANGE()'s s16. Every bound is a constant
+ * of the spec (uapi/omr.yaml, generated into uapi/linux/omr.h), as are the
+ * module parameters' (params.c).
+ */
+#define OMR_RANGE(name, pfx)						\
+	static const struct netlink_range_validation name = {		\
+		.min = pfx##_MIN, .max = pfx##_MAX,			\
+	}
 
-static const struct netlink_range_validation omr_range_100_60000 = {
-	.min = 100, .max = 60000,
-};
+OMR_RANGE(omr_fail_range, OMR_PM_FAIL_MS);
+OMR_RANGE(omr_hold_range, OMR_PM_HOLD_MS);
+OMR_RANGE(omr_rtt_hi_range, OMR_PM_RTT_HI_MS);
+OMR_RANGE(omr_backoff_min_range, OMR_PM_BACKOFF_MIN_MS);
+OMR_RANGE(omr_backoff_max_range, OMR_PM_BACKOFF_MAX_MS);
+OMR_RANGE(omr_join_timeout_range, OMR_PM_JOIN_TIMEOUT_MS);
+OMR_RANGE(omr_weight_range, OMR_PATH_WEIGHT);
+OMR_RANGE(omr_rtt_unknown_range, OMR_SCHED_RTT_UNKNOWN_US);
+OMR_RANGE(omr_burst_range, OMR_SCHED_BURST);
 
-static const struct netlink_range_validation omr_range_10_60000 = {
-	.min = 10, .max = 60000,
-};
-
-static const struct netlink_range_validation omr_range_1_65535 = {
-	.min = 1, .max = 65535,
-};
-
-static const struct netlink_range_validation omr_range_200_60000 = {
-	.min = 200, .max = 60000,
-};
-
-static const struct netlink_range_validation omr_range_500_60000 = {
-	.min = 500, .max = 60000,
-};
-
-static const struct netlink_range_validation omr_backoff_max_range = {
-	.min = 100, .max = 600000,
-};
-
-static const struct netlink_range_validation omr_rtt_unknown_range = {
-	.min = 1000, .max = 10000000,
-};
-
-static const struct netlink_range_validation omr_burst_range = {
-	.min = 1448, .max = 1048576,
-};
+/* The small ones, for NLA_POLICY_RANGE(). */
+#define OMR_SMALL_RANGE(type, pfx) NLA_POLICY_RANGE(type, pfx##_MIN, pfx##_MAX)
 
 /*
  * The PM's settings: the same bounds as their module parameters (params.c,
@@ -118,17 +104,16 @@ static const struct nla_policy omr_pm_set_nest_policy[OMR_PM_A_MAX + 1] = {
 	[OMR_PM_A_ENABLE_ERROR] = OMR_REPLY_ONLY,
 	[OMR_PM_A_GEN] = OMR_REPLY_ONLY,
 	[OMR_PM_A_GEN_DONE] = OMR_REPLY_ONLY,
-	[OMR_PM_A_TICK_MS] = NLA_POLICY_RANGE(NLA_U32, 20, 1000),
-	[OMR_PM_A_STALL_MS] = NLA_POLICY_RANGE(NLA_U32, 100, 10000),
-	[OMR_PM_A_FAIL_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_range_200_60000),
-	[OMR_PM_A_HOLD_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_range_100_60000),
-	[OMR_PM_A_LOSS_HI] = NLA_POLICY_RANGE(NLA_U32, 1, 1000),
-	[OMR_PM_A_LOSS_LO] = NLA_POLICY_RANGE(NLA_U32, 0, 1000),
-	[OMR_PM_A_RTT_HI_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_range_0_60000),
-	[OMR_PM_A_BACKOFF_MIN_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_range_10_60000),
-	[OMR_PM_A_BACKOFF_MAX_MS] = NLA_POLICY_FULL_RANGE(NLA_U32,
-							  &omr_backoff_max_range),
-	[OMR_PM_A_JOIN_TIMEOUT_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_range_500_60000),
+	[OMR_PM_A_TICK_MS] = OMR_SMALL_RANGE(NLA_U32, OMR_PM_TICK_MS),
+	[OMR_PM_A_STALL_MS] = OMR_SMALL_RANGE(NLA_U32, OMR_PM_STALL_MS),
+	[OMR_PM_A_FAIL_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_fail_range),
+	[OMR_PM_A_HOLD_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_hold_range),
+	[OMR_PM_A_LOSS_HI] = OMR_SMALL_RANGE(NLA_U32, OMR_PM_LOSS_HI),
+	[OMR_PM_A_LOSS_LO] = OMR_SMALL_RANGE(NLA_U32, OMR_PM_LOSS_LO),
+	[OMR_PM_A_RTT_HI_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_rtt_hi_range),
+	[OMR_PM_A_BACKOFF_MIN_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_backoff_min_range),
+	[OMR_PM_A_BACKOFF_MAX_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_backoff_max_range),
+	[OMR_PM_A_JOIN_TIMEOUT_MS] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_join_timeout_range),
 };
 
 static const struct nla_policy omr_pm_set_policy[OMR_A_MAX + 1] = {
@@ -140,8 +125,8 @@ static const struct nla_policy omr_pm_set_policy[OMR_A_MAX + 1] = {
 
 /* The scheduler's tunables: the bounds of their module parameters. */
 static const struct nla_policy omr_sched_set_nest_policy[OMR_SCHED_A_MAX + 1] = {
-	[OMR_SCHED_A_LOSS_PENALTY] = NLA_POLICY_RANGE(NLA_U32, 0, 1000),
-	[OMR_SCHED_A_LOSS_GAIN] = NLA_POLICY_RANGE(NLA_U32, 1, 256),
+	[OMR_SCHED_A_LOSS_PENALTY] = OMR_SMALL_RANGE(NLA_U32, OMR_SCHED_LOSS_PENALTY),
+	[OMR_SCHED_A_LOSS_GAIN] = OMR_SMALL_RANGE(NLA_U32, OMR_SCHED_LOSS_GAIN),
 	[OMR_SCHED_A_RTT_UNKNOWN_US] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							     &omr_rtt_unknown_range),
 	[OMR_SCHED_A_BURST] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_burst_range),
@@ -168,7 +153,7 @@ static const struct nla_policy omr_sched_set_policy[OMR_A_MAX + 1] = {
 
 static const struct nla_policy omr_path_add_nest_policy[OMR_PATH_A_MAX + 1] = {
 	[OMR_PATH_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
-	[OMR_PATH_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __OMR_PATH_F_ALL),
+	[OMR_PATH_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, OMR_PATH_F_MASK),
 	OMR_PATH_REPLY_ONLY,
 	OMR_PATH_CHANGE_ONLY,
 };
@@ -182,10 +167,10 @@ static const struct nla_policy omr_path_del_nest_policy[OMR_PATH_A_MAX + 1] = {
 
 static const struct nla_policy omr_path_change_nest_policy[OMR_PATH_A_MAX + 1] = {
 	[OMR_PATH_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
-	[OMR_PATH_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, __OMR_PATH_F_ALL),
+	[OMR_PATH_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, OMR_PATH_F_MASK),
 	OMR_PATH_REPLY_ONLY,
 	[OMR_PATH_A_ENABLED] = NLA_POLICY_MAX(NLA_U8, 1),
-	[OMR_PATH_A_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_range_1_65535),
+	[OMR_PATH_A_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_weight_range),
 	[OMR_PATH_A_SADDR4] = { .type = NLA_BE32 },
 	[OMR_PATH_A_GW4] = { .type = NLA_BE32 },
 };
@@ -667,13 +652,13 @@ static u32 omr_u32_or_none(const struct nlattr *a)
 }
 
 /*
- * Every value was range-checked by the policy before this runs, and
- * storing cannot fail: a request is applied whole or (on a policy error)
- * not at all. Serialised so that two requests do not interleave.
+ * Every value was range-checked by the policy before this runs; the new
+ * values are published together as one set (params.c), or on -ENOMEM not
+ * at all: a request is applied whole or not at all, and a scheduling
+ * decision sees all of it or none.
  */
 static int omr_genl_set_sched(struct sk_buff *skb, struct genl_info *info)
 {
-	static DEFINE_MUTEX(omr_sched_set_lock);
 	struct nlattr *tb[OMR_SCHED_A_MAX + 1];
 	struct omr_tunables t;
 	int ret;
@@ -696,10 +681,7 @@ static int omr_genl_set_sched(struct sk_buff *skb, struct genl_info *info)
 	t.loss_gain = omr_u32_or_none(tb[OMR_SCHED_A_LOSS_GAIN]);
 	t.rtt_unknown_us = omr_u32_or_none(tb[OMR_SCHED_A_RTT_UNKNOWN_US]);
 	t.burst = omr_u32_or_none(tb[OMR_SCHED_A_BURST]);
-	mutex_lock(&omr_sched_set_lock);
-	omr_tunables_set(&t);
-	mutex_unlock(&omr_sched_set_lock);
-	return 0;
+	return omr_tunables_set(&t);
 }
 
 /* ---- PATH_ADD, PATH_DEL, PATH_CHANGE ----------------------------------- */

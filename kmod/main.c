@@ -51,7 +51,7 @@ static int omr_resolve(void)
 	return omr_sched_resolve();
 }
 
-static int __init omr_init(void)
+static int __init omr_start(void)
 {
 	int ret;
 
@@ -96,12 +96,26 @@ err_pm:
 	return ret;
 }
 
+/* A failed load frees what the parameters given to it allocated. */
+static int __init omr_init(void)
+{
+	int ret;
+
+	omr_tunables_live();
+	ret = omr_start();
+
+	if (ret)
+		omr_tunables_exit();
+	return ret;
+}
+
 static void __exit omr_exit(void)
 {
 	omr_sched_unregister();
 	omr_genl_exit();
 	omr_pm_exit();
 	omr_conn_table_exit();
+	omr_tunables_exit();
 	pr_info("omr " OMR_VERSION ": unloaded\n");
 }
 

@@ -23,9 +23,11 @@ void *omr_ksym_data(const char *name, size_t size);
 /* kernel_id.c: refuse a kernel whose BTF is not the one built against. */
 int omr_kernel_id_check(void);
 
-/* params.c: the scheduler's tunables (global; genl.c sets them). */
+/* params.c: the scheduler's tunables, one RCU-published set (global). */
 void omr_tunables_get(struct omr_tunables *t);
-void omr_tunables_set(const struct omr_tunables *t);
+int omr_tunables_set(const struct omr_tunables *t);
+void omr_tunables_live(void);
+void omr_tunables_exit(void);
 
 /* conn.c: per-connection state, found by msk. */
 struct omr_sf_state {

@@ -11,6 +11,8 @@ pkgs=(
 	iproute2 jq nftables dkms strace debootstrap
 	sparse cppcheck perl clang pkg-config
 	libnl-genl-3-dev libkmod-dev
+	# the kernel's YNL tools (scripts/ynl.sh, selftests/omr_ynl.sh)
+	python3 python3-yaml python3-jsonschema
 	gnuplot-nox iperf3 openssh-server openssh-client curl shadowsocks-libev
 	# building the debug kernel (scripts/build-debug-kernel.sh)
 	flex bison libelf-dev

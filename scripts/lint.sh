@@ -10,12 +10,15 @@
 #   4. cppcheck on the userspace C (shim/, ctl/, selftests/tools, unit, bench)
 #   5. every userspace C file compiled with gcc -Wall -Wextra -Werror
 #   6. the same with clang
+#   7. the YNL spec: uapi/omr.yaml validates against the kernel's schema,
+#      uapi/linux/omr.h is ynl-gen-c.py's output for it, the documents quote
+#      its ranges (scripts/ynl.sh check; tools from linux-source-6.12)
 #
 #   scripts/lint.sh [KDIR]
 #
 # OMR_LINT_STAGES=kernel runs only 1 to 3 (what needs KDIR: in the trixie
 # chroot for a kernel the host cannot build for, scripts/build-in-chroot.sh
-# --lint REL), =user only 4 to 6 (the host's compilers and libraries).
+# --lint REL), =user only 4 to 7 (the host's compilers and libraries).
 #
 # KDIR defaults to the newest /lib/modules/6.12.*/build (Debian 12's 6.12,
 # the oldest kernel series omr supports; scripts/fetch-kernel.sh installs
@@ -275,9 +278,18 @@ lint_user() {
 	done
 }
 
+# ---- 7. the YNL spec and what is generated from it --------------------------
+lint_ynl() {
+	scripts/ynl.sh check >"$work/ynl.ktap" 2>&1
+	local rc=$?
+	grep -v '^ok \|^1\.\.\|^KTAP' "$work/ynl.ktap" >"$work/ynl.findings"
+	result $rc "lint: YNL spec uapi/omr.yaml: schema, generated uapi/linux/omr.h, ranges in docs" \
+		"$work/ynl.findings"
+}
+
 case ${OMR_LINT_STAGES:-all} in
 kernel) echo "1..3"; lint_kernel; lint_ibt ;;
-user) echo "1..3"; lint_user ;;
-*) echo "1..6"; lint_kernel; lint_ibt; lint_user ;;
+user) echo "1..4"; lint_user; lint_ynl ;;
+*) echo "1..7"; lint_kernel; lint_ibt; lint_user; lint_ynl ;;
 esac
 exit $failed

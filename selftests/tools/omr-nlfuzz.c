@@ -266,12 +266,12 @@ static void valid_body(uint8_t cmd)
 		pool_name(name);
 		nest = attr_start(OMR_A_PATH | NLA_F_NESTED);
 		if (cmd == OMR_CMD_PATH_ADD && chance(50)) {
-			put_u32(OMR_PATH_A_FLAGS, rnd() & __OMR_PATH_F_ALL);
+			put_u32(OMR_PATH_A_FLAGS, rnd() & OMR_PATH_F_MASK);
 			put_str(OMR_PATH_A_IFNAME, name);
 		} else {
 			put_str(OMR_PATH_A_IFNAME, name);
 			if (cmd == OMR_CMD_PATH_ADD && chance(50))
-				put_u32(OMR_PATH_A_FLAGS, rnd() & __OMR_PATH_F_ALL);
+				put_u32(OMR_PATH_A_FLAGS, rnd() & OMR_PATH_F_MASK);
 		}
 		attr_end(nest);
 		break;
@@ -409,7 +409,7 @@ static void put_bad_pm_inner(void)
 /* OMR_PATH_A_FLAGS with at least one bit the ABI does not define. */
 static uint32_t bad_path_flags(void)
 {
-	uint32_t v = rnd() & ~(uint32_t)__OMR_PATH_F_ALL;
+	uint32_t v = rnd() & ~(uint32_t)OMR_PATH_F_MASK;
 
 	return v ? v : 1U << 31;
 }
@@ -451,7 +451,7 @@ static void put_bad_path_inner(uint8_t cmd)
 		break;
 	case 4:
 		if (cmd == OMR_CMD_PATH_DEL)
-			put_u32(OMR_PATH_A_FLAGS, rnd() & __OMR_PATH_F_ALL);
+			put_u32(OMR_PATH_A_FLAGS, rnd() & OMR_PATH_F_MASK);
 		else
 			put_u32(OMR_PATH_A_FLAGS, bad_path_flags());
 		break;
@@ -481,7 +481,7 @@ static void put_good_inner(uint16_t nest_type, uint8_t cmd)
 	if (nest_type == OMR_A_PM) {
 		put_u8(rn(2) ? OMR_PM_A_ENABLED : OMR_PM_A_ADD_ADDR_ACCEPT, rn(2));
 	} else if (cmd == OMR_CMD_PATH_ADD && chance(30)) {
-		put_u32(OMR_PATH_A_FLAGS, rnd() & __OMR_PATH_F_ALL);
+		put_u32(OMR_PATH_A_FLAGS, rnd() & OMR_PATH_F_MASK);
 	} else {
 		pool_name(name);
 		put_str(OMR_PATH_A_IFNAME, name);
@@ -604,7 +604,7 @@ static void gen_semantic(void)
 	case 1:		/* an empty nest, or one without the name */
 		off = attr_start(cmd_nest(cmd) | NLA_F_NESTED);
 		if (cmd == OMR_CMD_PATH_ADD && chance(50))
-			put_u32(OMR_PATH_A_FLAGS, rnd() & __OMR_PATH_F_ALL);
+			put_u32(OMR_PATH_A_FLAGS, rnd() & OMR_PATH_F_MASK);
 		attr_end(off);
 		break;
 	default:

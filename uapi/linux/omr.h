@@ -1,7 +1,18 @@
-/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/* SPDX-License-Identifier: ((GPL-2.0 WITH Linux-syscall-note) OR BSD-3-Clause) */
+/* Do not edit directly, auto-generated from: */
+/*	uapi/omr.yaml */
+/* YNL-GEN uapi header */
 /*
  * omr: generic netlink interface of omr.ko (MPTCP scheduler and path
  * manager), shared by the module and by omrctl(8).
+ *
+ * Generated: the code below this comment is ynl-gen-c.py's output for
+ * uapi/omr.yaml, the family's YNL spec and the one place where its
+ * commands, attributes, enums and ranges are written. Edit the spec, then
+ * run scripts/ynl.sh gen; scripts/ynl.sh check (make lint) fails while this
+ * file is not current. Ranges below are named by the spec's constants
+ * (OMR_<SET>_<NAME>_MIN and _MAX, defined below), which the module's
+ * policies and parameters use too.
  *
  * Documentation
  * =============
@@ -47,8 +58,8 @@
  * parameters pm_* are read-only (0444) and are only the
  * defaults each new network namespace's PM settings start from; the
  * scheduler's module parameters (loss_penalty, loss_gain, rtt_unknown_us,
- * burst) are the very variables OMR_CMD_SET_SCHED writes, with the same
- * ranges, so both always show the same value.
+ * burst) read and write the very tunables OMR_CMD_SET_SCHED sets, with the
+ * same ranges, so both always show the same value.
  *
  * Added after the first version, at the end of each enum (readers skip
  * what they do not know): OMR_CMD_GET_SCHED, OMR_CMD_SET_SCHED,
@@ -159,20 +170,21 @@
  *
  *        The namespace's PM settings, each NLA_U32, optional; the module
  *        parameter pm_<name> is the default a new namespace starts with:
- *        OMR_PM_A_TICK_MS [20..1000]: how often subflow health is checked
- *        OMR_PM_A_STALL_MS [100..10000]: no ACK this long with data in
+ *        OMR_PM_A_TICK_MS [OMR_PM_TICK_MS_MIN..MAX]: how often subflow health is checked
+ *        OMR_PM_A_STALL_MS [OMR_PM_STALL_MS_MIN..MAX]: no ACK this long with data in
  *            flight demotes a path
- *        OMR_PM_A_FAIL_MS [200..60000], >= STALL_MS: a subflow stalled this
- *            long is removed and re-joined
- *        OMR_PM_A_HOLD_MS [100..60000]: a demoted path is promoted after
+ *        OMR_PM_A_FAIL_MS [OMR_PM_FAIL_MS_MIN..MAX], >= STALL_MS: a
+ *            subflow stalled this long is removed and re-joined
+ *        OMR_PM_A_HOLD_MS [OMR_PM_HOLD_MS_MIN..MAX]: a demoted path is promoted after
  *            this long healthy
- *        OMR_PM_A_LOSS_HI [1..1000], 1/1000: loss that demotes a path
- *        OMR_PM_A_LOSS_LO [0..1000], < LOSS_HI: loss under which a demoted
+ *        OMR_PM_A_LOSS_HI [OMR_PM_LOSS_HI_MIN..MAX], 1/1000: loss that demotes a path
+ *        OMR_PM_A_LOSS_LO [OMR_PM_LOSS_LO_MIN..MAX], < LOSS_HI: loss under which a demoted
  *            path may be promoted
- *        OMR_PM_A_RTT_HI_MS [0..60000]: RTT that demotes a path (0: off)
- *        OMR_PM_A_BACKOFF_MIN_MS [10..60000]: first retry delay
- *        OMR_PM_A_BACKOFF_MAX_MS [100..600000], >= BACKOFF_MIN_MS: longest
- *        OMR_PM_A_JOIN_TIMEOUT_MS [500..60000]: a join not established
+ *        OMR_PM_A_RTT_HI_MS [OMR_PM_RTT_HI_MS_MIN..MAX]: RTT that demotes a path (0: off)
+ *        OMR_PM_A_BACKOFF_MIN_MS [OMR_PM_BACKOFF_MIN_MS_MIN..MAX]: first retry delay
+ *        OMR_PM_A_BACKOFF_MAX_MS [OMR_PM_BACKOFF_MAX_MS_MIN..MAX],
+ *            >= BACKOFF_MIN_MS: longest
+ *        OMR_PM_A_JOIN_TIMEOUT_MS [OMR_PM_JOIN_TIMEOUT_MS_MIN..MAX]: a join not established
  *            after this long is retried
  *
  * At least one attribute. The cross-field rules are checked against the
@@ -209,13 +221,15 @@
  * Request (do), CAP_NET_ADMIN in the initial user namespace:
  *
  *    OMR_A_SCHED: NLA_NESTED, required, at least one of
- *        OMR_SCHED_A_LOSS_PENALTY: NLA_U32 [0..1000]
- *        OMR_SCHED_A_LOSS_GAIN: NLA_U32 [1..256]
- *        OMR_SCHED_A_RTT_UNKNOWN_US: NLA_U32 [1000..10000000]
- *        OMR_SCHED_A_BURST: NLA_U32 [1448..1048576]
+ *        OMR_SCHED_A_LOSS_PENALTY: NLA_U32 [OMR_SCHED_LOSS_PENALTY_MIN..MAX]
+ *        OMR_SCHED_A_LOSS_GAIN: NLA_U32 [OMR_SCHED_LOSS_GAIN_MIN..MAX]
+ *        OMR_SCHED_A_RTT_UNKNOWN_US: NLA_U32 [OMR_SCHED_RTT_UNKNOWN_US_MIN..MAX]
+ *        OMR_SCHED_A_BURST: NLA_U32 [OMR_SCHED_BURST_MIN..MAX]
  *
  * Global: every namespace's connections see the new values at their next
- * scheduling decision. Applied whole or not at all. Errors: -EINVAL,
+ * scheduling decision. Applied whole or not at all, and together: the
+ * tunables are published as one set, so a decision sees every value of a
+ * request or none of them. Errors: -EINVAL,
  * -ERANGE, -EPERM. Reply: an ACK.
  *
  * OMR_CMD_PATH_CHANGE
@@ -234,7 +248,7 @@
  *            (RM_ADDR and SUBFLOW_DESTROY, as for a link that goes down)
  *            and makes none, while the path stays configured; 1 makes
  *            them again at once.
- *        OMR_PATH_A_WEIGHT: NLA_U32 [1..65535]. Reserved: stored and
+ *        OMR_PATH_A_WEIGHT: NLA_U32 [OMR_PATH_WEIGHT_MIN..MAX]. Reserved: stored and
  *            dumped; neither the scheduler nor the PM uses it yet.
  *        OMR_PATH_A_SADDR4: NLA_BE32, the source address of the path's
  *            new subflows instead of the device's first; it must be an
@@ -415,30 +429,149 @@
 #ifndef _UAPI_LINUX_OMR_H
 #define _UAPI_LINUX_OMR_H
 
-#define OMR_GENL_NAME "omr"
-#define OMR_GENL_VERSION 1
-#define OMR_GENL_MCGRP_EVENTS "events"
+#define OMR_GENL_NAME		"omr"
+#define OMR_GENL_VERSION	1
 
-/* Path share window and the stripped-path threshold, see above. */
-#define OMR_WINDOW_SECS 3
-#define OMR_STRIPPED_JOIN_FAILS 3
+#define OMR_WINDOW_SECS			3
+#define OMR_STRIPPED_JOIN_FAILS		3
+#define OMR_SCHED_LOSS_PENALTY_MIN	0
+#define OMR_SCHED_LOSS_PENALTY_MAX	1000
+#define OMR_SCHED_LOSS_GAIN_MIN		1
+#define OMR_SCHED_LOSS_GAIN_MAX		256
+#define OMR_SCHED_RTT_UNKNOWN_US_MIN	1000
+#define OMR_SCHED_RTT_UNKNOWN_US_MAX	10000000
+#define OMR_SCHED_BURST_MIN		1448
+#define OMR_SCHED_BURST_MAX		1048576
+#define OMR_PM_TICK_MS_MIN		20
+#define OMR_PM_TICK_MS_MAX		1000
+#define OMR_PM_STALL_MS_MIN		100
+#define OMR_PM_STALL_MS_MAX		10000
+#define OMR_PM_FAIL_MS_MIN		200
+#define OMR_PM_FAIL_MS_MAX		60000
+#define OMR_PM_HOLD_MS_MIN		100
+#define OMR_PM_HOLD_MS_MAX		60000
+#define OMR_PM_LOSS_HI_MIN		1
+#define OMR_PM_LOSS_HI_MAX		1000
+#define OMR_PM_LOSS_LO_MIN		0
+#define OMR_PM_LOSS_LO_MAX		1000
+#define OMR_PM_RTT_HI_MS_MIN		0
+#define OMR_PM_RTT_HI_MS_MAX		60000
+#define OMR_PM_BACKOFF_MIN_MS_MIN	10
+#define OMR_PM_BACKOFF_MIN_MS_MAX	60000
+#define OMR_PM_BACKOFF_MAX_MS_MIN	100
+#define OMR_PM_BACKOFF_MAX_MS_MAX	600000
+#define OMR_PM_JOIN_TIMEOUT_MS_MIN	500
+#define OMR_PM_JOIN_TIMEOUT_MS_MAX	60000
+#define OMR_PATH_WEIGHT_MIN		1
+#define OMR_PATH_WEIGHT_MAX		65535
 
-enum omr_cmd {
-	OMR_CMD_UNSPEC,
-	OMR_CMD_GET_STATUS,
-	OMR_CMD_GET_PATHS,
-	OMR_CMD_SET_PM,
-	OMR_CMD_PATH_ADD,
-	OMR_CMD_PATH_DEL,
-	OMR_CMD_GET_CONNS,
-	OMR_CMD_GET_SCHED,
-	OMR_CMD_SET_SCHED,
-	OMR_CMD_PATH_CHANGE,
-	OMR_CMD_EVENT,		/* notification only, group "events" */
-	__OMR_CMD_MAX
+/**
+ * enum omr_path_flag - Flags of a path (OMR_PATH_A_FLAGS).
+ * @OMR_PATH_F_BACKUP: used only when no other path works
+ */
+enum omr_path_flag {
+	OMR_PATH_F_BACKUP = 1,
+
+	/* private: */
+	OMR_PATH_F_MASK = 1,
 };
 
-#define OMR_CMD_MAX (__OMR_CMD_MAX - 1)
+/**
+ * enum omr_path_health - Health of a path as the path manager judges it.
+ * @OMR_PATH_HEALTH_OK: healthy
+ * @OMR_PATH_HEALTH_DEMOTED: lossy or stalled, used as a backup until it heals
+ */
+enum omr_path_health {
+	OMR_PATH_HEALTH_OK,
+	OMR_PATH_HEALTH_DEMOTED,
+};
+
+/**
+ * enum omr_conn_flag - Flags of an MPTCP connection (OMR_CONN_A_FLAGS).
+ * @OMR_CONN_F_SERVER_SIDE: accepted, not initiated
+ * @OMR_CONN_F_FULLY_ESTABLISHED: MPTCP-level fully established
+ * @OMR_CONN_F_PM: followed by omr's path manager
+ * @OMR_CONN_F_FALLBACK: fell back to plain TCP
+ */
+enum omr_conn_flag {
+	OMR_CONN_F_SERVER_SIDE = 1,
+	OMR_CONN_F_FULLY_ESTABLISHED = 2,
+	OMR_CONN_F_PM = 4,
+	OMR_CONN_F_FALLBACK = 8,
+};
+
+/**
+ * enum omr_sf_flag - Flags of a subflow (OMR_SF_A_FLAGS).
+ * @OMR_SF_F_BACKUP: we asked the peer for backup
+ * @OMR_SF_F_PEER_BACKUP: the peer asked us
+ * @OMR_SF_F_JOIN: an MP_JOIN, not the first subflow
+ * @OMR_SF_F_FULLY_ESTABLISHED: TCP-level fully established
+ * @OMR_SF_F_STALE: MPTCP found it stale
+ */
+enum omr_sf_flag {
+	OMR_SF_F_BACKUP = 1,
+	OMR_SF_F_PEER_BACKUP = 2,
+	OMR_SF_F_JOIN = 4,
+	OMR_SF_F_FULLY_ESTABLISHED = 8,
+	OMR_SF_F_STALE = 16,
+};
+
+/**
+ * enum omr_event_type - Type of an event (OMR_EV_A_TYPE).
+ * @OMR_EV_UNSPEC: never sent
+ * @OMR_EV_PATH_UP: the path's device is up, has carrier and an IPv4 address
+ * @OMR_EV_PATH_DOWN: the path's device lost one of these
+ * @OMR_EV_SF_CREATED: a subflow of a followed connection became established
+ * @OMR_EV_SF_CLOSED: such a subflow closed; the reason says why
+ * @OMR_EV_PATH_DEMOTED: the path was demoted (reason stall, loss or rtt)
+ * @OMR_EV_PATH_PROMOTED: the path was promoted back
+ * @OMR_EV_FAILOVER: a connection lost its last regular subflow on its paths
+ */
+enum omr_event_type {
+	OMR_EV_UNSPEC,
+	OMR_EV_PATH_UP,
+	OMR_EV_PATH_DOWN,
+	OMR_EV_SF_CREATED,
+	OMR_EV_SF_CLOSED,
+	OMR_EV_PATH_DEMOTED,
+	OMR_EV_PATH_PROMOTED,
+	OMR_EV_FAILOVER,
+
+	/* private: */
+	__OMR_EV_MAX,
+	OMR_EV_MAX = (__OMR_EV_MAX - 1)
+};
+
+/**
+ * enum omr_ev_reason - Why an event happened (OMR_EV_A_REASON,
+ *   OMR_PATH_A_HEALTH_REASON).
+ * @OMR_EV_R_NONE: no reason applies
+ * @OMR_EV_R_LINK_DOWN: the path's link went down
+ * @OMR_EV_R_STALL: no ACK with data in flight (black hole)
+ * @OMR_EV_R_LOSS: loss above the PM's loss_hi
+ * @OMR_EV_R_RTT: RTT above the PM's rtt_hi
+ * @OMR_EV_R_DUPLICATE: a second subflow on one path, destroyed
+ * @OMR_EV_R_JOIN_TIMEOUT: a join not established in join_timeout
+ * @OMR_EV_R_JOIN_FAILED: closed before it was seen established
+ * @OMR_EV_R_PEER: closed by the peer or the stack
+ * @OMR_EV_R_DEMOTED: failover: the path was demoted to backup
+ */
+enum omr_ev_reason {
+	OMR_EV_R_NONE,
+	OMR_EV_R_LINK_DOWN,
+	OMR_EV_R_STALL,
+	OMR_EV_R_LOSS,
+	OMR_EV_R_RTT,
+	OMR_EV_R_DUPLICATE,
+	OMR_EV_R_JOIN_TIMEOUT,
+	OMR_EV_R_JOIN_FAILED,
+	OMR_EV_R_PEER,
+	OMR_EV_R_DEMOTED,
+
+	/* private: */
+	__OMR_EV_R_MAX,
+	OMR_EV_R_MAX = (__OMR_EV_R_MAX - 1)
+};
 
 enum omr_attr {
 	OMR_A_UNSPEC,
@@ -451,10 +584,10 @@ enum omr_attr {
 	OMR_A_SCHED,
 	OMR_A_USAGE,
 	OMR_A_EVENT,
-	__OMR_A_MAX
-};
 
-#define OMR_A_MAX (__OMR_A_MAX - 1)
+	__OMR_A_MAX,
+	OMR_A_MAX = (__OMR_A_MAX - 1)
+};
 
 enum omr_pm_attr {
 	OMR_PM_A_UNSPEC,
@@ -477,10 +610,10 @@ enum omr_pm_attr {
 	OMR_PM_A_ENABLE_ERROR,
 	OMR_PM_A_GEN,
 	OMR_PM_A_GEN_DONE,
-	__OMR_PM_A_MAX
-};
 
-#define OMR_PM_A_MAX (__OMR_PM_A_MAX - 1)
+	__OMR_PM_A_MAX,
+	OMR_PM_A_MAX = (__OMR_PM_A_MAX - 1)
+};
 
 enum omr_cnt_attr {
 	OMR_CNT_A_UNSPEC,
@@ -493,19 +626,9 @@ enum omr_cnt_attr {
 	OMR_CNT_A_REMOVES,
 	OMR_CNT_A_ABORTS,
 	OMR_CNT_A_EV_OVERFLOWS,
-	__OMR_CNT_A_MAX
-};
 
-#define OMR_CNT_A_MAX (__OMR_CNT_A_MAX - 1)
-
-enum omr_path_flag {
-	OMR_PATH_F_BACKUP = 1U << 0,	/* used only when no other path works */
-	__OMR_PATH_F_ALL = OMR_PATH_F_BACKUP
-};
-
-enum omr_path_health {
-	OMR_PATH_HEALTH_OK,
-	OMR_PATH_HEALTH_DEMOTED,	/* lossy or stalled: backup until it heals */
+	__OMR_CNT_A_MAX,
+	OMR_CNT_A_MAX = (__OMR_CNT_A_MAX - 1)
 };
 
 enum omr_path_attr {
@@ -531,16 +654,9 @@ enum omr_path_attr {
 	OMR_PATH_A_JOIN_FAILS,
 	OMR_PATH_A_JOIN_FAILS_TOTAL,
 	OMR_PATH_A_STRIPPED,
-	__OMR_PATH_A_MAX
-};
 
-#define OMR_PATH_A_MAX (__OMR_PATH_A_MAX - 1)
-
-enum omr_conn_flag {
-	OMR_CONN_F_SERVER_SIDE = 1U << 0,	/* accepted, not initiated */
-	OMR_CONN_F_FULLY_ESTABLISHED = 1U << 1,
-	OMR_CONN_F_PM = 1U << 2,		/* followed by omr's path manager */
-	OMR_CONN_F_FALLBACK = 1U << 3,		/* fell back to plain TCP */
+	__OMR_PATH_A_MAX,
+	OMR_PATH_A_MAX = (__OMR_PATH_A_MAX - 1)
 };
 
 enum omr_conn_attr {
@@ -554,17 +670,9 @@ enum omr_conn_attr {
 	OMR_CONN_A_FLAGS,
 	OMR_CONN_A_SCHED,
 	OMR_CONN_A_SUBFLOWS,
-	__OMR_CONN_A_MAX
-};
 
-#define OMR_CONN_A_MAX (__OMR_CONN_A_MAX - 1)
-
-enum omr_sf_flag {
-	OMR_SF_F_BACKUP = 1U << 0,		/* we asked the peer for backup */
-	OMR_SF_F_PEER_BACKUP = 1U << 1,		/* the peer asked us */
-	OMR_SF_F_JOIN = 1U << 2,		/* an MP_JOIN, not the first */
-	OMR_SF_F_FULLY_ESTABLISHED = 1U << 3,
-	OMR_SF_F_STALE = 1U << 4,		/* MPTCP found it stale */
+	__OMR_CONN_A_MAX,
+	OMR_CONN_A_MAX = (__OMR_CONN_A_MAX - 1)
 };
 
 enum omr_sf_attr {
@@ -587,10 +695,10 @@ enum omr_sf_attr {
 	OMR_SF_A_BYTES_ACKED,
 	OMR_SF_A_BYTES_RECEIVED,
 	OMR_SF_A_RETRANS,
-	__OMR_SF_A_MAX
-};
 
-#define OMR_SF_A_MAX (__OMR_SF_A_MAX - 1)
+	__OMR_SF_A_MAX,
+	OMR_SF_A_MAX = (__OMR_SF_A_MAX - 1)
+};
 
 enum omr_sched_attr {
 	OMR_SCHED_A_UNSPEC,
@@ -598,10 +706,10 @@ enum omr_sched_attr {
 	OMR_SCHED_A_LOSS_GAIN,
 	OMR_SCHED_A_RTT_UNKNOWN_US,
 	OMR_SCHED_A_BURST,
-	__OMR_SCHED_A_MAX
-};
 
-#define OMR_SCHED_A_MAX (__OMR_SCHED_A_MAX - 1)
+	__OMR_SCHED_A_MAX,
+	OMR_SCHED_A_MAX = (__OMR_SCHED_A_MAX - 1)
+};
 
 enum omr_usage_attr {
 	OMR_USAGE_A_UNSPEC,
@@ -610,35 +718,9 @@ enum omr_usage_attr {
 	OMR_USAGE_A_NETNS,
 	OMR_USAGE_A_NETNS_SCHED,
 	OMR_USAGE_A_NETNS_PM,
-	__OMR_USAGE_A_MAX
-};
 
-#define OMR_USAGE_A_MAX (__OMR_USAGE_A_MAX - 1)
-
-enum omr_event_type {
-	OMR_EV_UNSPEC,
-	OMR_EV_PATH_UP,
-	OMR_EV_PATH_DOWN,
-	OMR_EV_SF_CREATED,
-	OMR_EV_SF_CLOSED,
-	OMR_EV_PATH_DEMOTED,
-	OMR_EV_PATH_PROMOTED,
-	OMR_EV_FAILOVER,
-	__OMR_EV_MAX
-};
-
-enum omr_ev_reason {
-	OMR_EV_R_NONE,
-	OMR_EV_R_LINK_DOWN,	/* the path's link went down */
-	OMR_EV_R_STALL,		/* no ACK with data in flight (black hole) */
-	OMR_EV_R_LOSS,		/* loss above the PM's loss_hi */
-	OMR_EV_R_RTT,		/* RTT above the PM's rtt_hi */
-	OMR_EV_R_DUPLICATE,	/* a second subflow on one path, destroyed */
-	OMR_EV_R_JOIN_TIMEOUT,	/* a join not established in join_timeout */
-	OMR_EV_R_JOIN_FAILED,	/* closed before it was seen established */
-	OMR_EV_R_PEER,		/* closed by the peer or the stack */
-	OMR_EV_R_DEMOTED,	/* failover: the path was demoted to backup */
-	__OMR_EV_R_MAX
+	__OMR_USAGE_A_MAX,
+	OMR_USAGE_A_MAX = (__OMR_USAGE_A_MAX - 1)
 };
 
 enum omr_ev_attr {
@@ -655,9 +737,28 @@ enum omr_ev_attr {
 	OMR_EV_A_ERROR,
 	OMR_EV_A_TO_IFNAME,
 	OMR_EV_A_TO_IFINDEX,
-	__OMR_EV_A_MAX
+
+	__OMR_EV_A_MAX,
+	OMR_EV_A_MAX = (__OMR_EV_A_MAX - 1)
 };
 
-#define OMR_EV_A_MAX (__OMR_EV_A_MAX - 1)
+enum omr_cmd {
+	OMR_CMD_UNSPEC,
+	OMR_CMD_GET_STATUS,
+	OMR_CMD_GET_PATHS,
+	OMR_CMD_SET_PM,
+	OMR_CMD_PATH_ADD,
+	OMR_CMD_PATH_DEL,
+	OMR_CMD_GET_CONNS,
+	OMR_CMD_GET_SCHED,
+	OMR_CMD_SET_SCHED,
+	OMR_CMD_PATH_CHANGE,
+	OMR_CMD_EVENT,
+
+	__OMR_CMD_MAX,
+	OMR_CMD_MAX = (__OMR_CMD_MAX - 1)
+};
+
+#define OMR_GENL_MCGRP_EVENTS	"events"
 
 #endif /* _UAPI_LINUX_OMR_H */
