@@ -794,6 +794,8 @@ static void t_config_udp(void)
 	CHECK(!cfg_json(&c, "{\"quic\":\"block\",\"udp_fwmark\":7}", err) && c.block_quic &&
 	      c.udp_fwmark == 7);
 	CHECK(cfg_json(&c, "{\"quic\":\"drop\"}", err) == -1 && strstr(err, "quic"));
+}
+
 /* The redir role's keys and flags (ss-redir's -T / "tcp_tproxy", -n). */
 static void t_redir_config(void)
 {
