@@ -10,7 +10,7 @@ pkgs=(
 	qemu-system-x86 busybox-static dwarves
 	iproute2 jq nftables dkms strace debootstrap
 	sparse cppcheck perl clang pkg-config
-	libnl-genl-3-dev libkmod-dev
+	libnl-genl-3-dev libkmod-dev libjson-c-dev
 	gnuplot-nox iperf3 openssh-server openssh-client curl shadowsocks-libev
 	# building the debug kernel (scripts/build-debug-kernel.sh)
 	flex bison libelf-dev
