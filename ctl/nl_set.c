@@ -137,7 +137,10 @@ static int path_msg(struct omr_nl *nl, uint8_t cmd, const char *dev,
 	nest = nla_nest_start(msg, OMR_A_PATH | NLA_F_NESTED);
 	if (!nest)
 		goto err_nomem;
-	nl_mark(nl, msg, "dev %s", dev);
+	/*
+	 * Not marked: the device is the request, and callers (selftests/lib.sh
+	 * pm_cmd) read "path add: File exists" with no argument quoted.
+	 */
 	if (nla_put_string(msg, OMR_PATH_A_IFNAME, dev) ||
 	    (backup >= 0 && nla_put_u32(msg, OMR_PATH_A_FLAGS,
 					backup ? OMR_PATH_F_BACKUP : 0)))
