@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <libkmod.h>
 #include "module.h"
+#include "print.h"
 
 /* Exit codes: the same numbers as omrctl.c's (docs/omrctl.8). */
 enum {
@@ -66,26 +67,6 @@ static bool mptcp_present(void)
 	struct stat st;
 
 	return !stat(MPTCP_SYSCTL, &st) && S_ISDIR(st.st_mode);
-}
-
-static void json_s(const char *s)
-{
-	if (!s) {
-		fputs("null", stdout);
-		return;
-	}
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
 }
 
 /*
@@ -297,7 +278,7 @@ static int cmd_load(int argc, char **argv)
 }
 
 /* "a, b" of a module's holders into buf; returns how many there are. */
-static int holders_str(struct kmod_module *mod, char *buf, size_t len, bool js)
+static int holders_str(struct kmod_module *mod, char *buf, size_t len)
 {
 	struct kmod_list *l, *it;
 	const char *sep = "";
@@ -310,9 +291,9 @@ static int holders_str(struct kmod_module *mod, char *buf, size_t len, bool js)
 		struct kmod_module *h = kmod_module_get_module(it);
 
 		if (off < len)
-			off += snprintf(buf + off, len - off, js ? "%s\"%s\"" : "%s%s",
+			off += snprintf(buf + off, len - off, "%s%s",
 					sep, kmod_module_get_name(h));
-		sep = js ? "," : ", ";
+		sep = ", ";
 		kmod_module_unref(h);
 		n++;
 	}
@@ -364,7 +345,7 @@ static int cmd_unload(int argc, char **argv)
 		goto out;
 	}
 	refcnt = kmod_module_get_refcnt(mod);
-	n = holders_str(mod, holders, sizeof(holders), false);
+	n = holders_str(mod, holders, sizeof(holders));
 	merr("module unload: omr is in use (refcount %d%s%s): MPTCP sockets with the omr scheduler hold it; close them or set net.mptcp.scheduler back to 'default' and let them end",
 	     refcnt, n ? ", held by " : "", n ? holders : "");
 	n = sched_netns(names, MAX_NS);
@@ -410,105 +391,136 @@ static char *installed_path(struct kmod_ctx *ctx)
 	return path;
 }
 
-static int cmd_mstatus(int argc, char **argv, bool json)
-{
-	char names[MAX_NS][256], holders[512], enabled[16], sched[64];
-	char version[64], srcversion[64];
-	const char *en = NULL, *sc = NULL, *ver = NULL, *srcver = NULL;
-	struct kmod_module *mod = NULL;
-	int st = -ENOENT, refcnt = -1, nh = 0, nns, i;
-	bool mptcp = mptcp_present(), loaded;
-	struct kmod_ctx *ctx;
+struct mstatus {
+	bool mptcp, loaded;
+	const char *en, *sc, *ver, *srcver;
+	int st, refcnt, nh, nns;
+	char holders[512];	/* "a, b" */
 	char *file;
+	char names[MAX_NS][256];
+	char enabled[16], sched[64], version[64], srcversion[64];
+};
+
+static void mstatus_get(struct kmod_ctx *ctx, struct mstatus *m)
+{
+	struct kmod_module *mod = NULL;
+
+	m->st = -ENOENT;
+	m->refcnt = -1;
+	m->mptcp = mptcp_present();
+	if (m->mptcp) {
+		m->en = read_line(MPTCP_SYSCTL "/enabled", m->enabled, sizeof(m->enabled));
+		m->sc = read_line(MPTCP_SYSCTL "/scheduler", m->sched, sizeof(m->sched));
+	}
+	if (!kmod_module_new_from_name(ctx, MOD_NAME, &mod)) {
+		m->st = kmod_module_get_initstate(mod);
+		if (m->st >= 0) {
+			m->refcnt = kmod_module_get_refcnt(mod);
+			m->nh = holders_str(mod, m->holders, sizeof(m->holders));
+		}
+		kmod_module_unref(mod);
+	}
+	m->loaded = m->st >= 0;
+	if (m->loaded) {
+		m->ver = read_line("/sys/module/" MOD_NAME "/version", m->version,
+				   sizeof(m->version));
+		m->srcver = read_line("/sys/module/" MOD_NAME "/srcversion",
+				      m->srcversion, sizeof(m->srcversion));
+	}
+	m->file = installed_path(ctx);
+	m->nns = sched_netns(m->names, MAX_NS);
+}
+
+static void print_holders(const struct mstatus *m)
+{
+	char buf[sizeof(m->holders)], *h, *save = NULL;
+
+	open_json_array("holders");
+	snprintf(buf, sizeof(buf), "%s", m->holders);
+	for (h = strtok_r(buf, ", ", &save); h; h = strtok_r(NULL, ", ", &save))
+		print_string(PRINT_JSON, NULL, NULL, h);
+	close_json_array();
+}
+
+static void print_mptcp(const struct mstatus *m)
+{
+	print_bool(PRINT_JSON, "mptcp", NULL, m->mptcp);
+	if (m->en)
+		print_bool(PRINT_JSON, "mptcp_enabled", NULL, strcmp(m->en, "0"));
+	else
+		print_null(PRINT_JSON, "mptcp_enabled", NULL, NULL);
+	print_string(PRINT_JSON, "scheduler", NULL, m->sc);
+	if (m->mptcp)
+		print_fp("mptcp: available, %s, scheduler %s\n",
+			 !m->en ? "enabled ?" : strcmp(m->en, "0") ? "enabled" :
+			 "disabled (net.mptcp.enabled=0)", m->sc ? m->sc : "?");
+	else
+		print_fp("mptcp: missing (no %s: the kernel is built without CONFIG_MPTCP)\n",
+			 MPTCP_SYSCTL);
+}
+
+static void print_mstatus(const struct mstatus *m)
+{
+	int i;
+
+	open_json_object(NULL);
+	print_mptcp(m);
+	print_bool(PRINT_JSON, "loaded", NULL, m->loaded);
+	print_string(PRINT_JSON, "state", NULL, state_str(m->st));
+	if (m->refcnt >= 0)
+		print_uint(PRINT_JSON, "refcount", NULL, m->refcnt);
+	else
+		print_null(PRINT_JSON, "refcount", NULL, NULL);
+	print_holders(m);
+	print_string(PRINT_JSON, "version", NULL, m->ver);
+	print_string(PRINT_JSON, "srcversion", NULL, m->srcver);
+	print_string(PRINT_JSON, "file", NULL, m->file);
+	if (m->loaded)
+		print_fp("omr: loaded (%s), refcount %d%s%s, version %s, srcversion %s\n",
+			 state_str(m->st), m->refcnt, m->nh ? ", holders " : "",
+			 m->holders, m->ver ? m->ver : "?", m->srcver ? m->srcver : "?");
+	else
+		print_fp("omr: not loaded\n");
+	print_string_or(PRINT_FP, NULL, "file: %s\n", m->file,
+			"not installed for this kernel (load a build with 'omrctl module load PATH')");
+	open_json_array("sched_netns");
+	if (m->nns)
+		print_fp("net.mptcp.scheduler=omr in:");
+	for (i = 0; i < m->nns; i++)
+		print_string(PRINT_ANY, NULL, " %s", m->names[i]);
+	if (m->nns)
+		print_nl();
+	close_json_array();
+	close_json_object();
+}
+
+static int cmd_mstatus(int argc, char **argv)
+{
+	struct kmod_ctx *ctx;
+	struct mstatus *m;
 
 	if (argc) {
 		merr("module status: unexpected argument '%s'", argv[0]);
 		return MX_USAGE;
 	}
-	ctx = ctx_new();
-	if (!ctx)
+	m = calloc(1, sizeof(*m));
+	ctx = m ? ctx_new() : NULL;
+	if (!ctx) {
+		free(m);
 		return MX_KERNEL;
-	if (mptcp) {
-		en = read_line(MPTCP_SYSCTL "/enabled", enabled, sizeof(enabled));
-		sc = read_line(MPTCP_SYSCTL "/scheduler", sched, sizeof(sched));
 	}
-	holders[0] = '\0';
-	if (!kmod_module_new_from_name(ctx, MOD_NAME, &mod)) {
-		st = kmod_module_get_initstate(mod);
-		if (st >= 0) {
-			refcnt = kmod_module_get_refcnt(mod);
-			nh = holders_str(mod, holders, sizeof(holders), json);
-		}
-		kmod_module_unref(mod);
-	}
-	loaded = st >= 0;
-	if (loaded) {
-		ver = read_line("/sys/module/" MOD_NAME "/version", version, sizeof(version));
-		srcver = read_line("/sys/module/" MOD_NAME "/srcversion", srcversion,
-				   sizeof(srcversion));
-	}
-	file = installed_path(ctx);
-	nns = sched_netns(names, MAX_NS);
+	mstatus_get(ctx, m);
 	kmod_unref(ctx);
-
-	if (json) {
-		printf("{\"mptcp\":%s,\"mptcp_enabled\":%s,\"scheduler\":",
-		       mptcp ? "true" : "false",
-		       en ? (strcmp(en, "0") ? "true" : "false") : "null");
-		json_s(sc);
-		printf(",\"loaded\":%s,\"state\":\"%s\",\"refcount\":",
-		       loaded ? "true" : "false", state_str(st));
-		if (refcnt >= 0)
-			printf("%d", refcnt);
-		else
-			fputs("null", stdout);
-		printf(",\"holders\":[%s],\"version\":", holders);
-		json_s(ver);
-		fputs(",\"srcversion\":", stdout);
-		json_s(srcver);
-		fputs(",\"file\":", stdout);
-		json_s(file);
-		fputs(",\"sched_netns\":[", stdout);
-		for (i = 0; i < nns; i++) {
-			if (i)
-				putchar(',');
-			json_s(names[i]);
-		}
-		printf("]}\n");
-		free(file);
-		return MX_OK;
-	}
-	if (mptcp)
-		printf("mptcp: available, %s, scheduler %s\n",
-		       !en ? "enabled ?" : strcmp(en, "0") ? "enabled" : "disabled (net.mptcp.enabled=0)",
-		       sc ? sc : "?");
-	else
-		printf("mptcp: missing (no %s: the kernel is built without CONFIG_MPTCP)\n",
-		       MPTCP_SYSCTL);
-	if (loaded)
-		printf("omr: loaded (%s), refcount %d%s%s, version %s, srcversion %s\n",
-		       state_str(st), refcnt, nh ? ", holders " : "", holders,
-		       ver ? ver : "?", srcver ? srcver : "?");
-	else
-		printf("omr: not loaded\n");
-	if (file)
-		printf("file: %s\n", file);
-	else
-		printf("file: not installed for this kernel (load a build with 'omrctl module load PATH')\n");
-	if (nns) {
-		printf("net.mptcp.scheduler=omr in:");
-		for (i = 0; i < nns; i++)
-			printf(" %s", names[i]);
-		putchar('\n');
-	}
-	free(file);
+	print_mstatus(m);
+	free(m->file);
+	free(m);
 	return MX_OK;
 }
 
-int omr_module_cmd(int argc, char **argv, bool json)
+int omr_module_cmd(int argc, char **argv)
 {
 	if (argc == 0 || !strcmp(argv[0], "status"))
-		return cmd_mstatus(argc ? argc - 1 : 0, argv + !!argc, json);
+		return cmd_mstatus(argc ? argc - 1 : 0, argv + !!argc);
 	if (!strcmp(argv[0], "load"))
 		return cmd_load(argc - 1, argv + 1);
 	if (!strcmp(argv[0], "unload"))

@@ -10,7 +10,7 @@ pkgs=(
 	qemu-system-x86 busybox-static dwarves
 	iproute2 jq nftables dkms strace debootstrap
 	sparse cppcheck perl clang pkg-config
-	libnl-genl-3-dev libkmod-dev
+	libnl-genl-3-dev libkmod-dev libjson-c-dev
 	# the kernel's YNL tools (scripts/ynl.sh, selftests/omr_ynl.sh)
 	python3 python3-yaml python3-jsonschema
 	gnuplot-nox iperf3 openssh-server openssh-client curl shadowsocks-libev

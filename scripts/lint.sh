@@ -213,7 +213,7 @@ lint_user() {
 	# Userspace C: omr-shim (with its tests and fuzz harnesses), omrctl, the
 	# selftests' tools (omr-xfer, omr-nlraw), the
 	# scheduler's unit test and benchmark (which include kmod/sched_core.[ch]).
-	us_files=(shim/src/*.c shim/tests/*.c shim/fuzz/*.c ctl/*.c selftests/tools/*.c
+	us_files=(shim/src/*.c shim/tests/*.c shim/fuzz/*.c ctl/*.c ctl/tests/*.c selftests/tools/*.c
 		selftests/unit/*.c selftests/bench/*.c)
 	# Suppressed everywhere:
 	#   variableScope  "scope can be reduced": the project follows kernel style,
@@ -228,7 +228,7 @@ lint_user() {
 			--inconclusive --std=c11 -D_GNU_SOURCE --library=posix \
 			--inline-suppr --suppress=variableScope --suppress=usleepCalled \
 			--suppress=missingIncludeSystem --error-exitcode=1 \
-			-Ishim/src -Ikmod -Iuapi --template='{file}:{line}: {severity}: {message} [{id}]' \
+			-Ishim/src -Ikmod -Iuapi -Ictl --template='{file}:{line}: {severity}: {message} [{id}]' \
 			"${us_files[@]}" >"$work/cppcheck.findings" 2>&1
 		rc=$?
 		[ -s "$work/cppcheck.findings" ] && rc=1
@@ -249,6 +249,7 @@ lint_user() {
 	fi
 	shim_cflags=$(pkg-config --cflags libcrypto json-c 2>/dev/null)
 	nl_cflags=$(pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+	json_cflags=$(pkg-config --cflags json-c 2>/dev/null)
 	for cc in gcc clang; do
 		: >"$work/$cc.findings"
 		rc=0
@@ -266,7 +267,7 @@ lint_user() {
 			# test a "variant" parameter, used or not.
 			selftests/unit/*) extra=(-Ikmod -I"$kst" -Wno-unused-parameter) ;;
 			selftests/bench/*) extra=(-Ikmod) ;;
-			ctl/*) extra=(-Iuapi $nl_cflags) ;;
+			ctl/*) extra=(-Iuapi -Ictl $nl_cflags $json_cflags) ;;
 			selftests/tools/omr-nlraw.c) extra=($nl_cflags) ;;
 			selftests/tools/omr-nlfuzz.c | selftests/tools/omr-stress.c) extra=(-Iuapi) ;;
 			selftests/tools/*) extra=(-pthread) ;;

@@ -188,10 +188,10 @@ ctl_fails_netns() {
 ctl_errors_all() {
 	local before
 	before=$(cfg)
-	ctl_fails 1 "No such file or directory (kernel: OMR_PATH_A_IFNAME: no path on this device)" path del dev eth9 || return 1
-	ctl_fails 1 "File exists (kernel: OMR_PATH_A_IFNAME: a path on this device exists)" path add dev eth2 || return 1
-	ctl_fails 1 "Invalid argument (kernel: OMR_PATH_A_IFNAME is not a valid interface name)" path add dev 'a/b' || return 1
-	ctl_fails 1 "Invalid argument (kernel: OMR_PATH_A_IFNAME is not a valid interface name)" path add dev .. || return 1
+	ctl_fails 1 "No such file or directory (kernel: dev: no path on this device)" path del dev eth9 || return 1
+	ctl_fails 1 "File exists (kernel: dev: a path on this device exists)" path add dev eth2 || return 1
+	ctl_fails 1 "Invalid argument (kernel: dev is not a valid interface name)" path add dev 'a/b' || return 1
+	ctl_fails 1 "Invalid argument (kernel: dev is not a valid interface name)" path add dev .. || return 1
 	ctl_fails 2 "interface name 'abcdefghijklmnop' must be 1 to 15 bytes" path add dev abcdefghijklmnop || return 1
 	ctl_fails 2 "unexpected argument 'bkup'" path add dev wan5 bkup || return 1
 	ctl_fails 2 "add_addr 'maybe'" pm set add_addr maybe || return 1

@@ -129,10 +129,10 @@ ktap_test_result "${T[2]}" pm_settings
 pm_bad() {
 	local before
 	before=$(cfg)
-	ctl_fails 1 "'loss_lo 200'" "OMR_PM_A_LOSS_LO (200) must be below OMR_PM_A_LOSS_HI (200)" -- pm set loss_lo 200 || return 1
-	ctl_fails 1 "'loss_hi 40'" "must be below OMR_PM_A_LOSS_HI (40)" -- pm set loss_hi 40 || return 1
-	ctl_fails 1 "'backoff_min_ms 6000'" "must not exceed OMR_PM_A_BACKOFF_MAX_MS (5000)" -- pm set backoff_min_ms 6000 || return 1
-	ctl_fails 1 "'fail_ms 300'" "must not be below OMR_PM_A_STALL_MS" -- pm set fail_ms 300 || return 1
+	ctl_fails 1 "'loss_lo 200'" "loss_lo (200) must be below loss_hi (200)" -- pm set loss_lo 200 || return 1
+	ctl_fails 1 "'loss_hi 40'" "must be below loss_hi (40)" -- pm set loss_hi 40 || return 1
+	ctl_fails 1 "'backoff_min_ms 6000'" "must not exceed backoff_max_ms (5000)" -- pm set backoff_min_ms 6000 || return 1
+	ctl_fails 1 "'fail_ms 300'" "must not be below stall_ms" -- pm set fail_ms 300 || return 1
 	ctl_fails 1 "'tick_ms 5'" "Numerical result out of range" -- pm set tick_ms 5 || return 1
 	# all or nothing: a good value with a bad one is not applied either
 	ctl_fails 1 "'loss_lo 300'" -- pm set hold_ms 700 tick_ms 60 loss_lo 300 || return 1

@@ -276,6 +276,13 @@ stage "unit: scheduler decision code (userspace, ASan/UBSan)"
 unit sched_core unit
 stage "unit: path manager decision code (userspace, ASan/UBSan)"
 unit pm_core unit-pm
+if [[ $skip != *" ctl "* ]]; then
+	# omrctl without a kernel: command line, printers, omr.conf, structure.
+	stage "omrctl host tests (ASan/UBSan)"
+	make -s -C ctl check 2>"$out/ctl-check.err" | tee "$out/ctl-check.ktap"
+	[ "${PIPESTATUS[0]}" -eq 0 ] || tail -n 20 "$out/ctl-check.err" | sed 's/^/# /'
+	ran "$out/ctl-check.ktap" "omrctl host tests"
+fi
 
 if [[ $skip != *" shim "* ]] && [ -f shim/Makefile ]; then
 	stage "omr-shim"

@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/* omrctl's names for the kernel's enums and settings (model.h). */
+#include <stdio.h>
+#include <string.h>
+#include "model.h"
+#include "util.h"
+
+const char *const sched_keys[OMR_SCHED_A_MAX + 1] = {
+	[OMR_SCHED_A_LOSS_PENALTY] = "loss_penalty",
+	[OMR_SCHED_A_LOSS_GAIN] = "loss_gain",
+	[OMR_SCHED_A_RTT_UNKNOWN_US] = "rtt_unknown_us",
+	[OMR_SCHED_A_BURST] = "burst",
+};
+
+const char *const pm_keys[OMR_PM_A_MAX + 1] = {
+	[OMR_PM_A_TICK_MS] = "tick_ms",
+	[OMR_PM_A_STALL_MS] = "stall_ms",
+	[OMR_PM_A_FAIL_MS] = "fail_ms",
+	[OMR_PM_A_HOLD_MS] = "hold_ms",
+	[OMR_PM_A_LOSS_HI] = "loss_hi",
+	[OMR_PM_A_LOSS_LO] = "loss_lo",
+	[OMR_PM_A_RTT_HI_MS] = "rtt_hi_ms",
+	[OMR_PM_A_BACKOFF_MIN_MS] = "backoff_min_ms",
+	[OMR_PM_A_BACKOFF_MAX_MS] = "backoff_max_ms",
+	[OMR_PM_A_JOIN_TIMEOUT_MS] = "join_timeout_ms",
+};
+
+const char *const cnt_names[OMR_CNT_A_MAX + 1] = {
+	[OMR_CNT_A_CREATES] = "creates",
+	[OMR_CNT_A_CREATE_ERRORS] = "create_errors",
+	[OMR_CNT_A_CLOSED] = "closed",
+	[OMR_CNT_A_DEMOTES] = "demotes",
+	[OMR_CNT_A_PROMOTES] = "promotes",
+	[OMR_CNT_A_REMOVES] = "removes",
+	[OMR_CNT_A_ABORTS] = "aborts",
+	[OMR_CNT_A_EV_OVERFLOWS] = "event_overflows",
+};
+
+int key_index(const char *const *keys, int max, const char *k)
+{
+	int i;
+
+	for (i = 0; i <= max; i++)
+		if (keys[i] && !strcmp(keys[i], k))
+			return i;
+	return -1;
+}
+
+const char *tcp_state_name(unsigned int s)
+{
+	static const char *const names[] = {
+		"unknown", "established", "syn-sent", "syn-recv", "fin-wait-1",
+		"fin-wait-2", "time-wait", "close", "close-wait", "last-ack",
+		"listen", "closing", "new-syn-recv", "bound-inactive",
+	};
+
+	return s < ARRAY_SIZE(names) ? names[s] : "unknown";
+}
+
+static const char *const reason_names[] = {
+	[OMR_EV_R_NONE] = "none",
+	[OMR_EV_R_LINK_DOWN] = "link_down",
+	[OMR_EV_R_STALL] = "stall",
+	[OMR_EV_R_LOSS] = "loss",
+	[OMR_EV_R_RTT] = "rtt",
+	[OMR_EV_R_DUPLICATE] = "duplicate",
+	[OMR_EV_R_JOIN_TIMEOUT] = "join_timeout",
+	[OMR_EV_R_JOIN_FAILED] = "join_failed",
+	[OMR_EV_R_PEER] = "peer",
+	[OMR_EV_R_DEMOTED] = "demoted",
+};
+
+const char *reason_name(unsigned int r)
+{
+	return r < ARRAY_SIZE(reason_names) && reason_names[r] ?
+	       reason_names[r] : "unknown";
+}
+
+static const char *const event_names[] = {
+	[OMR_EV_PATH_UP] = "path_up",
+	[OMR_EV_PATH_DOWN] = "path_down",
+	[OMR_EV_SF_CREATED] = "sf_created",
+	[OMR_EV_SF_CLOSED] = "sf_closed",
+	[OMR_EV_PATH_DEMOTED] = "path_demoted",
+	[OMR_EV_PATH_PROMOTED] = "path_promoted",
+	[OMR_EV_FAILOVER] = "failover",
+};
+
+const char *event_name(unsigned int type)
+{
+	return type < ARRAY_SIZE(event_names) && event_names[type] ?
+	       event_names[type] : "unknown";
+}
+
+int event_type(const char *name)
+{
+	return key_index(event_names, ARRAY_SIZE(event_names) - 1, name);
+}
+
+void path_why(struct omr_path *p, uint32_t conns)
+{
+	if (!p->link_up)
+		snprintf(p->why, sizeof(p->why), "link down");
+	else if (p->health == OMR_PATH_HEALTH_DEMOTED)
+		snprintf(p->why, sizeof(p->why), "demoted: %s",
+			 reason_name(p->health_reason));
+	else if (p->stripped)
+		snprintf(p->why, sizeof(p->why),
+			 "MPTCP stripped? %u joins failed in a row", p->join_fails);
+	else if (!conns)
+		snprintf(p->why, sizeof(p->why), "idle: no connection");
+	else if (!p->subflows && p->join_fails)
+		snprintf(p->why, sizeof(p->why),
+			 "no subflow: joins failing (%u), backing off", p->join_fails);
+	else if (!p->subflows)
+		snprintf(p->why, sizeof(p->why), "no subflow: joining or backing off");
+	else if (p->backup)
+		snprintf(p->why, sizeof(p->why), "backup");
+	else
+		snprintf(p->why, sizeof(p->why), "ok");
+}

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * omrctl's data model: what the kernel reports, as plain structs. nl.c
+ * fills them from netlink, output.c prints them (text and JSON from one
+ * printer each), conf.c writes and reads them as omr.conf. The key tables
+ * are the names omrctl uses for the settings everywhere: command line,
+ * JSON keys, omr.conf keys, and the words kernel messages are put in.
+ */
+#ifndef OMRCTL_MODEL_H
+#define OMRCTL_MODEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <linux/omr.h>
+
+struct omr_status {
+	bool seen;		/* the kernel answered */
+	char version[64], kernel[128];
+	bool enabled, add_addr;
+	bool has_gen, wanted;	/* a module where enabling is a request */
+	uint32_t gen, gen_done, enable_error;
+	uint32_t paths, max_paths, conns;
+	uint32_t pm[OMR_PM_A_MAX + 1];		/* settings, by attribute */
+	uint64_t cnt[OMR_CNT_A_MAX + 1];
+	bool usage_all;
+	uint32_t sched_conns, netns, netns_sched, netns_pm;
+	uint32_t sched[OMR_SCHED_A_MAX + 1];	/* tunables, by attribute */
+};
+
+struct omr_path {
+	char dev[IFNAMSIZ];
+	uint32_t ifindex, weight;
+	bool link_up, backup, enabled, stripped;
+	bool has_addr, has_saddr, has_gw;
+	struct in_addr addr, saddr, gw;
+	uint8_t health, health_reason;
+	uint32_t subflows, srtt_us, loss_ppm, window_ms;
+	uint32_t join_fails, join_fails_total;
+	uint64_t tx, rx;
+	char why[96];		/* conn show -s, stats: set by path_why() */
+};
+
+struct omr_paths {
+	struct omr_path *p;
+	int n;
+};
+
+struct omr_sf {
+	uint32_t id, ifindex, flags, srtt_us, rttvar_us, loss_ppm, cwnd, retrans;
+	bool has_dev, has_loss;
+	char dev[IFNAMSIZ];
+	struct in_addr laddr, raddr;
+	bool has_laddr, has_raddr;
+	uint16_t lport, rport;
+	uint8_t state;
+	uint64_t sent, acked, received;
+};
+
+struct omr_conn {
+	uint32_t token, flags;
+	struct in_addr laddr, raddr;
+	bool has_laddr, has_raddr, has_sched;
+	uint16_t lport, rport;
+	uint8_t state;
+	char sched[32];
+	struct omr_sf *sf;
+	int nsf;
+};
+
+struct omr_event {
+	uint8_t type, reason;
+	bool has_dev, has_to_dev, has_ifindex, has_to_ifindex, has_token;
+	bool has_addrs, has_error;
+	char dev[IFNAMSIZ], to_dev[IFNAMSIZ];
+	uint32_t ifindex, to_ifindex, token, error;
+	struct in_addr laddr, raddr;
+	uint16_t lport, rport;
+	long long ts_sec;
+	long ts_msec;
+};
+
+/* What a change request carries: omrctl's command line or omr.conf. */
+struct omr_pm_set {
+	int enable;		/* -1: unchanged, 0, 1 */
+	int add_addr;		/* -1: unchanged, 0 ignore, 1 accept */
+	bool given[OMR_PM_A_MAX + 1];
+	uint32_t val[OMR_PM_A_MAX + 1];
+};
+
+struct omr_sched_set {
+	bool given[OMR_SCHED_A_MAX + 1];
+	uint32_t val[OMR_SCHED_A_MAX + 1];
+};
+
+struct omr_path_set {
+	char dev[IFNAMSIZ];
+	int backup, enabled;	/* -1: unchanged */
+	bool has_weight, has_saddr, has_gw;
+	uint32_t weight;
+	struct in_addr saddr, gw;	/* 0.0.0.0: none (the default) */
+};
+
+extern const char *const pm_keys[OMR_PM_A_MAX + 1];
+extern const char *const sched_keys[OMR_SCHED_A_MAX + 1];
+extern const char *const cnt_names[OMR_CNT_A_MAX + 1];
+
+/* An attribute of table @keys by its key, or -1. */
+int key_index(const char *const *keys, int max, const char *k);
+
+const char *tcp_state_name(unsigned int s);
+const char *reason_name(unsigned int r);
+const char *event_name(unsigned int type);
+int event_type(const char *name);	/* -1: no such event */
+
+/* The kernel's message @in with attribute names put in words (words.c). */
+void omr_words(const char *in, char *out, size_t len);
+
+/* The phrase that says why a path carries what it carries. */
+void path_why(struct omr_path *p, uint32_t conns);
+
+#endif /* OMRCTL_MODEL_H */

@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Requests that change the kernel's state (nl.h): each is one netlink
+ * message, whose attributes are marked with the words they came from so
+ * that an error names the one the kernel blames.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+#include <unistd.h>
+#include "nl_int.h"
+#include "util.h"
+
+/*
+ * Enabling or disabling is a request the kernel's path manager carries out
+ * in its own work (opening its sockets to MPTCP's netlink family cannot be
+ * done under the request). Wait, up to 3 s, until GET_STATUS shows the
+ * configuration this request stored as applied, then say how it went.
+ */
+static int pm_wait(struct omr_nl *nl, int enable)
+{
+	const char *what = enable ? "pm set: enable" : "pm set: disable";
+	const char *saved = nl->what;
+	struct omr_status s;
+	uint32_t gen = 0;
+	int i, ret = EX_KERNEL;
+
+	nl->what = what;
+	for (i = 0; i < 60; i++) {
+		ret = omr_get_status(nl, &s);
+		if (ret || !s.has_gen)	/* an older module was synchronous */
+			goto out;
+		if (i == 0)
+			gen = s.gen;	/* ours, or a later one */
+		if ((int32_t)(s.gen_done - gen) >= 0) {
+			if (!enable || s.enabled)
+				goto out;
+			err("%s: the path manager could not be enabled: %s",
+			    what, s.enable_error ? strerror(s.enable_error) :
+			    "disabled again meanwhile");
+			ret = EX_KERNEL;
+			goto out;
+		}
+		usleep(50 * 1000);
+	}
+	err("%s: the path manager did not act on it within 3 s", what);
+	ret = EX_KERNEL;
+out:
+	nl->what = saved;
+	return ret;
+}
+
+static int put_pm(struct omr_nl *nl, struct nl_msg *msg,
+		  const struct omr_pm_set *s)
+{
+	int k;
+
+	if (s->enable >= 0) {
+		nl_mark(nl, msg, "%s", s->enable ? "enable" : "disable");
+		if (nla_put_u8(msg, OMR_PM_A_ENABLED, s->enable))
+			return -1;
+	}
+	if (s->add_addr >= 0) {
+		nl_mark(nl, msg, "add_addr %s", s->add_addr ? "accept" : "ignore");
+		if (nla_put_u8(msg, OMR_PM_A_ADD_ADDR_ACCEPT, s->add_addr))
+			return -1;
+	}
+	for (k = 0; k <= OMR_PM_A_MAX; k++) {
+		if (!s->given[k])
+			continue;
+		nl_mark(nl, msg, "%s %u", pm_keys[k], s->val[k]);
+		if (nla_put_u32(msg, k, s->val[k]))
+			return -1;
+	}
+	return 0;
+}
+
+int omr_set_pm(struct omr_nl *nl, const struct omr_pm_set *s)
+{
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	int ret;
+
+	msg = nl_new_msg(nl, OMR_CMD_SET_PM, 0, &ret);
+	if (!msg)
+		return ret;
+	nest = nla_nest_start(msg, OMR_A_PM | NLA_F_NESTED);
+	if (!nest || put_pm(nl, msg, s))
+		goto err_nomem;
+	nla_nest_end(msg, nest);
+	ret = nl_transact(nl, msg);
+	if (ret || s->enable < 0)
+		return ret;
+	return pm_wait(nl, s->enable);
+err_nomem:
+	nlmsg_free(msg);
+	err("%s: out of memory", nl->what);
+	return EX_KERNEL;
+}
+
+int omr_set_sched(struct omr_nl *nl, const struct omr_sched_set *s)
+{
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	int ret, k;
+
+	msg = nl_new_msg(nl, OMR_CMD_SET_SCHED, 0, &ret);
+	if (!msg)
+		return ret;
+	nest = nla_nest_start(msg, OMR_A_SCHED | NLA_F_NESTED);
+	if (!nest)
+		goto err_nomem;
+	for (k = 0; k <= OMR_SCHED_A_MAX; k++) {
+		if (!s->given[k])
+			continue;
+		nl_mark(nl, msg, "%s %u", sched_keys[k], s->val[k]);
+		if (nla_put_u32(msg, k, s->val[k]))
+			goto err_nomem;
+	}
+	nla_nest_end(msg, nest);
+	return nl_transact(nl, msg);
+err_nomem:
+	nlmsg_free(msg);
+	err("%s: out of memory", nl->what);
+	return EX_KERNEL;
+}
+
+static int path_msg(struct omr_nl *nl, uint8_t cmd, const char *dev,
+		    int backup)
+{
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	int ret;
+
+	msg = nl_new_msg(nl, cmd, 0, &ret);
+	if (!msg)
+		return ret;
+	nest = nla_nest_start(msg, OMR_A_PATH | NLA_F_NESTED);
+	if (!nest)
+		goto err_nomem;
+	/*
+	 * Not marked: the device is the request, and callers (selftests/lib.sh
+	 * pm_cmd) read "path add: File exists" with no argument quoted.
+	 */
+	if (nla_put_string(msg, OMR_PATH_A_IFNAME, dev) ||
+	    (backup >= 0 && nla_put_u32(msg, OMR_PATH_A_FLAGS,
+					backup ? OMR_PATH_F_BACKUP : 0)))
+		goto err_nomem;
+	nla_nest_end(msg, nest);
+	return nl_transact(nl, msg);
+err_nomem:
+	nlmsg_free(msg);
+	err("%s: out of memory", nl->what);
+	return EX_KERNEL;
+}
+
+int omr_path_add(struct omr_nl *nl, const char *dev, bool backup)
+{
+	return path_msg(nl, OMR_CMD_PATH_ADD, dev, backup);
+}
+
+int omr_path_del(struct omr_nl *nl, const char *dev)
+{
+	return path_msg(nl, OMR_CMD_PATH_DEL, dev, -1);
+}
+
+static int put_change(struct omr_nl *nl, struct nl_msg *msg,
+		      const struct omr_path_set *s)
+{
+	char a[INET_ADDRSTRLEN];
+
+	nl_mark(nl, msg, "dev %s", s->dev);
+	if (nla_put_string(msg, OMR_PATH_A_IFNAME, s->dev))
+		return -1;
+	if (s->backup >= 0) {
+		nl_mark(nl, msg, "backup %s", s->backup ? "on" : "off");
+		if (nla_put_u32(msg, OMR_PATH_A_FLAGS,
+				s->backup ? OMR_PATH_F_BACKUP : 0))
+			return -1;
+	}
+	if (s->enabled >= 0) {
+		nl_mark(nl, msg, "enabled %s", s->enabled ? "on" : "off");
+		if (nla_put_u8(msg, OMR_PATH_A_ENABLED, s->enabled))
+			return -1;
+	}
+	if (s->has_weight) {
+		nl_mark(nl, msg, "weight %u", s->weight);
+		if (nla_put_u32(msg, OMR_PATH_A_WEIGHT, s->weight))
+			return -1;
+	}
+	if (s->has_saddr) {
+		nl_mark(nl, msg, "saddr %s", inet_ntop(AF_INET, &s->saddr, a, sizeof(a)));
+		if (nla_put(msg, OMR_PATH_A_SADDR4, 4, &s->saddr))
+			return -1;
+	}
+	if (s->has_gw) {
+		nl_mark(nl, msg, "gw %s", inet_ntop(AF_INET, &s->gw, a, sizeof(a)));
+		if (nla_put(msg, OMR_PATH_A_GW4, 4, &s->gw))
+			return -1;
+	}
+	return 0;
+}
+
+int omr_path_change(struct omr_nl *nl, const struct omr_path_set *s)
+{
+	struct nlattr *nest;
+	struct nl_msg *msg;
+	int ret;
+
+	msg = nl_new_msg(nl, OMR_CMD_PATH_CHANGE, 0, &ret);
+	if (!msg)
+		return ret;
+	nest = nla_nest_start(msg, OMR_A_PATH | NLA_F_NESTED);
+	if (!nest || put_change(nl, msg, s))
+		goto err_nomem;
+	nla_nest_end(msg, nest);
+	return nl_transact(nl, msg);
+err_nomem:
+	nlmsg_free(msg);
+	err("%s: out of memory", nl->what);
+	return EX_KERNEL;
+}

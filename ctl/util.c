@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/* omrctl's leaf helpers (util.h). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "util.h"
+
+const char *prog = "omrctl";
+
+void err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fprintf(stderr, "%s: ", prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int strtou32(const char *v, uint32_t *out)
+{
+	unsigned long long n;
+	char *end;
+
+	if (!v || *v < '0' || *v > '9')
+		return -1;
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (errno || *end || n > UINT32_MAX)
+		return -1;
+	*out = n;
+	return 0;
+}
+
+int parse_u32(const char *what, const char *key, const char *v, uint32_t *out)
+{
+	if (!strtou32(v, out))
+		return 0;
+	err("%s: %s '%s': expected a number (0 to %u)", what, key,
+	    v ? v : "", UINT32_MAX);
+	return -1;
+}
+
+int find_word(const struct word *w, int n, const char *arg)
+{
+	size_t len = strlen(arg);
+	int i, found = -1, preferred = -1, count = 0;
+
+	if (!len)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (strncmp(w[i].name, arg, len))
+			continue;
+		if (!w[i].name[len])
+			return i;		/* exact */
+		if (preferred < 0 && w[i].shortest && len >= w[i].shortest)
+			preferred = i;
+		found = i;
+		count++;
+	}
+	if (preferred >= 0)
+		return preferred;
+	if (count > 1)
+		return -2;
+	return found;
+}
+
+int match_word(const char *what, const struct word *w, int n, const char *arg)
+{
+	size_t len = strlen(arg);
+	char names[256] = "";
+	int i, k = find_word(w, n, arg);
+
+	if (k >= 0)
+		return k;
+	for (i = 0; i < n; i++) {
+		if (k == -2 && strncmp(w[i].name, arg, len))
+			continue;
+		if (strlen(names) + strlen(w[i].name) + 3 >= sizeof(names))
+			break;
+		if (names[0])
+			strcat(names, ", ");
+		strcat(names, w[i].name);
+	}
+	if (k == -2)
+		err("%s'%s' is ambiguous: %s", what, arg, names);
+	else
+		err("%sunknown command '%s' (%s)", what, arg, names);
+	return -1;
+}
