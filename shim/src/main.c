@@ -158,6 +158,7 @@ static int drop_privileges(const char *user)
 static void reload_fields(struct shim_config *dst, const struct shim_config *src)
 {
 	dst->timeout = src->timeout;
+	dst->udp_timeout = src->udp_timeout;	/* read at each NAT sweep */
 	dst->handshake_timeout = src->handshake_timeout;
 	dst->max_conn = src->max_conn;
 	dst->no_delay = src->no_delay;
@@ -170,7 +171,7 @@ static void reload_fields(struct shim_config *dst, const struct shim_config *src
 
 /*
  * SIGHUP (systemctl reload): read the same command line and file again.
- * What a reload changes: timeouts, max_connections, no_delay, allow,
+ * What a reload changes: timeouts (udp_timeout too), max_connections, no_delay, allow,
  * socks_username/socks_password and the log level. The rest is bound to
  * the listeners, the key every open connection uses, or privileges: a
  * change to it refuses the reload, naming the key. So does any error: the
@@ -207,6 +208,16 @@ static const char *restart_key(const struct shim_config *a, const struct shim_co
 		return "salt_filter_size";
 	if (!SAME(user))
 		return "user";
+	if (!SAME(mode))
+		return "mode";
+	if (!SAME(udp_max))
+		return "udp_max_associations";
+	if (!SAME(udp_fwmark))
+		return "udp_fwmark";
+	if (!SAME(block_quic))
+		return "quic";
+	if (!SAME(tcp_tproxy))
+		return "tcp_tproxy";
 	/* Any other field (a key added since) is not reloadable either. */
 	memcpy(&t, b, sizeof(t));
 	reload_fields(&t, a);
