@@ -15,6 +15,7 @@
 """
 import json
 import os
+import tempfile
 import sys
 import time
 
@@ -75,7 +76,20 @@ def policy(ynldir, spec_path):
     from lib import YnlFamily
     spec = yaml.safe_load(open(spec_path))
     sets = {s['name']: s for s in spec['attribute-sets']}
-    ctrl = YnlFamily(os.path.join(ynldir, '../../../Documentation/netlink/specs/nlctrl.yaml'), '')
+    # 6.12's ynl library cannot decode the 'pad' attributes its own nlctrl
+    # spec declares (the kernel adds one to a u64 bound): read them as
+    # binary, from a copy of the spec.
+    ctl_path = os.path.join(ynldir, '../../../Documentation/netlink/specs/nlctrl.yaml')
+    ctl_spec = yaml.safe_load(open(ctl_path))
+    for aset in ctl_spec['attribute-sets']:
+        for attr in aset['attributes']:
+            if attr.get('type') == 'pad':
+                attr['type'] = 'binary'
+    tmp = tempfile.NamedTemporaryFile('w', suffix='.yaml', delete=False)
+    yaml.safe_dump(ctl_spec, tmp)
+    tmp.close()
+    ctrl = YnlFamily(tmp.name, '')
+    os.unlink(tmp.name)
     msgs = ctrl.dump('getpolicy', {'family-name': 'omr'})
     pols, ops = {}, {}
     # Each message holds one attribute of one policy, or one op's policies
