@@ -132,10 +132,43 @@ pat='WARNING:|BUG:|Oops|general protection|kernel BUG|Call Trace|UBSAN|KASAN|kme
 # its last scan: the "N new suspected" line of an earlier scan may be a
 # transient that the next scan withdraws.
 benign='^(\[ *[0-9.]+\] )?(rcu:[[:space:]]+RCU lockdep checking is enabled\.|kmemleak: Kernel memory leak detector initialized|kmemleak: [0-9]+ new suspected memory leaks)'
-if grep -Eh "$pat" "$outdir/console.log" "$outdir/dmesg.txt" 2>/dev/null |
+# Reports of known bugs of the kernel under test, not omr's, are set aside
+# whole (cut here ... end trace) into known-bugs.txt, printed, and not
+# counted. One is known (docs/testing.md, "Known kernel bugs"): Debian's
+# 6.12.y since 6.12.92 backported upstream 50c2d91c5dfa ("mptcp: do not drop
+# partial packets") with skb_set_owner_r() where 6.12 needs
+# mptcp_set_owner_r() (net/mptcp/protocol.c, the partial-packet branch of
+# __mptcp_move_skb), so an MPTCP socket that received a partial packet ends
+# with sk_forward_alloc < 0: WARN_ON_ONCE at af_inet.c:156 in
+# inet_sock_destruct, reached from subflow_ulp_release. Matched on 6.12.*
+# only, by that line and that caller.
+strip_known() {
+	awk -v rel="$rel" -v known="$outdir/known-bugs.txt" '
+	/-+\[ cut here \]-+/ { inblk = 1; blk = $0 "\n"; next }
+	inblk {
+		blk = blk $0 "\n"
+		if ($0 ~ /---\[ end trace/) {
+			inblk = 0
+			if (rel ~ /^6\.12\./ && blk ~ /WARNING: .* at net\/ipv4\/af_inet\.c:156 inet_sock_destruct/ &&
+			    blk ~ /subflow_ulp_release/)
+				printf "%s", blk >>known
+			else
+				printf "%s", blk
+		}
+		next
+	}
+	{ print }
+	END { if (inblk) printf "%s", blk }' "$1" 2>/dev/null
+}
+rm -f "$outdir/known-bugs.txt"
+if { strip_known "$outdir/console.log"; strip_known "$outdir/dmesg.txt"; } | grep -E "$pat" |
 	grep -Ev "$benign" >"$outdir/splats.txt"; then
 	echo "vm.sh: the kernel log has warnings (see $outdir/console.log):" >&2
 	head -n 40 "$outdir/splats.txt" >&2
 	[ "$rc" -ne 0 ] || rc=126
+fi
+if [ -s "$outdir/known-bugs.txt" ]; then
+	echo "vm.sh: a known bug of kernel $rel, not omr's, was reported (not counted; docs/testing.md):" >&2
+	grep -E 'WARNING:' "$outdir/known-bugs.txt" | sort -u | head -n 4 >&2
 fi
 exit "$rc"
