@@ -86,6 +86,8 @@ def policy(ynldir, spec_path):
             if attr.get('type') == 'pad':
                 attr['type'] = 'binary'
     tmp = tempfile.NamedTemporaryFile('w', suffix='.yaml', delete=False)
+    with open(ctl_path) as f:
+        tmp.write(f.readline())	# the SPDX line the library requires
     yaml.safe_dump(ctl_spec, tmp)
     tmp.close()
     ctrl = YnlFamily(tmp.name, '')
