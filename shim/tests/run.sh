@@ -381,16 +381,30 @@ PY
 		sleep 0.05
 	done
 	grep -q "^query late" "$W/dns-$ns.log" || { echo "no query reached the fake DNS"; rc=1; }
-	t0=$(date +%s%N)
+	t0=$EPOCHREALTIME
 	stop dss
 	src=$?
-	t1=$(date +%s%N)
+	t1=$EPOCHREALTIME
 	kill $hold 2>/dev/null
 	wait $hold 2>/dev/null
-	echo "server exit $src, $(((t1 - t0) / 1000000)) ms after SIGTERM; the answer was due 9 s after the query"
-	[ "$src" = 0 ] || rc=1
-	# The worker's memory must outlive the resolver's report.
-	[ $(((t1 - t0) / 1000000)) -ge 7500 ] || { echo "exited before the resolver reported"; rc=1; }
+	# The worker's memory must outlive the resolver's report: the server
+	# exits only after every late answer was sent (fakedns.py stamps each
+	# one just before sending it). Measured from the answers, not from
+	# SIGTERM: how long after the query SIGTERM comes depends on load.
+	$PY - "$W/dns-$ns.log" "$src" "${t0/,/.}" "${t1/,/.}" <<'PY' || rc=1
+import sys
+log, src, t0, t1 = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+lines = [l.split() for l in open(log)]
+q = [l for l in lines if l[0] == "query" and l[1].startswith("late")]
+a = [float(l[2]) for l in lines if l[0] == "answered"]
+print("server exit %d, %.0f ms after SIGTERM; %d late queries, %d answered before exit%s"
+      % (src, (t1 - t0) * 1e3, len(q), len(a),
+         ", last answer %.0f ms before exit" % ((t1 - max(a)) * 1e3) if a else ""))
+ok = src == 0 and q and len(a) == len(q) and max(a) <= t1
+if len(a) < len(q):
+    print("exited before the resolver had its answer")
+sys.exit(0 if ok else 1)
+PY
 	if ls "$W"/asan.$pid* "$W"/ubsan.$pid* >/dev/null 2>&1; then
 		head -n 30 "$W"/asan.$pid* "$W"/ubsan.$pid* 2>/dev/null
 		rc=1
