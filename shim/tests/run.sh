@@ -1012,7 +1012,7 @@ t_udp_failover() {
 	start ufl ip netns exec "$r" "$BIN" local -u -w 1 --udp-fwmark 7 -s 10.232.9.9 -p $P_U1 -l $P_U2 -k "$PW"
 	wait_port $P_U2 "$r" || rc=1
 	sleep 0.5
-	ip netns exec "$r" $PY tests/udp.py stream $P_U2 $P_UE 2.5 "$W/switch" >"$W/stream.out" 2>&1 &
+	ip netns exec "$r" $PY tests/udp.py stream $P_U2 $P_UE 2 "$W/switch" >"$W/stream.out" 2>&1 &
 	local sp=$!
 	for i in $(seq 1 100); do [ -f "$W/switch.ready" ] && break; sleep 0.05; done
 	sleep 1
