@@ -160,7 +160,11 @@ def cases():
     # Tunnel side: a probe must get no bytes and no early close.
     def silent(data):
         got, closed, dt = talk(SERVER, data, wait=HS + 3)
-        return got == b"" and closed and HS - 0.3 <= dt < HS + 2.5
+        good = got == b"" and closed and HS - 0.3 <= dt < HS + 2.5
+        if not good:
+            print("# got %d bytes, %s after %.2f s; want none, closed after %.1f-%.1f s"
+                  % (len(got), "closed" if closed else "still open", dt, HS - 0.3, HS + 2.5))
+        return good
     yield "tunnel random bytes: no answer, held until handshake timeout", \
         lambda: silent(os.urandom(200))
     def bad_len_tag():

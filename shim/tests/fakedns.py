@@ -8,7 +8,9 @@ starts with "late" are answered (NXDOMAIN) DELAY seconds after the query,
 i.e. a resolver that is slow but does answer; and "target.omr.test"
 resolves to 127.0.0.1 (A; AAAA has no record), so a test can reach a name
 without the machine's /etc/hosts. Prints one line per query
-("query <name, escaped> <monotonic time>"), flushed."""
+("query <name, escaped> <monotonic time>") and one per late answer
+("answered <name, escaped> <time.time() taken just before it is sent>",
+for a shell to compare with $EPOCHREALTIME), flushed."""
 import socket, sys, threading, time
 
 addr, delay = sys.argv[1], float(sys.argv[2])
@@ -25,10 +27,22 @@ def question(p):
     return b".".join(labels), i + 5
 
 
+def esc(name):
+    return name.decode("latin-1").encode("unicode_escape").decode()
+
+
 def nxdomain(p, peer):
     _, end = question(p)
     # Same id, QR|RD|RA, RCODE 3; the question echoed, no records.
     s.sendto(p[:2] + b"\x81\x83\x00\x01\x00\x00\x00\x00\x00\x00" + p[12:end], peer)
+
+
+def late(p, peer):
+    # The time is taken before the answer leaves: whoever acts on the
+    # answer does so after it.
+    t = time.time()
+    nxdomain(p, peer)
+    print("answered", esc(question(p)[0]), "%.6f" % t, flush=True)
 
 
 def target(p, peer):
@@ -47,11 +61,10 @@ while True:
     if len(p) < 12:
         continue
     name, _ = question(p)
-    print("query", name.decode("latin-1").encode("unicode_escape").decode(),
-          "%.3f" % time.monotonic(), flush=True)
+    print("query", esc(name), "%.3f" % time.monotonic(), flush=True)
     if name.lower() == b"target.omr.test":
         target(p, peer)
     elif name.startswith(b"late"):
-        threading.Timer(delay, nxdomain, (p, peer)).start()
+        threading.Timer(delay, late, (p, peer)).start()
     else:
         nxdomain(p, peer)

@@ -382,16 +382,30 @@ PY
 		sleep 0.05
 	done
 	grep -q "^query late" "$W/dns-$ns.log" || { echo "no query reached the fake DNS"; rc=1; }
-	t0=$(date +%s%N)
+	t0=$EPOCHREALTIME
 	stop dss
 	src=$?
-	t1=$(date +%s%N)
+	t1=$EPOCHREALTIME
 	kill $hold 2>/dev/null
 	wait $hold 2>/dev/null
-	echo "server exit $src, $(((t1 - t0) / 1000000)) ms after SIGTERM; the answer was due 9 s after the query"
-	[ "$src" = 0 ] || rc=1
-	# The worker's memory must outlive the resolver's report.
-	[ $(((t1 - t0) / 1000000)) -ge 7500 ] || { echo "exited before the resolver reported"; rc=1; }
+	# The worker's memory must outlive the resolver's report: the server
+	# exits only after every late answer was sent (fakedns.py stamps each
+	# one just before sending it). Measured from the answers, not from
+	# SIGTERM: how long after the query SIGTERM comes depends on load.
+	$PY - "$W/dns-$ns.log" "$src" "${t0/,/.}" "${t1/,/.}" <<'PY' || rc=1
+import sys
+log, src, t0, t1 = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
+lines = [l.split() for l in open(log)]
+q = [l for l in lines if l[0] == "query" and l[1].startswith("late")]
+a = [float(l[2]) for l in lines if l[0] == "answered"]
+print("server exit %d, %.0f ms after SIGTERM; %d late queries, %d answered before exit%s"
+      % (src, (t1 - t0) * 1e3, len(q), len(a),
+         ", last answer %.0f ms before exit" % ((t1 - max(a)) * 1e3) if a else ""))
+ok = src == 0 and q and len(a) == len(q) and max(a) <= t1
+if len(a) < len(q):
+    print("exited before the resolver had its answer")
+sys.exit(0 if ok else 1)
+PY
 	if ls "$W"/asan.$pid* "$W"/ubsan.$pid* >/dev/null 2>&1; then
 		head -n 30 "$W"/asan.$pid* "$W"/ubsan.$pid* 2>/dev/null
 		rc=1
@@ -401,22 +415,28 @@ PY
 	return $rc
 }
 
+# Starvation is what a flood does to the others' latency, so the measure is
+# relative: handshakes without the flood, then during it, same process,
+# same machine load. A worker pinned by a drain (up to its 1 s limit, the
+# flood reconnecting at once) would make a typical handshake wait ~0.5 s;
+# a busy machine slows both phases alike. The flood runs in a process of
+# its own so that the GIL does not couple it to the measuring client.
 t_refuse_flood() {	# a refused client that keeps sending cannot pin a worker
 	local rc=0
 	start rfl "$BIN" local -s 127.0.0.1 -p $P_SRV -l $P_X5 -k "$PW" -w 1
 	wait_port $P_X5 || return 1
 	$PY - $P_X5 $P_ECHO <<'PY' || rc=1
-import socket, struct, sys, threading, time
+import multiprocessing, socket, statistics, struct, sys, time
 port, echo = int(sys.argv[1]), int(sys.argv[2])
-done = threading.Event()
-rounds, longest = [0], [0.0]
-def flood():
+def flood(q):
     # Greeting, a request with ATYP 2 (refused with REP 08), then 64 KiB
     # writes without pause; again whenever the shim drops us.
     buf = bytes(65536)
+    rounds, longest = 0, 0.0
     t_end = time.monotonic() + 3
     while time.monotonic() < t_end:
         t0 = time.monotonic()
+        s = None
         try:
             s = socket.create_connection(("127.0.0.1", port), timeout=1)
             s.sendall(b"\x05\x01\x00")
@@ -426,15 +446,12 @@ def flood():
                 s.send(buf)
         except OSError:
             pass
-        rounds[0] += 1
-        longest[0] = max(longest[0], time.monotonic() - t0)
-        s.close()
-    done.set()
-th = threading.Thread(target=flood)
-th.start()
-time.sleep(0.3)
-worst, n = 0.0, 0
-while not done.is_set():
+        rounds += 1
+        longest = max(longest, time.monotonic() - t0)
+        if s:
+            s.close()
+    q.put((rounds, longest))
+def handshake():
     t0 = time.monotonic()
     try:
         c = socket.create_connection(("127.0.0.1", port), timeout=2)
@@ -447,14 +464,31 @@ while not done.is_set():
         c.close()
     except (OSError, AssertionError) as e:
         print("handshake failed:", repr(e))
-        worst = 99
-    worst = max(worst, time.monotonic() - t0)
-    n += 1
+        return None
+    return time.monotonic() - t0
+base = []
+for _ in range(10):
+    base.append(handshake())
     time.sleep(0.05)
-th.join()
-print("%d handshakes during the flood, slowest %.3f s; %d flood connections, longest %.2f s"
-      % (n, worst, rounds[0], longest[0]))
-sys.exit(0 if n >= 5 and worst < 0.5 and rounds[0] >= 2 and longest[0] < 2 else 1)
+q = multiprocessing.Queue()
+fl = multiprocessing.Process(target=flood, args=(q,))
+fl.start()
+time.sleep(0.3)
+during = []
+while fl.is_alive():
+    during.append(handshake())
+    time.sleep(0.05)
+rounds, longest = q.get(timeout=10)
+fl.join()
+failed = base.count(None) + during.count(None)
+base = [x for x in base if x is not None] or [99]
+during = [x for x in during if x is not None] or [99]
+mb, md = statistics.median(base), statistics.median(during)
+print("handshakes without the flood: %d, median %.3f s, slowest %.3f s" % (len(base), mb, max(base)))
+print("during the flood: %d, median %.3f s, slowest %.3f s; %d flood connections, longest %.2f s"
+      % (len(during), md, max(during), rounds, longest))
+ok = failed == 0 and len(during) >= 5 and md < 2 * mb + 0.1 and rounds >= 2 and longest < 2
+sys.exit(0 if ok else 1)
 PY
 	stop rfl || rc=1
 	return $rc
@@ -549,17 +583,56 @@ t_mptcp_two_paths() {
 	start mpk ip netns exec "$s" "$TT" sink $P_SINK
 	start mpl ip netns exec "$c" "$BIN" local -s 10.231.1.2 -p $P_SRV -l $P_LOC -k "$PW"
 	wait_port $P_SRV "$s" && wait_port $P_SINK "$s" && wait_port $P_LOC "$c" || return 1
-	ip netns exec "$c" timeout 60 "$TT" blast $P_LOC $P_SINK 60000000 1 >"$W/mpblast.out" 2>&1 &
+	# One upload that keeps sending (at least 60 MB) until a status line
+	# taken during it says 2 subflows: a fixed-size upload can end before
+	# any SIGUSR1 lands while both subflows carry it.
+	ip netns exec "$c" timeout 60 $PY - $P_LOC $P_SINK "${PID[mpl]}" "$W/mpl.log" \
+		>"$W/mpblast.out" 2>&1 <<'PY' &
+import os, signal, socket, struct, sys, threading, time
+port, sink, pid, log = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+s = socket.create_connection(("127.0.0.1", port), timeout=30)
+s.sendall(b"\x05\x01\x00"); assert s.recv(2) == b"\x05\x00"
+s.sendall(b"\x05\x01\x00\x01\x7f\x00\x00\x01" + struct.pack(">H", sink))
+assert s.recv(10)[:2] == b"\x05\x00"
+s.sendall(struct.pack("=Q", 1 << 62))	# shim-tt sink: count until EOF
+seen, t0 = threading.Event(), time.monotonic()
+def watch():
+    while not seen.is_set() and time.monotonic() - t0 < 40:
+        os.kill(pid, signal.SIGUSR1)
+        time.sleep(0.2)
+        if "tunnel mptcp subflows 2" in open(log, errors="replace").read():
+            seen.set()
+threading.Thread(target=watch, daemon=True).start()
+buf, sent, t_seen = bytes(1 << 20), 0, None
+while time.monotonic() - t0 < 40:
+    if t_seen is None and seen.is_set():
+        t_seen = time.monotonic() - t0
+    if sent >= 60_000_000 and t_seen is not None:
+        break
+    s.sendall(buf)
+    sent += len(buf)
+s.shutdown(socket.SHUT_WR)
+got = b""
+while len(got) < 8:
+    b = s.recv(8 - len(got))
+    if not b:
+        break
+    got += b
+n = struct.unpack("=Q", got)[0] if len(got) == 8 else -1
+print("sent %d bytes in %.2f s, sink counted %d; status said 2 subflows %s"
+      % (sent, time.monotonic() - t0, n,
+         "at %.2f s, mid-transfer" % t_seen if t_seen is not None else "never"))
+sys.exit(0 if n == sent and t_seen is not None else 1)
+PY
 	blast=$!
 	: >"$W/ss.out"
 	# Sample subflows until the transfer ends (bounded by its 60 s timeout).
 	for i in $(seq 1 600); do
 		sleep 0.1
 		ip netns exec "$c" ss -Htin "dport = :$P_SRV" >>"$W/ss.out" 2>/dev/null
-		case $i in 5 | 10 | 20) kill -USR1 "${PID[mpl]}" ;; esac
 		kill -0 $blast 2>/dev/null || break
 	done
-	wait $blast || { echo "transfer failed"; cat "$W/mpblast.out"; rc=1; }
+	wait $blast || { echo "transfer failed"; rc=1; }
 	cat "$W/mpblast.out"
 	# Largest bytes_acked seen per subflow (local address); need two > 5 MB.
 	$PY - "$W/ss.out" <<'PY' || rc=1
@@ -578,7 +651,6 @@ print("subflows seen (local addr -> max bytes_acked):", best)
 sys.exit(0 if sum(1 for v in best.values() if v > 5_000_000) >= 2 else 1)
 PY
 	grep "status: worker .* tunnel" "$W/mpl.log" | head -3
-	grep -q "tunnel mptcp subflows 2" "$W/mpl.log" || { echo "MPTCP_INFO did not report 2 subflows"; rc=1; }
 	stop mpl
 	stop mps
 	stop mpk
@@ -941,7 +1013,7 @@ t_udp_failover() {
 	start ufl ip netns exec "$r" "$BIN" local -u -w 1 --udp-fwmark 7 -s 10.232.9.9 -p $P_U1 -l $P_U2 -k "$PW"
 	wait_port $P_U2 "$r" || rc=1
 	sleep 0.5
-	ip netns exec "$r" $PY tests/udp.py stream $P_U2 $P_UE 2.5 "$W/switch" >"$W/stream.out" 2>&1 &
+	ip netns exec "$r" $PY tests/udp.py stream $P_U2 $P_UE 2 "$W/switch" >"$W/stream.out" 2>&1 &
 	local sp=$!
 	for i in $(seq 1 100); do [ -f "$W/switch.ready" ] && break; sleep 0.05; done
 	sleep 1

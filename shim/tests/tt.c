@@ -215,8 +215,8 @@ static int blast(int sport, int dport, uint64_t bytes, int streams)
 }
 
 struct cjob {
-	int sport, dport, n, ok;
-	double lat;
+	int sport, dport, n, ok, no_socks, no_echo;
+	double lat, worst, fail_worst;
 };
 
 static void *conns_one(void *arg)
@@ -227,16 +227,27 @@ static void *conns_one(void *arg)
 
 	memset(msg, 'a', sizeof(msg));
 	for (i = 0; i < j->n; i++) {
-		double t0 = now();
+		double t0 = now(), dt;
 		int fd = socks_connect(j->sport, j->dport);
 
-		if (fd < 0)
+		if (fd < 0) {
+			j->no_socks++;
+			if (now() - t0 > j->fail_worst)
+				j->fail_worst = now() - t0;
 			continue;
+		}
 		if (!full_write(fd, msg, sizeof(msg)) &&
 		    !full_read(fd, back, sizeof(back)) &&
 		    !memcmp(msg, back, sizeof(msg))) {
+			dt = now() - t0;
 			j->ok++;
-			j->lat += now() - t0;
+			j->lat += dt;
+			if (dt > j->worst)
+				j->worst = dt;
+		} else {
+			j->no_echo++;
+			if (now() - t0 > j->fail_worst)
+				j->fail_worst = now() - t0;
 		}
 		close(fd);
 	}
@@ -247,21 +258,30 @@ static int conns(int sport, int dport, int n, int par)
 {
 	pthread_t t[64];
 	struct cjob j[64];
-	int i, ok = 0;
-	double lat = 0;
+	int i, ok = 0, no_socks = 0, no_echo = 0;
+	double lat = 0, worst = 0, fail_worst = 0;
 
 	if (par < 1 || par > 64)
 		return 2;
 	for (i = 0; i < par; i++) {
-		j[i] = (struct cjob){ sport, dport, n / par + (i < n % par), 0, 0 };
+		j[i] = (struct cjob){ sport, dport, n / par + (i < n % par), 0, 0, 0, 0, 0, 0 };
 		pthread_create(&t[i], NULL, conns_one, &j[i]);
 	}
 	for (i = 0; i < par; i++) {
 		pthread_join(t[i], NULL);
 		ok += j[i].ok;
 		lat += j[i].lat;
+		no_socks += j[i].no_socks;
+		no_echo += j[i].no_echo;
+		if (j[i].worst > worst)
+			worst = j[i].worst;
+		if (j[i].fail_worst > fail_worst)
+			fail_worst = j[i].fail_worst;
 	}
-	printf("conns %d ok %d avg_ms %.3f\n", n, ok, ok ? lat / ok * 1e3 : 0);
+	/* Which step failed (SOCKS5 reply, or the echo through the tunnel)
+	 * and after how long tell a handshake timeout from a refusal. */
+	printf("conns %d ok %d avg_ms %.3f max_ms %.1f failed: socks %d echo %d, slowest failure after %.1f ms\n",
+	       n, ok, ok ? lat / ok * 1e3 : 0, worst * 1e3, no_socks, no_echo, fail_worst * 1e3);
 	return ok == n ? 0 : 1;
 }
 

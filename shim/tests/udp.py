@@ -7,8 +7,8 @@
                                  to 127.0.0.1:ECHO (::1 if ECHO is "v6:PORT");
                                  the echo must come back byte for byte, from ECHO
   assoc-quiet SOCKS PORT         a datagram to 127.0.0.1:PORT gets no answer
-  stream SOCKS ECHO SECONDS FILE one datagram per 10 ms; reports the echoes
-                                 after the time written in FILE (failover)
+  stream SOCKS ECHO SECONDS FILE one datagram per 10 ms until SECONDS after the
+                                 time written in FILE; reports the echoes after it (failover)
   assoc-close SOCKS ECHO         after the control TCP closes the association is gone
   assoc-bad SOCKS ECHO           FRAG != 0, truncated, bad ATYP, foreign port: dropped
   server SRVPORT ECHO METHOD PW [libev]
@@ -113,22 +113,39 @@ def assoc_quiet(sport, port):
     print("ok no answer from port", port)
     c.close()
 
+def switched(switch_file):
+    """The time in SWITCH_FILE, or None while it is not (fully) written."""
+    try:
+        with open(switch_file) as f:
+            return float(f.read())
+    except (OSError, ValueError):
+        return None
+
 def stream(sport, spec, seconds, switch_file):
-    """One datagram every 10 ms for SECONDS through one association; at the
-    end report the echoes and how long after the time in SWITCH_FILE (written
-    by the test when it moved the route) the first echo of a datagram sent
-    after it came back."""
+    """One datagram every 10 ms through one association until SECONDS and
+    40 datagrams after the time in SWITCH_FILE (written by the test when it
+    moved the route; 60 s at most); then report the echoes and how long
+    after the switch the first echo of a datagram sent after it came back.
+    Bounded from the switch, not from the start: how long the test takes
+    to get there depends on the machine's load."""
     c, relay = associate(sport)
     u = udp_for(relay)
     u.setblocking(False)
     hdr = b"\x00\x00\x00" + addr_hdr(*target(spec))
     sent, got, seq = {}, {}, 0
-    end = time.time() + seconds
+    sw, n_after, cap = None, 0, time.time() + 60
     with open(switch_file + ".ready", "w") as f:
         f.write("%f" % time.time())
-    while time.time() < end:
+    # At least 40 datagrams after the switch too: how many fit in SECONDS
+    # depends on how much CPU this process gets.
+    while time.time() < cap and (sw is None or time.time() < sw + seconds or n_after < 40):
+        if sw is None:
+            sw = switched(switch_file)
+            if sw is not None:
+                n_after = sum(1 for t in sent.values() if t > sw)
         u.sendto(hdr + struct.pack(">I", seq), relay)
         sent[seq] = time.time()
+        n_after += sw is not None and sent[seq] > sw
         seq += 1
         t = time.time() + 0.01
         while time.time() < t:
@@ -136,8 +153,9 @@ def stream(sport, spec, seconds, switch_file):
             if r:
                 d = u.recv(65536)
                 got.setdefault(struct.unpack(">I", d[-4:])[0], time.time())
-    with open(switch_file) as f:
-        sw = float(f.read())
+    sw = switched(switch_file)
+    if sw is None:
+        fail("no switch within 60 s")
     late = [q for q in sent if sent[q] > sw]
     after = [got[q] - sw for q in sorted(got) if sent[q] > sw]
     print("sent %d echoed %d; after the switch %d sent, %d echoed, the first %.1f ms after it"
