@@ -129,11 +129,12 @@ get_conns() {
 	done
 	kill "$XFER_CLI_PID" "$XFER_SRV_PID" 2>/dev/null
 	wait "$XFER_CLI_PID" "$XFER_SRV_PID" 2>/dev/null
-	log "$(echo "$js" | jq -c '[.[].conn | {sched, flags, n: (.subflows | length), sent: [.subflows[] | (.sf // .)["bytes-sent"]]}]')"
+	log "$(echo "$js" | jq -c '[.[].conn | {sched, flags, n: (.subflows | length), sent: [.subflows[] | (if has("bytes-sent") then . else first(.[]) end)["bytes-sent"]]}]')"
 	# the upload's data: on at least one subflow (a join made a moment
-	# ago may not have sent yet)
+	# ago may not have sent yet). ynl decodes an indexed-array item as
+	# {"INDEX": {...}}.
 	echo "$js" | jq -e '[.[] | select(.conn.sched == "omr" and (.conn.subflows | length) == 2 and
-		(.conn.subflows | any(((.sf // .)["bytes-sent"] // 0) > 0)))] | length >= 1' >/dev/null
+		(.conn.subflows | any(((if has("bytes-sent") then . else first(.[]) end)["bytes-sent"] // 0) > 0)))] | length >= 1' >/dev/null
 }
 ktap_test_result "get-conns: the transfer's connection, on omr, with its two subflows" get_conns
 

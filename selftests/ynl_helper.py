@@ -39,6 +39,17 @@ def flags_mask(spec, name):
     raise KeyError(name)
 
 
+def kmask(p):
+    """The kernel's NL_POLICY_TYPE_ATTR_MASK. 6.12's nlctrl.yaml numbers its
+    policy attributes one off there: the mask (a u64) decodes as 'pad'."""
+    if 'mask' in p:
+        return p['mask']
+    raw = p.get('pad')
+    if isinstance(raw, bytes) and len(raw) == 8:
+        return int.from_bytes(raw, 'little')
+    return None
+
+
 def compare_set(spec, sets, kpol, pols, set_name, where, errs):
     """kpol: {attr index: policy} the kernel accepts for set_name."""
     attrs = {i: a for i, a in enumerate(sets[set_name]['attributes'])}
@@ -59,8 +70,8 @@ def compare_set(spec, sets, kpol, pols, set_name, where, errs):
         if a['type'] in ('u8', 'u16', 'u32', 'u64') and 'max' not in checks and \
                 not a.get('enum-as-flags') and p.get('max-value-u') not in (None, (1 << {'u8': 8, 'u16': 16, 'u32': 32, 'u64': 64}[a['type']]) - 1):
             errs.append(f'{name}: kernel max {p.get("max-value-u")}, spec none')
-        if a.get('enum-as-flags') and p.get('mask') != flags_mask(spec, a['enum']):
-            errs.append(f'{name}: kernel mask {p.get("mask")}, spec {flags_mask(spec, a["enum"])}')
+        if a.get('enum-as-flags') and kmask(p) != flags_mask(spec, a['enum']):
+            errs.append(f'{name}: kernel mask {kmask(p)}, spec {flags_mask(spec, a["enum"])}')
         if 'max-len' in checks and p.get('max-length') != checks['max-len']:
             errs.append(f'{name}: kernel max-length {p.get("max-length")}, spec {checks["max-len"]}')
         if a['type'] == 'nest':
