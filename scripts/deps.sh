@@ -18,6 +18,8 @@ pkgs=(
 	flex bison libelf-dev
 	# the Debian packages (make deb, selftests/deb.sh)
 	debhelper dh-dkms lintian
+	# make deb lists the checkout's files with git ls-files
+	git
 )
 top=$(cd "$(dirname "$0")/.." && pwd)
 

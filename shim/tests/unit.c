@@ -838,7 +838,15 @@ static void t_redir_orig_dst(void)
 	int port;
 
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	CHECK(l >= 0 && cl >= 0 && !bind(l, (struct sockaddr *)&a, sizeof(a)) && !listen(l, 1));
+	CHECK(l >= 0 && cl >= 0);
+	if (l < 0 || cl < 0) {
+		if (l >= 0)
+			close(l);
+		if (cl >= 0)
+			close(cl);
+		return;
+	}
+	CHECK(!bind(l, (struct sockaddr *)&a, sizeof(a)) && !listen(l, 1));
 	CHECK(!getsockname(l, (struct sockaddr *)&a, &len));
 	port = ntohs(a.sin_port);
 	CHECK(!connect(cl, (struct sockaddr *)&a, sizeof(a)));
