@@ -204,7 +204,9 @@ if [ $installed -eq 1 ]; then
 		/lib/systemd/system/omr.service /usr/libexec/omr/omr-boot \
 		/usr/bin/omr-shim /usr/share/man/man1/omr-shim.1.gz \
 		/lib/systemd/system/omr-shim-local@.service /lib/systemd/system/omr-shim-server@.service \
-		/etc/omr-shim/local.json.example /etc/omr-shim/server.json.example; do
+		/etc/omr-shim/local.json.example /etc/omr-shim/server.json.example \
+		/lib/systemd/system/omr-shim-redir@.service /etc/omr-shim/redir.json.example \
+		/usr/bin/omr-shim-nft; do
 		[ -f "$root$f" ] || { echo "# missing $f"; rc=1; }
 	done
 	in_root dpkg-query -W -f='${Conffiles}\n' omrctl | grep -q '^ /etc/omr/omr.conf ' ||
