@@ -128,9 +128,9 @@ ktap_test_result "${T[1]}" paths_shown
 # 60 Mbit/s, ~18 s) and looked at once, right after its joins are up.
 conn_shown() {
 	local n js list t_start t3='' t_js
-	xfer_bg up 0 up -D 15000	# by time: conn show must see it run
+	xfer_bg up 0 up -D "$(tscale 15000)"	# by time: conn show must see it run
 	t_start=$(now_ms)
-	while [ $(($(now_ms) - t_start)) -lt 5000 ]; do
+	while [ $(($(now_ms) - t_start)) -lt "$(tscale 5000)" ]; do
 		[ "$(sf_count)" -ge 3 ] && t3=$(now_ms) && break
 		sleep 0.1
 	done
