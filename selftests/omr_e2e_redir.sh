@@ -23,7 +23,7 @@ NFT=$top/shim/omr-shim-nft
 
 T=("e2e redir: omr-shim-nft's ruleset loaded on the router (REDIRECT of lan0's TCP to :$REDIR_PORT, VPS and private ranges bypassed), omr-shim redir listening (ss-redir JSON keys)"
 	"e2e redir: the LAN client's plain curl http://$INET_IP/file (no proxy) of 4 MB: sha256 equal; omr-shim redir logged the original destination $INET_IP:80"
-	"e2e redir: 8 s plain download (omr-xfer, no proxy): byte-identical; omrctl conn show, while it runs: a tunnel with established subflows on eth1..eth3; each WAN received >= 2 % of the bytes")
+	"e2e redir: 20 s plain download (omr-xfer, no proxy): byte-identical; omrctl conn show, while it runs: a tunnel with established subflows on eth1..eth3; each WAN received >= 2 % of the bytes")
 
 ktap_print_header
 ktap_set_plan ${#T[@]}
@@ -53,15 +53,6 @@ redir_start() {
 	EOF
 	ip netns exec "$CLI" "$SHIM" redir -c "$TMP/shim-redir.json" 2>>"$TMP/shim-redir.log" &
 	e2e_wait_listen "$CLI" "$REDIR_PORT"
-}
-
-# share_ok BEFORE AFTER SIZE: every WAN's rx counter grew by >= 2 % of SIZE.
-share_ok() {
-	sort "$1" >"$1.s"
-	sort "$2" >"$2.s"
-	join "$1.s" "$2.s" | awk -v s="$3" '
-		{ d = $4 - $2; printf "# %s: %d bytes\n", $1, d; if (d < s / 50) bad = 1 }
-		END { exit bad }'
 }
 
 # 1
@@ -95,13 +86,14 @@ else
 fi
 ktap_test_result "${T[1]}" test $ok = 1
 
-# 3: bounded by time (-D), conn show taken while it runs.
+# 3: bounded by time (-D), conn show taken while it runs: 20 s, as
+# omr_e2e.sh's 3, for conn show's spawns on a busy machine.
 e2e_dev_bytes >"$TMP/before"
-e2e_xfer_bg xr 0 down -D 8000
+e2e_xfer_bg xr 0 down -D 20000
 e2e_conn_snapshot "$TMP/conn.json" 3
 snap=$?
 t_snap=$(mono_ms)
-e2e_xfer_wait 30
+e2e_xfer_wait 45
 rc=$?
 e2e_dev_bytes >"$TMP/after"
 ok=0
@@ -109,22 +101,11 @@ if [ $rc -eq 0 ] && xfer_intact xr; then ok=1; else
 	log "transfer: rc $rc; $(cat "$TMP/xr.cli.err" "$TMP/xr.srv.err")"
 fi
 size=$(jq '.rx.bytes // 0' "$TMP/xr.cli.json")
-log "down: $size bytes in 8 s"
+log "down: $size bytes in 20 s"
 grep -q "redirected to $INET_IP:$XFER_PORT" "$TMP/shim-redir.log" ||
 	{ ok=0; log "omr-shim redir did not carry the download"; }
-share_ok "$TMP/before" "$TMP/after" "$size" || ok=0
-if xfer_running xr cli "$t_snap"; then
-	log "conn show taken $XFER_AFTER ms before the download's last byte"
-else
-	ok=0
-	log "conn show was taken after the download ended"
-fi
-if [ $snap -ne 0 ] || ! jq -e --argjson p "$SHIM_PORT" '[.[] | select(.remote_port == $p) |
-	.subflows | map(select(.state == "established") | .dev) | sort] |
-	any(. == ["eth1", "eth2", "eth3"])' "$TMP/conn.json" >/dev/null; then
-	ok=0
-	log "conn show: $(jq -c '[.[] | {remote_port, sched, pm, sf: [.subflows[] | {dev, state}]}]' "$TMP/conn.json" 2>&1)"
-fi
+e2e_share_ok "$TMP/before" "$TMP/after" 2 "$size" || ok=0
+e2e_snapshot_ok xr "$t_snap" "$snap" "$TMP/conn.json" || ok=0
 ktap_test_result "${T[2]}" test $ok = 1
 
 ktap_finished

@@ -265,6 +265,37 @@ e2e_conn_snapshot() {
 	return 1
 }
 
+# e2e_share_ok BEFORE AFTER COL SIZE: every WAN's counter (COL 2 rx, 3 tx,
+# from e2e_dev_bytes) grew by at least 2 % of SIZE bytes (the lossy
+# satellite gets 4-15 %; a path that only joined moves a few KB).
+e2e_share_ok() {
+	sort "$1" >"$1.s"
+	sort "$2" >"$2.s"
+	join "$1.s" "$2.s" | awk -v c="$3" -v s="$4" '
+		{ d = $(c + 2) - $c; printf "# %s: %d bytes\n", $1, d; if (d < s / 50) bad = 1 }
+		END { exit bad }'
+}
+
+# e2e_snapshot_ok NAME T_SNAP SNAP_RC FILE: the download NAME still ran at
+# T_SNAP (mono ms, when e2e_conn_snapshot, whose status is SNAP_RC, wrote
+# FILE), and FILE shows the tunnel with established subflows on eth1..eth3.
+e2e_snapshot_ok() {
+	local ok=0
+	if xfer_running "$1" cli "$2"; then
+		log "conn show taken $XFER_AFTER ms before the download's last byte"
+	else
+		ok=1
+		log "conn show was taken after the download ended (its last byte $XFER_AFTER ms after)"
+	fi
+	if [ "$3" -ne 0 ] || ! jq -e --argjson p "$SHIM_PORT" '[.[] | select(.remote_port == $p) |
+		.subflows | map(select(.state == "established") | .dev) | sort] |
+		any(. == ["eth1", "eth2", "eth3"])' "$4" >/dev/null; then
+		ok=1
+		log "conn show: $(jq -c '[.[] | {remote_port, sched, pm, sf: [.subflows[] | {dev, state}]}]' "$4" 2>&1)"
+	fi
+	return $ok
+}
+
 # e2e_ssh_start: sshd on the VPS (a throwaway host key and user key made
 # now, root login by key only) and `ssh -D` from the router to it over the
 # main route (DSL): SOCKS5 on $RTR_LAN:$SSH_SOCKS_PORT. Plain TCP.
