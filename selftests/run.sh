@@ -64,6 +64,13 @@ ran() {
 # KTAP result lines of one kernel's suites get "[REL] " after the number.
 tag() { sed -u -E "s/^((not )?ok [0-9]+ (- )?)/\1[$1] /"; }
 
+# vm_verdict REL RC WHAT: the two results of a VM run by vm.sh (its exit
+# codes: 124 timeout, 125 died early, 126 a splat in the kernel log).
+vm_verdict() {
+	result $([ "$2" -ne 124 ] && [ "$2" -ne 125 ]; echo $?) "vm: [$1] booted, ran the suite and powered off (rc $2)"
+	result $([ "$2" -ne 126 ] && [ ! -s "out/vm-$1/splats.txt" ]; echo $?) "vm: [$1] kernel log free of $3"
+}
+
 # Objects of one kernel's build must not end up in another's.
 clean_objs() {
 	rm -f kmod/*.o kmod/.*.cmd ./*.o ./.*.cmd omr.ko omr.mod* modules.order Module.symvers
@@ -153,8 +160,7 @@ debug_stage() {
 	rc=${PIPESTATUS[0]}
 	cat "$out/vm-$drel.ktap"
 	echo "# VM: [$drel] took $(($(date +%s) - t0)) s"
-	result $([ "$rc" -ne 124 ] && [ "$rc" -ne 125 ]; echo $?) "vm: [$drel] booted, ran the suite and powered off (rc $rc)"
-	result $([ "$rc" -ne 126 ] && [ ! -s "out/vm-$drel/splats.txt" ]; echo $?) "vm: [$drel] kernel log free of lockdep, KASAN, WARN/BUG/oops"
+	vm_verdict "$drel" "$rc" "lockdep, KASAN, WARN/BUG/oops"
 }
 
 # start_debug: once linux-source-6.12 is in .cache/debs. Opt-in
@@ -335,8 +341,7 @@ if [[ $skip != *" vm "* ]]; then
 			env OMR_VM_TESTS="$suites" selftests/vm-suite.sh |
 			tag "$rel" | tee "$out/vm-$rel.ktap"
 		rc=${PIPESTATUS[0]}
-		result $([ "$rc" -ne 124 ] && [ "$rc" -ne 125 ]; echo $?) "vm: [$rel] booted, ran the suite and powered off (rc $rc)"
-		result $([ "$rc" -ne 126 ] && [ ! -s "out/vm-$rel/splats.txt" ]; echo $?) "vm: [$rel] kernel log free of WARN/BUG/oops"
+		vm_verdict "$rel" "$rc" "WARN/BUG/oops"
 	done
 fi
 
