@@ -140,7 +140,7 @@ ktap_test_result "get-conns: the transfer's connection, on omr, with its two sub
 
 events() {
 	local ready=$TMP/ev.ready js i
-	ip netns exec "$CLI" "$PY" "$top/selftests/ynl_helper.py" "$YNL" events "$SPEC" 8 "$ready" \
+	ip netns exec "$CLI" "$PY" "$top/selftests/ynl_helper.py" "$YNL" events "$SPEC" 60 "$ready" \
 		>"$TMP/ev.json" 2>"$TMP/ev.err" &
 	EV_PID=$!
 	for i in $(seq 100); do [ -e "$ready" ] && break; sleep 0.2; done
@@ -148,6 +148,7 @@ events() {
 	path_down 2
 	sleep 2
 	path_up 2
+	touch "$ready.stop"
 	wait "$EV_PID" || { log "$(cat "$TMP/ev.err")"; return 1; }
 	js=$(cat "$TMP/ev.json")
 	log "$(echo "$js" | jq -c '[.[] | .msg.event | {type, reason, ifname}]')"

@@ -4,7 +4,8 @@
 (tools/net/ynl/lib of linux-source, unpacked by scripts/ynl.sh).
 
   ynl_helper.py YNLDIR events SPEC SECONDS READYFILE
-      join the "events" group, touch READYFILE, collect for SECONDS, print
+      join the "events" group, touch READYFILE, collect until READYFILE.stop
+      appears (and 1 s more) or for SECONDS at most, print
       the notifications as JSON (one list)
   ynl_helper.py YNLDIR policy SPEC
       compare the policies the running kernel advertises for the omr family
@@ -146,9 +147,16 @@ def events(spec_path, seconds, ready):
     y = YnlFamily(spec_path, '')
     y.ntf_subscribe('events')
     open(ready, 'w').close()
+    # Until the test says it is done (READY.stop, then 1 s more for the
+    # last event), or at most SECONDS: the steps between are spawned
+    # commands, whose time the machine decides.
     end = time.monotonic() + seconds
+    stopping = False
     while time.monotonic() < end:
         y.check_ntf()
+        if not stopping and os.path.exists(ready + '.stop'):
+            stopping = True
+            end = min(end, time.monotonic() + 1)
         time.sleep(0.2)
     print(json.dumps(y.async_msg_queue, default=str))
     return 0
