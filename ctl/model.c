@@ -97,6 +97,16 @@ int event_type(const char *name)
 	return key_index(event_names, ARRAY_SIZE(event_names) - 1, name);
 }
 
+uint64_t paths_bytes(const struct omr_paths *l)
+{
+	uint64_t total = 0;
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		total += l->p[i].tx + l->p[i].rx;
+	return total;
+}
+
 void path_why(struct omr_path *p, uint32_t conns)
 {
 	if (!p->link_up)

@@ -118,6 +118,9 @@ int event_type(const char *name);	/* -1: no such event */
 /* The kernel's message @in with attribute names put in words (words.c). */
 void omr_words(const char *in, char *out, size_t len);
 
+/* All paths' bytes in their windows (tx + rx): what shares are of. */
+uint64_t paths_bytes(const struct omr_paths *l);
+
 /* The phrase that says why a path carries what it carries. */
 void path_why(struct omr_path *p, uint32_t conns);
 

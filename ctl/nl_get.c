@@ -179,9 +179,25 @@ static int parse_path(struct nlattr **tb, void *arg)
 
 int omr_get_paths(struct omr_nl *nl, struct omr_paths *l)
 {
+	int ret;
+
 	l->p = NULL;
 	l->n = 0;
-	return nl_query(nl, OMR_CMD_GET_PATHS, NLM_F_DUMP, parse_path, l);
+	ret = nl_query(nl, OMR_CMD_GET_PATHS, NLM_F_DUMP, parse_path, l);
+	if (ret) {
+		free(l->p);	/* the paths parsed before the error */
+		l->p = NULL;
+		l->n = 0;
+	}
+	return ret;
+}
+
+int omr_get_state(struct omr_nl *nl, struct omr_status *s,
+		  struct omr_paths *l)
+{
+	int ret = omr_get_status(nl, s);
+
+	return ret ? ret : omr_get_paths(nl, l);
 }
 
 static void fill_sf(struct nlattr **sf, struct omr_sf *s)

@@ -195,6 +195,19 @@ void print_path_sum(const struct omr_path *p, uint64_t total)
 	close_json_object();
 }
 
+void print_path_sums(struct omr_paths *l, uint32_t conns)
+{
+	uint64_t total = paths_bytes(l);
+	int i;
+
+	open_json_array("paths");
+	for (i = 0; i < l->n; i++) {
+		path_why(&l->p[i], conns);
+		print_path_sum(&l->p[i], total);
+	}
+	close_json_array();
+}
+
 static void print_sf_flags(uint32_t flags)
 {
 	print_flag(PRINT_ANY, "backup", " backup", flags & OMR_SF_F_BACKUP);

@@ -85,12 +85,10 @@ static void write_pm(FILE *f, const struct omr_status *s)
 
 void prom_write(FILE *f, const struct omr_status *s, const struct omr_paths *l)
 {
-	uint64_t total = 0;
+	uint64_t total = paths_bytes(l);
 	size_t m;
 	int i;
 
-	for (i = 0; i < l->n; i++)
-		total += l->p[i].tx + l->p[i].rx;
 	head(f, "info", "gauge", "The omr module's version and the kernel.");
 	fputs("omr_info{version=\"", f);
 	prom_label(f, s->version);

@@ -23,10 +23,7 @@ static int read_state(struct ctx *c, struct omr_conf *conf)
 	struct omr_paths l;
 	int ret;
 
-	ret = omr_get_status(c->nl, &s);
-	if (ret)
-		return ret;
-	ret = omr_get_paths(c->nl, &l);
+	ret = omr_get_state(c->nl, &s, &l);
 	if (ret)
 		return ret;
 	ret = conf_from_state(&s, &l, conf) ? EX_KERNEL : EX_OK;

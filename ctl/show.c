@@ -174,23 +174,12 @@ static int conn_summary(struct ctx *c)
 {
 	struct omr_status st;
 	struct omr_paths l;
-	uint64_t total = 0;
-	int i, ret;
+	int ret;
 
-	ret = omr_get_status(c->nl, &st);
+	ret = omr_get_state(c->nl, &st, &l);
 	if (ret)
 		return ret;
-	ret = omr_get_paths(c->nl, &l);
-	if (ret)
-		return ret;
-	for (i = 0; i < l.n; i++) {
-		path_why(&l.p[i], st.conns);
-		total += l.p[i].tx + l.p[i].rx;
-	}
-	open_json_array("paths");
-	for (i = 0; i < l.n; i++)
-		print_path_sum(&l.p[i], total);
-	close_json_array();
+	print_path_sums(&l, st.conns);
 	free(l.p);
 	return EX_OK;
 }
