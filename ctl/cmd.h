@@ -56,5 +56,9 @@ int do_stats(struct ctx *c, int argc, char **argv);
 /* setconf.c */
 int do_setconf(struct ctx *c, int argc, char **argv);
 int do_showconf(struct ctx *c, int argc, char **argv);
+/* module.c: libkmod, no netlink */
+int do_module_status(struct ctx *c, int argc, char **argv);
+int do_module_load(struct ctx *c, int argc, char **argv);
+int do_module_unload(struct ctx *c, int argc, char **argv);
 
 #endif /* OMRCTL_CMD_H */
