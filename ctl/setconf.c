@@ -35,7 +35,7 @@ static int read_state(struct ctx *c, struct omr_conf *conf)
 
 int do_showconf(struct ctx *c, int argc, char **argv)
 {
-	struct omr_conf conf;
+	struct omr_conf conf = { 0 };
 	int ret;
 
 	if (argc) {
