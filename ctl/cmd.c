@@ -44,6 +44,16 @@ void cmd_usage(FILE *f, const char *prefix, const struct cmd *t, int n)
 	}
 }
 
+int cmd_begin(struct ctx *c, const char *what, int argc, char **argv)
+{
+	if (argc) {
+		err("%s: unexpected argument '%s'", what, argv[0]);
+		return EX_USAGE;
+	}
+	omr_nl_what(c->nl, what);
+	return EX_OK;
+}
+
 static bool is_help(const char *w)
 {
 	return !strcmp(w, "help") || !strcmp(w, "-h") || !strcmp(w, "--help");

@@ -36,6 +36,8 @@ void cmd_usage(FILE *f, const char *prefix, const struct cmd *t, int n);
  */
 int cmd_run(struct ctx *c, const char *what, const struct cmd *t, int n,
 	    int argc, char **argv);
+/* A command that takes no words, named @what in netlink's errors. */
+int cmd_begin(struct ctx *c, const char *what, int argc, char **argv);
 
 /* show.c */
 int do_status(struct ctx *c, int argc, char **argv);

@@ -36,13 +36,10 @@ static int read_state(struct ctx *c, struct omr_conf *conf)
 int do_showconf(struct ctx *c, int argc, char **argv)
 {
 	struct omr_conf conf = { 0 };
-	int ret;
+	int ret = cmd_begin(c, "showconf", argc, argv);
 
-	if (argc) {
-		err("showconf: unexpected argument '%s'", argv[0]);
-		return EX_USAGE;
-	}
-	omr_nl_what(c->nl, "showconf");
+	if (ret)
+		return ret;
 	ret = read_state(c, &conf);
 	if (!ret)
 		conf_write(stdout, &conf);
