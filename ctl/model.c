@@ -46,6 +46,12 @@ int key_index(const char *const *keys, int max, const char *k)
 	return -1;
 }
 
+/* Entry @i of a table of @n names; "unknown" past it or for a hole. */
+static const char *name_in(const char *const *names, size_t n, unsigned int i)
+{
+	return i < n && names[i] ? names[i] : "unknown";
+}
+
 const char *tcp_state_name(unsigned int s)
 {
 	static const char *const names[] = {
@@ -54,7 +60,7 @@ const char *tcp_state_name(unsigned int s)
 		"listen", "closing", "new-syn-recv", "bound-inactive",
 	};
 
-	return s < ARRAY_SIZE(names) ? names[s] : "unknown";
+	return name_in(names, ARRAY_SIZE(names), s);
 }
 
 static const char *const reason_names[] = {
@@ -72,8 +78,7 @@ static const char *const reason_names[] = {
 
 const char *reason_name(unsigned int r)
 {
-	return r < ARRAY_SIZE(reason_names) && reason_names[r] ?
-	       reason_names[r] : "unknown";
+	return name_in(reason_names, ARRAY_SIZE(reason_names), r);
 }
 
 static const char *const event_names[] = {
@@ -88,8 +93,7 @@ static const char *const event_names[] = {
 
 const char *event_name(unsigned int type)
 {
-	return type < ARRAY_SIZE(event_names) && event_names[type] ?
-	       event_names[type] : "unknown";
+	return name_in(event_names, ARRAY_SIZE(event_names), type);
 }
 
 int event_type(const char *name)
