@@ -79,10 +79,9 @@ int cmd_run(struct ctx *c, const char *what, const struct cmd *t, int n,
 			w[i].name = t[i].name;
 			w[i].shortest = t[i].shortest;
 		}
-		snprintf(sub, sizeof(sub), "%s%s", what, *what ? ": " : "");
-		/* "path: " in errors; what is "path " */
-		if (*what)
-			snprintf(sub, sizeof(sub), "%.*s: ", (int)strlen(what) - 1, what);
+		/* "path: " in errors; what is "path " (top level: "") */
+		snprintf(sub, sizeof(sub), "%.*s%s", *what ? (int)strlen(what) - 1 : 0,
+			 what, *what ? ": " : "");
 		k = match_word(sub, w, i, argv[0]);
 		if (k < 0)
 			return EX_USAGE;
