@@ -52,6 +52,20 @@ static const char *name_in(const char *const *names, size_t n, unsigned int i)
 	return i < n && names[i] ? names[i] : "unknown";
 }
 
+const char *key_list(const char *const *keys, int max, const char *sep,
+		     char *buf, size_t len)
+{
+	size_t o = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i <= max && o < len; i++)
+		if (keys[i])
+			o += snprintf(buf + o, len - o, "%s%s", o ? sep : "",
+				      keys[i]);
+	return buf;
+}
+
 const char *tcp_state_name(unsigned int s)
 {
 	static const char *const names[] = {
@@ -94,6 +108,11 @@ static const char *const event_names[] = {
 const char *event_name(unsigned int type)
 {
 	return name_in(event_names, ARRAY_SIZE(event_names), type);
+}
+
+const char *event_list(char *buf, size_t len)
+{
+	return key_list(event_names, ARRAY_SIZE(event_names) - 1, ", ", buf, len);
 }
 
 int event_type(const char *name)

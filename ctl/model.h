@@ -109,6 +109,11 @@ extern const char *const cnt_names[OMR_CNT_A_MAX + 1];
 
 /* An attribute of table @keys by its key, or -1. */
 int key_index(const char *const *keys, int max, const char *k);
+/* Table @keys' names (holes skipped), @sep between them, in @buf. */
+const char *key_list(const char *const *keys, int max, const char *sep,
+		     char *buf, size_t len);
+/* The events' names, ", " between them, in @buf. */
+const char *event_list(char *buf, size_t len);
 
 const char *tcp_state_name(unsigned int s);
 const char *reason_name(unsigned int r);

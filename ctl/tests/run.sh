@@ -92,7 +92,9 @@ words() {
 	run 2 "pm set: tick_ms '-1': expected a number" pm set tick_ms -1 &&
 	run 2 "sched set: nothing to set" sched set &&
 	run 2 "path change: saddr 'x': expected an IPv4 address or 'none'" path change dev eth1 saddr x &&
-	run 2 "monitor: unknown event 'frob' (path_up" monitor frob &&
+	run 2 "monitor: unknown event 'frob' (path_up, path_down, sf_created, sf_closed, path_demoted, path_promoted, failover)" monitor frob &&
+	run 2 "pm set: unknown setting 'frob' (enable, disable, add_addr accept|ignore, or KEY VALUE with KEY one of tick_ms stall_ms fail_ms hold_ms loss_hi loss_lo rtt_hi_ms backoff_min_ms backoff_max_ms join_timeout_ms)" pm set frob 1 &&
+	run 2 "sched set: unknown tunable 'frob' (loss_penalty, loss_gain, rtt_unknown_us, burst)" sched set frob 1 &&
 	run 2 "conn show: port '70000': expected a port" conn show port 70000 &&
 	run 2 "conn show: unknown filter 'mtu'" conn show mtu 1 &&
 	run 2 "stats: unexpected argument '--bogus'" stats --bogus &&
