@@ -25,8 +25,11 @@ edges() {	# edges OBJDIR SRC.c...
 		nm --defined-only "$o" | awk '$2 ~ /^[TDRB]$/ {print $3}' | sort -u >"$T/d.$f"
 	done
 	for c in "$@"; do
-		f=$(basename "$c" .c)
-		for g in $(cd "$T" && ls d.* | sed 's/^d\.//'); do
+		f=${c##*/}
+		f=${f%.c}
+		for g in "$@"; do
+			g=${g##*/}
+			g=${g%.c}
 			[ "$f" = "$g" ] && continue
 			comm -12 "$T/u.$f" "$T/d.$g" | grep -q . && echo "$f $g"
 		done

@@ -7,7 +7,7 @@
 # Usage: tests/run.sh [OBJDIR]   (OBJDIR holds omrctl and ctl_test)
 set -u
 CTL=$(cd "$(dirname "$0")/.." && pwd)
-cd "$CTL"
+cd "$CTL" || exit 1
 OBJ=${1:-build/san}
 BIN=$OBJ/omrctl
 T=$(mktemp -d /tmp/omrctl-test.XXXXXX)
@@ -116,12 +116,12 @@ setconf() {
 setconf
 result $? "setconf: a bad file is refused before the kernel, naming FILE:LINE and the key"
 
-../scripts/structure.sh graph "$OBJ" *.c >"$T/graph" 2>&1
+../scripts/structure.sh graph "$OBJ" ./*.c >"$T/graph" 2>&1
 rc=$?
 sed 's/^/# /' "$T/graph"
 result $rc "structure: no call cycle between ctl/'s files"
 
-../scripts/structure.sh lengths -l 600 *.c *.h tests/*.c >"$T/len" 2>&1
+../scripts/structure.sh lengths -l 600 ./*.c ./*.h tests/*.c >"$T/len" 2>&1
 rc=$?
 sed 's/^/# /' "$T/len"
 result $rc "structure: no file over 600 lines, no function over 60"
