@@ -74,8 +74,15 @@ levels() {
 levels
 result $? "help at every level: path|pm|sched|conn|module help, help pm, pm set help"
 
+# A trailing "help" prints the usage of the command a prefix resolved to.
 prefixes() {
-	taken p s && taken pa sh && taken pm sh && taken sc sho && taken st && taken mod st &&
+	run 0 "path show                    configured" p s help &&
+	run 0 "path show                    configured" pa sh help &&
+	run 0 "pm show                      path manager" pm sh help &&
+	run 0 "sched show                   the omr" sc sho help &&
+	run 0 "status                       module, kernel" st help &&
+	run 0 "module status                MPTCP" mod st help &&
+	taken p s && taken st && taken mod st &&
 	taken c s -s && taken conn -s &&
 	run 2 "pm: 's' is ambiguous: show, set" pm s &&
 	run 2 "sched: 's' is ambiguous: show, set" sched s &&
