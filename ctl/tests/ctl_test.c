@@ -159,6 +159,35 @@ static void test_path_printer(void)
 	free(j);
 }
 
+static void do_path_sums(const void *l)
+{
+	print_path_sums((struct omr_paths *)l, 1);
+}
+
+/* stats, conn show -s: shares of all paths' bytes, and why, per path. */
+static void test_path_sums(void)
+{
+	struct omr_path p[3] = { sample_path(), sample_path(), sample_path() };
+	struct omr_paths l = { p, 3 };
+	char *t;
+
+	snprintf(p[1].dev, sizeof(p[1].dev), "eth2");
+	p[1].link_up = false;
+	p[1].tx = 2000;
+	p[1].rx = 0;
+	snprintf(p[2].dev, sizeof(p[2].dev), "eth3");
+	p[2].subflows = 0;
+	p[2].join_fails = 3;
+	p[2].tx = p[2].rx = 0;
+	t = capture(false, do_path_sums, &l);
+	ok(same("path sums", t,
+		"path eth1     up   sf 1 rtt   12.3 ms loss  0.25% share  50.0% (3.0 s)  ok\n"
+		"path eth2     down sf 1 rtt   12.3 ms loss  0.25% share  50.0% (3.0 s)  link down\n"
+		"path eth3     up   sf 0 rtt   12.3 ms loss  0.25% share   0.0% (3.0 s)  no subflow: joins failing (3), backing off\n"),
+	   "print_path_sums: each path's share of all bytes and why");
+	free(t);
+}
+
 static void do_conn(const void *c)
 {
 	print_conn(c, true);
@@ -331,6 +360,7 @@ int main(void)
 	printf("KTAP version 1\n1..%d\n", N_TESTS);
 	test_words();
 	test_path_printer();
+	test_path_sums();
 	test_conn_printer();
 	test_escape();
 	test_status_printer();
