@@ -130,25 +130,27 @@ uint64_t paths_bytes(const struct omr_paths *l)
 	return total;
 }
 
-void path_why(struct omr_path *p, uint32_t conns)
+const char *path_why(const struct omr_path *p, uint32_t conns, char *buf,
+		     size_t len)
 {
 	if (!p->link_up)
-		snprintf(p->why, sizeof(p->why), "link down");
+		snprintf(buf, len, "link down");
 	else if (p->health == OMR_PATH_HEALTH_DEMOTED)
-		snprintf(p->why, sizeof(p->why), "demoted: %s",
+		snprintf(buf, len, "demoted: %s",
 			 reason_name(p->health_reason));
 	else if (p->stripped)
-		snprintf(p->why, sizeof(p->why),
+		snprintf(buf, len,
 			 "MPTCP stripped? %u joins failed in a row", p->join_fails);
 	else if (!conns)
-		snprintf(p->why, sizeof(p->why), "idle: no connection");
+		snprintf(buf, len, "idle: no connection");
 	else if (!p->subflows && p->join_fails)
-		snprintf(p->why, sizeof(p->why),
+		snprintf(buf, len,
 			 "no subflow: joins failing (%u), backing off", p->join_fails);
 	else if (!p->subflows)
-		snprintf(p->why, sizeof(p->why), "no subflow: joining or backing off");
+		snprintf(buf, len, "no subflow: joining or backing off");
 	else if (p->backup)
-		snprintf(p->why, sizeof(p->why), "backup");
+		snprintf(buf, len, "backup");
 	else
-		snprintf(p->why, sizeof(p->why), "ok");
+		snprintf(buf, len, "ok");
+	return buf;
 }

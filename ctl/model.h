@@ -40,7 +40,6 @@ struct omr_path {
 	uint32_t subflows, srtt_us, loss_ppm, window_ms;
 	uint32_t join_fails, join_fails_total;
 	uint64_t tx, rx;
-	char why[96];		/* conn show -s, stats: set by path_why() */
 };
 
 struct omr_paths {
@@ -126,7 +125,8 @@ void omr_words(const char *in, char *out, size_t len);
 /* All paths' bytes in their windows (tx + rx): what shares are of. */
 uint64_t paths_bytes(const struct omr_paths *l);
 
-/* The phrase that says why a path carries what it carries. */
-void path_why(struct omr_path *p, uint32_t conns);
+/* The phrase that says why a path carries what it carries, in @buf. */
+const char *path_why(const struct omr_path *p, uint32_t conns, char *buf,
+		     size_t len);
 
 #endif /* OMRCTL_MODEL_H */

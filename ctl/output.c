@@ -175,9 +175,9 @@ void print_path(const struct omr_path *p)
 	close_json_object();
 }
 
-void print_path_sum(const struct omr_path *p, uint64_t total)
+void print_path_sum(const struct omr_path *p, uint64_t total, uint32_t conns)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], why[96];
 	double share = total ? 100.0 * (p->tx + p->rx) / total : 0;
 	bool demoted = p->health == OMR_PATH_HEALTH_DEMOTED;
 
@@ -205,20 +205,19 @@ void print_path_sum(const struct omr_path *p, uint64_t total)
 	print_uint(PRINT_JSON, "join_fails", NULL, p->join_fails);
 	print_uint(PRINT_JSON, "join_fails_total", NULL, p->join_fails_total);
 	print_bool(PRINT_JSON, "mptcp_stripped", NULL, p->stripped);
-	print_string(PRINT_ANY, "why", "  %s\n", p->why);
+	print_string(PRINT_ANY, "why", "  %s\n",
+		     path_why(p, conns, why, sizeof(why)));
 	close_json_object();
 }
 
-void print_path_sums(struct omr_paths *l, uint32_t conns)
+void print_path_sums(const struct omr_paths *l, uint32_t conns)
 {
 	uint64_t total = paths_bytes(l);
 	int i;
 
 	open_json_array("paths");
-	for (i = 0; i < l->n; i++) {
-		path_why(&l->p[i], conns);
-		print_path_sum(&l->p[i], total);
-	}
+	for (i = 0; i < l->n; i++)
+		print_path_sum(&l->p[i], total, conns);
 	close_json_array();
 }
 

@@ -90,7 +90,7 @@ static void do_path(const void *p)
 
 static void do_path_sum(const void *p)
 {
-	print_path_sum(p, 4000);
+	print_path_sum(p, 4000, 1);	/* one connection: "ok" */
 }
 
 struct omr_path sample_path(void)
@@ -103,7 +103,6 @@ struct omr_path sample_path(void)
 	};
 
 	inet_pton(AF_INET, "10.0.1.1", &p.addr);
-	snprintf(p.why, sizeof(p.why), "ok");
 	return p;
 }
 
@@ -161,7 +160,7 @@ static void test_path_printer(void)
 
 static void do_path_sums(const void *l)
 {
-	print_path_sums((struct omr_paths *)l, 1);
+	print_path_sums(l, 1);
 }
 
 /* stats, conn show -s: shares of all paths' bytes, and why, per path. */
