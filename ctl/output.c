@@ -232,7 +232,7 @@ static void print_sf_flags(uint32_t flags)
 	print_flag(PRINT_ANY, "stale", " stale", flags & OMR_SF_F_STALE);
 }
 
-void print_sf(const struct omr_sf *sf)
+static void print_sf(const struct omr_sf *sf)
 {
 	open_json_object(NULL);
 	print_uint(PRINT_ANY, "id", "  sf %u", sf->id);

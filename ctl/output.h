@@ -21,7 +21,6 @@ void print_path_sum(const struct omr_path *p, uint64_t total, uint32_t conns);
 void print_path_sums(const struct omr_paths *l, uint32_t conns);
 /* @subflows: print them (not with conn show -s in text). */
 void print_conn(const struct omr_conn *c, bool subflows);
-void print_sf(const struct omr_sf *sf);
 /* @ts: the time first (monitor -t; JSON always has "ts"). */
 void print_event(const struct omr_event *e, bool ts);
 

@@ -3,7 +3,8 @@
 #include <inttypes.h>
 #include "prom.h"
 
-void prom_label(FILE *f, const char *v)
+/* A label value, escaped: backslash, double quote and newline. */
+static void prom_label(FILE *f, const char *v)
 {
 	for (; *v; v++) {
 		if (*v == '\\')
