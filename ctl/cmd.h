@@ -13,7 +13,6 @@
 
 struct ctx {
 	struct omr_nl *nl;
-	bool json;
 	bool stats;		/* -s: conn show's per-path summary */
 	bool timestamps;	/* -t: monitor prints the time first */
 };

@@ -139,7 +139,7 @@ static int options(int argc, char **argv, struct ctx *c, const char **netns)
 	while ((opt = getopt_long(argc, argv, "+jstn:hV", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
-			c->json = true;
+			print_set_json(true);
 			break;
 		case 's':
 			c->stats = true;
@@ -179,7 +179,6 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	print_set_json(c.json);
 	if (netns && find_word((struct word[]){ { "help", 1 } }, 1, argv[0]) < 0) {
 		ret = enter_netns(netns);
 		if (ret)
