@@ -167,7 +167,7 @@ static void do_path_sums(const void *l)
 static void test_path_sums(void)
 {
 	struct omr_path p[3] = { sample_path(), sample_path(), sample_path() };
-	struct omr_paths l = { p, 3 };
+	struct omr_paths l;
 	char *t;
 
 	snprintf(p[1].dev, sizeof(p[1].dev), "eth2");
@@ -178,6 +178,8 @@ static void test_path_sums(void)
 	p[2].subflows = 0;
 	p[2].join_fails = 3;
 	p[2].tx = p[2].rx = 0;
+	l.p = p;
+	l.n = 3;
 	t = capture(false, do_path_sums, &l);
 	ok(same("path sums", t,
 		"path eth1     up   sf 1 rtt   12.3 ms loss  0.25% share  50.0% (3.0 s)  ok\n"
