@@ -44,6 +44,16 @@ void cmd_usage(FILE *f, const char *prefix, const struct cmd *t, int n)
 	}
 }
 
+int cmd_begin(struct ctx *c, const char *what, int argc, char **argv)
+{
+	if (argc) {
+		err("%s: unexpected argument '%s'", what, argv[0]);
+		return EX_USAGE;
+	}
+	omr_nl_what(c->nl, what);
+	return EX_OK;
+}
+
 static bool is_help(const char *w)
 {
 	return !strcmp(w, "help") || !strcmp(w, "-h") || !strcmp(w, "--help");
@@ -69,10 +79,9 @@ int cmd_run(struct ctx *c, const char *what, const struct cmd *t, int n,
 			w[i].name = t[i].name;
 			w[i].shortest = t[i].shortest;
 		}
-		snprintf(sub, sizeof(sub), "%s%s", what, *what ? ": " : "");
-		/* "path: " in errors; what is "path " */
-		if (*what)
-			snprintf(sub, sizeof(sub), "%.*s: ", (int)strlen(what) - 1, what);
+		/* "path: " in errors; what is "path " (top level: "") */
+		snprintf(sub, sizeof(sub), "%.*s%s", *what ? (int)strlen(what) - 1 : 0,
+			 what, *what ? ": " : "");
 		k = match_word(sub, w, i, argv[0]);
 		if (k < 0)
 			return EX_USAGE;

@@ -13,7 +13,6 @@
 
 struct ctx {
 	struct omr_nl *nl;
-	bool json;
 	bool stats;		/* -s: conn show's per-path summary */
 	bool timestamps;	/* -t: monitor prints the time first */
 };
@@ -36,6 +35,8 @@ void cmd_usage(FILE *f, const char *prefix, const struct cmd *t, int n);
  */
 int cmd_run(struct ctx *c, const char *what, const struct cmd *t, int n,
 	    int argc, char **argv);
+/* A command that takes no words, named @what in netlink's errors. */
+int cmd_begin(struct ctx *c, const char *what, int argc, char **argv);
 
 /* show.c */
 int do_status(struct ctx *c, int argc, char **argv);
@@ -56,5 +57,9 @@ int do_stats(struct ctx *c, int argc, char **argv);
 /* setconf.c */
 int do_setconf(struct ctx *c, int argc, char **argv);
 int do_showconf(struct ctx *c, int argc, char **argv);
+/* module.c: libkmod, no netlink */
+int do_module_status(struct ctx *c, int argc, char **argv);
+int do_module_load(struct ctx *c, int argc, char **argv);
+int do_module_unload(struct ctx *c, int argc, char **argv);
 
 #endif /* OMRCTL_CMD_H */

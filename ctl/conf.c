@@ -78,9 +78,20 @@ static int address(struct parser *p, const char *k, const char *v,
 	return fail(p, "%s = '%s': expected an IPv4 address or none", k, v);
 }
 
+/* KEY = N of a settings table: entry @i of @given and @val. */
+static int table_key(struct parser *p, int i, bool *given, uint32_t *val,
+		     const char *k, const char *v)
+{
+	if (given[i])
+		return fail(p, "%s is given twice", k);
+	given[i] = true;
+	return number(p, k, v, &val[i]);
+}
+
 static int pm_key(struct parser *p, const char *k, const char *v)
 {
 	struct omr_pm_set *s = &p->c->pm;
+	char keys[256];
 	int i;
 
 	if (!strcmp(k, "enable")) {
@@ -99,24 +110,21 @@ static int pm_key(struct parser *p, const char *k, const char *v)
 	}
 	i = key_index(pm_keys, OMR_PM_A_MAX, k);
 	if (i < 0)
-		return fail(p, "unknown key '%s' in [PathManager] (enable, add_addr, tick_ms, stall_ms, fail_ms, hold_ms, loss_hi, loss_lo, rtt_hi_ms, backoff_min_ms, backoff_max_ms, join_timeout_ms)", k);
-	if (s->given[i])
-		return fail(p, "%s is given twice", k);
-	s->given[i] = true;
-	return number(p, k, v, &s->val[i]);
+		return fail(p, "unknown key '%s' in [PathManager] (enable, add_addr, %s)",
+			    k, key_list(pm_keys, OMR_PM_A_MAX, ", ", keys, sizeof(keys)));
+	return table_key(p, i, s->given, s->val, k, v);
 }
 
 static int sched_key(struct parser *p, const char *k, const char *v)
 {
 	struct omr_sched_set *s = &p->c->sched;
 	int i = key_index(sched_keys, OMR_SCHED_A_MAX, k);
+	char keys[256];
 
 	if (i < 0)
-		return fail(p, "unknown key '%s' in [Scheduler] (loss_penalty, loss_gain, rtt_unknown_us, burst)", k);
-	if (s->given[i])
-		return fail(p, "%s is given twice", k);
-	s->given[i] = true;
-	return number(p, k, v, &s->val[i]);
+		return fail(p, "unknown key '%s' in [Scheduler] (%s)", k,
+			    key_list(sched_keys, OMR_SCHED_A_MAX, ", ", keys, sizeof(keys)));
+	return table_key(p, i, s->given, s->val, k, v);
 }
 
 static int path_key(struct parser *p, const char *k, const char *v)

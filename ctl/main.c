@@ -13,40 +13,12 @@
 #include <string.h>
 #include <unistd.h>
 #include "cmd.h"
-#include "module.h"
 #include "print.h"
 #include "util.h"
 
 #ifndef OMR_VERSION
 #define OMR_VERSION "unknown"
 #endif
-
-/* module.c takes its subcommand's name first. */
-static int module_run(struct ctx *c, const char *sub, int argc, char **argv)
-{
-	char *v[argc + 2];
-
-	v[0] = (char *)sub;
-	memcpy(v + 1, argv, argc * sizeof(*argv));
-	v[argc + 1] = NULL;
-	(void)c;
-	return omr_module_cmd(argc + 1, v);
-}
-
-static int do_mod_status(struct ctx *c, int argc, char **argv)
-{
-	return module_run(c, "status", argc, argv);
-}
-
-static int do_mod_load(struct ctx *c, int argc, char **argv)
-{
-	return module_run(c, "load", argc, argv);
-}
-
-static int do_mod_unload(struct ctx *c, int argc, char **argv)
-{
-	return module_run(c, "unload", argc, argv);
-}
 
 static const struct cmd path_cmds[] = {
 	{ "show", 1, do_path_show, "show\t\t\tconfigured paths: device, link, address, health", NULL, 0 },
@@ -78,9 +50,9 @@ static const struct cmd conn_cmds[] = {
 static int do_help(struct ctx *c, int argc, char **argv);
 
 static const struct cmd module_cmds[] = {
-	{ "status", 1, do_mod_status, "status\t\tMPTCP in the kernel; omr.ko loaded? refcount, version", NULL, 0 },
-	{ "load", 1, do_mod_load, "load [PATH]\t\tload omr.ko (installed, or the file PATH)", NULL, 0 },
-	{ "unload", 1, do_mod_unload, "unload\t\tunload it (refused while in use)", NULL, 0 },
+	{ "status", 1, do_module_status, "status\t\tMPTCP in the kernel; omr.ko loaded? refcount, version", NULL, 0 },
+	{ "load", 1, do_module_load, "load [PATH]\t\tload omr.ko (installed, or the file PATH)", NULL, 0 },
+	{ "unload", 1, do_module_unload, "unload\t\tunload it (refused while in use)", NULL, 0 },
 };
 
 #define SUB(t) t, (int)ARRAY_SIZE(t)
@@ -167,7 +139,7 @@ static int options(int argc, char **argv, struct ctx *c, const char **netns)
 	while ((opt = getopt_long(argc, argv, "+jstn:hV", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
-			c->json = true;
+			print_set_json(true);
 			break;
 		case 's':
 			c->stats = true;
@@ -207,7 +179,6 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	print_set_json(c.json);
 	if (netns && find_word((struct word[]){ { "help", 1 } }, 1, argv[0]) < 0) {
 		ret = enter_netns(netns);
 		if (ret)

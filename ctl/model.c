@@ -46,6 +46,26 @@ int key_index(const char *const *keys, int max, const char *k)
 	return -1;
 }
 
+/* Entry @i of a table of @n names; "unknown" past it or for a hole. */
+static const char *name_in(const char *const *names, size_t n, unsigned int i)
+{
+	return i < n && names[i] ? names[i] : "unknown";
+}
+
+const char *key_list(const char *const *keys, int max, const char *sep,
+		     char *buf, size_t len)
+{
+	size_t o = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i <= max && o < len; i++)
+		if (keys[i])
+			o += snprintf(buf + o, len - o, "%s%s", o ? sep : "",
+				      keys[i]);
+	return buf;
+}
+
 const char *tcp_state_name(unsigned int s)
 {
 	static const char *const names[] = {
@@ -54,7 +74,7 @@ const char *tcp_state_name(unsigned int s)
 		"listen", "closing", "new-syn-recv", "bound-inactive",
 	};
 
-	return s < ARRAY_SIZE(names) ? names[s] : "unknown";
+	return name_in(names, ARRAY_SIZE(names), s);
 }
 
 static const char *const reason_names[] = {
@@ -72,8 +92,7 @@ static const char *const reason_names[] = {
 
 const char *reason_name(unsigned int r)
 {
-	return r < ARRAY_SIZE(reason_names) && reason_names[r] ?
-	       reason_names[r] : "unknown";
+	return name_in(reason_names, ARRAY_SIZE(reason_names), r);
 }
 
 static const char *const event_names[] = {
@@ -88,8 +107,12 @@ static const char *const event_names[] = {
 
 const char *event_name(unsigned int type)
 {
-	return type < ARRAY_SIZE(event_names) && event_names[type] ?
-	       event_names[type] : "unknown";
+	return name_in(event_names, ARRAY_SIZE(event_names), type);
+}
+
+const char *event_list(char *buf, size_t len)
+{
+	return key_list(event_names, ARRAY_SIZE(event_names) - 1, ", ", buf, len);
 }
 
 int event_type(const char *name)
@@ -97,25 +120,37 @@ int event_type(const char *name)
 	return key_index(event_names, ARRAY_SIZE(event_names) - 1, name);
 }
 
-void path_why(struct omr_path *p, uint32_t conns)
+uint64_t paths_bytes(const struct omr_paths *l)
+{
+	uint64_t total = 0;
+	int i;
+
+	for (i = 0; i < l->n; i++)
+		total += l->p[i].tx + l->p[i].rx;
+	return total;
+}
+
+const char *path_why(const struct omr_path *p, uint32_t conns, char *buf,
+		     size_t len)
 {
 	if (!p->link_up)
-		snprintf(p->why, sizeof(p->why), "link down");
+		snprintf(buf, len, "link down");
 	else if (p->health == OMR_PATH_HEALTH_DEMOTED)
-		snprintf(p->why, sizeof(p->why), "demoted: %s",
+		snprintf(buf, len, "demoted: %s",
 			 reason_name(p->health_reason));
 	else if (p->stripped)
-		snprintf(p->why, sizeof(p->why),
+		snprintf(buf, len,
 			 "MPTCP stripped? %u joins failed in a row", p->join_fails);
 	else if (!conns)
-		snprintf(p->why, sizeof(p->why), "idle: no connection");
+		snprintf(buf, len, "idle: no connection");
 	else if (!p->subflows && p->join_fails)
-		snprintf(p->why, sizeof(p->why),
+		snprintf(buf, len,
 			 "no subflow: joins failing (%u), backing off", p->join_fails);
 	else if (!p->subflows)
-		snprintf(p->why, sizeof(p->why), "no subflow: joining or backing off");
+		snprintf(buf, len, "no subflow: joining or backing off");
 	else if (p->backup)
-		snprintf(p->why, sizeof(p->why), "backup");
+		snprintf(buf, len, "backup");
 	else
-		snprintf(p->why, sizeof(p->why), "ok");
+		snprintf(buf, len, "ok");
+	return buf;
 }

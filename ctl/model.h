@@ -40,7 +40,6 @@ struct omr_path {
 	uint32_t subflows, srtt_us, loss_ppm, window_ms;
 	uint32_t join_fails, join_fails_total;
 	uint64_t tx, rx;
-	char why[96];		/* conn show -s, stats: set by path_why() */
 };
 
 struct omr_paths {
@@ -109,6 +108,11 @@ extern const char *const cnt_names[OMR_CNT_A_MAX + 1];
 
 /* An attribute of table @keys by its key, or -1. */
 int key_index(const char *const *keys, int max, const char *k);
+/* Table @keys' names (holes skipped), @sep between them, in @buf. */
+const char *key_list(const char *const *keys, int max, const char *sep,
+		     char *buf, size_t len);
+/* The events' names, ", " between them, in @buf. */
+const char *event_list(char *buf, size_t len);
 
 const char *tcp_state_name(unsigned int s);
 const char *reason_name(unsigned int r);
@@ -118,7 +122,11 @@ int event_type(const char *name);	/* -1: no such event */
 /* The kernel's message @in with attribute names put in words (words.c). */
 void omr_words(const char *in, char *out, size_t len);
 
-/* The phrase that says why a path carries what it carries. */
-void path_why(struct omr_path *p, uint32_t conns);
+/* All paths' bytes in their windows (tx + rx): what shares are of. */
+uint64_t paths_bytes(const struct omr_paths *l);
+
+/* The phrase that says why a path carries what it carries, in @buf. */
+const char *path_why(const struct omr_path *p, uint32_t conns, char *buf,
+		     size_t len);
 
 #endif /* OMRCTL_MODEL_H */

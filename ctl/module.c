@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,31 +16,13 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <libkmod.h>
-#include "module.h"
+#include "cmd.h"
 #include "print.h"
-
-/* Exit codes: the same numbers as omrctl.c's (docs/omrctl.8). */
-enum {
-	MX_OK = 0,
-	MX_KERNEL = 1,		/* the kernel refused: in use, bad module, ... */
-	MX_USAGE = 2,
-	MX_NOMOD = 3,		/* no module file, not loaded, or no MPTCP */
-};
+#include "util.h"
 
 #define MOD_NAME "omr"
 #define MPTCP_SYSCTL "/proc/sys/net/mptcp"
 #define MAX_NS 64
-
-static void __attribute__((format(printf, 1, 2))) merr(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("omrctl: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 /* The first line of a small file, without its newline; NULL if unreadable. */
 static char *read_line(const char *path, char *buf, size_t len)
@@ -106,9 +87,9 @@ static int sched_netns(char names[][256], int max)
 				snprintf(names[n++], 256, "%s", de->d_name);
 			/* Back home; if that fails, nothing after this is right. */
 			if (setns(self, CLONE_NEWNET)) {
-				merr("cannot return to our network namespace: %s",
+				err("cannot return to our network namespace: %s",
 				     strerror(errno));
-				exit(MX_KERNEL);
+				exit(EX_KERNEL);
 			}
 		}
 		close(fd);
@@ -136,7 +117,7 @@ static struct kmod_ctx *ctx_new(void)
 	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
 
 	if (!ctx) {
-		merr("libkmod: cannot initialise (no /lib/modules/$(uname -r)?)");
+		err("libkmod: cannot initialise (no /lib/modules/$(uname -r)?)");
 		return NULL;
 	}
 	kmod_set_log_fn(ctx, kmod_quiet, NULL);
@@ -172,14 +153,14 @@ static int load_path(struct kmod_ctx *ctx, const char *path)
 
 	ret = kmod_module_new_from_path(ctx, path, &mod);
 	if (ret < 0) {
-		merr("module load: %s: %s", path, strerror(-ret));
-		return MX_NOMOD;
+		err("module load: %s: %s", path, strerror(-ret));
+		return EX_NOMOD;
 	}
 	if (strcmp(kmod_module_get_name(mod), MOD_NAME)) {
-		merr("module load: %s: is module '%s', not '%s'", path,
+		err("module load: %s: is module '%s', not '%s'", path,
 		     kmod_module_get_name(mod), MOD_NAME);
 		kmod_module_unref(mod);
-		return MX_USAGE;
+		return EX_USAGE;
 	}
 	ret = kmod_module_insert_module(mod, 0, NULL);
 	kmod_module_unref(mod);
@@ -187,15 +168,15 @@ static int load_path(struct kmod_ctx *ctx, const char *path)
 		/* The module itself, rather than its init's -EEXIST? */
 		if (access("/sys/module/" MOD_NAME "/initstate", F_OK) == 0) {
 			printf("omr is already loaded\n");
-			return MX_OK;
+			return EX_OK;
 		}
 	}
 	if (ret < 0) {
-		merr("module load: %s: %s: %s", path, strerror(-ret), load_hint(-ret));
-		return MX_KERNEL;
+		err("module load: %s: %s: %s", path, strerror(-ret), load_hint(-ret));
+		return EX_KERNEL;
 	}
 	printf("omr loaded from %s\n", path);
-	return MX_OK;
+	return EX_OK;
 }
 
 static void not_installed(void)
@@ -203,7 +184,7 @@ static void not_installed(void)
 	struct utsname u;
 
 	uname(&u);
-	merr("module load: module '%s' not found in /lib/modules/%s (install it, or give its file: omrctl module load PATH/omr.ko)",
+	err("module load: module '%s' not found in /lib/modules/%s (install it, or give its file: omrctl module load PATH/omr.ko)",
 	     MOD_NAME, u.release);
 }
 
@@ -217,7 +198,7 @@ static int load_installed(struct kmod_ctx *ctx)
 	ret = kmod_module_new_from_lookup(ctx, MOD_NAME, &list);
 	if (ret < 0 || !list) {
 		not_installed();
-		return MX_NOMOD;
+		return EX_NOMOD;
 	}
 	mod = kmod_module_get_module(list);
 	kmod_module_unref_list(list);
@@ -225,53 +206,54 @@ static int load_installed(struct kmod_ctx *ctx)
 	if (kmod_module_get_initstate(mod) == KMOD_MODULE_LIVE) {
 		printf("omr is already loaded\n");
 		kmod_module_unref(mod);
-		return MX_OK;
+		return EX_OK;
 	}
 	if (!path) {
 		not_installed();
 		kmod_module_unref(mod);
-		return MX_NOMOD;
+		return EX_NOMOD;
 	}
 	/* modprobe: dependencies first, install commands and blacklist too. */
 	ret = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST,
 					      NULL, NULL, NULL, NULL);
 	if (ret > 0) {
-		merr("module load: %s is blacklisted (modprobe.d)", MOD_NAME);
+		err("module load: %s is blacklisted (modprobe.d)", MOD_NAME);
 		kmod_module_unref(mod);
-		return MX_KERNEL;
+		return EX_KERNEL;
 	}
 	if (ret < 0) {
-		merr("module load: %s: %s: %s", path, strerror(-ret), load_hint(-ret));
+		err("module load: %s: %s: %s", path, strerror(-ret), load_hint(-ret));
 		kmod_module_unref(mod);
-		return MX_KERNEL;
+		return EX_KERNEL;
 	}
 	printf("omr loaded from %s\n", path);
 	kmod_module_unref(mod);
-	return MX_OK;
+	return EX_OK;
 }
 
-static int cmd_load(int argc, char **argv)
+int do_module_load(struct ctx *c, int argc, char **argv)
 {
 	struct kmod_ctx *ctx;
 	int ret;
 
+	(void)c;
 	if (argc > 1) {
-		merr("module load: unexpected argument '%s' (load [PATH])", argv[1]);
-		return MX_USAGE;
+		err("module load: unexpected argument '%s' (load [PATH])", argv[1]);
+		return EX_USAGE;
 	}
 	/* Check the file before MPTCP: a wrong path is the likelier mistake. */
 	if (argc == 1 && access(argv[0], R_OK)) {
-		merr("module load: %s: %s", argv[0], strerror(errno));
-		return MX_NOMOD;
+		err("module load: %s: %s", argv[0], strerror(errno));
+		return EX_NOMOD;
 	}
 	if (!mptcp_present()) {
-		merr("module load: this kernel has no MPTCP (%s is missing: CONFIG_MPTCP is off); omr needs it",
+		err("module load: this kernel has no MPTCP (%s is missing: CONFIG_MPTCP is off); omr needs it",
 		     MPTCP_SYSCTL);
-		return MX_NOMOD;
+		return EX_NOMOD;
 	}
 	ctx = ctx_new();
 	if (!ctx)
-		return MX_KERNEL;
+		return EX_KERNEL;
 	ret = argc == 1 ? load_path(ctx, argv[0]) : load_installed(ctx);
 	kmod_unref(ctx);
 	return ret;
@@ -301,29 +283,30 @@ static int holders_str(struct kmod_module *mod, char *buf, size_t len)
 	return n;
 }
 
-static int cmd_unload(int argc, char **argv)
+int do_module_unload(struct ctx *c, int argc, char **argv)
 {
 	char names[MAX_NS][256], holders[512];
 	struct kmod_module *mod;
 	struct kmod_ctx *ctx;
 	int ret, refcnt, n, i;
 
+	(void)c;
 	if (argc) {
-		merr("module unload: unexpected argument '%s'", argv[0]);
-		return MX_USAGE;
+		err("module unload: unexpected argument '%s'", argv[0]);
+		return EX_USAGE;
 	}
 	ctx = ctx_new();
 	if (!ctx)
-		return MX_KERNEL;
+		return EX_KERNEL;
 	ret = kmod_module_new_from_name(ctx, MOD_NAME, &mod);
 	if (ret < 0) {
-		merr("module unload: %s", strerror(-ret));
+		err("module unload: %s", strerror(-ret));
 		kmod_unref(ctx);
-		return MX_KERNEL;
+		return EX_KERNEL;
 	}
 	if (kmod_module_get_initstate(mod) < 0) {
-		merr("module unload: omr is not loaded");
-		ret = MX_NOMOD;
+		err("module unload: omr is not loaded");
+		ret = EX_NOMOD;
 		goto out;
 	}
 	ret = kmod_module_remove_module(mod, KMOD_REMOVE_NOLOG);
@@ -333,25 +316,25 @@ static int cmd_unload(int argc, char **argv)
 	}
 	if (ret == -EBUSY) {
 		/* Not live: another load or unload of it is under way. */
-		merr("module unload: omr is busy being loaded or unloaded; try again");
-		ret = MX_KERNEL;
+		err("module unload: omr is busy being loaded or unloaded; try again");
+		ret = EX_KERNEL;
 		goto out;
 	}
 	/* A reference held (delete_module() without waiting: EWOULDBLOCK). */
 	if (ret != -EAGAIN) {
-		merr("module unload: %s%s", strerror(-ret),
+		err("module unload: %s%s", strerror(-ret),
 		     ret == -EPERM ? " (unloading modules needs root, CAP_SYS_MODULE)" : "");
-		ret = MX_KERNEL;
+		ret = EX_KERNEL;
 		goto out;
 	}
 	refcnt = kmod_module_get_refcnt(mod);
 	n = holders_str(mod, holders, sizeof(holders));
-	merr("module unload: omr is in use (refcount %d%s%s): MPTCP sockets with the omr scheduler hold it; close them or set net.mptcp.scheduler back to 'default' and let them end",
+	err("module unload: omr is in use (refcount %d%s%s): MPTCP sockets with the omr scheduler hold it; close them or set net.mptcp.scheduler back to 'default' and let them end",
 	     refcnt, n ? ", held by " : "", n ? holders : "");
 	n = sched_netns(names, MAX_NS);
 	for (i = 0; i < n; i++)
-		merr("module unload: namespace '%s' has net.mptcp.scheduler=omr", names[i]);
-	ret = MX_KERNEL;
+		err("module unload: namespace '%s' has net.mptcp.scheduler=omr", names[i]);
+	ret = EX_KERNEL;
 out:
 	kmod_module_unref(mod);
 	kmod_unref(ctx);
@@ -494,37 +477,26 @@ static void print_mstatus(const struct mstatus *m)
 	close_json_object();
 }
 
-static int cmd_mstatus(int argc, char **argv)
+int do_module_status(struct ctx *c, int argc, char **argv)
 {
 	struct kmod_ctx *ctx;
 	struct mstatus *m;
 
+	(void)c;
 	if (argc) {
-		merr("module status: unexpected argument '%s'", argv[0]);
-		return MX_USAGE;
+		err("module status: unexpected argument '%s'", argv[0]);
+		return EX_USAGE;
 	}
 	m = calloc(1, sizeof(*m));
 	ctx = m ? ctx_new() : NULL;
 	if (!ctx) {
 		free(m);
-		return MX_KERNEL;
+		return EX_KERNEL;
 	}
 	mstatus_get(ctx, m);
 	kmod_unref(ctx);
 	print_mstatus(m);
 	free(m->file);
 	free(m);
-	return MX_OK;
-}
-
-int omr_module_cmd(int argc, char **argv)
-{
-	if (argc == 0 || !strcmp(argv[0], "status"))
-		return cmd_mstatus(argc ? argc - 1 : 0, argv + !!argc);
-	if (!strcmp(argv[0], "load"))
-		return cmd_load(argc - 1, argv + 1);
-	if (!strcmp(argv[0], "unload"))
-		return cmd_unload(argc - 1, argv + 1);
-	merr("module: unknown command '%s' (load, unload, status)", argv[0]);
-	return MX_USAGE;
+	return EX_OK;
 }

@@ -33,6 +33,7 @@ static void on_event(const struct omr_event *e, void *arg)
 
 static int mon_args(struct mon *m, int argc, char **argv)
 {
+	char names[256];
 	int i, t;
 
 	for (i = 0; i < argc; i++) {
@@ -42,8 +43,8 @@ static int mon_args(struct mon *m, int argc, char **argv)
 		}
 		t = event_type(argv[i]);
 		if (t < 0 || t >= (int)ARRAY_SIZE(m->want)) {
-			err("monitor: unknown event '%s' (path_up, path_down, sf_created, sf_closed, path_demoted, path_promoted, failover)",
-			    argv[i]);
+			err("monitor: unknown event '%s' (%s)", argv[i],
+			    event_list(names, sizeof(names)));
 			return EX_USAGE;
 		}
 		m->want[t] = true;

@@ -165,7 +165,8 @@ static int report(struct omr_nl *nl, int ret)
 	return EX_OK;
 }
 
-int nl_transact(struct omr_nl *nl, struct nl_msg *msg)
+/* Send @msg (consumed), read the answer: an exit code, errors reported. */
+static int transact(struct omr_nl *nl, struct nl_msg *msg)
 {
 	struct nl_cb *cb = nl_cb_alloc(NL_CB_DEFAULT);
 	int ret;
@@ -195,17 +196,21 @@ int nl_transact(struct omr_nl *nl, struct nl_msg *msg)
 	return ret;
 }
 
-struct nl_msg *nl_new_msg(struct omr_nl *nl, uint8_t cmd, int flags, int *ret)
+int nl_open(struct omr_nl *nl)
+{
+	return nl->sk ? EX_OK : open_family(nl);
+}
+
+/* A request of @cmd; NULL with *@ret set (an exit code) if none. */
+static struct nl_msg *new_msg(struct omr_nl *nl, uint8_t cmd, int flags,
+			      int *ret)
 {
 	struct nl_msg *msg;
 
+	*ret = nl_open(nl);
+	if (*ret)
+		return NULL;
 	*ret = EX_KERNEL;
-	if (!nl->sk) {
-		*ret = open_family(nl);
-		if (*ret)
-			return NULL;
-		*ret = EX_KERNEL;
-	}
 	msg = nlmsg_alloc();
 	if (!msg) {
 		err("out of memory");
@@ -218,4 +223,41 @@ struct nl_msg *nl_new_msg(struct omr_nl *nl, uint8_t cmd, int flags, int *ret)
 	}
 	nl->nargs = 0;
 	return msg;
+}
+
+int nl_query(struct omr_nl *nl, uint8_t cmd, int flags,
+	     int (*parse)(struct nlattr **tb, void *arg), void *arg)
+{
+	struct nl_msg *msg;
+	int ret;
+
+	msg = new_msg(nl, cmd, flags, &ret);
+	if (!msg)
+		return ret;
+	nl->parse = parse;
+	nl->arg = arg;
+	ret = transact(nl, msg);
+	nl->arg = NULL;
+	return ret;
+}
+
+int nl_change(struct omr_nl *nl, uint8_t cmd, int nest,
+	      int (*put)(struct omr_nl *nl, struct nl_msg *msg, const void *arg),
+	      const void *arg)
+{
+	struct nlattr *start;
+	struct nl_msg *msg;
+	int ret;
+
+	msg = new_msg(nl, cmd, 0, &ret);
+	if (!msg)
+		return ret;
+	start = nla_nest_start(msg, nest | NLA_F_NESTED);
+	if (!start || put(nl, msg, arg)) {
+		nlmsg_free(msg);
+		err("%s: out of memory", nl->what);
+		return EX_KERNEL;
+	}
+	nla_nest_end(msg, start);
+	return transact(nl, msg);
 }

@@ -21,8 +21,11 @@ void omr_nl_what(struct omr_nl *nl, const char *what);
 
 int omr_get_status(struct omr_nl *nl, struct omr_status *s);
 int omr_get_sched(struct omr_nl *nl, uint32_t sched[OMR_SCHED_A_MAX + 1]);
-/* Allocates l->p; free() it. */
+/* Allocates l->p; free() it (NULL after an error). */
 int omr_get_paths(struct omr_nl *nl, struct omr_paths *l);
+/* omr_get_status, then omr_get_paths: stats, conn show -s, setconf. */
+int omr_get_state(struct omr_nl *nl, struct omr_status *s,
+		  struct omr_paths *l);
 /* @cb for each connection, during the dump; its subflows are in it. */
 int omr_get_conns(struct omr_nl *nl,
 		  void (*cb)(const struct omr_conn *c, void *arg), void *arg);

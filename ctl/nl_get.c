@@ -101,16 +101,10 @@ static int parse_status(struct nlattr **tb, void *arg)
 
 int omr_get_status(struct omr_nl *nl, struct omr_status *s)
 {
-	struct nl_msg *msg;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	msg = nl_new_msg(nl, OMR_CMD_GET_STATUS, 0, &ret);
-	if (!msg)
-		return ret;
-	nl->parse = parse_status;
-	nl->arg = s;
-	ret = nl_transact(nl, msg);
+	ret = nl_query(nl, OMR_CMD_GET_STATUS, 0, parse_status, s);
 	if (!ret && !s->seen) {
 		err("%s: no reply from the kernel", nl->what);
 		return EX_KERNEL;
@@ -133,15 +127,7 @@ static int parse_sched(struct nlattr **tb, void *arg)
 
 int omr_get_sched(struct omr_nl *nl, uint32_t sched[OMR_SCHED_A_MAX + 1])
 {
-	struct nl_msg *msg;
-	int ret;
-
-	msg = nl_new_msg(nl, OMR_CMD_GET_SCHED, 0, &ret);
-	if (!msg)
-		return ret;
-	nl->parse = parse_sched;
-	nl->arg = sched;
-	return nl_transact(nl, msg);
+	return nl_query(nl, OMR_CMD_GET_SCHED, 0, parse_sched, sched);
 }
 
 static void fill_path(struct nlattr **p, struct omr_path *ps)
@@ -193,17 +179,25 @@ static int parse_path(struct nlattr **tb, void *arg)
 
 int omr_get_paths(struct omr_nl *nl, struct omr_paths *l)
 {
-	struct nl_msg *msg;
 	int ret;
 
 	l->p = NULL;
 	l->n = 0;
-	msg = nl_new_msg(nl, OMR_CMD_GET_PATHS, NLM_F_DUMP, &ret);
-	if (!msg)
-		return ret;
-	nl->parse = parse_path;
-	nl->arg = l;
-	return nl_transact(nl, msg);
+	ret = nl_query(nl, OMR_CMD_GET_PATHS, NLM_F_DUMP, parse_path, l);
+	if (ret) {
+		free(l->p);	/* the paths parsed before the error */
+		l->p = NULL;
+		l->n = 0;
+	}
+	return ret;
+}
+
+int omr_get_state(struct omr_nl *nl, struct omr_status *s,
+		  struct omr_paths *l)
+{
+	int ret = omr_get_status(nl, s);
+
+	return ret ? ret : omr_get_paths(nl, l);
 }
 
 static void fill_sf(struct nlattr **sf, struct omr_sf *s)
@@ -278,18 +272,8 @@ int omr_get_conns(struct omr_nl *nl,
 		  void (*cb)(const struct omr_conn *c, void *arg), void *arg)
 {
 	struct conn_cb cc = { cb, arg };
-	struct nl_msg *msg;
-	int ret;
 
-	msg = nl_new_msg(nl, OMR_CMD_GET_CONNS, NLM_F_DUMP, &ret);
-	if (!msg)
-		return ret;
-	nl->parse = parse_conn;
-	/* cppcheck-suppress autoVariables ; used by nl_transact() only */
-	nl->arg = &cc;
-	ret = nl_transact(nl, msg);
-	nl->arg = NULL;
-	return ret;
+	return nl_query(nl, OMR_CMD_GET_CONNS, NLM_F_DUMP, parse_conn, &cc);
 }
 
 static void fill_event(struct nlattr **e, struct omr_event *ev)
@@ -363,14 +347,12 @@ int omr_monitor(struct omr_nl *nl, void (*cb)(const struct omr_event *e,
 		void *arg, const volatile sig_atomic_t *stop)
 {
 	struct ev_cb ec = { cb, arg };
-	struct nl_msg *probe;
 	struct pollfd pfd;
 	int ret;
 
-	probe = nl_new_msg(nl, OMR_CMD_GET_STATUS, 0, &ret);	/* opens */
-	if (!probe)
+	ret = nl_open(nl);
+	if (ret)
 		return ret;
-	nlmsg_free(probe);
 	ret = join_events(nl);
 	if (ret)
 		return ret;

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Between nl.c (requests, replies, errors) and nl_set.c (changes). */
+/* Between nl.c (requests, replies, errors) and nl_get.c, nl_set.c. */
 #ifndef OMRCTL_NL_INT_H
 #define OMRCTL_NL_INT_H
 
@@ -29,9 +29,14 @@ struct omr_nl {
 /* The next attribute put into @msg is the command-line argument @fmt. */
 void nl_mark(struct omr_nl *nl, struct nl_msg *msg, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* A request of @cmd; NULL with *@ret set (an exit code) if none. */
-struct nl_msg *nl_new_msg(struct omr_nl *nl, uint8_t cmd, int flags, int *ret);
-/* Send @msg (consumed), read the answer: an exit code, errors reported. */
-int nl_transact(struct omr_nl *nl, struct nl_msg *msg);
+/* The socket and the family, at the first request; an exit code. */
+int nl_open(struct omr_nl *nl);
+/* A request of @cmd (@flags: NLM_F_DUMP); @parse reads each reply into @arg. */
+int nl_query(struct omr_nl *nl, uint8_t cmd, int flags,
+	     int (*parse)(struct nlattr **tb, void *arg), void *arg);
+/* A request of @cmd whose attributes @put puts from @arg into nest @nest. */
+int nl_change(struct omr_nl *nl, uint8_t cmd, int nest,
+	      int (*put)(struct omr_nl *nl, struct nl_msg *msg, const void *arg),
+	      const void *arg);
 
 #endif /* OMRCTL_NL_INT_H */

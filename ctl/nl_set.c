@@ -49,9 +49,9 @@ out:
 	return ret;
 }
 
-static int put_pm(struct omr_nl *nl, struct nl_msg *msg,
-		  const struct omr_pm_set *s)
+static int put_pm(struct omr_nl *nl, struct nl_msg *msg, const void *arg)
 {
+	const struct omr_pm_set *s = arg;
 	int k;
 
 	if (s->enable >= 0) {
@@ -76,96 +76,69 @@ static int put_pm(struct omr_nl *nl, struct nl_msg *msg,
 
 int omr_set_pm(struct omr_nl *nl, const struct omr_pm_set *s)
 {
-	struct nlattr *nest;
-	struct nl_msg *msg;
-	int ret;
+	int ret = nl_change(nl, OMR_CMD_SET_PM, OMR_A_PM, put_pm, s);
 
-	msg = nl_new_msg(nl, OMR_CMD_SET_PM, 0, &ret);
-	if (!msg)
-		return ret;
-	nest = nla_nest_start(msg, OMR_A_PM | NLA_F_NESTED);
-	if (!nest || put_pm(nl, msg, s))
-		goto err_nomem;
-	nla_nest_end(msg, nest);
-	ret = nl_transact(nl, msg);
 	if (ret || s->enable < 0)
 		return ret;
 	return pm_wait(nl, s->enable);
-err_nomem:
-	nlmsg_free(msg);
-	err("%s: out of memory", nl->what);
-	return EX_KERNEL;
 }
 
-int omr_set_sched(struct omr_nl *nl, const struct omr_sched_set *s)
+static int put_sched(struct omr_nl *nl, struct nl_msg *msg, const void *arg)
 {
-	struct nlattr *nest;
-	struct nl_msg *msg;
-	int ret, k;
+	const struct omr_sched_set *s = arg;
+	int k;
 
-	msg = nl_new_msg(nl, OMR_CMD_SET_SCHED, 0, &ret);
-	if (!msg)
-		return ret;
-	nest = nla_nest_start(msg, OMR_A_SCHED | NLA_F_NESTED);
-	if (!nest)
-		goto err_nomem;
 	for (k = 0; k <= OMR_SCHED_A_MAX; k++) {
 		if (!s->given[k])
 			continue;
 		nl_mark(nl, msg, "%s %u", sched_keys[k], s->val[k]);
 		if (nla_put_u32(msg, k, s->val[k]))
-			goto err_nomem;
+			return -1;
 	}
-	nla_nest_end(msg, nest);
-	return nl_transact(nl, msg);
-err_nomem:
-	nlmsg_free(msg);
-	err("%s: out of memory", nl->what);
-	return EX_KERNEL;
+	return 0;
 }
 
-static int path_msg(struct omr_nl *nl, uint8_t cmd, const char *dev,
-		    int backup)
+int omr_set_sched(struct omr_nl *nl, const struct omr_sched_set *s)
 {
-	struct nlattr *nest;
-	struct nl_msg *msg;
-	int ret;
+	return nl_change(nl, OMR_CMD_SET_SCHED, OMR_A_SCHED, put_sched, s);
+}
 
-	msg = nl_new_msg(nl, cmd, 0, &ret);
-	if (!msg)
-		return ret;
-	nest = nla_nest_start(msg, OMR_A_PATH | NLA_F_NESTED);
-	if (!nest)
-		goto err_nomem;
+struct path_req {
+	const char *dev;
+	int backup;		/* -1: not sent */
+};
+
+static int put_path(struct omr_nl *nl, struct nl_msg *msg, const void *arg)
+{
+	const struct path_req *r = arg;
+
+	(void)nl;
 	/*
 	 * Not marked: the device is the request, and callers (selftests/lib.sh
 	 * pm_cmd) read "path add: File exists" with no argument quoted.
 	 */
-	if (nla_put_string(msg, OMR_PATH_A_IFNAME, dev) ||
-	    (backup >= 0 && nla_put_u32(msg, OMR_PATH_A_FLAGS,
-					backup ? OMR_PATH_F_BACKUP : 0)))
-		goto err_nomem;
-	nla_nest_end(msg, nest);
-	return nl_transact(nl, msg);
-err_nomem:
-	nlmsg_free(msg);
-	err("%s: out of memory", nl->what);
-	return EX_KERNEL;
+	return nla_put_string(msg, OMR_PATH_A_IFNAME, r->dev) ||
+	       (r->backup >= 0 && nla_put_u32(msg, OMR_PATH_A_FLAGS,
+					      r->backup ? OMR_PATH_F_BACKUP : 0));
 }
 
 int omr_path_add(struct omr_nl *nl, const char *dev, bool backup)
 {
-	return path_msg(nl, OMR_CMD_PATH_ADD, dev, backup);
+	struct path_req r = { dev, backup };
+
+	return nl_change(nl, OMR_CMD_PATH_ADD, OMR_A_PATH, put_path, &r);
 }
 
 int omr_path_del(struct omr_nl *nl, const char *dev)
 {
-	return path_msg(nl, OMR_CMD_PATH_DEL, dev, -1);
+	struct path_req r = { dev, -1 };
+
+	return nl_change(nl, OMR_CMD_PATH_DEL, OMR_A_PATH, put_path, &r);
 }
 
-static int put_change(struct omr_nl *nl, struct nl_msg *msg,
-		      const struct omr_path_set *s)
+static int put_change(struct omr_nl *nl, struct nl_msg *msg, const void *arg)
 {
+	const struct omr_path_set *s = arg;
 	char a[INET_ADDRSTRLEN];
 
 	nl_mark(nl, msg, "dev %s", s->dev);
@@ -202,20 +175,5 @@ static int put_change(struct omr_nl *nl, struct nl_msg *msg,
 
 int omr_path_change(struct omr_nl *nl, const struct omr_path_set *s)
 {
-	struct nlattr *nest;
-	struct nl_msg *msg;
-	int ret;
-
-	msg = nl_new_msg(nl, OMR_CMD_PATH_CHANGE, 0, &ret);
-	if (!msg)
-		return ret;
-	nest = nla_nest_start(msg, OMR_A_PATH | NLA_F_NESTED);
-	if (!nest || put_change(nl, msg, s))
-		goto err_nomem;
-	nla_nest_end(msg, nest);
-	return nl_transact(nl, msg);
-err_nomem:
-	nlmsg_free(msg);
-	err("%s: out of memory", nl->what);
-	return EX_KERNEL;
+	return nl_change(nl, OMR_CMD_PATH_CHANGE, OMR_A_PATH, put_change, s);
 }

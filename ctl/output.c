@@ -22,6 +22,20 @@ static const char *addr_or_empty(bool has, const struct in_addr *a, char *buf)
 	return is_json() ? "" : NULL;
 }
 
+/* A connection's, a subflow's or an event's two ends. */
+static void print_ends(bool has_l, const struct in_addr *l, uint16_t lport,
+		       bool has_r, const struct in_addr *r, uint16_t rport)
+{
+	char a[INET_ADDRSTRLEN];
+
+	print_string_or(PRINT_ANY, "local_addr", " %s",
+			addr_or_empty(has_l, l, a), "?");
+	print_uint(PRINT_ANY, "local_port", ":%u", lport);
+	print_string_or(PRINT_ANY, "remote_addr", " -> %s",
+			addr_or_empty(has_r, r, a), "?");
+	print_uint(PRINT_ANY, "remote_port", ":%u", rport);
+}
+
 static void print_pm_settings(const struct omr_status *s)
 {
 	const char *sep = "";
@@ -161,9 +175,9 @@ void print_path(const struct omr_path *p)
 	close_json_object();
 }
 
-void print_path_sum(const struct omr_path *p, uint64_t total)
+void print_path_sum(const struct omr_path *p, uint64_t total, uint32_t conns)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], why[96];
 	double share = total ? 100.0 * (p->tx + p->rx) / total : 0;
 	bool demoted = p->health == OMR_PATH_HEALTH_DEMOTED;
 
@@ -191,8 +205,20 @@ void print_path_sum(const struct omr_path *p, uint64_t total)
 	print_uint(PRINT_JSON, "join_fails", NULL, p->join_fails);
 	print_uint(PRINT_JSON, "join_fails_total", NULL, p->join_fails_total);
 	print_bool(PRINT_JSON, "mptcp_stripped", NULL, p->stripped);
-	print_string(PRINT_ANY, "why", "  %s\n", p->why);
+	print_string(PRINT_ANY, "why", "  %s\n",
+		     path_why(p, conns, why, sizeof(why)));
 	close_json_object();
+}
+
+void print_path_sums(const struct omr_paths *l, uint32_t conns)
+{
+	uint64_t total = paths_bytes(l);
+	int i;
+
+	open_json_array("paths");
+	for (i = 0; i < l->n; i++)
+		print_path_sum(&l->p[i], total, conns);
+	close_json_array();
 }
 
 static void print_sf_flags(uint32_t flags)
@@ -206,20 +232,14 @@ static void print_sf_flags(uint32_t flags)
 	print_flag(PRINT_ANY, "stale", " stale", flags & OMR_SF_F_STALE);
 }
 
-void print_sf(const struct omr_sf *sf)
+static void print_sf(const struct omr_sf *sf)
 {
-	char l[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN];
-
 	open_json_object(NULL);
 	print_uint(PRINT_ANY, "id", "  sf %u", sf->id);
 	print_string(PRINT_ANY, "dev", " dev %s", sf->has_dev ? sf->dev : NULL);
 	print_uint(PRINT_JSON, "ifindex", NULL, sf->ifindex);
-	print_string_or(PRINT_ANY, "local_addr", " %s",
-			addr_or_empty(sf->has_laddr, &sf->laddr, l), "?");
-	print_uint(PRINT_ANY, "local_port", ":%u", sf->lport);
-	print_string_or(PRINT_ANY, "remote_addr", " -> %s",
-			addr_or_empty(sf->has_raddr, &sf->raddr, r), "?");
-	print_uint(PRINT_ANY, "remote_port", ":%u", sf->rport);
+	print_ends(sf->has_laddr, &sf->laddr, sf->lport, sf->has_raddr,
+		   &sf->raddr, sf->rport);
 	print_string(PRINT_ANY, "state", " %s", tcp_state_name(sf->state));
 	if (is_json())
 		print_sf_flags(sf->flags);
@@ -246,18 +266,14 @@ void print_sf(const struct omr_sf *sf)
 
 void print_conn(const struct omr_conn *c, bool subflows)
 {
-	char l[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN], tok[16];
+	char tok[16];
 	int i;
 
 	snprintf(tok, sizeof(tok), "%08x", c->token);
 	open_json_object(NULL);
 	print_string(PRINT_ANY, "token", "conn %s", tok);
-	print_string_or(PRINT_ANY, "local_addr", " %s",
-			addr_or_empty(c->has_laddr, &c->laddr, l), "?");
-	print_uint(PRINT_ANY, "local_port", ":%u", c->lport);
-	print_string_or(PRINT_ANY, "remote_addr", " -> %s",
-			addr_or_empty(c->has_raddr, &c->raddr, r), "?");
-	print_uint(PRINT_ANY, "remote_port", ":%u", c->rport);
+	print_ends(c->has_laddr, &c->laddr, c->lport, c->has_raddr, &c->raddr,
+		   c->rport);
 	print_string(PRINT_ANY, "state", " %s", tcp_state_name(c->state));
 	print_flag(PRINT_JSON, "server_side", NULL, c->flags & OMR_CONN_F_SERVER_SIDE);
 	print_flag(PRINT_JSON, "fully_established", NULL,
@@ -280,9 +296,8 @@ void print_conn(const struct omr_conn *c, bool subflows)
 
 void print_event(const struct omr_event *e, bool ts)
 {
-	char l[INET_ADDRSTRLEN], r[INET_ADDRSTRLEN], t[32];
+	char t[16];
 
-	snprintf(t, sizeof(t), "%lld.%03ld", e->ts_sec, e->ts_msec);
 	open_json_object(NULL);
 	if (is_json() || ts)
 		print_float(PRINT_ANY, "ts", "[%.3f] ", e->ts_sec + e->ts_msec / 1000.0,
@@ -298,12 +313,8 @@ void print_event(const struct omr_event *e, bool ts)
 		snprintf(t, sizeof(t), "%08x", e->token);
 		print_string(PRINT_ANY, "token", " token %s", t);
 	}
-	if (e->has_addrs) {
-		print_string(PRINT_ANY, "local_addr", " %s", ip4(1, &e->laddr, l));
-		print_uint(PRINT_ANY, "local_port", ":%u", e->lport);
-		print_string(PRINT_ANY, "remote_addr", " -> %s", ip4(1, &e->raddr, r));
-		print_uint(PRINT_ANY, "remote_port", ":%u", e->rport);
-	}
+	if (e->has_addrs)
+		print_ends(true, &e->laddr, e->lport, true, &e->raddr, e->rport);
 	if (e->has_error)
 		print_uint(PRINT_JSON, "error", NULL, e->error);
 	if (e->type == OMR_EV_FAILOVER)

@@ -15,11 +15,12 @@ void print_sched(const char *key, const uint32_t sched[OMR_SCHED_A_MAX + 1]);
 /* The PM's counters, as "counters" (text: one line). */
 void print_counters(const struct omr_status *s);
 void print_path(const struct omr_path *p);
-/* conn show -s: one path's share of @total bytes, and why. */
-void print_path_sum(const struct omr_path *p, uint64_t total);
+/* conn show -s: one path's share of @total bytes, and why (path_why). */
+void print_path_sum(const struct omr_path *p, uint64_t total, uint32_t conns);
+/* conn show -s, stats: "paths", each with its share and why. */
+void print_path_sums(const struct omr_paths *l, uint32_t conns);
 /* @subflows: print them (not with conn show -s in text). */
 void print_conn(const struct omr_conn *c, bool subflows);
-void print_sf(const struct omr_sf *sf);
 /* @ts: the time first (monitor -t; JSON always has "ts"). */
 void print_event(const struct omr_event *e, bool ts);
 

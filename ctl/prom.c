@@ -3,7 +3,8 @@
 #include <inttypes.h>
 #include "prom.h"
 
-void prom_label(FILE *f, const char *v)
+/* A label value, escaped: backslash, double quote and newline. */
+static void prom_label(FILE *f, const char *v)
 {
 	for (; *v; v++) {
 		if (*v == '\\')
@@ -31,38 +32,43 @@ static void path_sample(FILE *f, const char *name, const struct omr_path *p,
 	fprintf(f, "\"} %.10g\n", v);
 }
 
+enum {
+	M_UP, M_DEMOTED, M_BACKUP, M_ENABLED, M_SUBFLOWS, M_RTT, M_LOSS, M_TX,
+	M_RX, M_WINDOW, M_SHARE, M_JOIN_FAILS,
+};
+
 static const struct {
 	const char *name, *type, *help;
 } path_metrics[] = {
-	{ "path_up", "gauge", "1 if the path's link is up." },
-	{ "path_demoted", "gauge", "1 if the path manager demoted the path (lossy or stalled)." },
-	{ "path_backup", "gauge", "1 if the path is a backup path." },
-	{ "path_enabled", "gauge", "1 if the path is enabled." },
-	{ "path_subflows", "gauge", "Established subflows on the path." },
-	{ "path_rtt_seconds", "gauge", "Largest smoothed RTT among the path's subflows." },
-	{ "path_loss_ratio", "gauge", "Largest loss estimate among the path's subflows (0 to 1)." },
-	{ "path_tx_bytes", "gauge", "Bytes acked by the peer on the path during the window." },
-	{ "path_rx_bytes", "gauge", "Bytes received on the path during the window." },
-	{ "path_window_seconds", "gauge", "Length of the window of the byte counts." },
-	{ "path_share_ratio", "gauge", "The path's share of all paths' bytes in the window (0 to 1)." },
-	{ "path_join_failures_total", "counter", "Failed MP_JOINs on the path." },
+	[M_UP] = { "path_up", "gauge", "1 if the path's link is up." },
+	[M_DEMOTED] = { "path_demoted", "gauge", "1 if the path manager demoted the path (lossy or stalled)." },
+	[M_BACKUP] = { "path_backup", "gauge", "1 if the path is a backup path." },
+	[M_ENABLED] = { "path_enabled", "gauge", "1 if the path is enabled." },
+	[M_SUBFLOWS] = { "path_subflows", "gauge", "Established subflows on the path." },
+	[M_RTT] = { "path_rtt_seconds", "gauge", "Largest smoothed RTT among the path's subflows." },
+	[M_LOSS] = { "path_loss_ratio", "gauge", "Largest loss estimate among the path's subflows (0 to 1)." },
+	[M_TX] = { "path_tx_bytes", "gauge", "Bytes acked by the peer on the path during the window." },
+	[M_RX] = { "path_rx_bytes", "gauge", "Bytes received on the path during the window." },
+	[M_WINDOW] = { "path_window_seconds", "gauge", "Length of the window of the byte counts." },
+	[M_SHARE] = { "path_share_ratio", "gauge", "The path's share of all paths' bytes in the window (0 to 1)." },
+	[M_JOIN_FAILS] = { "path_join_failures_total", "counter", "Failed MP_JOINs on the path." },
 };
 
 static double path_value(int m, const struct omr_path *p, uint64_t total)
 {
 	switch (m) {
-	case 0: return p->link_up;
-	case 1: return p->health == OMR_PATH_HEALTH_DEMOTED;
-	case 2: return p->backup;
-	case 3: return p->enabled;
-	case 4: return p->subflows;
-	case 5: return p->srtt_us / 1e6;
-	case 6: return p->loss_ppm / 1e6;
-	case 7: return p->tx;
-	case 8: return p->rx;
-	case 9: return p->window_ms / 1e3;
-	case 10: return total ? (double)(p->tx + p->rx) / total : 0;
-	default: return p->join_fails_total;
+	case M_UP: return p->link_up;
+	case M_DEMOTED: return p->health == OMR_PATH_HEALTH_DEMOTED;
+	case M_BACKUP: return p->backup;
+	case M_ENABLED: return p->enabled;
+	case M_SUBFLOWS: return p->subflows;
+	case M_RTT: return p->srtt_us / 1e6;
+	case M_LOSS: return p->loss_ppm / 1e6;
+	case M_TX: return p->tx;
+	case M_RX: return p->rx;
+	case M_WINDOW: return p->window_ms / 1e3;
+	case M_SHARE: return total ? (double)(p->tx + p->rx) / total : 0;
+	default: return p->join_fails_total;	/* M_JOIN_FAILS */
 	}
 }
 
@@ -85,12 +91,10 @@ static void write_pm(FILE *f, const struct omr_status *s)
 
 void prom_write(FILE *f, const struct omr_status *s, const struct omr_paths *l)
 {
-	uint64_t total = 0;
+	uint64_t total = paths_bytes(l);
 	size_t m;
 	int i;
 
-	for (i = 0; i < l->n; i++)
-		total += l->p[i].tx + l->p[i].rx;
 	head(f, "info", "gauge", "The omr module's version and the kernel.");
 	fputs("omr_info{version=\"", f);
 	prom_label(f, s->version);

@@ -11,7 +11,5 @@
 #include "model.h"
 
 void prom_write(FILE *f, const struct omr_status *s, const struct omr_paths *l);
-/* A label value, escaped: backslash, double quote and newline. */
-void prom_label(FILE *f, const char *v);
 
 #endif /* OMRCTL_PROM_H */

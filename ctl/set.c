@@ -9,12 +9,9 @@
 #include "cmd.h"
 #include "util.h"
 
-#define PM_SET_KEYS "enable, disable, add_addr accept|ignore, or KEY VALUE " \
-	"with KEY one of tick_ms stall_ms fail_ms hold_ms loss_hi loss_lo " \
-	"rtt_hi_ms backoff_min_ms backoff_max_ms join_timeout_ms"
-
 static int pm_set_word(struct omr_pm_set *s, int argc, char **argv, int i)
 {
+	char keys[256];
 	int k;
 
 	if (!strcmp(argv[i], "enable") || !strcmp(argv[i], "disable")) {
@@ -36,7 +33,8 @@ static int pm_set_word(struct omr_pm_set *s, int argc, char **argv, int i)
 	}
 	k = key_index(pm_keys, OMR_PM_A_MAX, argv[i]);
 	if (k < 0) {
-		err("pm set: unknown setting '%s' (%s)", argv[i], PM_SET_KEYS);
+		err("pm set: unknown setting '%s' (enable, disable, add_addr accept|ignore, or KEY VALUE with KEY one of %s)",
+		    argv[i], key_list(pm_keys, OMR_PM_A_MAX, " ", keys, sizeof(keys)));
 		return -1;
 	}
 	if (parse_u32("pm set", argv[i], i + 1 < argc ? argv[i + 1] : NULL,
@@ -67,17 +65,18 @@ int do_pm_set(struct ctx *c, int argc, char **argv)
 int do_sched_set(struct ctx *c, int argc, char **argv)
 {
 	struct omr_sched_set s = { 0 };
+	char keys[256];
 	int i, k;
 
+	key_list(sched_keys, OMR_SCHED_A_MAX, ", ", keys, sizeof(keys));
 	if (!argc) {
-		err("sched set: nothing to set (KEY VALUE: loss_penalty, loss_gain, rtt_unknown_us, burst)");
+		err("sched set: nothing to set (KEY VALUE: %s)", keys);
 		return EX_USAGE;
 	}
 	for (i = 0; i < argc; i += 2) {
 		k = key_index(sched_keys, OMR_SCHED_A_MAX, argv[i]);
 		if (k < 0) {
-			err("sched set: unknown tunable '%s' (loss_penalty, loss_gain, rtt_unknown_us, burst)",
-			    argv[i]);
+			err("sched set: unknown tunable '%s' (%s)", argv[i], keys);
 			return EX_USAGE;
 		}
 		if (parse_u32("sched set", argv[i], i + 1 < argc ? argv[i + 1] : NULL,

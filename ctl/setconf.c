@@ -23,10 +23,7 @@ static int read_state(struct ctx *c, struct omr_conf *conf)
 	struct omr_paths l;
 	int ret;
 
-	ret = omr_get_status(c->nl, &s);
-	if (ret)
-		return ret;
-	ret = omr_get_paths(c->nl, &l);
+	ret = omr_get_state(c->nl, &s, &l);
 	if (ret)
 		return ret;
 	ret = conf_from_state(&s, &l, conf) ? EX_KERNEL : EX_OK;
@@ -38,14 +35,11 @@ static int read_state(struct ctx *c, struct omr_conf *conf)
 
 int do_showconf(struct ctx *c, int argc, char **argv)
 {
-	struct omr_conf conf;
-	int ret;
+	struct omr_conf conf = { 0 };
+	int ret = cmd_begin(c, "showconf", argc, argv);
 
-	if (argc) {
-		err("showconf: unexpected argument '%s'", argv[0]);
-		return EX_USAGE;
-	}
-	omr_nl_what(c->nl, "showconf");
+	if (ret)
+		return ret;
 	ret = read_state(c, &conf);
 	if (!ret)
 		conf_write(stdout, &conf);

@@ -11,23 +11,13 @@
 #include "print.h"
 #include "util.h"
 
-static int no_args(const char *what, int argc, char **argv)
-{
-	if (!argc)
-		return EX_OK;
-	err("%s: unexpected argument '%s'", what, argv[0]);
-	return EX_USAGE;
-}
-
 int do_status(struct ctx *c, int argc, char **argv)
 {
 	struct omr_status s;
-	int ret = no_args("status", argc, argv);
+	int ret = cmd_begin(c, "status", argc, argv);
 
-	if (ret)
-		return ret;
-	omr_nl_what(c->nl, "status");
-	ret = omr_get_status(c->nl, &s);
+	if (!ret)
+		ret = omr_get_status(c->nl, &s);
 	if (!ret)
 		print_status(&s);
 	return ret;
@@ -36,12 +26,10 @@ int do_status(struct ctx *c, int argc, char **argv)
 int do_pm_show(struct ctx *c, int argc, char **argv)
 {
 	struct omr_status s;
-	int ret = no_args("pm show", argc, argv);
+	int ret = cmd_begin(c, "pm show", argc, argv);
 
-	if (ret)
-		return ret;
-	omr_nl_what(c->nl, "pm show");
-	ret = omr_get_status(c->nl, &s);
+	if (!ret)
+		ret = omr_get_status(c->nl, &s);
 	if (!ret)
 		print_pm(NULL, &s);
 	return ret;
@@ -50,12 +38,10 @@ int do_pm_show(struct ctx *c, int argc, char **argv)
 int do_sched_show(struct ctx *c, int argc, char **argv)
 {
 	uint32_t sched[OMR_SCHED_A_MAX + 1] = { 0 };
-	int ret = no_args("sched show", argc, argv);
+	int ret = cmd_begin(c, "sched show", argc, argv);
 
-	if (ret)
-		return ret;
-	omr_nl_what(c->nl, "sched show");
-	ret = omr_get_sched(c->nl, sched);
+	if (!ret)
+		ret = omr_get_sched(c->nl, sched);
 	if (!ret)
 		print_sched(NULL, sched);
 	return ret;
@@ -64,11 +50,10 @@ int do_sched_show(struct ctx *c, int argc, char **argv)
 int do_path_show(struct ctx *c, int argc, char **argv)
 {
 	struct omr_paths l;
-	int i, ret = no_args("path show", argc, argv);
+	int i, ret = cmd_begin(c, "path show", argc, argv);
 
 	if (ret)
 		return ret;
-	omr_nl_what(c->nl, "path show");
 	ret = omr_get_paths(c->nl, &l);
 	if (!ret) {
 		open_json_array(NULL);
@@ -174,23 +159,12 @@ static int conn_summary(struct ctx *c)
 {
 	struct omr_status st;
 	struct omr_paths l;
-	uint64_t total = 0;
-	int i, ret;
+	int ret;
 
-	ret = omr_get_status(c->nl, &st);
+	ret = omr_get_state(c->nl, &st, &l);
 	if (ret)
 		return ret;
-	ret = omr_get_paths(c->nl, &l);
-	if (ret)
-		return ret;
-	for (i = 0; i < l.n; i++) {
-		path_why(&l.p[i], st.conns);
-		total += l.p[i].tx + l.p[i].rx;
-	}
-	open_json_array("paths");
-	for (i = 0; i < l.n; i++)
-		print_path_sum(&l.p[i], total);
-	close_json_array();
+	print_path_sums(&l, st.conns);
 	free(l.p);
 	return EX_OK;
 }

@@ -16,7 +16,6 @@ int do_stats(struct ctx *c, int argc, char **argv)
 	struct omr_status s;
 	struct omr_paths l;
 	bool prom = false;
-	uint64_t total = 0;
 	int i, ret;
 
 	for (i = 0; i < argc; i++) {
@@ -28,28 +27,17 @@ int do_stats(struct ctx *c, int argc, char **argv)
 		}
 	}
 	omr_nl_what(c->nl, "stats");
-	ret = omr_get_status(c->nl, &s);
-	if (ret)
-		return ret;
-	ret = omr_get_paths(c->nl, &l);
+	ret = omr_get_state(c->nl, &s, &l);
 	if (ret)
 		return ret;
 	if (prom) {
 		prom_write(stdout, &s, &l);
-		free(l.p);
-		return EX_OK;
+	} else {
+		open_json_object(NULL);
+		print_path_sums(&l, s.conns);
+		print_counters(&s);
+		close_json_object();
 	}
-	for (i = 0; i < l.n; i++) {
-		path_why(&l.p[i], s.conns);
-		total += l.p[i].tx + l.p[i].rx;
-	}
-	open_json_object(NULL);
-	open_json_array("paths");
-	for (i = 0; i < l.n; i++)
-		print_path_sum(&l.p[i], total);
-	close_json_array();
-	print_counters(&s);
-	close_json_object();
 	free(l.p);
 	return EX_OK;
 }

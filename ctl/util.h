@@ -2,7 +2,7 @@
 /*
  * omrctl's leaf helpers: exit codes, error messages, number parsing and
  * prefix matching of command words. Every other file may use these; this
- * file uses none of them (no call cycle between files: tests/structure.sh).
+ * file uses none of them (no call cycle between files: scripts/structure.sh).
  */
 #ifndef OMRCTL_UTIL_H
 #define OMRCTL_UTIL_H

@@ -74,6 +74,8 @@ static const struct {
 	{ "[PathManager]\nenable = maybe\n", "omr.conf:2: enable = 'maybe': expected yes or no" },
 	{ "[PathManager]\nadd_addr = always\n", "omr.conf:2: add_addr = 'always': expected accept or ignore" },
 	{ "[PathManager]\nloss_hi = 1\nloss_hi = 2\n", "omr.conf:3: loss_hi is given twice" },
+	{ "[Scheduler]\nburst = 1\n\nburst = 2\n", "omr.conf:4: burst is given twice" },
+	{ "[Scheduler]\nfrob = 1\n", "omr.conf:2: unknown key 'frob' in [Scheduler] (loss_penalty, loss_gain, rtt_unknown_us, burst)" },
 	{ "[PathManager]\n[PathManager]\n", "omr.conf:2: a second [PathManager]" },
 	{ "[Path]\ndev = eth1\ngw = 10.0.0\n", "omr.conf:3: gw = '10.0.0': expected an IPv4 address or none" },
 	{ "[Path]\ndev = abcdefghijklmnop\n", "omr.conf:2: dev = 'abcdefghijklmnop': not an interface name" },

@@ -7,7 +7,7 @@
 # Usage: tests/run.sh [OBJDIR]   (OBJDIR holds omrctl and ctl_test)
 set -u
 CTL=$(cd "$(dirname "$0")/.." && pwd)
-cd "$CTL"
+cd "$CTL" || exit 1
 OBJ=${1:-build/san}
 BIN=$OBJ/omrctl
 T=$(mktemp -d /tmp/omrctl-test.XXXXXX)
@@ -34,12 +34,15 @@ run() {
 }
 
 # Commands that reach netlink: without omr.ko here the family is missing
-# (exit 3); what matters is that the command line was taken (not 2).
+# (exit 3); what matters is that the command line was taken (not 2), and
+# that the way out is clean (ASan/UBSan report; their exit code is 1).
 taken() {
 	local out rc
 	out=$(timeout 5 "$BIN" "$@" 2>&1)	# monitor, with omr.ko loaded
 	rc=$?
 	[ "$rc" -ne 2 ] || { echo "# omrctl $*: usage error: $out"; return 1; }
+	[[ $out != *Sanitizer* && $out != *"runtime error"* ]] ||
+		{ echo "$out" | sed "s/^/# omrctl $*: /" | head -n 20; return 1; }
 }
 
 echo "KTAP version 1"
@@ -71,8 +74,15 @@ levels() {
 levels
 result $? "help at every level: path|pm|sched|conn|module help, help pm, pm set help"
 
+# A trailing "help" prints the usage of the command a prefix resolved to.
 prefixes() {
-	taken p s && taken pa sh && taken pm sh && taken sc sho && taken st && taken mod st &&
+	run 0 "path show                    configured" p s help &&
+	run 0 "path show                    configured" pa sh help &&
+	run 0 "pm show                      path manager" pm sh help &&
+	run 0 "sched show                   the omr" sc sho help &&
+	run 0 "status                       module, kernel" st help &&
+	run 0 "module status                MPTCP" mod st help &&
+	taken p s && taken st && taken mod st &&
 	taken c s -s && taken conn -s &&
 	run 2 "pm: 's' is ambiguous: show, set" pm s &&
 	run 2 "sched: 's' is ambiguous: show, set" sched s &&
@@ -89,12 +99,14 @@ words() {
 	run 2 "pm set: tick_ms '-1': expected a number" pm set tick_ms -1 &&
 	run 2 "sched set: nothing to set" sched set &&
 	run 2 "path change: saddr 'x': expected an IPv4 address or 'none'" path change dev eth1 saddr x &&
-	run 2 "monitor: unknown event 'frob' (path_up" monitor frob &&
+	run 2 "monitor: unknown event 'frob' (path_up, path_down, sf_created, sf_closed, path_demoted, path_promoted, failover)" monitor frob &&
+	run 2 "pm set: unknown setting 'frob' (enable, disable, add_addr accept|ignore, or KEY VALUE with KEY one of tick_ms stall_ms fail_ms hold_ms loss_hi loss_lo rtt_hi_ms backoff_min_ms backoff_max_ms join_timeout_ms)" pm set frob 1 &&
+	run 2 "sched set: unknown tunable 'frob' (loss_penalty, loss_gain, rtt_unknown_us, burst)" sched set frob 1 &&
 	run 2 "conn show: port '70000': expected a port" conn show port 70000 &&
 	run 2 "conn show: unknown filter 'mtu'" conn show mtu 1 &&
 	run 2 "stats: unexpected argument '--bogus'" stats --bogus &&
 	taken monitor -t path_up failover && taken conn show dev eth1 addr 10.0.0.1 port 443 &&
-	taken stats --prometheus
+	taken stats --prometheus && taken showconf && taken status && taken path show
 }
 words
 result $? "errors in words before the kernel: bad names, values, events, filters; good ones are taken"
@@ -111,12 +123,12 @@ setconf() {
 setconf
 result $? "setconf: a bad file is refused before the kernel, naming FILE:LINE and the key"
 
-tests/structure.sh graph "$OBJ" >"$T/graph" 2>&1
+../scripts/structure.sh graph "$OBJ" ./*.c >"$T/graph" 2>&1
 rc=$?
 sed 's/^/# /' "$T/graph"
 result $rc "structure: no call cycle between ctl/'s files"
 
-tests/structure.sh lengths >"$T/len" 2>&1
+../scripts/structure.sh lengths -l 600 ./*.c ./*.h tests/*.c >"$T/len" 2>&1
 rc=$?
 sed 's/^/# /' "$T/len"
 result $rc "structure: no file over 600 lines, no function over 60"

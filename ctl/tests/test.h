@@ -6,7 +6,7 @@
 #include <stdbool.h>
 #include "model.h"
 
-#define N_TESTS 34
+#define N_TESTS 35
 
 void ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* What @fn prints for @arg, as text or JSON; free() it. */
