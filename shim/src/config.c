@@ -761,7 +761,5 @@ int config_validate(struct shim_config *c, char *err, size_t errlen)
 		strcpy(c->server[0], "0.0.0.0");
 		c->nserver = 1;
 	}
-	if (c->workers > c->max_conn)
-		c->workers = c->max_conn;
 	return 0;
 }

@@ -239,11 +239,6 @@ static void reload(struct shim *s, int argc, char **argv)
 		log_err("reload refused, the running configuration stays: %s", err);
 		goto out;
 	}
-	/* config_validate() clamps workers to max_connections; more workers
-	 * than connections do no harm (the limit is global), so a lower limit
-	 * alone is no change of workers. */
-	if (next.workers == next.max_conn && next.max_conn < s->cfg.workers)
-		next.workers = s->cfg.workers;
 	key = restart_key(&s->cfg, &next);
 	if (key) {
 		log_err("reload refused, the running configuration stays: \"%s\" changed, which needs a restart",

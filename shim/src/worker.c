@@ -269,16 +269,17 @@ static bool worker_free(struct worker *w)
 
 int workers_start(struct shim *s)
 {
-	int i;
+	/* More workers than connections would only idle (the limit is global). */
+	int i, n = s->cfg.workers < s->cfg.max_conn ? s->cfg.workers : s->cfg.max_conn;
 
 	if (udp_init(s))
 		return -1;
-	s->workers = calloc((size_t)s->cfg.workers, sizeof(*s->workers));
+	s->workers = calloc((size_t)n, sizeof(*s->workers));
 	if (!s->workers) {
 		udp_free(s);
 		return -1;
 	}
-	for (i = 0; i < s->cfg.workers; i++) {
+	for (i = 0; i < n; i++) {
 		s->nworkers = i + 1;
 		if (worker_init(&s->workers[i], s, i))
 			goto err_stop;
