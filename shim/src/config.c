@@ -739,8 +739,6 @@ int config_validate(struct shim_config *c, char *err, size_t errlen)
 		return fail(err, errlen, "server_port is required (\"server_port\" or -p)");
 	if (!!c->socks_user[0] != !!c->socks_pass[0])
 		return fail(err, errlen, "socks_username and socks_password go together");
-	if (!c->udp_timeout)
-		c->udp_timeout = c->timeout;
 	if (c->role == ROLE_SERVER && (c->udp_fwmark || c->block_quic))
 		return fail(err, errlen, "udp_fwmark and quic are local options (the server would ignore them)");
 	if (c->role == ROLE_LOCAL && c->mode == MODE_UDP_ONLY)

@@ -59,6 +59,12 @@ static inline bool cfg_tcp(const struct shim_config *c)
 	return c->mode != MODE_UDP_ONLY;
 }
 
+/* A UDP NAT entry's idle seconds: udp_timeout, or timeout when unset. */
+static inline int cfg_udp_timeout(const struct shim_config *c)
+{
+	return c->udp_timeout ? c->udp_timeout : c->timeout;
+}
+
 void config_defaults(struct shim_config *c);
 /* Pure: parses a JSON document into c. 0, or -1 with a message in err. */
 int config_parse_json(struct shim_config *c, const char *buf, size_t len,

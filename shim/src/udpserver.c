@@ -271,11 +271,23 @@ static void server_cb(struct ev_loop *loop, ev_io *io, int revents)
 	}
 }
 
-/* Idle entries go from the LRU tail; the sweep runs every min(timeout/2, 5 s). */
+/* The sweep's period: half the idle time, at most 5 s. */
+static double sweep_every(const struct shim_config *c)
+{
+	int idle = cfg_udp_timeout(c);
+
+	return idle < 10 ? idle / 2.0 : 5;
+}
+
+/*
+ * Idle entries go from the LRU tail. The period is taken again each time:
+ * a reload may have changed the idle time.
+ */
 static void sweep_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct udp_server *us = t->data;
-	double idle = us->w->s->cfg.udp_timeout;
+	const struct shim_config *c = &us->w->s->cfg;
+	double idle = cfg_udp_timeout(c);
 	struct nat_link *l;
 
 	(void)revents;
@@ -283,6 +295,8 @@ static void sweep_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		entry_free(us, (struct nat_entry *)l);
 		us->w->udp.expired++;
 	}
+	t->repeat = sweep_every(c);
+	ev_timer_again(loop, t);
 }
 
 static int server_bind(struct udp_server *us, const char *host, int port)
@@ -313,7 +327,7 @@ int udp_server_start(struct worker *w)
 {
 	struct shim_config *c = &w->s->cfg;
 	struct udp_server *us;
-	double every = c->udp_timeout < 10 ? c->udp_timeout / 2.0 : 5;
+	double every = sweep_every(c);
 	size_t i;
 
 	if (c->role != ROLE_SERVER || !cfg_udp(c) || w->id)

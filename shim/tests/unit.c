@@ -782,13 +782,13 @@ static void t_config_udp(void)
 	config_defaults(&c);
 	c.role = ROLE_LOCAL;
 	CHECK(!config_parse_args(&c, 8, loc, err, sizeof(err)) && c.mode == MODE_TCP_AND_UDP);
-	CHECK(!config_validate(&c, err, sizeof(err)) && c.udp_timeout == c.timeout);
+	CHECK(!config_validate(&c, err, sizeof(err)) && cfg_udp_timeout(&c) == c.timeout);
 	c.mode = MODE_UDP_ONLY;
 	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "udp_only"));
 	config_defaults(&c);
 	c.role = ROLE_SERVER;
 	CHECK(!config_parse_args(&c, 8, srv, err, sizeof(err)) && c.mode == MODE_UDP_ONLY);
-	CHECK(!config_validate(&c, err, sizeof(err)) && c.udp_timeout == 7 && c.udp_max == 512);
+	CHECK(!config_validate(&c, err, sizeof(err)) && cfg_udp_timeout(&c) == 7 && c.udp_max == 512);
 	c.block_quic = true;
 	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "local options"));
 	CHECK(!cfg_json(&c, "{\"quic\":\"block\",\"udp_fwmark\":7}", err) && c.block_quic &&
