@@ -72,7 +72,7 @@ static bool target_reply(struct nat_entry *e, int fd)
 	ss_addr_from_sockaddr(&a, (struct sockaddr *)&src);
 	hl = ss_addr_encode(&a, hdr);
 	memcpy(w->sin + HDR_ROOM - hl, hdr, hl);
-	n = udp_seal(w->s, w->sin + HDR_ROOM - hl, hl + (size_t)n, w->sout);
+	n = udp_seal(w, w->sin + HDR_ROOM - hl, hl + (size_t)n, w->sout);
 	if (n < 0 || sendto(e->lfd, w->sout, (size_t)n, 0,
 			    (struct sockaddr *)&e->client, e->clen) < 0) {
 		log_dbg("UDP: reply of %ld bytes not sent: %s", n,

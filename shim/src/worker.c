@@ -223,7 +223,7 @@ static int worker_init(struct worker *w, struct shim *s, int id)
 	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
 	w->sin = malloc(SCRATCH_LEN);
 	w->sout = malloc(SCRATCH_LEN);
-	if (!w->loop || !w->sin || !w->sout)
+	if (!w->loop || !w->sin || !w->sout || udp_worker_init(w))
 		return -1;
 	ev_init(&w->relisten, relisten_cb);
 	w->relisten.data = w;
@@ -264,6 +264,7 @@ static bool worker_free(struct worker *w)
 		ev_loop_destroy(w->loop);
 	free(w->sin);
 	free(w->sout);
+	udp_worker_free(w);
 	return true;
 }
 

@@ -669,6 +669,7 @@ static void t_packet_vectors(void)
 	};
 	static const uint8_t pt[] = { 1, 127, 0, 0, 1, 0x1f, 0x90, 'o', 'm', 'r', '-', 'u', 'd', 'p' };
 	uint8_t salt[32], exp[128], out[128], back[128];
+	struct ss_rekey r;
 	struct ss_key k;
 	size_t i, n;
 
@@ -676,11 +677,13 @@ static void t_packet_vectors(void)
 		salt[i] = (uint8_t)i;
 	for (i = 0; i < 3; i++) {
 		CHECK(!ss_key_init(&k, methods[i], "omr-test-password"));
+		CHECK(!ss_rekey_init(&r, &k));
 		n = unhex(want[i], exp, sizeof(exp));
-		CHECK(ss_packet_seal(&k, salt, pt, sizeof(pt), out) == (long)n);
+		CHECK(ss_packet_seal(&r, salt, pt, sizeof(pt), out) == (long)n);
 		CHECK(!memcmp(out, exp, n));
-		CHECK(ss_packet_open(&k, exp, n, back) == (long)sizeof(pt));
+		CHECK(ss_packet_open(&r, exp, n, back) == (long)sizeof(pt));
 		CHECK(!memcmp(back, pt, sizeof(pt)));
+		ss_rekey_free(&r);
 		ss_key_free(&k);
 	}
 }
@@ -690,28 +693,36 @@ static void t_packet_tamper(void)
 {
 	uint8_t pt[40], pkt[128], back[128];
 	struct ss_key k, other;
+	struct ss_rekey r, ro;	/* one context each, reused after every refusal */
 	size_t i, b;
 	long n;
 
 	memset(pt, 0x5a, sizeof(pt));
 	CHECK(!ss_key_init(&k, "aes-256-gcm", "pw"));
 	CHECK(!ss_key_init(&other, "aes-256-gcm", "pw2"));
-	n = ss_packet_seal(&k, NULL, pt, sizeof(pt), pkt);
+	CHECK(!ss_rekey_init(&r, &k) && !ss_rekey_init(&ro, &other));
+	n = ss_packet_seal(&r, NULL, pt, sizeof(pt), pkt);
 	CHECK(n == (long)(sizeof(pt) + ss_packet_overhead(&k)));
-	CHECK(ss_packet_open(&k, pkt, (size_t)n, back) == (long)sizeof(pt));
-	CHECK(ss_packet_open(&other, pkt, (size_t)n, back) == -1);
+	CHECK(ss_packet_open(&r, pkt, (size_t)n, back) == (long)sizeof(pt));
+	CHECK(ss_packet_open(&ro, pkt, (size_t)n, back) == -1);
 	for (i = 0; i < (size_t)n; i++) {
 		for (b = 0; b < 8; b += 7) {
 			pkt[i] ^= (uint8_t)(1 << b);
-			CHECK(ss_packet_open(&k, pkt, (size_t)n, back) == -1);
+			CHECK(ss_packet_open(&r, pkt, (size_t)n, back) == -1);
 			pkt[i] ^= (uint8_t)(1 << b);
 		}
 	}
 	for (i = 0; i < (size_t)n; i++)
-		CHECK(ss_packet_open(&k, pkt, i, back) == -1);
+		CHECK(ss_packet_open(&r, pkt, i, back) == -1);
 	/* No payload at all is refused even with a valid tag (libev does). */
-	n = ss_packet_seal(&k, NULL, pt, 0, pkt);
-	CHECK(n == (long)ss_packet_overhead(&k) && ss_packet_open(&k, pkt, (size_t)n, back) == -1);
+	n = ss_packet_seal(&r, NULL, pt, 0, pkt);
+	CHECK(n == (long)ss_packet_overhead(&k) && ss_packet_open(&r, pkt, (size_t)n, back) == -1);
+	/* After all those refusals the same context still opens a good one. */
+	n = ss_packet_seal(&r, NULL, pt, sizeof(pt), pkt);
+	CHECK(ss_packet_open(&r, pkt, (size_t)n, back) == (long)sizeof(pt) &&
+	      !memcmp(back, pt, sizeof(pt)));
+	ss_rekey_free(&r);
+	ss_rekey_free(&ro);
 	ss_key_free(&k);
 	ss_key_free(&other);
 }
