@@ -74,6 +74,15 @@ int config_load_file(struct shim_config *c, const char *path, char *err,
 /* argv[0] is the role word; applies -c first, then the other flags. */
 int config_parse_args(struct shim_config *c, int argc, char **argv, char *err,
 		      size_t errlen);
+/*
+ * A reload (SIGHUP) from a to b: the first option (JSON key, else long
+ * flag) that differs and that a reload cannot apply, or NULL. Every option
+ * needs a restart unless its row in the option table says otherwise.
+ */
+const char *config_restart_key(const struct shim_config *a,
+			       const struct shim_config *b);
+/* Copies the options a reload applies from src into dst. */
+void config_reload(struct shim_config *dst, const struct shim_config *src);
 int config_validate(struct shim_config *c, char *err, size_t errlen);
 void config_usage(void);
 /* The man page's OPTIONS section (roff), from the same table as --help. */

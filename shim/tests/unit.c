@@ -780,6 +780,62 @@ static void t_nat(void)
 }
 
 /* mode, -u and -U; udp_only is for the server. */
+/* Config "base" plus extra keys (each a "key":value, with its leading comma). */
+static int cfg_reload_json(struct shim_config *c, const char *servers,
+			   const char *extra, char *err)
+{
+	char json[512];
+
+	snprintf(json, sizeof(json),
+		 "{\"server\":%s,\"server_port\":8388,\"password\":\"p\",\"timeout\":60%s}",
+		 servers, extra);
+	return cfg_json(c, json, err);
+}
+
+/* A reload: what differs is applied if the option table lets it, else named. */
+static void t_config_reload(void)
+{
+	static const struct {
+		const char *servers, *extra, *key;
+	} restart[] = {
+		{ "[\"h1\",\"h3\"]", "", "server" },
+		{ "\"h1\"", "", "server" },
+		{ "[\"h1\",\"h2\"]", ",\"server_port\":1", "server_port" },
+		{ "[\"h1\",\"h2\"]", ",\"password\":\"q\"", "password" },
+		{ "[\"h1\",\"h2\"]", ",\"mode\":\"tcp_and_udp\"", "mode" },
+		{ "[\"h1\",\"h2\"]", ",\"quic\":\"block\"", "quic" },
+		{ "[\"h1\",\"h2\"]", ",\"udp_max_associations\":9", "udp_max_associations" },
+	};
+	static struct shim_config a, b;
+	char err[CFG_ERR_LEN];
+	const char *key;
+	size_t i;
+
+	CHECK(!cfg_reload_json(&a, "[\"h1\",\"h2\"]", "", err));
+	/* Reloadable options only: all applied. */
+	CHECK(!cfg_reload_json(&b, "[\"h1\",\"h2\"]",
+			       ",\"max_connections\":1,\"allow\":[\"10.0.0.0/8\",\"::1\"],"
+			       "\"socks_username\":\"u\",\"socks_password\":\"v\",\"log_level\":3,"
+			       "\"udp_timeout\":5,\"no_delay\":false,\"handshake_timeout\":4", err));
+	b.timeout = 30;
+	CHECK(!config_restart_key(&a, &b));
+	config_reload(&a, &b);
+	CHECK(a.timeout == 30 && a.max_conn == 1 && a.handshake_timeout == 4 && !a.no_delay &&
+	      a.log_level == 3 && a.udp_timeout == 5 && !strcmp(a.socks_user, "u") &&
+	      !strcmp(a.socks_pass, "v") && a.nallow == 2 &&
+	      !memcmp(a.allow, b.allow, 2 * sizeof(a.allow[0])));
+	CHECK(!memcmp(&a, &b, sizeof(a)));
+	for (i = 0; i < sizeof(restart) / sizeof(restart[0]); i++) {
+		CHECK(!cfg_reload_json(&b, restart[i].servers, restart[i].extra, err));
+		key = config_restart_key(&a, &b);
+		CHECK(key && !strcmp(key, restart[i].key));
+	}
+	memcpy(&b, &a, sizeof(b));
+	b.workers = a.workers % 64 + 1;
+	key = config_restart_key(&a, &b);
+	CHECK(key && !strcmp(key, "workers"));
+}
+
 static void t_config_udp(void)
 {
 	char *loc[] = { "local", "-u", "-s", "1.2.3.4", "-p", "1", "-k", "x" };
@@ -906,6 +962,7 @@ static const struct {
 	{ "unit: UDP packet: flipped bits, truncation, wrong key, empty payload rejected", t_packet_tamper },
 	{ "unit: UDP NAT table: lookup by address, LRU order, removal", t_nat },
 	{ "unit: mode, -u, -U, udp_timeout defaults; udp_only refused for local, quic/udp_fwmark for server", t_config_udp },
+	{ "unit: reload: reloadable options applied, the others refused by name", t_config_reload },
 	{ "unit: redir role: tcp_tproxy/-T, -n, its defaults and errors", t_redir_config },
 	{ "unit: redir original destination: TPROXY address, own port refused, no NAT refused", t_redir_orig_dst },
 };
