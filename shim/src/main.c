@@ -70,18 +70,22 @@ static int load_config(struct shim_config *cfg, int argc, char **argv)
 }
 
 /*
- * Each relayed connection needs two fds. Without an explicit "nofile",
- * raise the soft limit towards what max_connections needs, up to the hard
- * limit (the usual 1024 soft limit would otherwise cap us at ~500).
+ * Each relayed connection needs two fds; with UDP, an association (local)
+ * up to three, a NAT entry (server) up to two, udp_max of them. Without an
+ * explicit "nofile", raise the soft limit towards what those limits need,
+ * up to the hard limit (the usual 1024 soft limit would otherwise cap us
+ * at ~500 connections).
  */
-static void raise_nofile(int want, int max_conn)
+static void raise_nofile(const struct shim_config *c)
 {
+	int want = c->nofile;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return;
 	if (want <= 0) {
-		rlim_t need = (rlim_t)max_conn * 2 + 64;
+		rlim_t need = (rlim_t)c->max_conn * 2 + 64 +
+			      (cfg_udp(c) ? (rlim_t)c->udp_max * 3 : 0);
 
 		if (rl.rlim_cur >= need)
 			return;
@@ -114,7 +118,7 @@ static int shim_init(struct shim *s)
 		if (net_resolve(c->server[s->nsrv], c->server_port, false,
 				&s->srv[s->nsrv], &s->srvlen[s->nsrv]))
 			goto err_salts;
-	raise_nofile(c->nofile, c->max_conn);
+	raise_nofile(c);
 	return 0;
 err_salts:
 	salt_filter_free(&s->salts);
@@ -189,7 +193,7 @@ static void reload(struct shim *s, int argc, char **argv)
 	config_reload(&s->cfg, &next);
 	log_setup(s->ops->name, s->cfg.log_level);
 	workers_resume(s);
-	raise_nofile(s->cfg.nofile, s->cfg.max_conn);
+	raise_nofile(&s->cfg);
 	log_info("reloaded: timeout %d, handshake_timeout %d, max_connections %d, %zu allowed ranges, log level %d",
 		 s->cfg.timeout, s->cfg.handshake_timeout, s->cfg.max_conn,
 		 s->cfg.nallow, s->cfg.log_level);
