@@ -108,9 +108,10 @@ void udp_status(struct worker *w)
 
 	if (!cfg_udp(&w->s->cfg))
 		return;
-	log_info("status: worker %d udp in %llu out %llu dropped %llu replays %llu policy-refused %llu nat-evicted %llu nat-expired %llu associations %llu",
+	log_info("status: worker %d udp in %llu out %llu dropped %llu replays %llu policy-refused %llu nat-evicted %llu nat-expired %llu lookups %llu associations %llu",
 		 w->id, (unsigned long long)u->in, (unsigned long long)u->out,
 		 (unsigned long long)u->bad, (unsigned long long)u->replays,
 		 (unsigned long long)u->refused, (unsigned long long)u->evicted,
-		 (unsigned long long)u->expired, (unsigned long long)u->assoc_total);
+		 (unsigned long long)u->expired, (unsigned long long)u->resolved,
+		 (unsigned long long)u->assoc_total);
 }

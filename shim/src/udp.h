@@ -18,6 +18,7 @@ struct udp_worker {
 	struct udp_assoc *assocs;	/* local role: SOCKS5 UDP ASSOCIATEs */
 	struct ss_rekey pkt;		/* this worker's datagram crypto */
 	uint64_t in, out, bad, replays, refused, evicted, expired, assoc_total;
+	uint64_t resolved;		/* server: domain lookups started */
 	uint64_t unlogged;		/* drops since the last drop log line */
 	int lookups;			/* server: domain targets resolving */
 	ev_tstamp last_log;
