@@ -13,6 +13,7 @@
 #include "sspacket.h"
 
 static struct ss_key keys[3];
+static struct ss_rekey ctx[3];
 static uint8_t pkt[SS_UDP_BUF + 64], out[SS_UDP_BUF + 64];
 
 static int init_keys(void)
@@ -21,7 +22,7 @@ static int init_keys(void)
 	int i;
 
 	for (i = 0; i < 3; i++)
-		if (ss_key_init(&keys[i], m[i], "fuzz"))
+		if (ss_key_init(&keys[i], m[i], "fuzz") || ss_rekey_init(&ctx[i], &keys[i]))
 			abort();
 	return 0;
 }
@@ -49,6 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int once;
 	const struct ss_key *k;
+	struct ss_rekey *r;
 	long n;
 
 	if (!once)
@@ -56,19 +58,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > SS_UDP_MAX || size < 1)
 		return 0;
 	k = &keys[data[0] % 3];
+	r = &ctx[data[0] % 3];
 	/* Random bytes under a random salt: a forged tag is never accepted. */
-	if (ss_packet_open(k, data, size, out) >= 0)
+	if (ss_packet_open(r, data, size, out) >= 0)
 		abort();
 	addr_roundtrip(data, size);
 	if (size + ss_packet_overhead(k) > SS_UDP_MAX)
 		return 0;
-	n = ss_packet_seal(k, NULL, data, size, pkt);
+	n = ss_packet_seal(r, NULL, data, size, pkt);
 	if (n != (long)(size + ss_packet_overhead(k)))
 		abort();
-	if (ss_packet_open(k, pkt, (size_t)n, out) != (long)size || memcmp(out, data, size))
+	if (ss_packet_open(r, pkt, (size_t)n, out) != (long)size || memcmp(out, data, size))
 		abort();
 	pkt[data[size - 1] % n] ^= 0x40;
-	if (ss_packet_open(k, pkt, (size_t)n, out) >= 0)
+	if (ss_packet_open(r, pkt, (size_t)n, out) >= 0)
 		abort();
 	return 0;
 }

@@ -65,55 +65,91 @@ void ss_key_free(struct ss_key *k)
 	k->kdf = NULL;
 }
 
-static int hkdf_sha1(EVP_KDF *kdf, uint8_t *out, size_t outlen,
-		     const uint8_t *ikm, size_t ikmlen, const uint8_t *salt,
-		     size_t saltlen)
+/* An HKDF-SHA1 "ss-subkey" context with k's master key bound, or NULL. */
+static EVP_KDF_CTX *kdf_new(const struct ss_key *k)
 {
 	static const char info[] = "ss-subkey";
-	EVP_KDF_CTX *kctx = EVP_KDF_CTX_new(kdf);
-	OSSL_PARAM params[5], *p = params;
-	int ret = -1;
+	EVP_KDF_CTX *kctx = EVP_KDF_CTX_new(k->kdf);
+	OSSL_PARAM params[4], *p = params;
 
 	if (!kctx)
-		return -1;
+		return NULL;
 	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA1", 0);
 	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-						 (void *)ikm, ikmlen);
-	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-						 (void *)salt, saltlen);
+						 (void *)k->key, k->m->key_len);
 	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
 						 (void *)info, sizeof(info) - 1);
 	*p = OSSL_PARAM_construct_end();
-	if (EVP_KDF_derive(kctx, out, outlen, params) == 1)
-		ret = 0;
-	EVP_KDF_CTX_free(kctx);
-	return ret;
+	if (EVP_KDF_CTX_set_params(kctx, params) != 1) {
+		EVP_KDF_CTX_free(kctx);
+		return NULL;
+	}
+	return kctx;
+}
+
+/*
+ * Derives salt's subkey (the salt is key_len bytes, as the subkey) and
+ * binds it to a->ctx once; each chunk then only resets the IV. The nonce
+ * starts again at zero.
+ */
+static int aead_key(struct ss_aead *a, const struct ss_key *k,
+		    EVP_KDF_CTX *kctx, const uint8_t *salt, bool enc)
+{
+	uint8_t subkey[SS_MAX_KEY];
+	size_t klen = k->m->key_len;
+	OSSL_PARAM params[2];
+	int rc = -1;
+
+	memset(a->nonce, 0, sizeof(a->nonce));
+	a->enc = enc;
+	params[0] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+						      (void *)salt, klen);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_KDF_derive(kctx, subkey, klen, params) == 1 &&
+	    EVP_CipherInit_ex(a->ctx, k->cipher, NULL, subkey, NULL, enc) == 1)
+		rc = 0;
+	OPENSSL_cleanse(subkey, sizeof(subkey));
+	return rc;
 }
 
 int ss_aead_init(struct ss_aead *a, const struct ss_key *k,
 		 const uint8_t *salt, bool enc)
 {
-	uint8_t subkey[SS_MAX_KEY];
-	size_t klen = k->m->key_len;
+	EVP_KDF_CTX *kctx = kdf_new(k);
+	int rc = -1;
 
 	memset(a, 0, sizeof(*a));
-	a->enc = enc;
-	if (hkdf_sha1(k->kdf, subkey, klen, k->key, klen, salt, klen))
-		return -1;
 	a->ctx = EVP_CIPHER_CTX_new();
-	if (!a->ctx)
-		goto err_clean;
-	/* Bind cipher and subkey once; each chunk then only resets the IV. */
-	if (EVP_CipherInit_ex(a->ctx, k->cipher, NULL, subkey, NULL, enc) != 1)
-		goto err_ctx;
-	OPENSSL_cleanse(subkey, sizeof(subkey));
-	return 0;
-err_ctx:
-	EVP_CIPHER_CTX_free(a->ctx);
-	a->ctx = NULL;
-err_clean:
-	OPENSSL_cleanse(subkey, sizeof(subkey));
+	if (kctx && a->ctx)
+		rc = aead_key(a, k, kctx, salt, enc);
+	EVP_KDF_CTX_free(kctx);
+	if (rc)
+		ss_aead_free(a);
+	return rc;
+}
+
+int ss_rekey_init(struct ss_rekey *r, const struct ss_key *k)
+{
+	memset(r, 0, sizeof(*r));
+	r->k = k;
+	r->kdf = kdf_new(k);
+	r->a.ctx = EVP_CIPHER_CTX_new();
+	if (r->kdf && r->a.ctx)
+		return 0;
+	ss_rekey_free(r);
 	return -1;
+}
+
+void ss_rekey_free(struct ss_rekey *r)
+{
+	EVP_KDF_CTX_free(r->kdf);
+	r->kdf = NULL;
+	ss_aead_free(&r->a);
+}
+
+int ss_rekey(struct ss_rekey *r, const uint8_t *salt, bool enc)
+{
+	return aead_key(&r->a, r->k, r->kdf, salt, enc);
 }
 
 void ss_aead_free(struct ss_aead *a)

@@ -46,6 +46,23 @@ void ss_key_free(struct ss_key *k);
 int ss_aead_init(struct ss_aead *a, const struct ss_key *k,
 		 const uint8_t *salt, bool enc);
 void ss_aead_free(struct ss_aead *a);
+
+/*
+ * A context rekeyed per message (SIP004 UDP: a salt, so a subkey, per
+ * datagram). The cipher and HKDF contexts are made once, the master key
+ * bound, so a datagram costs its derivation and its AEAD only: no
+ * allocation, no provider lookup. One per thread.
+ */
+struct ss_rekey {
+	const struct ss_key *k;
+	EVP_KDF_CTX *kdf;
+	struct ss_aead a;	/* keyed by the last ss_rekey() */
+};
+
+int ss_rekey_init(struct ss_rekey *r, const struct ss_key *k);
+void ss_rekey_free(struct ss_rekey *r);
+/* r->a for salt's subkey, nonce zero: for sealing (enc) or opening. */
+int ss_rekey(struct ss_rekey *r, const uint8_t *salt, bool enc);
 /* out receives len bytes of ciphertext followed by the tag. */
 int ss_aead_seal(struct ss_aead *a, uint8_t *out, const uint8_t *in, size_t len);
 /* in holds len bytes of ciphertext followed by the tag. 0 ok, -1 bad tag. */

@@ -261,7 +261,7 @@ enum opt_type {
 	OT_LIST,	/* JSON: string or array; the first flag replaces, more add */
 	OT_LEVEL,	/* log level: the flag (or JSON true) sets lo */
 	OT_CHECK,	/* JSON only: a value that means what the shim does anyway */
-	OT_NAME,	/* JSON only: a string handed to add() */
+	OT_NAME,	/* JSON only: a string handed to add() (the field it sets) */
 	OT_SET,		/* flag only: sets an int field to lo */
 	OT_CONFIG,	/* -c */
 	OT_HELP,	/* -h */
@@ -338,7 +338,7 @@ static const struct opt_def opts[] = {
 	  "log warnings and errors only", NULL, NULL },
 	{ "log_level", 0, NULL, OT_INT, 0, 3, FIELD(log_level), NULL,
 	  "0 errors, 1 warnings, 2 information (default), 3 debug", NULL, NULL },
-	{ "mode", 0, NULL, OT_NAME, 0, 0, 0, 0, NULL,
+	{ "mode", 0, NULL, OT_NAME, 0, 0, FIELD(mode), NULL,
 	  "\"tcp_only\" (default), \"tcp_and_udp\" (as -u) or \"udp_only\" (as -U, server only)",
 	  set_mode, NULL },
 	{ NULL, 'u', "udp", OT_SET, MODE_TCP_AND_UDP, 0, FIELD(mode), NULL,
@@ -358,7 +358,7 @@ static const struct opt_def opts[] = {
 	{ "udp_fwmark", 0, "udp-fwmark", OT_INT, 1, 0x7fffffff, FIELD(udp_fwmark), "MARK",
 	  "local: SO_MARK on the UDP sockets to the server (policy routing picks the WAN; needs CAP_NET_ADMIN)",
 	  NULL, NULL },
-	{ "quic", 0, NULL, OT_NAME, 0, 0, 0, 0, NULL,
+	{ "quic", 0, NULL, OT_NAME, 0, 0, FIELD(block_quic), NULL,
 	  "local: \"relay\" (default) or \"block\": drop UDP datagrams to port 443, so browsers fall back to TCP",
 	  set_quic, NULL },
 	{ NULL, 0, "block-quic", OT_BOOL, 0, 0, FIELD(block_quic), NULL,
@@ -371,6 +371,96 @@ static const struct opt_def opts[] = {
 static void *field(struct shim_config *c, const struct opt_def *d)
 {
 	return (char *)c + d->off;
+}
+
+/*
+ * The options a reload (SIGHUP) applies, by field. Every other option,
+ * and so any option added later, needs a restart.
+ */
+static const size_t reloadable[] = {
+	offsetof(struct shim_config, timeout),
+	offsetof(struct shim_config, udp_timeout),	/* read at each NAT sweep */
+	offsetof(struct shim_config, handshake_timeout),
+	offsetof(struct shim_config, max_conn),
+	offsetof(struct shim_config, no_delay),
+	offsetof(struct shim_config, nallow),
+	offsetof(struct shim_config, socks_user),
+	offsetof(struct shim_config, socks_pass),
+	offsetof(struct shim_config, log_level),
+};
+
+static bool opt_reloads(const struct opt_def *d)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(reloadable) / sizeof(reloadable[0]); i++)
+		if (d->off == reloadable[i])
+			return true;
+	return false;
+}
+
+static const void *cfield(const struct shim_config *c, const struct opt_def *d)
+{
+	return (const char *)c + d->off;
+}
+
+/* A list's entries (its row's field is the count): their offset and size. */
+static size_t list_off(const struct opt_def *d, size_t *item)
+{
+	if (d->add == add_server) {
+		*item = sizeof(((struct shim_config *)0)->server[0]);
+		return offsetof(struct shim_config, server);
+	}
+	*item = sizeof(((struct shim_config *)0)->allow[0]);
+	return offsetof(struct shim_config, allow);
+}
+
+/* Whether option d has the same value in a and b (strings to their NUL). */
+static bool opt_same(const struct shim_config *a, const struct shim_config *b,
+		     const struct opt_def *d)
+{
+	size_t n, item, off, i;
+
+	if (d->type == OT_STR)
+		return !strcmp(cfield(a, d), cfield(b, d));
+	if (d->type != OT_LIST)
+		return !memcmp(cfield(a, d), cfield(b, d), d->size);
+	n = *(const size_t *)cfield(a, d);
+	if (n != *(const size_t *)cfield(b, d))
+		return false;
+	for (i = 0, off = list_off(d, &item); i < n; i++, off += item)
+		if (d->add == add_server ? strcmp((const char *)a + off, (const char *)b + off) :
+		    memcmp((const char *)a + off, (const char *)b + off, item))
+			return false;
+	return true;
+}
+
+const char *config_restart_key(const struct shim_config *a,
+			       const struct shim_config *b)
+{
+	size_t i;
+
+	for (i = 0; i < NOPTS; i++)
+		if (opts[i].size && !opt_reloads(&opts[i]) && !opt_same(a, b, &opts[i]))
+			return opts[i].key ? opts[i].key : opts[i].lng;
+	return NULL;
+}
+
+void config_reload(struct shim_config *dst, const struct shim_config *src)
+{
+	const struct opt_def *d;
+	size_t item, off;
+
+	for (d = opts; d < opts + NOPTS; d++) {
+		if (!d->size || !opt_reloads(d))
+			continue;
+		memcpy(field(dst, d), cfield(src, d), d->size);
+		if (d->type != OT_LIST)
+			continue;
+		off = list_off(d, &item);
+		memcpy((char *)dst + off, (const char *)src + off,
+		       item * *(const size_t *)cfield(src, d));
+	}
 }
 
 /* A key that sets nothing here: skipped, refused with the reason, or unknown. */
@@ -739,8 +829,6 @@ int config_validate(struct shim_config *c, char *err, size_t errlen)
 		return fail(err, errlen, "server_port is required (\"server_port\" or -p)");
 	if (!!c->socks_user[0] != !!c->socks_pass[0])
 		return fail(err, errlen, "socks_username and socks_password go together");
-	if (!c->udp_timeout)
-		c->udp_timeout = c->timeout;
 	if (c->role == ROLE_SERVER && (c->udp_fwmark || c->block_quic))
 		return fail(err, errlen, "udp_fwmark and quic are local options (the server would ignore them)");
 	if (c->role == ROLE_LOCAL && c->mode == MODE_UDP_ONLY)
@@ -761,7 +849,5 @@ int config_validate(struct shim_config *c, char *err, size_t errlen)
 		strcpy(c->server[0], "0.0.0.0");
 		c->nserver = 1;
 	}
-	if (c->workers > c->max_conn)
-		c->workers = c->max_conn;
 	return 0;
 }

@@ -59,6 +59,12 @@ static inline bool cfg_tcp(const struct shim_config *c)
 	return c->mode != MODE_UDP_ONLY;
 }
 
+/* A UDP NAT entry's idle seconds: udp_timeout, or timeout when unset. */
+static inline int cfg_udp_timeout(const struct shim_config *c)
+{
+	return c->udp_timeout ? c->udp_timeout : c->timeout;
+}
+
 void config_defaults(struct shim_config *c);
 /* Pure: parses a JSON document into c. 0, or -1 with a message in err. */
 int config_parse_json(struct shim_config *c, const char *buf, size_t len,
@@ -68,6 +74,15 @@ int config_load_file(struct shim_config *c, const char *path, char *err,
 /* argv[0] is the role word; applies -c first, then the other flags. */
 int config_parse_args(struct shim_config *c, int argc, char **argv, char *err,
 		      size_t errlen);
+/*
+ * A reload (SIGHUP) from a to b: the first option (JSON key, else long
+ * flag) that differs and that a reload cannot apply, or NULL. Every option
+ * needs a restart unless its row in the option table says otherwise.
+ */
+const char *config_restart_key(const struct shim_config *a,
+			       const struct shim_config *b);
+/* Copies the options a reload applies from src into dst. */
+void config_reload(struct shim_config *dst, const struct shim_config *src);
 int config_validate(struct shim_config *c, char *err, size_t errlen);
 void config_usage(void);
 /* The man page's OPTIONS section (roff), from the same table as --help. */

@@ -70,18 +70,22 @@ static int load_config(struct shim_config *cfg, int argc, char **argv)
 }
 
 /*
- * Each relayed connection needs two fds. Without an explicit "nofile",
- * raise the soft limit towards what max_connections needs, up to the hard
- * limit (the usual 1024 soft limit would otherwise cap us at ~500).
+ * Each relayed connection needs two fds; with UDP, an association (local)
+ * up to three, a NAT entry (server) up to two, udp_max of them. Without an
+ * explicit "nofile", raise the soft limit towards what those limits need,
+ * up to the hard limit (the usual 1024 soft limit would otherwise cap us
+ * at ~500 connections).
  */
-static void raise_nofile(int want, int max_conn)
+static void raise_nofile(const struct shim_config *c)
 {
+	int want = c->nofile;
 	struct rlimit rl;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl))
 		return;
 	if (want <= 0) {
-		rlim_t need = (rlim_t)max_conn * 2 + 64;
+		rlim_t need = (rlim_t)c->max_conn * 2 + 64 +
+			      (cfg_udp(c) ? (rlim_t)c->udp_max * 3 : 0);
 
 		if (rl.rlim_cur >= need)
 			return;
@@ -114,7 +118,7 @@ static int shim_init(struct shim *s)
 		if (net_resolve(c->server[s->nsrv], c->server_port, false,
 				&s->srv[s->nsrv], &s->srvlen[s->nsrv]))
 			goto err_salts;
-	raise_nofile(c->nofile, c->max_conn);
+	raise_nofile(c);
 	return 0;
 err_salts:
 	salt_filter_free(&s->salts);
@@ -154,24 +158,10 @@ static int drop_privileges(const char *user)
 	return 0;
 }
 
-/* The settings a reload applies: from src into dst. */
-static void reload_fields(struct shim_config *dst, const struct shim_config *src)
-{
-	dst->timeout = src->timeout;
-	dst->udp_timeout = src->udp_timeout;	/* read at each NAT sweep */
-	dst->handshake_timeout = src->handshake_timeout;
-	dst->max_conn = src->max_conn;
-	dst->no_delay = src->no_delay;
-	memcpy(dst->allow, src->allow, sizeof(dst->allow));
-	dst->nallow = src->nallow;
-	memcpy(dst->socks_user, src->socks_user, sizeof(dst->socks_user));
-	memcpy(dst->socks_pass, src->socks_pass, sizeof(dst->socks_pass));
-	dst->log_level = src->log_level;
-}
-
 /*
  * SIGHUP (systemctl reload): read the same command line and file again.
- * What a reload changes: timeouts (udp_timeout too), max_connections, no_delay, allow,
+ * The option table (config.c) says what a reload changes: timeouts
+ * (udp_timeout too), max_connections, no_delay, allow,
  * socks_username/socks_password and the log level. The rest is bound to
  * the listeners, the key every open connection uses, or privileges: a
  * change to it refuses the reload, naming the key. So does any error: the
@@ -179,52 +169,6 @@ static void reload_fields(struct shim_config *dst, const struct shim_config *src
  * parked (workers_pause), so no thread sees half of it; open connections
  * stay (they keep their own cipher state and sockets).
  */
-#define SAME(f) (!memcmp(&a->f, &b->f, sizeof(a->f)))
-static const char *restart_key(const struct shim_config *a, const struct shim_config *b)
-{
-	struct shim_config t;
-
-	if (!SAME(server) || !SAME(nserver))
-		return "server";
-	if (!SAME(server_port))
-		return "server_port";
-	if (!SAME(local_address))
-		return "local_address";
-	if (!SAME(local_port))
-		return "local_port";
-	if (!SAME(password))
-		return "password";
-	if (!SAME(method))
-		return "method";
-	if (!SAME(mptcp))
-		return "mptcp";
-	if (!SAME(fast_open))
-		return "fast_open";
-	if (!SAME(workers))
-		return "workers";
-	if (!SAME(nofile))
-		return "nofile";
-	if (!SAME(salt_filter))
-		return "salt_filter_size";
-	if (!SAME(user))
-		return "user";
-	if (!SAME(mode))
-		return "mode";
-	if (!SAME(udp_max))
-		return "udp_max_associations";
-	if (!SAME(udp_fwmark))
-		return "udp_fwmark";
-	if (!SAME(block_quic))
-		return "quic";
-	if (!SAME(tcp_tproxy))
-		return "tcp_tproxy";
-	/* Any other field (a key added since) is not reloadable either. */
-	memcpy(&t, b, sizeof(t));
-	reload_fields(&t, a);
-	return memcmp(&t, a, sizeof(t)) ? "a setting that is not reloadable" : NULL;
-}
-#undef SAME
-
 static void reload(struct shim *s, int argc, char **argv)
 {
 	static struct shim_config next;	/* big: off the stack */
@@ -239,22 +183,17 @@ static void reload(struct shim *s, int argc, char **argv)
 		log_err("reload refused, the running configuration stays: %s", err);
 		goto out;
 	}
-	/* config_validate() clamps workers to max_connections; more workers
-	 * than connections do no harm (the limit is global), so a lower limit
-	 * alone is no change of workers. */
-	if (next.workers == next.max_conn && next.max_conn < s->cfg.workers)
-		next.workers = s->cfg.workers;
-	key = restart_key(&s->cfg, &next);
+	key = config_restart_key(&s->cfg, &next);
 	if (key) {
 		log_err("reload refused, the running configuration stays: \"%s\" changed, which needs a restart",
 			key);
 		goto out;
 	}
 	workers_pause(s);
-	reload_fields(&s->cfg, &next);
+	config_reload(&s->cfg, &next);
 	log_setup(s->ops->name, s->cfg.log_level);
 	workers_resume(s);
-	raise_nofile(s->cfg.nofile, s->cfg.max_conn);
+	raise_nofile(&s->cfg);
 	log_info("reloaded: timeout %d, handshake_timeout %d, max_connections %d, %zu allowed ranges, log level %d",
 		 s->cfg.timeout, s->cfg.handshake_timeout, s->cfg.max_conn,
 		 s->cfg.nallow, s->cfg.log_level);

@@ -122,27 +122,6 @@ int redir_listener(int fd, int family)
 	return setsockopt(fd, SOL_IP, IP_TRANSPARENT, &one, sizeof(one));
 }
 
-static void to_target(const struct sockaddr_storage *sa, struct ss_addr *t)
-{
-	const struct sockaddr_in6 *s6 = (const void *)sa;
-
-	memset(t, 0, sizeof(*t));
-	t->port = (uint16_t)sa_port(sa);
-	if (sa->ss_family == AF_INET) {
-		t->atyp = ATYP_IPV4;
-		t->hlen = 4;
-		memcpy(t->host, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	} else if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr)) {
-		t->atyp = ATYP_IPV4;
-		t->hlen = 4;
-		memcpy(t->host, &s6->sin6_addr.s6_addr[12], 4);
-	} else {
-		t->atyp = ATYP_IPV6;
-		t->hlen = 16;
-		memcpy(t->host, &s6->sin6_addr, 16);
-	}
-}
-
 /* A target that is one of the servers we tunnel to: a firewall that
  * caught our own tunnel connections would loop forever. */
 static bool is_server(const struct shim *s, const struct sockaddr_storage *dst)
@@ -184,7 +163,7 @@ static void redir_open(struct conn *c)
 		refused(c, "its destination is the tunnel server (the ruleset must bypass it)");
 		return;
 	}
-	to_target(&dst, &c->target);
+	ss_addr_from_sockaddr(&c->target, (struct sockaddr *)&dst);
 	if (log_level_get() >= L_DEBUG) {
 		sockaddr_format((struct sockaddr *)&dst, a, sizeof(a));
 		log_dbg("conn %llu: redirected to %s", (unsigned long long)c->id, a);

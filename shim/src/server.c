@@ -78,27 +78,17 @@ static void resolved(struct conn *c, const struct addrinfo *res, int rc)
 
 static void connect_target(struct conn *c)
 {
-	struct sockaddr_in in4;
-	struct sockaddr_in6 in6;
+	struct sockaddr_storage ss;
+	socklen_t len;
 
 	ev_io_stop(c->w->loop, &c->from_tun.rd);
-	if (c->target.atyp == ATYP_IPV4) {
-		memset(&in4, 0, sizeof(in4));
-		in4.sin_family = AF_INET;
-		memcpy(&in4.sin_addr, c->target.host, 4);
-		in4.sin_port = htons(c->target.port);
-		connect_addr(c, (struct sockaddr *)&in4, sizeof(in4));
-	} else if (c->target.atyp == ATYP_IPV6) {
-		memset(&in6, 0, sizeof(in6));
-		in6.sin6_family = AF_INET6;
-		memcpy(&in6.sin6_addr, c->target.host, 16);
-		in6.sin6_port = htons(c->target.port);
-		connect_addr(c, (struct sockaddr *)&in6, sizeof(in6));
-	} else if (dns_resolve(c, resolved)) {
+	len = ss_addr_to_sockaddr(&c->target, &ss);
+	if (len)
+		connect_addr(c, (struct sockaddr *)&ss, len);
+	else if (dns_resolve(c, resolved))
 		conn_close(c);
-	} else {
+	else
 		c->state = CS_RESOLVING;
-	}
 }
 
 /*

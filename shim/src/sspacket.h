@@ -16,17 +16,17 @@
 /* Bytes ss_packet_seal() adds to len. */
 size_t ss_packet_overhead(const struct ss_key *k);
 /*
- * Seals in[0..len) into out (len + overhead bytes) under salt, or a
- * random salt when salt is NULL. Returns the bytes written, or -1.
+ * Seals in[0..len) into out (len + overhead bytes) under r's key and salt,
+ * or a random salt when salt is NULL. Returns the bytes written, or -1.
  */
-long ss_packet_seal(const struct ss_key *k, const uint8_t *salt,
+long ss_packet_seal(struct ss_rekey *r, const uint8_t *salt,
 		    const uint8_t *in, size_t len, uint8_t *out);
 /*
  * Opens one datagram into out (len - overhead bytes). -1 if it is too
  * short to hold a byte of payload (as shadowsocks-libev) or its tag is
  * bad; then nothing in out is meaningful.
  */
-long ss_packet_open(const struct ss_key *k, const uint8_t *in, size_t len,
+long ss_packet_open(struct ss_rekey *r, const uint8_t *in, size_t len,
 		    uint8_t *out);
 
 #endif

@@ -26,8 +26,21 @@ void udp_free(struct shim *s)
 		salt_filter_free(&s->usalts);
 }
 
-long udp_seal(struct shim *s, const uint8_t *in, size_t len, uint8_t *out)
+int udp_worker_init(struct worker *w)
 {
+	if (!cfg_udp(&w->s->cfg))
+		return 0;
+	return ss_rekey_init(&w->udp.pkt, &w->s->key);
+}
+
+void udp_worker_free(struct worker *w)
+{
+	ss_rekey_free(&w->udp.pkt);
+}
+
+long udp_seal(struct worker *w, const uint8_t *in, size_t len, uint8_t *out)
+{
+	struct shim *s = w->s;
 	size_t slen = s->key.m->key_len;
 	long n;
 	int tries;
@@ -36,7 +49,7 @@ long udp_seal(struct shim *s, const uint8_t *in, size_t len, uint8_t *out)
 		return -1;
 	/* A drawn salt already in the filter (chance 2^-128) is drawn again. */
 	for (tries = 0; tries < 4; tries++) {
-		n = ss_packet_seal(&s->key, NULL, in, len, out);
+		n = ss_packet_seal(&w->udp.pkt, NULL, in, len, out);
 		if (n < 0)
 			return -1;
 		if (!salt_filter_check_add(&s->usalts, out, slen))
@@ -49,7 +62,7 @@ long udp_open(struct worker *w, const uint8_t *in, size_t len, uint8_t *out,
 	      const struct sockaddr *from)
 {
 	struct shim *s = w->s;
-	long n = ss_packet_open(&s->key, in, len, out);
+	long n = ss_packet_open(&w->udp.pkt, in, len, out);
 
 	if (n < 0) {
 		udp_drop(w, len <= ss_packet_overhead(&s->key) ? "truncated datagram" :
@@ -95,9 +108,10 @@ void udp_status(struct worker *w)
 
 	if (!cfg_udp(&w->s->cfg))
 		return;
-	log_info("status: worker %d udp in %llu out %llu dropped %llu replays %llu policy-refused %llu nat-evicted %llu nat-expired %llu associations %llu",
+	log_info("status: worker %d udp in %llu out %llu dropped %llu replays %llu policy-refused %llu nat-evicted %llu nat-expired %llu lookups %llu associations %llu",
 		 w->id, (unsigned long long)u->in, (unsigned long long)u->out,
 		 (unsigned long long)u->bad, (unsigned long long)u->replays,
 		 (unsigned long long)u->refused, (unsigned long long)u->evicted,
-		 (unsigned long long)u->expired, (unsigned long long)u->assoc_total);
+		 (unsigned long long)u->expired, (unsigned long long)u->resolved,
+		 (unsigned long long)u->assoc_total);
 }

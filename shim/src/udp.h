@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <ev.h>
 #include <sys/socket.h>
+#include "aead.h"
 
 struct shim;
 struct worker;
@@ -15,7 +16,9 @@ struct udp_assoc;
 struct udp_worker {
 	struct udp_server *srv;		/* server role, worker 0 only */
 	struct udp_assoc *assocs;	/* local role: SOCKS5 UDP ASSOCIATEs */
+	struct ss_rekey pkt;		/* this worker's datagram crypto */
 	uint64_t in, out, bad, replays, refused, evicted, expired, assoc_total;
+	uint64_t resolved;		/* server: domain lookups started */
 	uint64_t unlogged;		/* drops since the last drop log line */
 	int lookups;			/* server: domain targets resolving */
 	ev_tstamp last_log;
@@ -25,12 +28,15 @@ struct udp_worker {
  * TCP salts). Only when UDP is relayed. */
 int udp_init(struct shim *s);
 void udp_free(struct shim *s);
+/* The worker's datagram crypto context, only when UDP is relayed. */
+int udp_worker_init(struct worker *w);
+void udp_worker_free(struct worker *w);
 /*
  * Seals a payload into one datagram with a fresh salt, entered in the
  * replay filter (so a reflected datagram is refused like a replay).
  * Returns its length, or -1 (also if it would exceed SS_UDP_MAX).
  */
-long udp_seal(struct shim *s, const uint8_t *in, size_t len, uint8_t *out);
+long udp_seal(struct worker *w, const uint8_t *in, size_t len, uint8_t *out);
 /* Opens a datagram: its payload length, or -1 (bad, logged and counted). */
 long udp_open(struct worker *w, const uint8_t *in, size_t len, uint8_t *out,
 	      const struct sockaddr *from);

@@ -106,7 +106,7 @@ static void client_datagram(struct udp_assoc *a, size_t n,
 	}
 	memcpy(&a->client, from, flen);
 	a->clen = flen;
-	len = udp_seal(w->s, w->sin + 3, n - 3, w->sout);
+	len = udp_seal(w, w->sin + 3, n - 3, w->sout);
 	if (len < 0 || sendto(a->sfd, w->sout, (size_t)len, 0,
 			      (struct sockaddr *)&a->srv, a->srvlen) < 0) {
 		log_dbg("UDP: datagram of %zu bytes not sent to the server: %s", n,

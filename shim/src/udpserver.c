@@ -39,7 +39,16 @@ struct nat_entry {
 	socklen_t clen;
 	int fd[2];		/* IPv4, IPv6; -1 until a target of that family */
 	ev_io io[2];
+	/* The last domain target and its address, resolved at named_at: the
+	 * flow's next datagrams to it go without a lookup (named_len 0: none). */
+	struct ss_addr named;
+	struct sockaddr_storage named_dst;
+	socklen_t named_len;
+	double named_at;
 };
+
+/* How long a resolved domain target is reused (no TTL from getaddrinfo). */
+#define NAMED_SECS 60
 
 static void entry_free(struct udp_server *us, struct nat_entry *e)
 {
@@ -72,7 +81,7 @@ static bool target_reply(struct nat_entry *e, int fd)
 	ss_addr_from_sockaddr(&a, (struct sockaddr *)&src);
 	hl = ss_addr_encode(&a, hdr);
 	memcpy(w->sin + HDR_ROOM - hl, hdr, hl);
-	n = udp_seal(w->s, w->sin + HDR_ROOM - hl, hl + (size_t)n, w->sout);
+	n = udp_seal(w, w->sin + HDR_ROOM - hl, hl + (size_t)n, w->sout);
 	if (n < 0 || sendto(e->lfd, w->sout, (size_t)n, 0,
 			    (struct sockaddr *)&e->client, e->clen) < 0) {
 		log_dbg("UDP: reply of %ld bytes not sent: %s", n,
@@ -136,8 +145,9 @@ static int entry_fd(struct nat_entry *e, int family)
 	return e->fd[i];
 }
 
-/* Sends data to dst from the client's NAT entry (made on first use). */
-static void relay_out(struct udp_server *us, int lfd, const struct sockaddr *from,
+/* Sends data to dst from the client's NAT entry (made on first use): the
+ * entry, or NULL if nothing was sent. */
+static struct nat_entry *relay_out(struct udp_server *us, int lfd, const struct sockaddr *from,
 		      socklen_t flen, const struct sockaddr *dst, socklen_t dlen,
 		      const uint8_t *data, size_t n)
 {
@@ -149,23 +159,42 @@ static void relay_out(struct udp_server *us, int lfd, const struct sockaddr *fro
 	if (!target_allowed(w->s->cfg.allow, w->s->cfg.nallow, dst)) {
 		w->udp.refused++;
 		udp_drop(w, "target in an internal range (see \"allow\")", from);
-		return;
+		return NULL;
 	}
 	nat_key(&k, from);
 	e = (struct nat_entry *)nat_find(&us->nat, &k);
 	if (!e && !(e = entry_new(us, lfd, from, flen, &k)))
-		return;
+		return NULL;
 	fd = entry_fd(e, dst->sa_family);
 	if (fd < 0 || sendto(fd, data, n, 0, dst, dlen) < 0) {
 		log_dbg("UDP: send to target: %s", strerror(errno));
-		return;
+		return NULL;
 	}
 	w->udp.in++;
 	nat_touch(&us->nat, &e->l, ev_now(w->loop));
+	return e;
+}
+
+/* The address of domain target t from the client's entry, if still fresh. */
+static socklen_t named_target(struct udp_server *us, const struct sockaddr *from,
+			      const struct ss_addr *t, struct sockaddr_storage *dst)
+{
+	struct nat_entry *e;
+	struct nat_key k;
+
+	nat_key(&k, from);
+	e = (struct nat_entry *)nat_find(&us->nat, &k);
+	if (!e || !e->named_len || ev_now(us->w->loop) - e->named_at > NAMED_SECS ||
+	    e->named.port != t->port || e->named.hlen != t->hlen ||
+	    memcmp(e->named.host, t->host, t->hlen))
+		return 0;
+	memcpy(dst, &e->named_dst, e->named_len);
+	return e->named_len;
 }
 
 /* A datagram for a domain target, kept while the name resolves. */
 struct udp_pending {
+	struct ss_addr t;
 	int lfd;
 	struct sockaddr_storage from;
 	socklen_t flen;
@@ -179,6 +208,7 @@ static void resolved(struct worker *w, void *arg, const struct addrinfo *res,
 {
 	struct udp_pending *p = arg;
 	const struct addrinfo *ai;
+	struct nat_entry *e;
 
 	w->udp.lookups--;
 	if (rc || !w->udp.srv) {
@@ -193,8 +223,14 @@ static void resolved(struct worker *w, void *arg, const struct addrinfo *res,
 			break;
 	if (!ai)
 		ai = res;
-	relay_out(w->udp.srv, p->lfd, (struct sockaddr *)&p->from, p->flen,
-		  ai->ai_addr, ai->ai_addrlen, p->data, p->n);
+	e = relay_out(w->udp.srv, p->lfd, (struct sockaddr *)&p->from, p->flen,
+		      ai->ai_addr, ai->ai_addrlen, p->data, p->n);
+	if (e && ai->ai_addrlen <= sizeof(e->named_dst)) {
+		e->named = p->t;
+		memcpy(&e->named_dst, ai->ai_addr, ai->ai_addrlen);
+		e->named_len = ai->ai_addrlen;
+		e->named_at = ev_now(w->loop);
+	}
 	free(p);
 }
 
@@ -215,6 +251,7 @@ static void resolve_target(struct udp_server *us, int lfd, const struct ss_addr 
 	p = malloc(sizeof(*p) + n);
 	if (!p)
 		return;
+	p->t = *t;
 	p->lfd = lfd;
 	memcpy(&p->from, from, flen);
 	p->flen = flen;
@@ -225,6 +262,7 @@ static void resolve_target(struct udp_server *us, int lfd, const struct ss_addr 
 		return;
 	}
 	w->udp.lookups++;
+	w->udp.resolved++;
 }
 
 /* Opened payload [target][data] from a client: resolve, policy, NAT, send. */
@@ -241,6 +279,8 @@ static void client_payload(struct udp_server *us, int lfd, const uint8_t *p,
 		return;
 	}
 	dlen = ss_addr_to_sockaddr(&t, &dst);
+	if (!dlen)
+		dlen = named_target(us, from, &t, &dst);
 	if (!dlen)
 		resolve_target(us, lfd, &t, from, flen, p + used, n - used);
 	else
@@ -271,11 +311,23 @@ static void server_cb(struct ev_loop *loop, ev_io *io, int revents)
 	}
 }
 
-/* Idle entries go from the LRU tail; the sweep runs every min(timeout/2, 5 s). */
+/* The sweep's period: half the idle time, at most 5 s. */
+static double sweep_every(const struct shim_config *c)
+{
+	int idle = cfg_udp_timeout(c);
+
+	return idle < 10 ? idle / 2.0 : 5;
+}
+
+/*
+ * Idle entries go from the LRU tail. The period is taken again each time:
+ * a reload may have changed the idle time.
+ */
 static void sweep_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	struct udp_server *us = t->data;
-	double idle = us->w->s->cfg.udp_timeout;
+	const struct shim_config *c = &us->w->s->cfg;
+	double idle = cfg_udp_timeout(c);
 	struct nat_link *l;
 
 	(void)revents;
@@ -283,6 +335,8 @@ static void sweep_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		entry_free(us, (struct nat_entry *)l);
 		us->w->udp.expired++;
 	}
+	t->repeat = sweep_every(c);
+	ev_timer_again(loop, t);
 }
 
 static int server_bind(struct udp_server *us, const char *host, int port)
@@ -313,7 +367,7 @@ int udp_server_start(struct worker *w)
 {
 	struct shim_config *c = &w->s->cfg;
 	struct udp_server *us;
-	double every = c->udp_timeout < 10 ? c->udp_timeout / 2.0 : 5;
+	double every = sweep_every(c);
 	size_t i;
 
 	if (c->role != ROLE_SERVER || !cfg_udp(c) || w->id)

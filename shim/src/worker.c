@@ -223,7 +223,7 @@ static int worker_init(struct worker *w, struct shim *s, int id)
 	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
 	w->sin = malloc(SCRATCH_LEN);
 	w->sout = malloc(SCRATCH_LEN);
-	if (!w->loop || !w->sin || !w->sout)
+	if (!w->loop || !w->sin || !w->sout || udp_worker_init(w))
 		return -1;
 	ev_init(&w->relisten, relisten_cb);
 	w->relisten.data = w;
@@ -264,21 +264,23 @@ static bool worker_free(struct worker *w)
 		ev_loop_destroy(w->loop);
 	free(w->sin);
 	free(w->sout);
+	udp_worker_free(w);
 	return true;
 }
 
 int workers_start(struct shim *s)
 {
-	int i;
+	/* More workers than connections would only idle (the limit is global). */
+	int i, n = s->cfg.workers < s->cfg.max_conn ? s->cfg.workers : s->cfg.max_conn;
 
 	if (udp_init(s))
 		return -1;
-	s->workers = calloc((size_t)s->cfg.workers, sizeof(*s->workers));
+	s->workers = calloc((size_t)n, sizeof(*s->workers));
 	if (!s->workers) {
 		udp_free(s);
 		return -1;
 	}
-	for (i = 0; i < s->cfg.workers; i++) {
+	for (i = 0; i < n; i++) {
 		s->nworkers = i + 1;
 		if (worker_init(&s->workers[i], s, i))
 			goto err_stop;

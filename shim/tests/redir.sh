@@ -40,7 +40,10 @@ redir_setup() {
 	ip -n "$RD_C" -6 route add default via 2001:db8:78::1
 	ip -n "$RD_T" route add default via 198.51.100.1
 	ip -n "$RD_T" -6 route add default via 2001:db8:100::1
-	ip netns exec "$RD_R" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1
+	# No forwarding: the client reaches the target only through a redir, so
+	# a fetch that works proves the ruleset caught it (with forwarding on,
+	# a ruleset that missed would still pass, routed straight through).
+	ip netns exec "$RD_R" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
 	# The VPS address is a stand-in (the server here is on 127.0.0.1).
 	ip netns exec "$RD_R" ./omr-shim-nft --apply -i rlan0 -s 203.0.113.9 -p $P_LOC ||
 		return 1

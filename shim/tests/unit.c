@@ -669,6 +669,7 @@ static void t_packet_vectors(void)
 	};
 	static const uint8_t pt[] = { 1, 127, 0, 0, 1, 0x1f, 0x90, 'o', 'm', 'r', '-', 'u', 'd', 'p' };
 	uint8_t salt[32], exp[128], out[128], back[128];
+	struct ss_rekey r;
 	struct ss_key k;
 	size_t i, n;
 
@@ -676,11 +677,13 @@ static void t_packet_vectors(void)
 		salt[i] = (uint8_t)i;
 	for (i = 0; i < 3; i++) {
 		CHECK(!ss_key_init(&k, methods[i], "omr-test-password"));
+		CHECK(!ss_rekey_init(&r, &k));
 		n = unhex(want[i], exp, sizeof(exp));
-		CHECK(ss_packet_seal(&k, salt, pt, sizeof(pt), out) == (long)n);
+		CHECK(ss_packet_seal(&r, salt, pt, sizeof(pt), out) == (long)n);
 		CHECK(!memcmp(out, exp, n));
-		CHECK(ss_packet_open(&k, exp, n, back) == (long)sizeof(pt));
+		CHECK(ss_packet_open(&r, exp, n, back) == (long)sizeof(pt));
 		CHECK(!memcmp(back, pt, sizeof(pt)));
+		ss_rekey_free(&r);
 		ss_key_free(&k);
 	}
 }
@@ -690,28 +693,36 @@ static void t_packet_tamper(void)
 {
 	uint8_t pt[40], pkt[128], back[128];
 	struct ss_key k, other;
+	struct ss_rekey r, ro;	/* one context each, reused after every refusal */
 	size_t i, b;
 	long n;
 
 	memset(pt, 0x5a, sizeof(pt));
 	CHECK(!ss_key_init(&k, "aes-256-gcm", "pw"));
 	CHECK(!ss_key_init(&other, "aes-256-gcm", "pw2"));
-	n = ss_packet_seal(&k, NULL, pt, sizeof(pt), pkt);
+	CHECK(!ss_rekey_init(&r, &k) && !ss_rekey_init(&ro, &other));
+	n = ss_packet_seal(&r, NULL, pt, sizeof(pt), pkt);
 	CHECK(n == (long)(sizeof(pt) + ss_packet_overhead(&k)));
-	CHECK(ss_packet_open(&k, pkt, (size_t)n, back) == (long)sizeof(pt));
-	CHECK(ss_packet_open(&other, pkt, (size_t)n, back) == -1);
+	CHECK(ss_packet_open(&r, pkt, (size_t)n, back) == (long)sizeof(pt));
+	CHECK(ss_packet_open(&ro, pkt, (size_t)n, back) == -1);
 	for (i = 0; i < (size_t)n; i++) {
 		for (b = 0; b < 8; b += 7) {
 			pkt[i] ^= (uint8_t)(1 << b);
-			CHECK(ss_packet_open(&k, pkt, (size_t)n, back) == -1);
+			CHECK(ss_packet_open(&r, pkt, (size_t)n, back) == -1);
 			pkt[i] ^= (uint8_t)(1 << b);
 		}
 	}
 	for (i = 0; i < (size_t)n; i++)
-		CHECK(ss_packet_open(&k, pkt, i, back) == -1);
+		CHECK(ss_packet_open(&r, pkt, i, back) == -1);
 	/* No payload at all is refused even with a valid tag (libev does). */
-	n = ss_packet_seal(&k, NULL, pt, 0, pkt);
-	CHECK(n == (long)ss_packet_overhead(&k) && ss_packet_open(&k, pkt, (size_t)n, back) == -1);
+	n = ss_packet_seal(&r, NULL, pt, 0, pkt);
+	CHECK(n == (long)ss_packet_overhead(&k) && ss_packet_open(&r, pkt, (size_t)n, back) == -1);
+	/* After all those refusals the same context still opens a good one. */
+	n = ss_packet_seal(&r, NULL, pt, sizeof(pt), pkt);
+	CHECK(ss_packet_open(&r, pkt, (size_t)n, back) == (long)sizeof(pt) &&
+	      !memcmp(back, pt, sizeof(pt)));
+	ss_rekey_free(&r);
+	ss_rekey_free(&ro);
 	ss_key_free(&k);
 	ss_key_free(&other);
 }
@@ -769,6 +780,62 @@ static void t_nat(void)
 }
 
 /* mode, -u and -U; udp_only is for the server. */
+/* Config "base" plus extra keys (each a "key":value, with its leading comma). */
+static int cfg_reload_json(struct shim_config *c, const char *servers,
+			   const char *extra, char *err)
+{
+	char json[512];
+
+	snprintf(json, sizeof(json),
+		 "{\"server\":%s,\"server_port\":8388,\"password\":\"p\",\"timeout\":60%s}",
+		 servers, extra);
+	return cfg_json(c, json, err);
+}
+
+/* A reload: what differs is applied if the option table lets it, else named. */
+static void t_config_reload(void)
+{
+	static const struct {
+		const char *servers, *extra, *key;
+	} restart[] = {
+		{ "[\"h1\",\"h3\"]", "", "server" },
+		{ "\"h1\"", "", "server" },
+		{ "[\"h1\",\"h2\"]", ",\"server_port\":1", "server_port" },
+		{ "[\"h1\",\"h2\"]", ",\"password\":\"q\"", "password" },
+		{ "[\"h1\",\"h2\"]", ",\"mode\":\"tcp_and_udp\"", "mode" },
+		{ "[\"h1\",\"h2\"]", ",\"quic\":\"block\"", "quic" },
+		{ "[\"h1\",\"h2\"]", ",\"udp_max_associations\":9", "udp_max_associations" },
+	};
+	static struct shim_config a, b;
+	char err[CFG_ERR_LEN];
+	const char *key;
+	size_t i;
+
+	CHECK(!cfg_reload_json(&a, "[\"h1\",\"h2\"]", "", err));
+	/* Reloadable options only: all applied. */
+	CHECK(!cfg_reload_json(&b, "[\"h1\",\"h2\"]",
+			       ",\"max_connections\":1,\"allow\":[\"10.0.0.0/8\",\"::1\"],"
+			       "\"socks_username\":\"u\",\"socks_password\":\"v\",\"log_level\":3,"
+			       "\"udp_timeout\":5,\"no_delay\":false,\"handshake_timeout\":4", err));
+	b.timeout = 30;
+	CHECK(!config_restart_key(&a, &b));
+	config_reload(&a, &b);
+	CHECK(a.timeout == 30 && a.max_conn == 1 && a.handshake_timeout == 4 && !a.no_delay &&
+	      a.log_level == 3 && a.udp_timeout == 5 && !strcmp(a.socks_user, "u") &&
+	      !strcmp(a.socks_pass, "v") && a.nallow == 2 &&
+	      !memcmp(a.allow, b.allow, 2 * sizeof(a.allow[0])));
+	CHECK(!memcmp(&a, &b, sizeof(a)));
+	for (i = 0; i < sizeof(restart) / sizeof(restart[0]); i++) {
+		CHECK(!cfg_reload_json(&b, restart[i].servers, restart[i].extra, err));
+		key = config_restart_key(&a, &b);
+		CHECK(key && !strcmp(key, restart[i].key));
+	}
+	memcpy(&b, &a, sizeof(b));
+	b.workers = a.workers % 64 + 1;
+	key = config_restart_key(&a, &b);
+	CHECK(key && !strcmp(key, "workers"));
+}
+
 static void t_config_udp(void)
 {
 	char *loc[] = { "local", "-u", "-s", "1.2.3.4", "-p", "1", "-k", "x" };
@@ -782,13 +849,13 @@ static void t_config_udp(void)
 	config_defaults(&c);
 	c.role = ROLE_LOCAL;
 	CHECK(!config_parse_args(&c, 8, loc, err, sizeof(err)) && c.mode == MODE_TCP_AND_UDP);
-	CHECK(!config_validate(&c, err, sizeof(err)) && c.udp_timeout == c.timeout);
+	CHECK(!config_validate(&c, err, sizeof(err)) && cfg_udp_timeout(&c) == c.timeout);
 	c.mode = MODE_UDP_ONLY;
 	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "udp_only"));
 	config_defaults(&c);
 	c.role = ROLE_SERVER;
 	CHECK(!config_parse_args(&c, 8, srv, err, sizeof(err)) && c.mode == MODE_UDP_ONLY);
-	CHECK(!config_validate(&c, err, sizeof(err)) && c.udp_timeout == 7 && c.udp_max == 512);
+	CHECK(!config_validate(&c, err, sizeof(err)) && cfg_udp_timeout(&c) == 7 && c.udp_max == 512);
 	c.block_quic = true;
 	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "local options"));
 	CHECK(!cfg_json(&c, "{\"quic\":\"block\",\"udp_fwmark\":7}", err) && c.block_quic &&
@@ -895,6 +962,7 @@ static const struct {
 	{ "unit: UDP packet: flipped bits, truncation, wrong key, empty payload rejected", t_packet_tamper },
 	{ "unit: UDP NAT table: lookup by address, LRU order, removal", t_nat },
 	{ "unit: mode, -u, -U, udp_timeout defaults; udp_only refused for local, quic/udp_fwmark for server", t_config_udp },
+	{ "unit: reload: reloadable options applied, the others refused by name", t_config_reload },
 	{ "unit: redir role: tcp_tproxy/-T, -n, its defaults and errors", t_redir_config },
 	{ "unit: redir original destination: TPROXY address, own port refused, no NAT refused", t_redir_orig_dst },
 };
