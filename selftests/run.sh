@@ -54,7 +54,10 @@ result() {
 	fi | tee -a "${result_ktap:-$out/run.ktap}"
 }
 
-stage() { echo "# ==== $*"; }
+# stage WHAT: a stage's heading, with the run's time so far (where CI's
+# 90 minutes go)
+t_run=$(date +%s)
+stage() { echo "# ==== $* (at $(($(date +%s) - t_run)) s)"; }
 
 # ran KTAP WHAT: a suite that printed no result at all counts as a failure.
 ran() {
@@ -360,6 +363,7 @@ elif [ -n "${OMR_DEBUG_KERNEL:-}" ] && [[ $skip != *" debug "* ]] && [[ $skip !=
 	result 1 "kernel: debug kernel: no linux-source-6.12 package to build it from"
 fi
 
+echo "# the run took $(($(date +%s) - t_run)) s"
 pass=$(cat "$out"/*.ktap | grep -cE '^ok [0-9]+' | tr -d ' ')
 skips=$(cat "$out"/*.ktap | grep -E '^ok [0-9]+' | grep -c '# SKIP' | tr -d ' ')
 fail=$(cat "$out"/*.ktap | grep -cE '^not ok [0-9]+' | tr -d ' ')
