@@ -19,7 +19,7 @@
 #      cached outside the checkout): the module's load/unload, PM, genl,
 #      stress and fuzz suites (DEBUG_SUITES below) in its VM; the whole
 #      stage runs in the background beside 1-3 and is reported at the end;
-#      opt-in (OMR_DEBUG_KERNEL=1) for now, see start_debug.
+#      OMR_DEBUG_KERNEL=0 (or OMR_SKIP=debug) leaves it out.
 # Every suite prints KTAP; the run ends with "N passed, N failed". The
 # per-kernel lines carry the kernel in brackets: "ok 3 [7.3.4+deb13-amd64] ...".
 #
@@ -166,12 +166,15 @@ debug_stage() {
 	vm_verdict "$drel" "$rc" "lockdep, KASAN, WARN/BUG/oops"
 }
 
-# start_debug: once linux-source-6.12 is in .cache/debs. Opt-in
-# (OMR_DEBUG_KERNEL=1) until the soft lockup its VM reported on a fresh
-# machine is understood (docs/testing.md, "The debug kernel").
+# want_debug: the debug kernel's stage is on unless OMR_DEBUG_KERNEL=0 or
+# OMR_SKIP names debug or vm.
+want_debug() {
+	[ "${OMR_DEBUG_KERNEL:-1}" != 0 ] && [[ $skip != *" debug "* ]] && [[ $skip != *" vm "* ]]
+}
+
+# start_debug: once linux-source-6.12 is in .cache/debs.
 start_debug() {
-	[ -n "${OMR_DEBUG_KERNEL:-}" ] || return 0
-	[ -z "$debug_pid" ] && [[ $skip != *" debug "* ]] && [[ $skip != *" vm "* ]] || return 0
+	want_debug && [ -z "$debug_pid" ] || return 0
 	ls .cache/debs/linux-source-6.12_*_all.deb >/dev/null 2>&1 || return 0
 	debug_stage >"$out/debug.txt" 2>&1 &
 	debug_pid=$!
@@ -224,8 +227,7 @@ done
 clean_objs
 rel=${rels[0]:-none}
 # a selection without 6.12 (backports alone) still gets the debug kernel
-if [ -n "${OMR_DEBUG_KERNEL:-}" ] && [ -z "$debug_pid" ] && [[ $skip != *" debug "* ]] &&
-	[[ $skip != *" vm "* ]]; then
+if want_debug && [ -z "$debug_pid" ]; then
 	scripts/fetch-kernel.sh 6.12 >/dev/null 2>"$out/fetch-debug.log"
 	start_debug
 fi
@@ -359,7 +361,7 @@ if [ -n "$debug_pid" ]; then
 	stage "debug kernel: lockdep, KASAN, kmemleak (ran beside the stages above)"
 	wait "$debug_pid"
 	cat "$out/debug.txt"
-elif [ -n "${OMR_DEBUG_KERNEL:-}" ] && [[ $skip != *" debug "* ]] && [[ $skip != *" vm "* ]]; then
+elif want_debug; then
 	result 1 "kernel: debug kernel: no linux-source-6.12 package to build it from"
 fi
 
