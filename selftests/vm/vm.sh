@@ -111,6 +111,13 @@ stall=rcupdate.rcu_cpu_stall_timeout=120
 # VM runs (the .debs are built in a copy under out/deb); the output share
 # the guest writes stays uncached. OMR_VM_9PCACHE=none restores the old way.
 cache9p=${OMR_VM_9PCACHE:-loose}
+# The host's side of the guest's time (selftests/vm/hostwatch.py): the
+# seconds in which the host did not run QEMU, printed with a stall report.
+hw=
+if command -v python3 >/dev/null; then
+	python3 "$here/hostwatch.py" "$outdir" >"$outdir/host.log" 2>&1 &
+	hw=$!
+fi
 rc=0
 timeout --foreground -k 10 "$tmo" qemu-system-x86_64 \
 	-accel "${OMR_VM_ACCEL:-tcg,thread=single}" -cpu max -smp "$cpus" -m "$mem" \
@@ -122,6 +129,7 @@ timeout --foreground -k 10 "$tmo" qemu-system-x86_64 \
 	-virtfs "local,path=$top,mount_tag=omrtop,security_model=none,readonly=on,multidevs=remap" \
 	-virtfs "local,path=$outdir,mount_tag=omrout,security_model=none,multidevs=remap" \
 	</dev/null || rc=$?
+[ -z "$hw" ] || { kill "$hw" 2>/dev/null || true; wait "$hw" 2>/dev/null || true; }
 
 if [ $rc -eq 124 ]; then
 	echo "vm.sh: the VM did not finish within ${tmo}s" >&2
@@ -135,7 +143,7 @@ fi
 rc=$(cat "$outdir/rc")
 
 # A kernel splat fails the run even when every test passed.
-pat='WARNING:|BUG:|Oops|general protection|kernel BUG|Call Trace|UBSAN|KASAN|kmemleak|lockdep|refcount_t:|list_add corruption|list_del corruption|RCU stall|hung_task|soft lockup'
+pat='WARNING:|BUG:|Oops|general protection|kernel BUG|Call Trace|UBSAN|KASAN|kmemleak|lockdep|refcount_t:|list_add corruption|list_del corruption|RCU stall|detected stall|hung_task|soft lockup'
 # The debug kernel (scripts/build-debug-kernel.sh) announces its checkers at
 # boot in lines the pattern matches; they are no reports. Its kmemleak
 # verdict is the listing that selftests/vm/kmemleak.sh checks and prints after
@@ -175,6 +183,10 @@ if { strip_known "$outdir/console.log"; strip_known "$outdir/dmesg.txt"; } | gre
 	grep -Ev "$benign" >"$outdir/splats.txt"; then
 	echo "vm.sh: the kernel log has warnings (see $outdir/console.log):" >&2
 	head -n 40 "$outdir/splats.txt" >&2
+	if grep -qE 'soft lockup|detected stall|RCU stall|hung_task|starved' "$outdir/splats.txt"; then
+		echo "vm.sh: the host held the guest back in these seconds of its uptime ($outdir/host.log):" >&2
+		tail -n 40 "$outdir/host.log" >&2 2>/dev/null
+	fi
 	[ "$rc" -ne 0 ] || rc=126
 fi
 if [ -s "$outdir/known-bugs.txt" ]; then
