@@ -111,8 +111,8 @@ void local_connected(struct conn *c, int err)
 		return;
 	}
 	c->hlen = 0;
-	conn_start_relay(c);
-	pipe_pump(&c->to_tun);
+	if (conn_start_relay(c))
+		pipe_pump(&c->to_tun);
 }
 
 /*

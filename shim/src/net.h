@@ -26,8 +26,12 @@ int net_resolve(const char *host, int port, bool passive,
 void net_tune(int fd, bool nodelay);
 int net_probe_free(const struct sockaddr *sa, socklen_t len);
 int net_fastopen(int fd, bool listener);
-/* TUN_MPTCP with *subflows filled, TUN_FALLBACK or TUN_TCP. */
-enum tun_kind net_tunnel_kind(int fd, int *subflows);
+/*
+ * TUN_MPTCP with *subflows filled, TUN_FALLBACK or TUN_TCP. A socket
+ * created as TCP (maybe_mptcp false: a TCP listener's, or dialled
+ * without MPTCP) is TCP without asking the kernel.
+ */
+enum tun_kind net_tunnel_kind(int fd, bool maybe_mptcp, int *subflows);
 const char *tun_kind_name(enum tun_kind k);
 
 #endif

@@ -64,13 +64,20 @@ static void pipe_init(struct pipe *p, struct conn *c, enum pipe_mode mode)
 	p->wr.data = p;
 }
 
-/* Points the watchers at the sockets; all of them must be stopped. */
-static void conn_set_fds(struct conn *c)
+/*
+ * Points the watchers of one side at its socket; they must be stopped.
+ * Only a side whose socket is new: ev_io_set() makes libev register the
+ * fd again at the next start (a wasted epoll_ctl if it did not change).
+ */
+static void conn_set_fds(struct conn *c, bool tunnel)
 {
-	ev_io_set(&c->to_tun.rd, c->plain, EV_READ);
-	ev_io_set(&c->to_tun.wr, c->tunnel, EV_WRITE);
-	ev_io_set(&c->from_tun.rd, c->tunnel, EV_READ);
-	ev_io_set(&c->from_tun.wr, c->plain, EV_WRITE);
+	if (tunnel) {
+		ev_io_set(&c->to_tun.wr, c->tunnel, EV_WRITE);
+		ev_io_set(&c->from_tun.rd, c->tunnel, EV_READ);
+	} else {
+		ev_io_set(&c->to_tun.rd, c->plain, EV_READ);
+		ev_io_set(&c->from_tun.wr, c->plain, EV_WRITE);
+	}
 }
 
 static struct conn *conn_new(struct worker *w)
@@ -99,7 +106,7 @@ static struct conn *conn_new(struct worker *w)
  * role says, and the role's open op starts the handshake. On allocation
  * failure the socket is closed and the connection count given back.
  */
-struct conn *conn_accept(struct worker *w, int fd)
+struct conn *conn_accept(struct worker *w, int fd, bool mptcp)
 {
 	const struct role_ops *ops = w->s->ops;
 	struct conn *c = conn_new(w);
@@ -114,8 +121,9 @@ struct conn *conn_accept(struct worker *w, int fd)
 		c->tunnel = fd;
 	else
 		c->plain = fd;
+	c->tun_mp = ops->tunnel_accepted && mptcp;
 	net_tune(fd, w->s->cfg.no_delay);
-	conn_set_fds(c);
+	conn_set_fds(c, ops->tunnel_accepted);
 	ops->open(c);
 	return c;
 }
@@ -199,7 +207,9 @@ int conn_dial(struct conn *c, const struct sockaddr *sa, socklen_t len)
 		return -1;
 	}
 	*side = fd;
-	conn_set_fds(c);
+	if (tun)
+		c->tun_mp = mp;
+	conn_set_fds(c, tun);
 	ev_set_cb(&p->wr, dial_cb);
 	ev_io_start(c->w->loop, &p->wr);
 	c->state = CS_CONNECTING;
@@ -336,16 +346,19 @@ void conn_fail(struct conn *c)
 		c->w->s->ops->fail(c);
 }
 
-static void pipe_maybe_shut(struct pipe *p)
+/* False if that closed c (both directions done). */
+static bool pipe_maybe_shut(struct pipe *p)
 {
 	struct conn *c = p->c;
 
 	if (!p->eof || p->pend_len || p->shut)
-		return;
+		return true;
 	p->shut = true;
 	shutdown(p->wr.fd, SHUT_WR);
-	if (c->to_tun.shut && c->from_tun.shut)
-		conn_close(c);
+	if (!c->to_tun.shut || !c->from_tun.shut)
+		return true;
+	conn_close(c);
+	return false;
 }
 
 /* Writes what it can now and keeps the rest; false if c was closed. */
@@ -380,31 +393,46 @@ static bool pipe_send(struct pipe *p, const uint8_t *buf, size_t len)
 	return true;
 }
 
-static void pipe_write_cb(struct ev_loop *loop, ev_io *io, int revents)
+/*
+ * Sends what the peer could not take before; once all is out, reading
+ * resumes (or the half-close follows). False if c was closed.
+ */
+static bool pipe_flush(struct pipe *p)
 {
-	struct pipe *p = io->data;
+	struct ev_loop *loop = p->c->w->loop;
 	ssize_t n;
 
-	(void)revents;
-	n = send(io->fd, p->pend + p->pend_off, p->pend_len - p->pend_off,
+	n = send(p->wr.fd, p->pend + p->pend_off, p->pend_len - p->pend_off,
 		 MSG_NOSIGNAL);
 	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			conn_close(p->c);
-		return;
+		if (errno == EAGAIN || errno == EINTR) {
+			ev_io_start(loop, &p->wr);
+			return true;
+		}
+		conn_close(p->c);
+		return false;
 	}
 	p->bytes += (size_t)n;
 	p->pend_off += (size_t)n;
-	if (p->pend_off < p->pend_len)
-		return;
+	if (p->pend_off < p->pend_len) {
+		ev_io_start(loop, &p->wr);
+		return true;
+	}
 	free(p->pend);
 	p->pend = NULL;
 	p->pend_len = p->pend_off = 0;
-	ev_io_stop(loop, io);
+	ev_io_stop(loop, &p->wr);
 	if (p->eof)
-		pipe_maybe_shut(p);
-	else
-		ev_io_start(loop, &p->rd);
+		return pipe_maybe_shut(p);
+	ev_io_start(loop, &p->rd);
+	return true;
+}
+
+static void pipe_write_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	(void)loop;
+	(void)revents;
+	pipe_flush(io->data);
 }
 
 /*
@@ -444,7 +472,7 @@ static void account_tunnel(struct conn *c)
 {
 	struct worker *w = c->w;
 
-	c->tun = net_tunnel_kind(c->tunnel, &c->subflows);
+	c->tun = net_tunnel_kind(c->tunnel, c->tun_mp, &c->subflows);
 	if (c->tun == TUN_MPTCP)
 		w->st.tun_mptcp++;
 	else if (c->tun == TUN_FALLBACK)
@@ -592,26 +620,35 @@ static void pipe_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 	pipe_pump(io->data);
 }
 
-static void pipe_start(struct pipe *p, struct ev_loop *loop)
+/*
+ * Relaying starts: what is queued goes out now (the socket just
+ * connected, so it is writable: no loop iteration spent waiting for
+ * that), else reading starts. False if c was closed.
+ */
+static bool pipe_start(struct pipe *p, struct ev_loop *loop)
 {
 	ev_set_cb(&p->rd, pipe_read_cb);
 	ev_set_cb(&p->wr, pipe_write_cb);
 	p->rd.data = p;
 	if (p->pend_len)
-		ev_io_start(loop, &p->wr);
-	else if (!p->eof)
+		return pipe_flush(p);
+	if (!p->eof)
 		ev_io_start(loop, &p->rd);
+	return true;
 }
 
-/* Both sockets are up: flush anything queued and start relaying. */
-void conn_start_relay(struct conn *c)
+/*
+ * Both sockets are up: flush anything queued and start relaying. False
+ * if c was closed (the peer went away meanwhile).
+ */
+bool conn_start_relay(struct conn *c)
 {
 	c->state = CS_RELAY;
 	c->expire = NULL;
 	conn_set_limit(c, c->w->s->cfg.timeout);
 	conn_stop_io(c);
-	pipe_start(&c->to_tun, c->w->loop);
-	pipe_start(&c->from_tun, c->w->loop);
+	return pipe_start(&c->to_tun, c->w->loop) &&
+	       pipe_start(&c->from_tun, c->w->loop);
 }
 
 static const char *state_name(enum conn_state s)
@@ -634,7 +671,7 @@ void conn_status(struct conn *c)
 	static const char *const eof[] = { "none", "plain", "tunnel", "both" };
 	char t[SS_ADDR_STRLEN];
 	int sub = 0;
-	enum tun_kind k = c->tunnel >= 0 ? net_tunnel_kind(c->tunnel, &sub) : TUN_NONE;
+	enum tun_kind k = c->tunnel >= 0 ? net_tunnel_kind(c->tunnel, true, &sub) : TUN_NONE;
 
 	ss_addr_format(&c->target, t, sizeof(t));
 	log_info("status: worker %d conn %llu state %s target %s tunnel %s subflows %d to-tunnel %llu from-tunnel %llu eof %s",

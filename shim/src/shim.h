@@ -82,6 +82,7 @@ struct conn {
 	struct ss_enc enc;
 	struct ss_dec dec;
 	bool enc_ready, salt_checked, dead, counted;
+	bool tun_mp;		/* the tunnel socket was made MPTCP */
 	size_t drain_left;	/* CS_DRAIN: bytes still to swallow */
 	uint8_t hbuf[HS_BUF];	/* handshake bytes (SOCKS5 or header plaintext) */
 	size_t hlen;
@@ -128,6 +129,7 @@ struct worker {
 	struct ev_loop *loop;
 	int lfd[CFG_MAX_SERVERS];
 	ev_io lw[CFG_MAX_SERVERS];
+	bool lmp[CFG_MAX_SERVERS];	/* listener i is MPTCP */
 	int nl;
 	ev_async stop_ev, status_ev, dns_ev;
 	ev_async pause_ev;	/* workers_pause(): park until resumed */
@@ -170,7 +172,7 @@ struct shim {
 };
 
 /* pipe.c */
-struct conn *conn_accept(struct worker *w, int fd);
+struct conn *conn_accept(struct worker *w, int fd, bool mptcp);
 int conn_enc_start(struct conn *c);
 int conn_dial(struct conn *c, const struct sockaddr *sa, socklen_t len);
 void conn_dial_abort(struct conn *c);
@@ -180,7 +182,7 @@ void conn_drain(struct conn *c, size_t budget);
 void conn_probe_drain(struct conn *c);
 void conn_touch(struct conn *c);
 void conn_set_limit(struct conn *c, ev_tstamp limit);
-void conn_start_relay(struct conn *c);
+bool conn_start_relay(struct conn *c);
 int pipe_carry(struct pipe *p, const uint8_t *a, size_t alen,
 	       const uint8_t *b, size_t blen);
 void pipe_pump(struct pipe *p);

@@ -70,7 +70,7 @@ static void accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 			continue;
 		}
 		w->st.accepted++;
-		conn_accept(w, fd);
+		conn_accept(w, fd, w->lmp[io - w->lw]);
 	}
 }
 
@@ -205,6 +205,7 @@ static int worker_listen(struct worker *w)
 		if (w->id == 0)
 			log_info("listening on %s port %d (%s)", host, port,
 				 mp ? "MPTCP, TCP accepted" : "TCP");
+		w->lmp[i] = mp;
 		w->nl++;
 		ev_io_init(&w->lw[i], accept_cb, w->lfd[i], EV_READ);
 		w->lw[i].data = w;
