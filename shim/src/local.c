@@ -17,7 +17,11 @@
 static bool reply(struct conn *c, const uint8_t *b, size_t n)
 {
 	/* Tiny replies to a fresh socket fit its buffer; anything else is broken. */
-	return send(c->plain, b, n, MSG_NOSIGNAL) == (ssize_t)n;
+	ssize_t w = send(c->plain, b, n, MSG_NOSIGNAL);
+
+	if (w > 0)
+		stat_add(&c->w->st, ST_PLAIN_TX, (uint64_t)w);
+	return w == (ssize_t)n;
 }
 
 /* What a refused client may still send before we close anyway. */
@@ -264,6 +268,8 @@ static bool step_auth(struct conn *c)
 		return need_more(c);
 	if (ret == P_OK && auth_ok(&c->w->s->cfg, &a))
 		r[1] = 0;
+	else
+		stat_inc(&c->w->st, ST_AUTH_SOCKS);
 	OPENSSL_cleanse(&a, sizeof(a));
 	if (ret == P_ERR || !reply(c, r, 2) || r[1]) {
 		conn_close(c);

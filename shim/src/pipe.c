@@ -50,6 +50,17 @@ void conn_set_limit(struct conn *c, ev_tstamp limit)
 	ev_timer_again(c->w->loop, &c->timer);
 }
 
+/* Counts n bytes read (rx) or written by p: to_tun reads the plain
+ * socket and writes the tunnel, from_tun the other way round. */
+static void pipe_count(struct pipe *p, bool rx, ssize_t n)
+{
+	bool plain = (p == &p->c->to_tun) == rx;
+
+	if (n > 0)
+		stat_add(&p->c->w->st, plain ? (rx ? ST_PLAIN_RX : ST_PLAIN_TX) :
+			 (rx ? ST_TUN_RX : ST_TUN_TX), (uint64_t)n);
+}
+
 static void pipe_read_cb(struct ev_loop *loop, ev_io *io, int revents);
 static void pipe_write_cb(struct ev_loop *loop, ev_io *io, int revents);
 
@@ -153,7 +164,7 @@ int conn_enc_start(struct conn *c)
 	return -1;
 }
 
-static void conn_stop_io(struct conn *c)
+void conn_stop_io(struct conn *c)
 {
 	struct ev_loop *loop = c->w->loop;
 
@@ -265,76 +276,11 @@ void conn_close(struct conn *c)
 		c->next->prev = c->prev;
 	if (c->counted)
 		atomic_fetch_sub(&w->s->nconn, 1);
-	w->st.closed++;
+	stat_inc(&w->st, ST_CLOSED);
 	c->dead = true;
 	/* A resolver thread still holds c: it frees it when it reports back. */
 	if (!c->dns)
 		free(c);
-}
-
-/*
- * One read per loop iteration, so a peer that never stops sending gets
- * its turn like every other connection and no more. Ends at EOF, when
- * the byte budget is spent, or at the deadline (the timer).
- */
-static void drain_cb(struct ev_loop *loop, ev_io *io, int revents)
-{
-	struct conn *c = io->data;
-	size_t len = c->drain_left < SCRATCH_LEN ? c->drain_left : SCRATCH_LEN;
-	ssize_t n;
-
-	(void)loop;
-	(void)revents;
-	n = recv(io->fd, c->w->sin, len, 0);
-	if (n > 0) {
-		c->drain_left -= (size_t)n;
-		if (!c->drain_left)
-			conn_close(c);
-		return;
-	}
-	if (n == 0 || (errno != EAGAIN && errno != EINTR))
-		conn_close(c);
-}
-
-/*
- * Stop relaying and swallow the accepted peer's input: at most @budget
- * bytes, until the deadline the caller sets on c->timer. The dialled side
- * is closed. Used for probes (server) and after a refusal (local).
- */
-void conn_drain(struct conn *c, size_t budget)
-{
-	bool tun = c->w->s->ops->tunnel_accepted;
-	int *gone = tun ? &c->plain : &c->tunnel;
-	struct pipe *p = tun ? &c->from_tun : &c->to_tun;
-
-	conn_stop_io(c);
-	if (*gone >= 0)
-		close(*gone);
-	*gone = -1;
-	c->state = CS_DRAIN;
-	c->expire = NULL;
-	c->drain_left = budget;
-	ev_set_cb(&p->rd, drain_cb);
-	p->rd.data = c;
-	ev_io_start(c->w->loop, &p->rd);
-}
-
-/*
- * Server's answer to bad ciphertext: it does not answer and does not
- * close at a data-dependent moment: it swallows input until the
- * handshake timeout, the same as for a peer that is merely slow, so
- * active probes learn nothing. Hence no byte budget here: the deadline
- * bounds it, and each read yields to the loop.
- */
-void conn_probe_drain(struct conn *c)
-{
-	c->w->st.probes++;
-	conn_drain(c, SIZE_MAX);
-	/* Deadline counts from the last valid input (c->last, touched only
-	 * by input that decoded), not from the failure. */
-	c->limit = c->w->s->cfg.handshake_timeout;
-	c->timer.repeat = 0.001;
-	ev_timer_again(c->w->loop, &c->timer);
 }
 
 /* Bad input from the tunnel peer: the role decides (close, or drain). */
@@ -378,6 +324,7 @@ static bool pipe_send(struct pipe *p, const uint8_t *buf, size_t len)
 		n = 0;
 	}
 	p->bytes += (size_t)n;
+	pipe_count(p, false, n);
 	if ((size_t)n == len)
 		return true;
 	p->pend = malloc(len - (size_t)n);
@@ -413,6 +360,7 @@ static bool pipe_flush(struct pipe *p)
 		return false;
 	}
 	p->bytes += (size_t)n;
+	pipe_count(p, false, n);
 	p->pend_off += (size_t)n;
 	if (p->pend_off < p->pend_len) {
 		ev_io_start(loop, &p->wr);
@@ -474,11 +422,11 @@ static void account_tunnel(struct conn *c)
 
 	c->tun = net_tunnel_kind(c->tunnel, c->tun_mp, &c->subflows);
 	if (c->tun == TUN_MPTCP)
-		w->st.tun_mptcp++;
+		stat_inc(&w->st, ST_TUN_MPTCP);
 	else if (c->tun == TUN_FALLBACK)
-		w->st.tun_fallback++;
+		stat_inc(&w->st, ST_TUN_FALLBACK);
 	else
-		w->st.tun_tcp++;
+		stat_inc(&w->st, ST_TUN_TCP);
 	/* We asked for MPTCP and got TCP: worth a (rate-limited) word to the
 	 * admin. A server cannot ask, so it does not warn. */
 	if (c->tun == TUN_FALLBACK && !w->s->ops->tunnel_accepted &&
@@ -502,7 +450,7 @@ static bool conn_authenticated(struct conn *c)
 	c->salt_checked = true;
 	account_tunnel(c);
 	if (salt_filter_check_add(&s->salts, c->dec.salt, s->key.m->key_len)) {
-		c->w->st.replays++;
+		stat_inc(&c->w->st, ST_AUTH_REPLAY);
 		log_dbg("conn %llu: replayed salt", (unsigned long long)c->id);
 		conn_fail(c);
 		return false;
@@ -535,6 +483,7 @@ static long pipe_transform(struct pipe *p, uint8_t *in, size_t n,
 	}
 	if (ss_dec_feed(&c->dec, in, n, &used, c->w->sout, SCRATCH_LEN,
 			&produced) != SS_DEC_OK) {
+		stat_inc(&c->w->st, c->dec.authed ? ST_AUTH_BAD_CHUNK : ST_AUTH_BAD_TAG);
 		conn_fail(c);
 		return -1;
 	}
@@ -588,6 +537,7 @@ void pipe_pump(struct pipe *p)
 	if (have)
 		memcpy(in, p->rem, have);
 	n = recv(p->rd.fd, in + have, p->cap, 0);
+	pipe_count(p, true, n);
 	if (n == 0) {
 		pipe_eof(p, in, have);
 		return;
@@ -649,35 +599,4 @@ bool conn_start_relay(struct conn *c)
 	conn_stop_io(c);
 	return pipe_start(&c->to_tun, c->w->loop) &&
 	       pipe_start(&c->from_tun, c->w->loop);
-}
-
-static const char *state_name(enum conn_state s)
-{
-	static const char *const n[] = {
-		"greeting", "auth", "request", "header", "resolving",
-		"wait-data", "connecting", "relay", "drain",
-	};
-
-	return (size_t)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
-}
-
-/*
- * "eof" names the sides whose EOF has been seen (and relayed): a
- * connection whose client closed still counts against the limit until
- * the other side's EOF comes back, and this shows it is one of those.
- */
-void conn_status(struct conn *c)
-{
-	static const char *const eof[] = { "none", "plain", "tunnel", "both" };
-	char t[SS_ADDR_STRLEN];
-	int sub = 0;
-	enum tun_kind k = c->tunnel >= 0 ? net_tunnel_kind(c->tunnel, true, &sub) : TUN_NONE;
-
-	ss_addr_format(&c->target, t, sizeof(t));
-	log_info("status: worker %d conn %llu state %s target %s tunnel %s subflows %d to-tunnel %llu from-tunnel %llu eof %s",
-		 c->w->id, (unsigned long long)c->id, state_name(c->state),
-		 c->target.atyp ? t : "-", tun_kind_name(k), sub,
-		 (unsigned long long)c->to_tun.bytes,
-		 (unsigned long long)c->from_tun.bytes,
-		 eof[c->to_tun.eof + 2 * c->from_tun.eof]);
 }

@@ -44,7 +44,7 @@ static void connect_addr(struct conn *c, const struct sockaddr *sa,
 		sockaddr_format(sa, t, sizeof(t));
 		log_info("conn %llu: target %s refused: internal range (see \"allow\")",
 			 (unsigned long long)c->id, t);
-		c->w->st.refused++;
+		stat_inc(&c->w->st, ST_REFUSED_POLICY);
 		conn_close(c);
 		return;
 	}
@@ -115,8 +115,10 @@ static void server_input(struct conn *c, const uint8_t *p, size_t n)
 			c->hlen = tot;
 		}
 		free(buf);
-		if (ret == P_ERR)
+		if (ret == P_ERR) {
+			stat_inc(&c->w->st, ST_AUTH_BAD_HEADER);
 			conn_fail(c);
+		}
 		return;
 	}
 	c->hlen = 0;

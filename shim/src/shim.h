@@ -12,7 +12,12 @@
 #include "saltfilter.h"
 #include "sscodec.h"
 #include "sspacket.h"
+#include "stats.h"
 #include "udp.h"
+
+#ifndef OMR_SHIM_VERSION
+#define OMR_SHIM_VERSION "0.1"
+#endif
 
 /* Bytes read per syscall: four full SIP004 chunks of plaintext. */
 #define RELAY_READ (4 * SS_MAX_PAYLOAD)
@@ -117,11 +122,6 @@ struct role_ops {
 
 extern const struct role_ops local_ops, server_ops, redir_ops;
 
-struct worker_stats {
-	uint64_t accepted, rejected_limit, closed, probes, replays, refused;
-	uint64_t tun_mptcp, tun_fallback, tun_tcp;
-};
-
 struct worker {
 	struct shim *s;
 	int id;
@@ -144,7 +144,7 @@ struct worker {
 	int dns_inflight;
 	struct conn *conns;
 	uint8_t *sin, *sout;
-	struct worker_stats st;
+	struct stat_set st;	/* this worker's counters (stats.h) */
 	uint64_t next_id;
 	ev_tstamp last_limit_log, last_dial_log, last_fallback_log;
 	ev_tstamp last_redir_log;	/* redir: connections not redirected */
@@ -169,6 +169,7 @@ struct shim {
 	atomic_int nassoc;		/* local: UDP associations open */
 	struct worker *workers;
 	int nworkers;
+	double started;			/* CLOCK_MONOTONIC seconds */
 };
 
 /* pipe.c */
@@ -178,15 +179,19 @@ int conn_dial(struct conn *c, const struct sockaddr *sa, socklen_t len);
 void conn_dial_abort(struct conn *c);
 void conn_close(struct conn *c);
 void conn_fail(struct conn *c);
-void conn_drain(struct conn *c, size_t budget);
-void conn_probe_drain(struct conn *c);
+void conn_stop_io(struct conn *c);
 void conn_touch(struct conn *c);
 void conn_set_limit(struct conn *c, ev_tstamp limit);
 bool conn_start_relay(struct conn *c);
 int pipe_carry(struct pipe *p, const uint8_t *a, size_t alen,
 	       const uint8_t *b, size_t blen);
 void pipe_pump(struct pipe *p);
-void conn_status(struct conn *c);
+
+/* drain.c: stop relaying and swallow the accepted peer's input, at most
+ * @budget bytes, until the deadline the caller sets on c->timer. */
+void conn_drain(struct conn *c, size_t budget);
+/* Server: bad ciphertext, drained until the handshake deadline. */
+void conn_probe_drain(struct conn *c);
 
 /* local.c: the tunnel side, shared with redir.c (its target is known). */
 int local_tunnel_begin(struct conn *c);
@@ -218,6 +223,12 @@ void udp_server_status(struct worker *w);
  * connection, its reply sent) and returns 0, or a SOCKS5 reply code. */
 int udp_assoc_open(struct worker *w, int ctl, const struct ss_addr *hint);
 void udp_assoc_close_all(struct worker *w);
+
+/* exporter.c: stats_socket and stats_file, served by a thread of its
+ * own; started once the workers run (and before privileges drop, for
+ * the socket's bind), stopped before they go. */
+int exporter_start(struct shim *s);
+void exporter_stop(struct shim *s);
 
 /* worker.c */
 int workers_start(struct shim *s);
