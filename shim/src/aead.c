@@ -202,3 +202,24 @@ int ss_random(uint8_t *buf, size_t len)
 {
 	return RAND_bytes(buf, (int)len) == 1 ? 0 : -1;
 }
+
+void ss_randpool_init(struct ss_randpool *p)
+{
+	p->off = sizeof(p->buf);
+}
+
+int ss_randpool_get(struct ss_randpool *p, uint8_t *out, size_t len)
+{
+	if (len > sizeof(p->buf))
+		return ss_random(out, len);
+	if (sizeof(p->buf) - p->off < len) {
+		if (ss_random(p->buf, sizeof(p->buf)))
+			return -1;
+		p->off = 0;
+	}
+	memcpy(out, p->buf + p->off, len);
+	/* Handed out: nobody else gets these bytes. */
+	OPENSSL_cleanse(p->buf + p->off, len);
+	p->off += len;
+	return 0;
+}

@@ -69,4 +69,18 @@ int ss_aead_seal(struct ss_aead *a, uint8_t *out, const uint8_t *in, size_t len)
 int ss_aead_open(struct ss_aead *a, uint8_t *out, const uint8_t *in, size_t len);
 int ss_random(uint8_t *buf, size_t len);
 
+/*
+ * Random bytes drawn ahead, for one thread: a salt per connection costs
+ * a copy, not a RAND_bytes() call (with its getpid() fork check) each.
+ * The bytes are the same DRBG's; each is handed out once.
+ */
+#define SS_RANDPOOL 2048
+struct ss_randpool {
+	uint8_t buf[SS_RANDPOOL];
+	size_t off;		/* bytes used; the pool starts used up */
+};
+
+void ss_randpool_init(struct ss_randpool *p);
+int ss_randpool_get(struct ss_randpool *p, uint8_t *out, size_t len);
+
 #endif

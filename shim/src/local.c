@@ -109,6 +109,8 @@ void local_connected(struct conn *c, int err)
 			conn_close(c);
 		return;
 	}
+	c->to_tun.mode = PIPE_ENC;
+	c->to_tun.cap = RELAY_READ;
 	hl = ss_addr_encode(&c->target, hdr);
 	if (pipe_carry(&c->to_tun, hdr, hl, c->hbuf, c->hlen)) {
 		conn_close(c);
@@ -127,8 +129,11 @@ static int dial(struct conn *c)
 {
 	struct shim *s = c->w->s;
 
-	c->to_tun.mode = PIPE_ENC;
-	c->to_tun.cap = RELAY_READ;
+	/* Until it connects, what the client sends goes to hbuf. */
+	c->to_tun.mode = PIPE_PLAIN;
+	c->to_tun.cap = HS_BUF - c->hlen;
+	if (!c->to_tun.cap)
+		ev_io_stop(c->w->loop, &c->to_tun.rd);
 	if (conn_dial(c, (struct sockaddr *)&s->srv[c->srv], s->srvlen[c->srv])) {
 		log_dbg("connect to server %s: %s", s->cfg.server[c->srv], strerror(errno));
 		return next_server(c, errno) ? dial(c) : -1;
@@ -136,6 +141,23 @@ static int dial(struct conn *c)
 	c->expire = dial_expired;
 	conn_set_limit(c, s->cfg.handshake_timeout);
 	return 0;
+}
+
+/*
+ * The client's bytes while the tunnel connects (the plain side is read
+ * on, which spares libev two epoll_ctl calls): kept in hbuf, to go with
+ * the target header in the first chunk; reading stops when it is full,
+ * and at EOF, which the relay then reads again.
+ */
+void local_connecting_input(struct conn *c, const uint8_t *b, size_t n)
+{
+	if (b) {
+		memcpy(c->hbuf + c->hlen, b, n);
+		c->hlen += n;
+		c->to_tun.cap = HS_BUF - c->hlen;
+	}
+	if (!b || !c->to_tun.cap)
+		ev_io_stop(c->w->loop, &c->to_tun.rd);
 }
 
 void local_dial(struct conn *c)
@@ -329,6 +351,10 @@ static void local_input(struct conn *c, const uint8_t *b, size_t n)
 {
 	bool want_auth = c->w->s->cfg.socks_user[0] != 0;
 
+	if (c->state == CS_CONNECTING) {
+		local_connecting_input(c, b, n);
+		return;
+	}
 	if (!b) {
 		if (c->state == CS_WAIT_DATA)
 			local_dial(c);

@@ -150,10 +150,12 @@ struct conn *conn_accept(struct worker *w, int fd, bool mptcp)
 int conn_enc_start(struct conn *c)
 {
 	struct shim *s = c->w->s;
+	uint8_t salt[SS_MAX_SALT];
 	int tries;
 
 	for (tries = 0; tries < 4; tries++) {
-		if (ss_enc_init(&c->enc, &s->key, NULL))
+		if (ss_randpool_get(&c->w->rnd, salt, s->key.m->key_len) ||
+		    ss_enc_init(&c->enc, &s->key, salt))
 			return -1;
 		if (!salt_filter_check_add(&s->salts, c->enc.salt, s->key.m->key_len)) {
 			c->enc_ready = true;
@@ -190,8 +192,11 @@ static void dial_cb(struct ev_loop *loop, ev_io *io, int revents)
 /*
  * Opens the side the role did not accept (the tunnel with MPTCP and Fast
  * Open as configured, or the plain side) and connects it; the role's
- * connected op runs when it is up. Reading stops meanwhile. -1 with errno
- * if the connect failed at once (nothing is left open then).
+ * connected op runs when it is up. The accepted side's reading goes on
+ * (stopping it until the next loop iteration would cost an epoll_ctl now
+ * and another one at the restart): bytes read meanwhile go to the role
+ * (PLAIN), or the read stops then (pipe_read_cb). -1 with errno if the
+ * connect failed at once (nothing is left open then).
  */
 int conn_dial(struct conn *c, const struct sockaddr *sa, socklen_t len)
 {
@@ -201,7 +206,6 @@ int conn_dial(struct conn *c, const struct sockaddr *sa, socklen_t len)
 	int fd, *side = tun ? &c->tunnel : &c->plain;
 	struct pipe *p = tun ? &c->to_tun : &c->from_tun;
 
-	conn_stop_io(c);
 	fd = net_socket(sa->sa_family, tun ? &s->ms : &plain, &mp);
 	if (fd < 0)
 		return -1;
@@ -565,9 +569,17 @@ void pipe_pump(struct pipe *p)
 
 static void pipe_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
-	(void)loop;
+	struct pipe *p = io->data;
+	enum conn_state st = p->c->state;
+
 	(void)revents;
-	pipe_pump(io->data);
+	/* The server's tunnel input while its target resolves or connects
+	 * waits in the socket: stopped only now that some came. */
+	if ((st == CS_RESOLVING || st == CS_CONNECTING) && p->mode != PIPE_PLAIN) {
+		ev_io_stop(loop, io);
+		return;
+	}
+	pipe_pump(p);
 }
 
 /*

@@ -81,7 +81,7 @@ static void connect_target(struct conn *c)
 	struct sockaddr_storage ss;
 	socklen_t len;
 
-	ev_io_stop(c->w->loop, &c->from_tun.rd);
+	/* Reading goes on until input comes meanwhile (pipe_read_cb). */
 	len = ss_addr_to_sockaddr(&c->target, &ss);
 	if (len)
 		connect_addr(c, (struct sockaddr *)&ss, len);

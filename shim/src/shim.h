@@ -144,6 +144,7 @@ struct worker {
 	int dns_inflight;
 	struct conn *conns;
 	uint8_t *sin, *sout;
+	struct ss_randpool rnd;	/* salts of the connections' sending halves */
 	struct stat_set st;	/* this worker's counters (stats.h) */
 	uint64_t next_id;
 	ev_tstamp last_limit_log, last_dial_log, last_fallback_log;
@@ -197,6 +198,7 @@ void conn_probe_drain(struct conn *c);
 int local_tunnel_begin(struct conn *c);
 void local_tunnel_early(struct conn *c);
 void local_dial(struct conn *c);
+void local_connecting_input(struct conn *c, const uint8_t *b, size_t n);
 void local_connected(struct conn *c, int err);
 
 /* redir.c: the original destination of a redirected or TPROXY'd socket. */

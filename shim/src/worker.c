@@ -43,35 +43,40 @@ static void relisten_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		ev_io_start(loop, &w->lw[i]);
 }
 
+/*
+ * One connection per readiness event, as ss-local and nginx (without
+ * multi_accept) take them: connections mostly come one at a time, and a
+ * loop until EAGAIN costs each of them a second accept4() that fails. A
+ * burst is taken one per loop iteration (the listener stays readable),
+ * between the other connections' events.
+ */
 static void accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct worker *w = io->data;
 	struct shim *s = w->s;
-	int i, fd;
+	int fd;
 
 	(void)revents;
-	for (i = 0; i < 64; i++) {
-		fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
-			    errno == ENOBUFS)
-				pause_listeners(w, errno);
-			return;
-		}
-		if (atomic_fetch_add(&s->nconn, 1) >= s->cfg.max_conn) {
-			atomic_fetch_sub(&s->nconn, 1);
-			close(fd);
-			stat_inc(&w->st, ST_REFUSED_LIMIT);
-			if (ev_now(loop) - w->last_limit_log > 5) {
-				w->last_limit_log = ev_now(loop);
-				log_warn("connection limit %d reached: refusing",
-					 s->cfg.max_conn);
-			}
-			continue;
-		}
-		stat_inc(&w->st, ST_ACCEPTED);
-		conn_accept(w, fd, w->lmp[io - w->lw]);
+	fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
+		    errno == ENOBUFS)
+			pause_listeners(w, errno);
+		return;
 	}
+	if (atomic_fetch_add(&s->nconn, 1) >= s->cfg.max_conn) {
+		atomic_fetch_sub(&s->nconn, 1);
+		close(fd);
+		stat_inc(&w->st, ST_REFUSED_LIMIT);
+		if (ev_now(loop) - w->last_limit_log > 5) {
+			w->last_limit_log = ev_now(loop);
+			log_warn("connection limit %d reached: refusing",
+				 s->cfg.max_conn);
+		}
+		return;
+	}
+	stat_inc(&w->st, ST_ACCEPTED);
+	conn_accept(w, fd, w->lmp[io - w->lw]);
 }
 
 static void stop_cb(struct ev_loop *loop, ev_async *a, int revents)
@@ -256,6 +261,7 @@ static int worker_init(struct worker *w, struct shim *s, int id)
 	pthread_mutex_init(&w->dns_mu, NULL);
 	pthread_cond_init(&w->dns_cv, NULL);
 	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+	ss_randpool_init(&w->rnd);
 	w->sin = malloc(SCRATCH_LEN);
 	w->sout = malloc(SCRATCH_LEN);
 	if (!w->loop || !w->sin || !w->sout || udp_worker_init(w))
