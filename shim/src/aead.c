@@ -65,8 +65,7 @@ void ss_key_free(struct ss_key *k)
 	k->kdf = NULL;
 }
 
-/* An HKDF-SHA1 "ss-subkey" context with k's master key bound, or NULL. */
-static EVP_KDF_CTX *kdf_new(const struct ss_key *k)
+EVP_KDF_CTX *ss_kdf_new(const struct ss_key *k)
 {
 	static const char info[] = "ss-subkey";
 	EVP_KDF_CTX *kctx = EVP_KDF_CTX_new(k->kdf);
@@ -112,17 +111,21 @@ static int aead_key(struct ss_aead *a, const struct ss_key *k,
 	return rc;
 }
 
-int ss_aead_init(struct ss_aead *a, const struct ss_key *k,
+int ss_aead_init(struct ss_aead *a, const struct ss_key *k, EVP_KDF_CTX *kdf,
 		 const uint8_t *salt, bool enc)
 {
-	EVP_KDF_CTX *kctx = kdf_new(k);
+	/* Making the context (digest fetched by name, key and info set) costs
+	 * about as much as the derivation: a thread that keys many does it
+	 * once. */
+	EVP_KDF_CTX *kctx = kdf ? kdf : ss_kdf_new(k);
 	int rc = -1;
 
 	memset(a, 0, sizeof(*a));
 	a->ctx = EVP_CIPHER_CTX_new();
 	if (kctx && a->ctx)
 		rc = aead_key(a, k, kctx, salt, enc);
-	EVP_KDF_CTX_free(kctx);
+	if (!kdf)
+		EVP_KDF_CTX_free(kctx);
 	if (rc)
 		ss_aead_free(a);
 	return rc;
@@ -132,7 +135,7 @@ int ss_rekey_init(struct ss_rekey *r, const struct ss_key *k)
 {
 	memset(r, 0, sizeof(*r));
 	r->k = k;
-	r->kdf = kdf_new(k);
+	r->kdf = ss_kdf_new(k);
 	r->a.ctx = EVP_CIPHER_CTX_new();
 	if (r->kdf && r->a.ctx)
 		return 0;

@@ -43,8 +43,16 @@ const char *ss_method_list(void);
 int ss_key_init(struct ss_key *k, const char *method, const char *password);
 void ss_key_free(struct ss_key *k);
 
-int ss_aead_init(struct ss_aead *a, const struct ss_key *k,
+/*
+ * Keys a for salt's subkey. kdf: an HKDF context of the calling thread's
+ * from ss_kdf_new() (only the salt changes per derivation), or NULL to
+ * make one for this call.
+ */
+int ss_aead_init(struct ss_aead *a, const struct ss_key *k, EVP_KDF_CTX *kdf,
 		 const uint8_t *salt, bool enc);
+/* An HKDF-SHA1 "ss-subkey" context with k's master key bound, for one
+ * thread (EVP_KDF_CTX_free() it); NULL if out of memory. */
+EVP_KDF_CTX *ss_kdf_new(const struct ss_key *k);
 void ss_aead_free(struct ss_aead *a);
 
 /*

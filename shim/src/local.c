@@ -182,6 +182,7 @@ int local_tunnel_begin(struct conn *c)
 	if (conn_enc_start(c))
 		return -1;
 	ss_dec_init(&c->dec, &s->key);
+	c->dec.kdf = c->w->kdf;
 	c->srv = atomic_load(&s->srv_cur);
 	return s->cfg.fast_open ? 0 : dial(c);
 }

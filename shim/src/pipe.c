@@ -155,7 +155,7 @@ int conn_enc_start(struct conn *c)
 
 	for (tries = 0; tries < 4; tries++) {
 		if (ss_randpool_get(&c->w->rnd, salt, s->key.m->key_len) ||
-		    ss_enc_init(&c->enc, &s->key, salt))
+		    ss_enc_init(&c->enc, &s->key, c->w->kdf, salt))
 			return -1;
 		if (!salt_filter_check_add(&s->salts, c->enc.salt, s->key.m->key_len)) {
 			c->enc_ready = true;

@@ -16,6 +16,7 @@
 static void server_open(struct conn *c)
 {
 	ss_dec_init(&c->dec, &c->w->s->key);
+	c->dec.kdf = c->w->kdf;
 	c->state = CS_HEADER;
 	ev_io_start(c->w->loop, &c->from_tun.rd);
 }

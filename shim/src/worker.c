@@ -262,9 +262,10 @@ static int worker_init(struct worker *w, struct shim *s, int id)
 	pthread_cond_init(&w->dns_cv, NULL);
 	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
 	ss_randpool_init(&w->rnd);
+	w->kdf = ss_kdf_new(&s->key);
 	w->sin = malloc(SCRATCH_LEN);
 	w->sout = malloc(SCRATCH_LEN);
-	if (!w->loop || !w->sin || !w->sout || udp_worker_init(w))
+	if (!w->loop || !w->kdf || !w->sin || !w->sout || udp_worker_init(w))
 		return -1;
 	ev_init(&w->relisten, relisten_cb);
 	w->relisten.data = w;
@@ -303,6 +304,7 @@ static bool worker_free(struct worker *w)
 	pthread_mutex_destroy(&w->dns_mu);
 	if (w->loop)
 		ev_loop_destroy(w->loop);
+	EVP_KDF_CTX_free(w->kdf);
 	free(w->sin);
 	free(w->sout);
 	udp_worker_free(w);
