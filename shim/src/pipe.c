@@ -132,7 +132,7 @@ struct conn *conn_accept(struct worker *w, int fd, bool mptcp)
 		c->tunnel = fd;
 	else
 		c->plain = fd;
-	c->tun_mp = ops->tunnel_accepted && mptcp;
+	c->tun_made = ops->tunnel_accepted && mptcp ? TS_MAYBE : TS_TCP;
 	net_tune(fd, w->s->cfg.no_delay);
 	conn_set_fds(c, ops->tunnel_accepted);
 	ops->open(c);
@@ -223,7 +223,7 @@ int conn_dial(struct conn *c, const struct sockaddr *sa, socklen_t len)
 	}
 	*side = fd;
 	if (tun)
-		c->tun_mp = mp;
+		c->tun_made = mp ? TS_MPTCP : TS_TCP;
 	conn_set_fds(c, tun);
 	ev_set_cb(&p->wr, dial_cb);
 	ev_io_start(c->w->loop, &p->wr);
@@ -424,7 +424,7 @@ static void account_tunnel(struct conn *c)
 {
 	struct worker *w = c->w;
 
-	c->tun = net_tunnel_kind(c->tunnel, c->tun_mp, &c->subflows);
+	c->tun = net_tunnel_kind(c->tunnel, c->tun_made, &c->subflows);
 	if (c->tun == TUN_MPTCP)
 		stat_inc(&w->st, ST_TUN_MPTCP);
 	else if (c->tun == TUN_FALLBACK)

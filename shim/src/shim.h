@@ -87,7 +87,7 @@ struct conn {
 	struct ss_enc enc;
 	struct ss_dec dec;
 	bool enc_ready, salt_checked, dead, counted;
-	bool tun_mp;		/* the tunnel socket was made MPTCP */
+	enum tun_sock tun_made;	/* what the tunnel socket was made as */
 	size_t drain_left;	/* CS_DRAIN: bytes still to swallow */
 	uint8_t hbuf[HS_BUF];	/* handshake bytes (SOCKS5 or header plaintext) */
 	size_t hlen;

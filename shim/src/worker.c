@@ -106,7 +106,7 @@ static void conn_status(struct conn *c)
 	static const char *const eof[] = { "none", "plain", "tunnel", "both" };
 	char t[SS_ADDR_STRLEN];
 	int sub = 0;
-	enum tun_kind k = c->tunnel >= 0 ? net_tunnel_kind(c->tunnel, true, &sub) : TUN_NONE;
+	enum tun_kind k = c->tunnel >= 0 ? net_tunnel_kind(c->tunnel, c->tun_made, &sub) : TUN_NONE;
 
 	ss_addr_format(&c->target, t, sizeof(t));
 	log_info("status: worker %d conn %llu state %s target %s tunnel %s subflows %d to-tunnel %llu from-tunnel %llu eof %s",
