@@ -106,7 +106,8 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 latency() {
 	local a b ms
 	a=$(( $(ticks ${SPID[$1]}) + $(ticks ${LPID[$1]}) ))
-	ms=$(timeout 60 "$TT" conns ${LPORT[$1]} $P_ECHO "$LATN" 1 | awk '{print $NF}')
+	ms=$(timeout 60 "$TT" conns ${LPORT[$1]} $P_ECHO "$LATN" 1 |
+		awk '{for (i = 1; i < NF; i++) if ($i == "avg_ms") print $(i + 1)}')
 	b=$(( $(ticks ${SPID[$1]}) + $(ticks ${LPID[$1]}) ))
 	echo "$ms" >>"$W/lat.$1"
 	awk -v t=$((b - a)) -v n="$LATN" -v hz="$(getconf CLK_TCK)" \
