@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
 
 #define SS_TAG_LEN 16
 #define SS_NONCE_LEN 12
@@ -27,7 +26,7 @@ struct ss_method {
 struct ss_key {
 	const struct ss_method *m;
 	EVP_CIPHER *cipher;
-	EVP_KDF *kdf;		/* fetched once: provider lookups are not free */
+	EVP_MAC *hmac;		/* fetched once: provider lookups are not free */
 	uint8_t key[SS_MAX_KEY];
 };
 
@@ -44,15 +43,18 @@ int ss_key_init(struct ss_key *k, const char *method, const char *password);
 void ss_key_free(struct ss_key *k);
 
 /*
- * Keys a for salt's subkey. kdf: an HKDF context of the calling thread's
- * from ss_kdf_new() (only the salt changes per derivation), or NULL to
- * make one for this call.
+ * Keys a for salt's subkey. kdf: the calling thread's subkey context from
+ * ss_kdf_new(), or NULL to make one for this call.
  */
-int ss_aead_init(struct ss_aead *a, const struct ss_key *k, EVP_KDF_CTX *kdf,
+int ss_aead_init(struct ss_aead *a, const struct ss_key *k, EVP_MAC_CTX *kdf,
 		 const uint8_t *salt, bool enc);
-/* An HKDF-SHA1 "ss-subkey" context with k's master key bound, for one
- * thread (EVP_KDF_CTX_free() it); NULL if out of memory. */
-EVP_KDF_CTX *ss_kdf_new(const struct ss_key *k);
+/* A subkey context (HMAC-SHA1 for HKDF) for one thread; NULL if out of
+ * memory. ss_kdf_free() it. */
+EVP_MAC_CTX *ss_kdf_new(const struct ss_key *k);
+void ss_kdf_free(EVP_MAC_CTX *kdf);
+/* HKDF-SHA1 "ss-subkey" of k's master key for salt (key_len bytes each). */
+int ss_subkey(EVP_MAC_CTX *kdf, const struct ss_key *k, const uint8_t *salt,
+	      uint8_t *out);
 void ss_aead_free(struct ss_aead *a);
 
 /*
@@ -63,7 +65,7 @@ void ss_aead_free(struct ss_aead *a);
  */
 struct ss_rekey {
 	const struct ss_key *k;
-	EVP_KDF_CTX *kdf;
+	EVP_MAC_CTX *kdf;
 	struct ss_aead a;	/* keyed by the last ss_rekey() */
 };
 

@@ -145,7 +145,7 @@ struct worker {
 	struct conn *conns;
 	uint8_t *sin, *sout;
 	struct ss_randpool rnd;	/* salts of the connections' sending halves */
-	EVP_KDF_CTX *kdf;	/* their subkeys' HKDF, master key bound */
+	EVP_MAC_CTX *kdf;	/* their subkeys' HKDF (ss_kdf_new) */
 	struct stat_set st;	/* this worker's counters (stats.h) */
 	uint64_t next_id;
 	ev_tstamp last_limit_log, last_dial_log, last_fallback_log;

@@ -6,7 +6,7 @@
 #include <string.h>
 #include "sscodec.h"
 
-int ss_enc_init(struct ss_enc *e, const struct ss_key *k, EVP_KDF_CTX *kdf,
+int ss_enc_init(struct ss_enc *e, const struct ss_key *k, EVP_MAC_CTX *kdf,
 		const uint8_t *salt)
 {
 	memset(e, 0, sizeof(*e));

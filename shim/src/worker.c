@@ -304,7 +304,7 @@ static bool worker_free(struct worker *w)
 	pthread_mutex_destroy(&w->dns_mu);
 	if (w->loop)
 		ev_loop_destroy(w->loop);
-	EVP_KDF_CTX_free(w->kdf);
+	ss_kdf_free(w->kdf);
 	free(w->sin);
 	free(w->sout);
 	udp_worker_free(w);

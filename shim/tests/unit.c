@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -218,8 +220,28 @@ static void t_bad_length(void)
 	}
 }
 
-/* A thread's prepared HKDF context keys exactly as a fresh one, salt
- * after salt; the salt pool hands out distinct bytes past a refill. */
+/* OpenSSL's own HKDF-SHA1 "ss-subkey", the reference for ss_subkey(). */
+static int ref_subkey(const struct ss_key *k, const uint8_t *salt, uint8_t *out)
+{
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *c = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	OSSL_PARAM p[5];
+	int rc;
+
+	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA1", 0);
+	p[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)k->key, k->m->key_len);
+	p[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, "ss-subkey", 9);
+	p[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, k->m->key_len);
+	p[4] = OSSL_PARAM_construct_end();
+	rc = c && EVP_KDF_derive(c, out, k->m->key_len, p) == 1 ? 0 : -1;
+	EVP_KDF_CTX_free(c);
+	EVP_KDF_free(kdf);
+	return rc;
+}
+
+/* ss_subkey() equals OpenSSL's HKDF for random salts and passwords; a
+ * thread's prepared context keys exactly as a fresh one, salt after
+ * salt; the salt pool hands out distinct bytes past a refill. */
 static void t_shared_kdf(void)
 {
 	static uint8_t seen[100][32];
@@ -228,10 +250,24 @@ static void t_shared_kdf(void)
 
 	for (m = 0; m < 3; m++) {
 		struct ss_key k;
-		EVP_KDF_CTX *kdf;
+		EVP_MAC_CTX *kdf;
 
 		CHECK(!ss_key_init(&k, methods[m], "pw"));
 		CHECK((kdf = ss_kdf_new(&k)) != NULL);
+		for (i = 0; i < 200; i++) {
+			uint8_t salt[32], mine[32], ref[32];
+
+			CHECK(!ss_random(salt, sizeof(salt)));
+			if (i % 50 == 0) {	/* another master key now and then */
+				ss_key_free(&k);
+				CHECK(!ss_random(salt, 8));
+				snprintf((char *)mine, sizeof(mine), "pw%02x%02x", salt[0], salt[1]);
+				CHECK(!ss_key_init(&k, methods[m], (char *)mine));
+			}
+			CHECK(!ss_subkey(kdf, &k, salt, mine));
+			CHECK(!ref_subkey(&k, salt, ref));
+			CHECK(!memcmp(mine, ref, k.m->key_len));
+		}
 		for (i = 0; i < 4; i++) {
 			uint8_t salt[32] = { (uint8_t)i, 7 }, c1[40], c2[40];
 			struct ss_aead a1, a2;
@@ -244,7 +280,7 @@ static void t_shared_kdf(void)
 			ss_aead_free(&a1);
 			ss_aead_free(&a2);
 		}
-		EVP_KDF_CTX_free(kdf);
+		ss_kdf_free(kdf);
 		ss_key_free(&k);
 	}
 	ss_randpool_init(&pool);
@@ -980,7 +1016,7 @@ static const struct {
 	{ "unit: AEAD tampered salt/length/payload/tag rejected", t_tamper },
 	{ "unit: AEAD zero and oversize lengths rejected", t_bad_length },
 	{ "unit: AEAD round trips across chunk boundaries", t_roundtrip },
-	{ "unit: a thread's HKDF context keys as a fresh one; salt pool bytes distinct", t_shared_kdf },
+	{ "unit: HKDF-SHA1 subkeys equal OpenSSL's HKDF; a thread's context keys as a fresh one; salt pool bytes distinct", t_shared_kdf },
 	{ "unit: method names and key derivation", t_keys },
 	{ "unit: SOCKS5 greeting (bad version, no methods, truncated)", t_s5_greeting },
 	{ "unit: SOCKS5 RFC 1929 auth parser", t_s5_auth },
