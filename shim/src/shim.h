@@ -174,9 +174,13 @@ struct shim {
 	double started;			/* CLOCK_MONOTONIC seconds */
 };
 
+/* salt.c: the sending half's salt drawn (and filtered); the peer's first
+ * chunk opened: false if its salt is a replay. */
+int conn_enc_start(struct conn *c);
+bool conn_authenticated(struct conn *c);
+
 /* pipe.c */
 struct conn *conn_accept(struct worker *w, int fd, bool mptcp);
-int conn_enc_start(struct conn *c);
 int conn_dial(struct conn *c, const struct sockaddr *sa, socklen_t len);
 void conn_dial_abort(struct conn *c);
 void conn_close(struct conn *c);
