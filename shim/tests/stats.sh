@@ -4,6 +4,7 @@
 # tests/run.sh (its helpers: start, stop, wait_port, $BIN, $TT, $W, $PW,
 # $P_ECHO); tests/stats.py is the client side.
 P_S1=$((BASE + 23)) P_S2=$((BASE + 24)) P_S3=$((BASE + 25))
+# shellcheck disable=SC2034 # read by tests/run.sh
 STATS_NTESTS=3
 
 t_stats_exact() {	# counters exact after a known workload, both roles
