@@ -17,8 +17,7 @@ BYTES1=${BENCH_BYTES1:-400000000}	# one stream
 BYTES8=${BENCH_BYTES8:-50000000}	# per stream, 8 streams
 IDLE=${BENCH_IDLE:-2000}
 REPS=${BENCH_REPS:-5}
-LATN=${BENCH_LATN:-400}		# connections per latency round
-LREPS=${BENCH_LREPS:-9}		# latency rounds, interleaved
+LATN=${BENCH_LATN:-3600}	# setup latency: connections per implementation and mode
 BASE=$((26000 + ($$ % 100) * 20))
 P_SINK=$BASE P_ECHO=$((BASE + 1)) P_SRV=$((BASE + 2)) P_LOC=$((BASE + 3))
 W=$(mktemp -d /tmp/omrshim-bench.XXXXXX)
@@ -100,17 +99,25 @@ idle_mem() {
 
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# latency IMPL: one round of LATN sequential connections; appends the mean
-# setup latency (ms) and the CPU time (user + sys of local + server, us)
-# per connection. CPU per connection depends little on the machine's load.
+pair_ticks() { echo $(( $(ticks ${SPID[$1]}) + $(ticks ${LPID[$1]}) )); }
+
+# latency MODE: LATN connections to omr-MODE and as many to
+# libev-MODE, alternating one by one (shim-tt alt), so a change in the
+# machine's load hits both alike; the mean setup latency (ms) of each and
+# the CPU time (user + sys of local + server, us) each pair spent per
+# connection meanwhile.
 latency() {
-	local a b ms
-	a=$(( $(ticks ${SPID[$1]}) + $(ticks ${LPID[$1]}) ))
-	ms=$(timeout 60 "$TT" conns ${LPORT[$1]} $P_ECHO "$LATN" 1 | awk '{print $NF}')
-	b=$(( $(ticks ${SPID[$1]}) + $(ticks ${LPID[$1]}) ))
-	echo "$ms" >>"$W/lat.$1"
-	awk -v t=$((b - a)) -v n="$LATN" -v hz="$(getconf CLK_TCK)" \
-		'BEGIN {printf "%.0f\n", t * 1e6 / hz / n}' >>"$W/cpu.$1"
+	local o=omr-$1 l=libev-$1 n=$LATN oa la ob lb out hz
+	hz=$(getconf CLK_TCK)
+	oa=$(pair_ticks $o) la=$(pair_ticks $l)
+	out=$(timeout 600 "$TT" alt $P_ECHO $n ${LPORT[$o]} ${LPORT[$l]})
+	ob=$(pair_ticks $o) lb=$(pair_ticks $l)
+	LAT[$o]=$(echo "$out" | awk -v p=${LPORT[$o]} '$2 == p {print $6}')
+	LAT[$l]=$(echo "$out" | awk -v p=${LPORT[$l]} '$2 == p {print $6}')
+	MED[$o]=$(echo "$out" | awk -v p=${LPORT[$o]} '$2 == p {print $8}')
+	MED[$l]=$(echo "$out" | awk -v p=${LPORT[$l]} '$2 == p {print $8}')
+	CPU[$o]=$(awk -v t=$((ob - oa)) -v n=$n -v hz=$hz 'BEGIN {printf "%.0f", t * 1e6 / hz / n}')
+	CPU[$l]=$(awk -v t=$((lb - la)) -v n=$n -v hz=$hz 'BEGIN {printf "%.0f", t * 1e6 / hz / n}')
 }
 
 bg "$TT" sink $P_SINK
@@ -120,7 +127,7 @@ ulimit -n 65536 2>/dev/null
 
 AEAD=$(openssl speed -seconds 2 -bytes 16384 -evp chacha20-poly1305 2>/dev/null |
 	awk '/^ChaCha20-Poly1305/ {sub("k", "", $2); printf "%.0f", $2 * 1000 / 1e6}')
-declare -A T1 T8 MEM LAT CPU
+declare -A T1 T8 MEM LAT MED CPU
 i=0
 for impl in $IMPLS; do
 	pair $impl $i || exit 1
@@ -133,17 +140,13 @@ for rep in $(seq 1 "$REPS"); do
 		echo "$(thr $impl 8 $BYTES8)" >>"$W/t8.$impl"
 	done
 done
-for rep in $(seq 1 "$LREPS"); do
-	for impl in $IMPLS; do
-		latency $impl
-	done
+for mode in mptcp tcp; do
+	latency $mode
 done
 for impl in $IMPLS; do
 	T1[$impl]=$(median <"$W/t1.$impl")
 	T8[$impl]=$(median <"$W/t8.$impl")
 	MEM[$impl]=$(idle_mem $impl)
-	LAT[$impl]=$(median <"$W/lat.$impl")
-	CPU[$impl]=$(median <"$W/cpu.$impl")
 done
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -160,24 +163,25 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2fx", a / b; els
 	echo "Baselines are measured in the same run: shadowsocks-libev $(dpkg-query -W -f='${Version}' shadowsocks-libev 2>/dev/null) (ss-local/ss-server with --no-delay like omr-shim, same cipher, same MPTCP setting)."
 	echo "AEAD bound: \`openssl speed -evp chacha20-poly1305\`, 16 KB blocks, one core: **$AEAD MB/s**."
 	echo
-	echo "| setup | 1 stream MB/s | vs libev | vs AEAD bound | 8 streams MB/s | vs libev | idle conn KiB (RSS) | setup latency ms | vs libev | CPU us/conn | vs libev |"
+	echo "| setup | 1 stream MB/s | vs libev | vs AEAD bound | 8 streams MB/s | vs libev | idle conn KiB (RSS) | setup latency ms, mean / median | vs libev | CPU us/conn | vs libev |"
 	echo "|---|---|---|---|---|---|---|---|---|---|---|"
 	for mode in mptcp tcp; do
 		for impl in omr libev; do
 			k=$impl-$mode
 			if [ $impl = omr ]; then
 				r1=$(ratio ${T1[$k]} ${T1[libev-$mode]}) r8=$(ratio ${T8[$k]} ${T8[libev-$mode]})
-				rl=$(ratio ${LAT[$k]} ${LAT[libev-$mode]}) rc=$(ratio ${CPU[$k]} ${CPU[libev-$mode]})
+				rl="$(ratio ${LAT[$k]} ${LAT[libev-$mode]}) / $(ratio ${MED[$k]} ${MED[libev-$mode]})"
+				rc=$(ratio ${CPU[$k]} ${CPU[libev-$mode]})
 			else
-				r1="1.00x" r8="1.00x" rl="1.00x" rc="1.00x"
+				r1="1.00x" r8="1.00x" rl="1.00x / 1.00x" rc="1.00x"
 			fi
-			echo "| $( [ $impl = omr ] && echo omr-shim || echo ss-libev ) ($mode) | ${T1[$k]} | $r1 | $(ratio ${T1[$k]} $AEAD) | ${T8[$k]} | $r8 | ${MEM[$k]} | ${LAT[$k]} | $rl | ${CPU[$k]} | $rc |"
+			echo "| $( [ $impl = omr ] && echo omr-shim || echo ss-libev ) ($mode) | ${T1[$k]} | $r1 | $(ratio ${T1[$k]} $AEAD) | ${T8[$k]} | $r8 | ${MEM[$k]} | ${LAT[$k]} / ${MED[$k]} | $rl | ${CPU[$k]} | $rc |"
 		done
 	done
 	echo
 	echo "Idle memory: userspace RSS growth of local + server per idle relayed connection ($IDLE connections), kernel socket buffers excluded."
-	echo "Setup latency: SOCKS5 handshake + tunnel connect + first 100-byte echo, sequential; the median of $LREPS interleaved rounds (omr, libev, omr, ...) of the mean over $LATN connections."
-	echo "CPU us/conn: user + system time of local + server per connection in those rounds (median), which the machine's load moves much less than latency."
+	echo "Setup latency: SOCKS5 handshake + tunnel connect + first 100-byte echo, sequential; $LATN connections each, alternating one by one between omr-shim and libev (so the machine's load hits both alike): their mean and median."
+	echo "CPU us/conn: user + system time of local + server per connection over those connections."
 	echo "The AEAD bound is per core for one direction; a relayed byte is encrypted once and decrypted once, and client, sink and both proxies share the $(nproc) cores."
 } >"$W/table.md"
 cat "$W/table.md"

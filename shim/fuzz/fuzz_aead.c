@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	step = 1 + data[1] * 64 + data[2];
 	decode(k, data + 4, size - 4, step);
 
-	if (ss_enc_init(&e, k, salt))
+	if (ss_enc_init(&e, k, NULL, salt))
 		abort();
 	len = ss_enc_feed(&e, data + 4, size - 4, ct);
 	ss_enc_free(&e);

@@ -6,7 +6,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <openssl/evp.h>
-#include <openssl/kdf.h>
 
 #define SS_TAG_LEN 16
 #define SS_NONCE_LEN 12
@@ -27,7 +26,7 @@ struct ss_method {
 struct ss_key {
 	const struct ss_method *m;
 	EVP_CIPHER *cipher;
-	EVP_KDF *kdf;		/* fetched once: provider lookups are not free */
+	EVP_MAC *hmac;		/* fetched once: provider lookups are not free */
 	uint8_t key[SS_MAX_KEY];
 };
 
@@ -43,8 +42,19 @@ const char *ss_method_list(void);
 int ss_key_init(struct ss_key *k, const char *method, const char *password);
 void ss_key_free(struct ss_key *k);
 
-int ss_aead_init(struct ss_aead *a, const struct ss_key *k,
+/*
+ * Keys a for salt's subkey. kdf: the calling thread's subkey context from
+ * ss_kdf_new(), or NULL to make one for this call.
+ */
+int ss_aead_init(struct ss_aead *a, const struct ss_key *k, EVP_MAC_CTX *kdf,
 		 const uint8_t *salt, bool enc);
+/* A subkey context (HMAC-SHA1 for HKDF) for one thread; NULL if out of
+ * memory. ss_kdf_free() it. */
+EVP_MAC_CTX *ss_kdf_new(const struct ss_key *k);
+void ss_kdf_free(EVP_MAC_CTX *kdf);
+/* HKDF-SHA1 "ss-subkey" of k's master key for salt (key_len bytes each). */
+int ss_subkey(EVP_MAC_CTX *kdf, const struct ss_key *k, const uint8_t *salt,
+	      uint8_t *out);
 void ss_aead_free(struct ss_aead *a);
 
 /*
@@ -55,7 +65,7 @@ void ss_aead_free(struct ss_aead *a);
  */
 struct ss_rekey {
 	const struct ss_key *k;
-	EVP_KDF_CTX *kdf;
+	EVP_MAC_CTX *kdf;
 	struct ss_aead a;	/* keyed by the last ss_rekey() */
 };
 
@@ -68,5 +78,19 @@ int ss_aead_seal(struct ss_aead *a, uint8_t *out, const uint8_t *in, size_t len)
 /* in holds len bytes of ciphertext followed by the tag. 0 ok, -1 bad tag. */
 int ss_aead_open(struct ss_aead *a, uint8_t *out, const uint8_t *in, size_t len);
 int ss_random(uint8_t *buf, size_t len);
+
+/*
+ * Random bytes drawn ahead, for one thread: a salt per connection costs
+ * a copy, not a RAND_bytes() call (with its getpid() fork check) each.
+ * The bytes are the same DRBG's; each is handed out once.
+ */
+#define SS_RANDPOOL 2048
+struct ss_randpool {
+	uint8_t buf[SS_RANDPOOL];
+	size_t off;		/* bytes used; the pool starts used up */
+};
+
+void ss_randpool_init(struct ss_randpool *p);
+int ss_randpool_get(struct ss_randpool *p, uint8_t *out, size_t len);
 
 #endif

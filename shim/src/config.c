@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/un.h>
 #include <json-c/json.h>
 #include "aead.h"
 #include "config.h"
@@ -49,6 +50,7 @@ void config_defaults(struct shim_config *c)
 	c->server_port = -1;
 	c->local_port = -1;
 	c->udp_max = 512;	/* ss-server's UDP cache size */
+	c->stats_interval = 10;
 }
 
 /* Strict decimal: whole string, no sign, within [lo, hi]. */
@@ -363,10 +365,20 @@ static const struct opt_def opts[] = {
 	  set_quic, NULL },
 	{ NULL, 0, "block-quic", OT_BOOL, 0, 0, FIELD(block_quic), NULL,
 	  "local: as \"quic\": \"block\"", NULL, NULL },
+	{ "stats_socket", 0, "stats-socket", OT_STR, 0, 0, FIELD(stats_socket), "PATH",
+	  "serve the counters on this Unix stream socket (mode 0660): a client sends \"prometheus\" (or nothing) or \"json\", reads, gets EOF",
+	  NULL, NULL },
+	{ "stats_file", 0, "stats-file", OT_STR, 0, 0, FIELD(stats_file), "PATH",
+	  "write the counters in the Prometheus text format to PATH every stats_interval seconds (PATH.tmp, then rename: for node_exporter's textfile collector)",
+	  NULL, NULL },
+	{ "stats_interval", 0, "stats-interval", OT_INT, 1, 3600, FIELD(stats_interval), "SEC",
+	  "seconds between two stats_file writes (default 10)", NULL, NULL },
 	{ NULL, 'h', "help", OT_HELP, 0, 0, 0, 0, NULL, "this help", NULL, NULL },
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
+/* opt_apply() keeps a bit per row. */
+_Static_assert(NOPTS <= 64, "more than 64 options");
 
 static void *field(struct shim_config *c, const struct opt_def *d)
 {
@@ -818,6 +830,21 @@ int config_parse_args(struct shim_config *c, int argc, char **argv, char *err,
 	return 0;
 }
 
+/* The stats paths: absolute, and the socket's fits a sockaddr_un. */
+static int check_stats(const struct shim_config *c, char *err, size_t errlen)
+{
+	if (c->stats_socket[0] && c->stats_socket[0] != '/')
+		return fail(err, errlen, "stats_socket: \"%.64s\" is not an absolute path", c->stats_socket);
+	if (strlen(c->stats_socket) >= sizeof(((struct sockaddr_un *)0)->sun_path))
+		return fail(err, errlen, "stats_socket: longer than %zu characters",
+			    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+	if (c->stats_file[0] && c->stats_file[0] != '/')
+		return fail(err, errlen, "stats_file: \"%.64s\" is not an absolute path", c->stats_file);
+	if (c->stats_file[0] && !strcmp(c->stats_file, c->stats_socket))
+		return fail(err, errlen, "stats_file and stats_socket: the same path");
+	return 0;
+}
+
 int config_validate(struct shim_config *c, char *err, size_t errlen)
 {
 	if (!ss_method_find(c->method))
@@ -837,6 +864,8 @@ int config_validate(struct shim_config *c, char *err, size_t errlen)
 		return fail(err, errlen, "the redir role relays TCP only (transparent UDP is not implemented): no mode tcp_and_udp, -u, -U, udp_fwmark or quic");
 	if (c->tcp_tproxy && c->role != ROLE_REDIR)
 		return fail(err, errlen, "tcp_tproxy is for the redir role only");
+	if (check_stats(c, err, errlen))
+		return -1;
 	if (c->role == ROLE_LOCAL || c->role == ROLE_REDIR) {
 		if (!c->nserver)
 			return fail(err, errlen, "server is required (\"server\" or -s)");

@@ -47,6 +47,9 @@ struct shim_config {
 	int udp_max;		/* NAT entries (server), associations (local) */
 	int udp_fwmark;		/* local: SO_MARK of the sockets to the server; 0 none */
 	bool block_quic;	/* local: drop UDP to port 443 (browsers fall back to TCP) */
+	char stats_socket[CFG_STR];	/* Unix socket serving the counters, or "" */
+	char stats_file[CFG_STR];	/* Prometheus text file, or "" */
+	int stats_interval;	/* seconds between stats_file writes */
 };
 
 static inline bool cfg_udp(const struct shim_config *c)

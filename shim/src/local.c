@@ -17,7 +17,11 @@
 static bool reply(struct conn *c, const uint8_t *b, size_t n)
 {
 	/* Tiny replies to a fresh socket fit its buffer; anything else is broken. */
-	return send(c->plain, b, n, MSG_NOSIGNAL) == (ssize_t)n;
+	ssize_t w = send(c->plain, b, n, MSG_NOSIGNAL);
+
+	if (w > 0)
+		stat_add(&c->w->st, ST_PLAIN_TX, (uint64_t)w);
+	return w == (ssize_t)n;
 }
 
 /* What a refused client may still send before we close anyway. */
@@ -105,14 +109,16 @@ void local_connected(struct conn *c, int err)
 			conn_close(c);
 		return;
 	}
+	c->to_tun.mode = PIPE_ENC;
+	c->to_tun.cap = RELAY_READ;
 	hl = ss_addr_encode(&c->target, hdr);
 	if (pipe_carry(&c->to_tun, hdr, hl, c->hbuf, c->hlen)) {
 		conn_close(c);
 		return;
 	}
 	c->hlen = 0;
-	conn_start_relay(c);
-	pipe_pump(&c->to_tun);
+	if (conn_start_relay(c))
+		pipe_pump(&c->to_tun);
 }
 
 /*
@@ -123,8 +129,11 @@ static int dial(struct conn *c)
 {
 	struct shim *s = c->w->s;
 
-	c->to_tun.mode = PIPE_ENC;
-	c->to_tun.cap = RELAY_READ;
+	/* Until it connects, what the client sends goes to hbuf. */
+	c->to_tun.mode = PIPE_PLAIN;
+	c->to_tun.cap = HS_BUF - c->hlen;
+	if (!c->to_tun.cap)
+		ev_io_stop(c->w->loop, &c->to_tun.rd);
 	if (conn_dial(c, (struct sockaddr *)&s->srv[c->srv], s->srvlen[c->srv])) {
 		log_dbg("connect to server %s: %s", s->cfg.server[c->srv], strerror(errno));
 		return next_server(c, errno) ? dial(c) : -1;
@@ -132,6 +141,23 @@ static int dial(struct conn *c)
 	c->expire = dial_expired;
 	conn_set_limit(c, s->cfg.handshake_timeout);
 	return 0;
+}
+
+/*
+ * The client's bytes while the tunnel connects (the plain side is read
+ * on, which spares libev two epoll_ctl calls): kept in hbuf, to go with
+ * the target header in the first chunk; reading stops when it is full,
+ * and at EOF, which the relay then reads again.
+ */
+void local_connecting_input(struct conn *c, const uint8_t *b, size_t n)
+{
+	if (b) {
+		memcpy(c->hbuf + c->hlen, b, n);
+		c->hlen += n;
+		c->to_tun.cap = HS_BUF - c->hlen;
+	}
+	if (!b || !c->to_tun.cap)
+		ev_io_stop(c->w->loop, &c->to_tun.rd);
 }
 
 void local_dial(struct conn *c)
@@ -156,6 +182,7 @@ int local_tunnel_begin(struct conn *c)
 	if (conn_enc_start(c))
 		return -1;
 	ss_dec_init(&c->dec, &s->key);
+	c->dec.kdf = c->w->kdf;
 	c->srv = atomic_load(&s->srv_cur);
 	return s->cfg.fast_open ? 0 : dial(c);
 }
@@ -264,6 +291,8 @@ static bool step_auth(struct conn *c)
 		return need_more(c);
 	if (ret == P_OK && auth_ok(&c->w->s->cfg, &a))
 		r[1] = 0;
+	else
+		stat_inc(&c->w->st, ST_AUTH_SOCKS);
 	OPENSSL_cleanse(&a, sizeof(a));
 	if (ret == P_ERR || !reply(c, r, 2) || r[1]) {
 		conn_close(c);
@@ -323,6 +352,10 @@ static void local_input(struct conn *c, const uint8_t *b, size_t n)
 {
 	bool want_auth = c->w->s->cfg.socks_user[0] != 0;
 
+	if (c->state == CS_CONNECTING) {
+		local_connecting_input(c, b, n);
+		return;
+	}
 	if (!b) {
 		if (c->state == CS_WAIT_DATA)
 			local_dial(c);

@@ -12,14 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/resource.h>
 #include "log.h"
 #include "shim.h"
-
-#ifndef OMR_SHIM_VERSION
-#define OMR_SHIM_VERSION "0.1"
-#endif
 
 enum { EXIT_RUNTIME = 1, EXIT_CONFIG = 2 };
 
@@ -103,6 +100,7 @@ static void raise_nofile(const struct shim_config *c)
 static int shim_init(struct shim *s)
 {
 	struct shim_config *c = &s->cfg;
+	struct timespec now;
 
 	if (ss_key_init(&s->key, c->method, c->password)) {
 		log_err("cannot set up cipher %s", c->method);
@@ -113,6 +111,8 @@ static int shim_init(struct shim *s)
 		goto err_key;
 	}
 	s->ops = role_ops_of(c->role);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	s->started = now.tv_sec + now.tv_nsec / 1e9;
 	s->ms.want = c->mptcp;
 	for (s->nsrv = 0; s->ops != &server_ops && s->nsrv < (int)c->nserver; s->nsrv++)
 		if (net_resolve(c->server[s->nsrv], c->server_port, false,
@@ -220,7 +220,8 @@ static int run(struct shim *s, int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	if (workers_start(s))
 		return -1;
-	if (drop_privileges(s->cfg.user)) {
+	if (exporter_start(s) || drop_privileges(s->cfg.user)) {
+		exporter_stop(s);
 		workers_stop(s);
 		return -1;
 	}
@@ -240,6 +241,7 @@ static int run(struct shim *s, int argc, char **argv)
 	}
 	log_notify("STOPPING=1");
 	log_info("stopping");
+	exporter_stop(s);
 	workers_stop(s);
 	return 0;
 }

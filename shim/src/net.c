@@ -100,7 +100,7 @@ void net_tune(int fd, bool nodelay)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-enum tun_kind net_tunnel_kind(int fd, int *subflows)
+enum tun_kind net_tunnel_kind(int fd, enum tun_sock made, int *subflows)
 {
 	struct mptcp_info info;
 	socklen_t len = sizeof(info);
@@ -108,8 +108,11 @@ enum tun_kind net_tunnel_kind(int fd, int *subflows)
 	socklen_t plen = sizeof(proto);
 
 	*subflows = 0;
-	if (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &plen) ||
-	    proto != IPPROTO_MPTCP)
+	if (made == TS_TCP)
+		return TUN_TCP;
+	if (made == TS_MAYBE &&
+	    (getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &proto, &plen) ||
+	     proto != IPPROTO_MPTCP))
 		return TUN_TCP;
 	memset(&info, 0, sizeof(info));
 	if (getsockopt(fd, SOL_MPTCP, MPTCP_INFO, &info, &len))

@@ -10,6 +10,13 @@
 enum tun_kind { TUN_NONE, TUN_TCP, TUN_MPTCP, TUN_FALLBACK };
 
 /*
+ * What a tunnel socket was made as: TCP, MPTCP (socket() with
+ * IPPROTO_MPTCP: it stays one, fallen back or not), or accepted from an
+ * MPTCP listener, which hands out a plain TCP socket to a TCP client.
+ */
+enum tun_sock { TS_TCP, TS_MPTCP, TS_MAYBE };
+
+/*
  * Shared switch: once the kernel refuses IPPROTO_MPTCP we stop asking
  * and log it exactly once.
  */
@@ -26,8 +33,12 @@ int net_resolve(const char *host, int port, bool passive,
 void net_tune(int fd, bool nodelay);
 int net_probe_free(const struct sockaddr *sa, socklen_t len);
 int net_fastopen(int fd, bool listener);
-/* TUN_MPTCP with *subflows filled, TUN_FALLBACK or TUN_TCP. */
-enum tun_kind net_tunnel_kind(int fd, int *subflows);
+/*
+ * TUN_MPTCP with *subflows filled, TUN_FALLBACK or TUN_TCP. The kernel is
+ * asked only what @made leaves open: a TCP socket is TCP, an MPTCP one
+ * needs MPTCP_INFO only, an accepted one SO_PROTOCOL first.
+ */
+enum tun_kind net_tunnel_kind(int fd, enum tun_sock made, int *subflows);
 const char *tun_kind_name(enum tun_kind k);
 
 #endif

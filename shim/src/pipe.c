@@ -50,6 +50,17 @@ void conn_set_limit(struct conn *c, ev_tstamp limit)
 	ev_timer_again(c->w->loop, &c->timer);
 }
 
+/* Counts n bytes read (rx) or written by p: to_tun reads the plain
+ * socket and writes the tunnel, from_tun the other way round. */
+static void pipe_count(struct pipe *p, bool rx, ssize_t n)
+{
+	bool plain = (p == &p->c->to_tun) == rx;
+
+	if (n > 0)
+		stat_add(&p->c->w->st, plain ? (rx ? ST_PLAIN_RX : ST_PLAIN_TX) :
+			 (rx ? ST_TUN_RX : ST_TUN_TX), (uint64_t)n);
+}
+
 static void pipe_read_cb(struct ev_loop *loop, ev_io *io, int revents);
 static void pipe_write_cb(struct ev_loop *loop, ev_io *io, int revents);
 
@@ -64,13 +75,20 @@ static void pipe_init(struct pipe *p, struct conn *c, enum pipe_mode mode)
 	p->wr.data = p;
 }
 
-/* Points the watchers at the sockets; all of them must be stopped. */
-static void conn_set_fds(struct conn *c)
+/*
+ * Points the watchers of one side at its socket; they must be stopped.
+ * Only a side whose socket is new: ev_io_set() makes libev register the
+ * fd again at the next start (a wasted epoll_ctl if it did not change).
+ */
+static void conn_set_fds(struct conn *c, bool tunnel)
 {
-	ev_io_set(&c->to_tun.rd, c->plain, EV_READ);
-	ev_io_set(&c->to_tun.wr, c->tunnel, EV_WRITE);
-	ev_io_set(&c->from_tun.rd, c->tunnel, EV_READ);
-	ev_io_set(&c->from_tun.wr, c->plain, EV_WRITE);
+	if (tunnel) {
+		ev_io_set(&c->to_tun.wr, c->tunnel, EV_WRITE);
+		ev_io_set(&c->from_tun.rd, c->tunnel, EV_READ);
+	} else {
+		ev_io_set(&c->to_tun.rd, c->plain, EV_READ);
+		ev_io_set(&c->from_tun.wr, c->plain, EV_WRITE);
+	}
 }
 
 static struct conn *conn_new(struct worker *w)
@@ -99,7 +117,7 @@ static struct conn *conn_new(struct worker *w)
  * role says, and the role's open op starts the handshake. On allocation
  * failure the socket is closed and the connection count given back.
  */
-struct conn *conn_accept(struct worker *w, int fd)
+struct conn *conn_accept(struct worker *w, int fd, bool mptcp)
 {
 	const struct role_ops *ops = w->s->ops;
 	struct conn *c = conn_new(w);
@@ -114,38 +132,14 @@ struct conn *conn_accept(struct worker *w, int fd)
 		c->tunnel = fd;
 	else
 		c->plain = fd;
+	c->tun_made = ops->tunnel_accepted && mptcp ? TS_MAYBE : TS_TCP;
 	net_tune(fd, w->s->cfg.no_delay);
-	conn_set_fds(c);
+	conn_set_fds(c, ops->tunnel_accepted);
 	ops->open(c);
 	return c;
 }
 
-/*
- * Starts the sending half with a fresh salt and enters that salt in the
- * replay filter, as shadowsocks-libev does: a recording of what we send,
- * reflected back to us, then fails the replay check like any replay.
- * Without this a server->client stream sent back to the server decrypts
- * (same key, the salt derives the subkey) and is taken as a request.
- * A drawn salt already in the filter (chance 2^-128) is drawn again.
- */
-int conn_enc_start(struct conn *c)
-{
-	struct shim *s = c->w->s;
-	int tries;
-
-	for (tries = 0; tries < 4; tries++) {
-		if (ss_enc_init(&c->enc, &s->key, NULL))
-			return -1;
-		if (!salt_filter_check_add(&s->salts, c->enc.salt, s->key.m->key_len)) {
-			c->enc_ready = true;
-			return 0;
-		}
-		ss_enc_free(&c->enc);
-	}
-	return -1;
-}
-
-static void conn_stop_io(struct conn *c)
+void conn_stop_io(struct conn *c)
 {
 	struct ev_loop *loop = c->w->loop;
 
@@ -171,8 +165,11 @@ static void dial_cb(struct ev_loop *loop, ev_io *io, int revents)
 /*
  * Opens the side the role did not accept (the tunnel with MPTCP and Fast
  * Open as configured, or the plain side) and connects it; the role's
- * connected op runs when it is up. Reading stops meanwhile. -1 with errno
- * if the connect failed at once (nothing is left open then).
+ * connected op runs when it is up. The accepted side's reading goes on
+ * (stopping it until the next loop iteration would cost an epoll_ctl now
+ * and another one at the restart): bytes read meanwhile go to the role
+ * (PLAIN), or the read stops then (pipe_read_cb). -1 with errno if the
+ * connect failed at once (nothing is left open then).
  */
 int conn_dial(struct conn *c, const struct sockaddr *sa, socklen_t len)
 {
@@ -182,7 +179,6 @@ int conn_dial(struct conn *c, const struct sockaddr *sa, socklen_t len)
 	int fd, *side = tun ? &c->tunnel : &c->plain;
 	struct pipe *p = tun ? &c->to_tun : &c->from_tun;
 
-	conn_stop_io(c);
 	fd = net_socket(sa->sa_family, tun ? &s->ms : &plain, &mp);
 	if (fd < 0)
 		return -1;
@@ -199,7 +195,9 @@ int conn_dial(struct conn *c, const struct sockaddr *sa, socklen_t len)
 		return -1;
 	}
 	*side = fd;
-	conn_set_fds(c);
+	if (tun)
+		c->tun_made = mp ? TS_MPTCP : TS_TCP;
+	conn_set_fds(c, tun);
 	ev_set_cb(&p->wr, dial_cb);
 	ev_io_start(c->w->loop, &p->wr);
 	c->state = CS_CONNECTING;
@@ -255,76 +253,11 @@ void conn_close(struct conn *c)
 		c->next->prev = c->prev;
 	if (c->counted)
 		atomic_fetch_sub(&w->s->nconn, 1);
-	w->st.closed++;
+	stat_inc(&w->st, ST_CLOSED);
 	c->dead = true;
 	/* A resolver thread still holds c: it frees it when it reports back. */
 	if (!c->dns)
 		free(c);
-}
-
-/*
- * One read per loop iteration, so a peer that never stops sending gets
- * its turn like every other connection and no more. Ends at EOF, when
- * the byte budget is spent, or at the deadline (the timer).
- */
-static void drain_cb(struct ev_loop *loop, ev_io *io, int revents)
-{
-	struct conn *c = io->data;
-	size_t len = c->drain_left < SCRATCH_LEN ? c->drain_left : SCRATCH_LEN;
-	ssize_t n;
-
-	(void)loop;
-	(void)revents;
-	n = recv(io->fd, c->w->sin, len, 0);
-	if (n > 0) {
-		c->drain_left -= (size_t)n;
-		if (!c->drain_left)
-			conn_close(c);
-		return;
-	}
-	if (n == 0 || (errno != EAGAIN && errno != EINTR))
-		conn_close(c);
-}
-
-/*
- * Stop relaying and swallow the accepted peer's input: at most @budget
- * bytes, until the deadline the caller sets on c->timer. The dialled side
- * is closed. Used for probes (server) and after a refusal (local).
- */
-void conn_drain(struct conn *c, size_t budget)
-{
-	bool tun = c->w->s->ops->tunnel_accepted;
-	int *gone = tun ? &c->plain : &c->tunnel;
-	struct pipe *p = tun ? &c->from_tun : &c->to_tun;
-
-	conn_stop_io(c);
-	if (*gone >= 0)
-		close(*gone);
-	*gone = -1;
-	c->state = CS_DRAIN;
-	c->expire = NULL;
-	c->drain_left = budget;
-	ev_set_cb(&p->rd, drain_cb);
-	p->rd.data = c;
-	ev_io_start(c->w->loop, &p->rd);
-}
-
-/*
- * Server's answer to bad ciphertext: it does not answer and does not
- * close at a data-dependent moment: it swallows input until the
- * handshake timeout, the same as for a peer that is merely slow, so
- * active probes learn nothing. Hence no byte budget here: the deadline
- * bounds it, and each read yields to the loop.
- */
-void conn_probe_drain(struct conn *c)
-{
-	c->w->st.probes++;
-	conn_drain(c, SIZE_MAX);
-	/* Deadline counts from the last valid input (c->last, touched only
-	 * by input that decoded), not from the failure. */
-	c->limit = c->w->s->cfg.handshake_timeout;
-	c->timer.repeat = 0.001;
-	ev_timer_again(c->w->loop, &c->timer);
 }
 
 /* Bad input from the tunnel peer: the role decides (close, or drain). */
@@ -336,16 +269,19 @@ void conn_fail(struct conn *c)
 		c->w->s->ops->fail(c);
 }
 
-static void pipe_maybe_shut(struct pipe *p)
+/* False if that closed c (both directions done). */
+static bool pipe_maybe_shut(struct pipe *p)
 {
 	struct conn *c = p->c;
 
 	if (!p->eof || p->pend_len || p->shut)
-		return;
+		return true;
 	p->shut = true;
 	shutdown(p->wr.fd, SHUT_WR);
-	if (c->to_tun.shut && c->from_tun.shut)
-		conn_close(c);
+	if (!c->to_tun.shut || !c->from_tun.shut)
+		return true;
+	conn_close(c);
+	return false;
 }
 
 /* Writes what it can now and keeps the rest; false if c was closed. */
@@ -365,6 +301,7 @@ static bool pipe_send(struct pipe *p, const uint8_t *buf, size_t len)
 		n = 0;
 	}
 	p->bytes += (size_t)n;
+	pipe_count(p, false, n);
 	if ((size_t)n == len)
 		return true;
 	p->pend = malloc(len - (size_t)n);
@@ -380,31 +317,47 @@ static bool pipe_send(struct pipe *p, const uint8_t *buf, size_t len)
 	return true;
 }
 
-static void pipe_write_cb(struct ev_loop *loop, ev_io *io, int revents)
+/*
+ * Sends what the peer could not take before; once all is out, reading
+ * resumes (or the half-close follows). False if c was closed.
+ */
+static bool pipe_flush(struct pipe *p)
 {
-	struct pipe *p = io->data;
+	struct ev_loop *loop = p->c->w->loop;
 	ssize_t n;
 
-	(void)revents;
-	n = send(io->fd, p->pend + p->pend_off, p->pend_len - p->pend_off,
+	n = send(p->wr.fd, p->pend + p->pend_off, p->pend_len - p->pend_off,
 		 MSG_NOSIGNAL);
 	if (n < 0) {
-		if (errno != EAGAIN && errno != EINTR)
-			conn_close(p->c);
-		return;
+		if (errno == EAGAIN || errno == EINTR) {
+			ev_io_start(loop, &p->wr);
+			return true;
+		}
+		conn_close(p->c);
+		return false;
 	}
 	p->bytes += (size_t)n;
+	pipe_count(p, false, n);
 	p->pend_off += (size_t)n;
-	if (p->pend_off < p->pend_len)
-		return;
+	if (p->pend_off < p->pend_len) {
+		ev_io_start(loop, &p->wr);
+		return true;
+	}
 	free(p->pend);
 	p->pend = NULL;
 	p->pend_len = p->pend_off = 0;
-	ev_io_stop(loop, io);
+	ev_io_stop(loop, &p->wr);
 	if (p->eof)
-		pipe_maybe_shut(p);
-	else
-		ev_io_start(loop, &p->rd);
+		return pipe_maybe_shut(p);
+	ev_io_start(loop, &p->rd);
+	return true;
+}
+
+static void pipe_write_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	(void)loop;
+	(void)revents;
+	pipe_flush(io->data);
 }
 
 /*
@@ -435,54 +388,6 @@ int pipe_carry(struct pipe *p, const uint8_t *a, size_t alen,
 }
 
 /*
- * Records whether the tunnel really runs MPTCP. Done when the peer's first
- * chunk authenticates: the handshake is certainly over by then (with Fast
- * Open, connect() returns before it even starts) and a fallback forced by
- * a middlebox that strips MPTCP options is visible.
- */
-static void account_tunnel(struct conn *c)
-{
-	struct worker *w = c->w;
-
-	c->tun = net_tunnel_kind(c->tunnel, &c->subflows);
-	if (c->tun == TUN_MPTCP)
-		w->st.tun_mptcp++;
-	else if (c->tun == TUN_FALLBACK)
-		w->st.tun_fallback++;
-	else
-		w->st.tun_tcp++;
-	/* We asked for MPTCP and got TCP: worth a (rate-limited) word to the
-	 * admin. A server cannot ask, so it does not warn. */
-	if (c->tun == TUN_FALLBACK && !w->s->ops->tunnel_accepted &&
-	    ev_now(w->loop) - w->last_fallback_log > 60) {
-		w->last_fallback_log = ev_now(w->loop);
-		log_warn("tunnel fell back to plain TCP: server without MPTCP, or a middlebox strips the MPTCP option");
-	}
-	log_dbg("conn %llu: tunnel %s, %d subflow(s)", (unsigned long long)c->id,
-		tun_kind_name(c->tun), c->subflows);
-}
-
-/*
- * The "authenticated" event: the peer's first chunk opened with the key.
- * Its salt must be new (replay filter, shared with the salts we draw), and
- * the tunnel is accounted. False after conn_fail().
- */
-static bool conn_authenticated(struct conn *c)
-{
-	struct shim *s = c->w->s;
-
-	c->salt_checked = true;
-	account_tunnel(c);
-	if (salt_filter_check_add(&s->salts, c->dec.salt, s->key.m->key_len)) {
-		c->w->st.replays++;
-		log_dbg("conn %llu: replayed salt", (unsigned long long)c->id);
-		conn_fail(c);
-		return false;
-	}
-	return true;
-}
-
-/*
  * Turns in[0..n) into what goes on in *out. An incomplete chunk is kept
  * for the next read. Returns the output length, or -1 after the
  * connection has been failed or closed.
@@ -507,11 +412,14 @@ static long pipe_transform(struct pipe *p, uint8_t *in, size_t n,
 	}
 	if (ss_dec_feed(&c->dec, in, n, &used, c->w->sout, SCRATCH_LEN,
 			&produced) != SS_DEC_OK) {
+		stat_inc(&c->w->st, c->dec.authed ? ST_AUTH_BAD_CHUNK : ST_AUTH_BAD_TAG);
 		conn_fail(c);
 		return -1;
 	}
-	if (c->dec.authed && !c->salt_checked && !conn_authenticated(c))
+	if (c->dec.authed && !c->salt_checked && !conn_authenticated(c)) {
+		conn_fail(c);
 		return -1;
+	}
 	if (pipe_carry(p, in + used, n - used, NULL, 0)) {
 		conn_close(c);
 		return -1;
@@ -560,6 +468,7 @@ void pipe_pump(struct pipe *p)
 	if (have)
 		memcpy(in, p->rem, have);
 	n = recv(p->rd.fd, in + have, p->cap, 0);
+	pipe_count(p, true, n);
 	if (n == 0) {
 		pipe_eof(p, in, have);
 		return;
@@ -587,60 +496,46 @@ void pipe_pump(struct pipe *p)
 
 static void pipe_read_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
-	(void)loop;
+	struct pipe *p = io->data;
+	enum conn_state st = p->c->state;
+
 	(void)revents;
-	pipe_pump(io->data);
+	/* The server's tunnel input while its target resolves or connects
+	 * waits in the socket: stopped only now that some came. */
+	if ((st == CS_RESOLVING || st == CS_CONNECTING) && p->mode != PIPE_PLAIN) {
+		ev_io_stop(loop, io);
+		return;
+	}
+	pipe_pump(p);
 }
 
-static void pipe_start(struct pipe *p, struct ev_loop *loop)
+/*
+ * Relaying starts: what is queued goes out now (the socket just
+ * connected, so it is writable: no loop iteration spent waiting for
+ * that), else reading starts. False if c was closed.
+ */
+static bool pipe_start(struct pipe *p, struct ev_loop *loop)
 {
 	ev_set_cb(&p->rd, pipe_read_cb);
 	ev_set_cb(&p->wr, pipe_write_cb);
 	p->rd.data = p;
 	if (p->pend_len)
-		ev_io_start(loop, &p->wr);
-	else if (!p->eof)
+		return pipe_flush(p);
+	if (!p->eof)
 		ev_io_start(loop, &p->rd);
+	return true;
 }
 
-/* Both sockets are up: flush anything queued and start relaying. */
-void conn_start_relay(struct conn *c)
+/*
+ * Both sockets are up: flush anything queued and start relaying. False
+ * if c was closed (the peer went away meanwhile).
+ */
+bool conn_start_relay(struct conn *c)
 {
 	c->state = CS_RELAY;
 	c->expire = NULL;
 	conn_set_limit(c, c->w->s->cfg.timeout);
 	conn_stop_io(c);
-	pipe_start(&c->to_tun, c->w->loop);
-	pipe_start(&c->from_tun, c->w->loop);
-}
-
-static const char *state_name(enum conn_state s)
-{
-	static const char *const n[] = {
-		"greeting", "auth", "request", "header", "resolving",
-		"wait-data", "connecting", "relay", "drain",
-	};
-
-	return (size_t)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
-}
-
-/*
- * "eof" names the sides whose EOF has been seen (and relayed): a
- * connection whose client closed still counts against the limit until
- * the other side's EOF comes back, and this shows it is one of those.
- */
-void conn_status(struct conn *c)
-{
-	static const char *const eof[] = { "none", "plain", "tunnel", "both" };
-	char t[SS_ADDR_STRLEN];
-	int sub = 0;
-	enum tun_kind k = c->tunnel >= 0 ? net_tunnel_kind(c->tunnel, &sub) : TUN_NONE;
-
-	ss_addr_format(&c->target, t, sizeof(t));
-	log_info("status: worker %d conn %llu state %s target %s tunnel %s subflows %d to-tunnel %llu from-tunnel %llu eof %s",
-		 c->w->id, (unsigned long long)c->id, state_name(c->state),
-		 c->target.atyp ? t : "-", tun_kind_name(k), sub,
-		 (unsigned long long)c->to_tun.bytes,
-		 (unsigned long long)c->from_tun.bytes,
-		 eof[c->to_tun.eof + 2 * c->from_tun.eof]);
+	return pipe_start(&c->to_tun, c->w->loop) &&
+	       pipe_start(&c->from_tun, c->w->loop);
 }

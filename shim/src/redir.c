@@ -181,6 +181,10 @@ static void redir_open(struct conn *c)
  */
 static void redir_input(struct conn *c, const uint8_t *b, size_t n)
 {
+	if (c->state == CS_CONNECTING) {	/* after Fast Open's wait */
+		local_connecting_input(c, b, n);
+		return;
+	}
 	if (c->state != CS_WAIT_DATA) {
 		conn_close(c);
 		return;

@@ -16,6 +16,7 @@
 static void server_open(struct conn *c)
 {
 	ss_dec_init(&c->dec, &c->w->s->key);
+	c->dec.kdf = c->w->kdf;
 	c->state = CS_HEADER;
 	ev_io_start(c->w->loop, &c->from_tun.rd);
 }
@@ -44,7 +45,7 @@ static void connect_addr(struct conn *c, const struct sockaddr *sa,
 		sockaddr_format(sa, t, sizeof(t));
 		log_info("conn %llu: target %s refused: internal range (see \"allow\")",
 			 (unsigned long long)c->id, t);
-		c->w->st.refused++;
+		stat_inc(&c->w->st, ST_REFUSED_POLICY);
 		conn_close(c);
 		return;
 	}
@@ -81,7 +82,7 @@ static void connect_target(struct conn *c)
 	struct sockaddr_storage ss;
 	socklen_t len;
 
-	ev_io_stop(c->w->loop, &c->from_tun.rd);
+	/* Reading goes on until input comes meanwhile (pipe_read_cb). */
 	len = ss_addr_to_sockaddr(&c->target, &ss);
 	if (len)
 		connect_addr(c, (struct sockaddr *)&ss, len);
@@ -115,8 +116,10 @@ static void server_input(struct conn *c, const uint8_t *p, size_t n)
 			c->hlen = tot;
 		}
 		free(buf);
-		if (ret == P_ERR)
+		if (ret == P_ERR) {
+			stat_inc(&c->w->st, ST_AUTH_BAD_HEADER);
 			conn_fail(c);
+		}
 		return;
 	}
 	c->hlen = 0;

@@ -12,7 +12,12 @@
 #include "saltfilter.h"
 #include "sscodec.h"
 #include "sspacket.h"
+#include "stats.h"
 #include "udp.h"
+
+#ifndef OMR_SHIM_VERSION
+#define OMR_SHIM_VERSION "0.1"
+#endif
 
 /* Bytes read per syscall: four full SIP004 chunks of plaintext. */
 #define RELAY_READ (4 * SS_MAX_PAYLOAD)
@@ -82,6 +87,7 @@ struct conn {
 	struct ss_enc enc;
 	struct ss_dec dec;
 	bool enc_ready, salt_checked, dead, counted;
+	enum tun_sock tun_made;	/* what the tunnel socket was made as */
 	size_t drain_left;	/* CS_DRAIN: bytes still to swallow */
 	uint8_t hbuf[HS_BUF];	/* handshake bytes (SOCKS5 or header plaintext) */
 	size_t hlen;
@@ -116,11 +122,6 @@ struct role_ops {
 
 extern const struct role_ops local_ops, server_ops, redir_ops;
 
-struct worker_stats {
-	uint64_t accepted, rejected_limit, closed, probes, replays, refused;
-	uint64_t tun_mptcp, tun_fallback, tun_tcp;
-};
-
 struct worker {
 	struct shim *s;
 	int id;
@@ -128,6 +129,7 @@ struct worker {
 	struct ev_loop *loop;
 	int lfd[CFG_MAX_SERVERS];
 	ev_io lw[CFG_MAX_SERVERS];
+	bool lmp[CFG_MAX_SERVERS];	/* listener i is MPTCP */
 	int nl;
 	ev_async stop_ev, status_ev, dns_ev;
 	ev_async pause_ev;	/* workers_pause(): park until resumed */
@@ -142,7 +144,9 @@ struct worker {
 	int dns_inflight;
 	struct conn *conns;
 	uint8_t *sin, *sout;
-	struct worker_stats st;
+	struct ss_randpool rnd;	/* salts of the connections' sending halves */
+	EVP_MAC_CTX *kdf;	/* their subkeys' HKDF (ss_kdf_new) */
+	struct stat_set st;	/* this worker's counters (stats.h) */
 	uint64_t next_id;
 	ev_tstamp last_limit_log, last_dial_log, last_fallback_log;
 	ev_tstamp last_redir_log;	/* redir: connections not redirected */
@@ -167,29 +171,39 @@ struct shim {
 	atomic_int nassoc;		/* local: UDP associations open */
 	struct worker *workers;
 	int nworkers;
+	double started;			/* CLOCK_MONOTONIC seconds */
 };
 
-/* pipe.c */
-struct conn *conn_accept(struct worker *w, int fd);
+/* salt.c: the sending half's salt drawn (and filtered); the peer's first
+ * chunk opened: false if its salt is a replay. */
 int conn_enc_start(struct conn *c);
+bool conn_authenticated(struct conn *c);
+
+/* pipe.c */
+struct conn *conn_accept(struct worker *w, int fd, bool mptcp);
 int conn_dial(struct conn *c, const struct sockaddr *sa, socklen_t len);
 void conn_dial_abort(struct conn *c);
 void conn_close(struct conn *c);
 void conn_fail(struct conn *c);
-void conn_drain(struct conn *c, size_t budget);
-void conn_probe_drain(struct conn *c);
+void conn_stop_io(struct conn *c);
 void conn_touch(struct conn *c);
 void conn_set_limit(struct conn *c, ev_tstamp limit);
-void conn_start_relay(struct conn *c);
+bool conn_start_relay(struct conn *c);
 int pipe_carry(struct pipe *p, const uint8_t *a, size_t alen,
 	       const uint8_t *b, size_t blen);
 void pipe_pump(struct pipe *p);
-void conn_status(struct conn *c);
+
+/* drain.c: stop relaying and swallow the accepted peer's input, at most
+ * @budget bytes, until the deadline the caller sets on c->timer. */
+void conn_drain(struct conn *c, size_t budget);
+/* Server: bad ciphertext, drained until the handshake deadline. */
+void conn_probe_drain(struct conn *c);
 
 /* local.c: the tunnel side, shared with redir.c (its target is known). */
 int local_tunnel_begin(struct conn *c);
 void local_tunnel_early(struct conn *c);
 void local_dial(struct conn *c);
+void local_connecting_input(struct conn *c, const uint8_t *b, size_t n);
 void local_connected(struct conn *c, int err);
 
 /* redir.c: the original destination of a redirected or TPROXY'd socket. */
@@ -216,6 +230,12 @@ void udp_server_status(struct worker *w);
  * connection, its reply sent) and returns 0, or a SOCKS5 reply code. */
 int udp_assoc_open(struct worker *w, int ctl, const struct ss_addr *hint);
 void udp_assoc_close_all(struct worker *w);
+
+/* exporter.c: stats_socket and stats_file, served by a thread of its
+ * own; started once the workers run (and before privileges drop, for
+ * the socket's bind), stopped before they go. */
+int exporter_start(struct shim *s);
+void exporter_stop(struct shim *s);
 
 /* worker.c */
 int workers_start(struct shim *s);

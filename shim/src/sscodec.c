@@ -6,15 +6,17 @@
 #include <string.h>
 #include "sscodec.h"
 
-int ss_enc_init(struct ss_enc *e, const struct ss_key *k, const uint8_t *salt)
+int ss_enc_init(struct ss_enc *e, const struct ss_key *k, EVP_MAC_CTX *kdf,
+		const uint8_t *salt)
 {
 	memset(e, 0, sizeof(*e));
 	e->k = k;
+	e->kdf = kdf;
 	if (salt)
 		memcpy(e->salt, salt, k->m->key_len);
 	else if (ss_random(e->salt, k->m->key_len))
 		return -1;
-	return ss_aead_init(&e->a, k, e->salt, true);
+	return ss_aead_init(&e->a, k, kdf, e->salt, true);
 }
 
 void ss_enc_free(struct ss_enc *e)
@@ -95,7 +97,7 @@ int ss_dec_feed(struct ss_dec *d, const uint8_t *in, size_t len, size_t *used,
 		if (len < slen)
 			return SS_DEC_OK;
 		memcpy(d->salt, in, slen);
-		if (ss_aead_init(&d->a, d->k, d->salt, false))
+		if (ss_aead_init(&d->a, d->k, d->kdf, d->salt, false))
 			return SS_DEC_ERR;
 		d->have_salt = true;
 		off = slen;

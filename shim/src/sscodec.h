@@ -7,6 +7,7 @@
 /* Sending half of a SIP004 stream: salt first, then chunks. */
 struct ss_enc {
 	const struct ss_key *k;
+	EVP_MAC_CTX *kdf;	/* the thread's (ss_kdf_new), or NULL */
 	struct ss_aead a;
 	uint8_t salt[SS_MAX_SALT];
 	bool salt_sent;
@@ -15,6 +16,7 @@ struct ss_enc {
 /* Receiving half: salt, then alternating length and payload units. */
 struct ss_dec {
 	const struct ss_key *k;
+	EVP_MAC_CTX *kdf;	/* the thread's (ss_kdf_new), or NULL: set after init */
 	struct ss_aead a;
 	uint8_t salt[SS_MAX_SALT];
 	bool have_salt;
@@ -24,8 +26,10 @@ struct ss_dec {
 
 enum { SS_DEC_OK = 0, SS_DEC_ERR = -1 };
 
-/* salt NULL draws a random one (the fixed form exists for test vectors). */
-int ss_enc_init(struct ss_enc *e, const struct ss_key *k, const uint8_t *salt);
+/* salt NULL draws a random one (the fixed form exists for test vectors);
+ * kdf as for ss_aead_init(). */
+int ss_enc_init(struct ss_enc *e, const struct ss_key *k, EVP_MAC_CTX *kdf,
+		const uint8_t *salt);
 void ss_enc_free(struct ss_enc *e);
 /* Upper bound on the bytes ss_enc_feed() writes for len plaintext bytes. */
 size_t ss_enc_bound(const struct ss_enc *e, size_t len);

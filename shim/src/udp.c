@@ -65,13 +65,14 @@ long udp_open(struct worker *w, const uint8_t *in, size_t len, uint8_t *out,
 	long n = ss_packet_open(&w->udp.pkt, in, len, out);
 
 	if (n < 0) {
+		stat_inc(&w->st, ST_UDP_BAD_TAG);
 		udp_drop(w, len <= ss_packet_overhead(&s->key) ? "truncated datagram" :
 			 "bad tag", from);
 		return -1;
 	}
 	/* Recorded only once authenticated, so junk cannot fill the filter. */
 	if (salt_filter_check_add(&s->usalts, in, s->key.m->key_len)) {
-		w->udp.replays++;
+		stat_inc(&w->st, ST_UDP_REPLAY);
 		udp_drop(w, "replayed salt", from);
 		return -1;
 	}
@@ -82,7 +83,7 @@ void udp_drop(struct worker *w, const char *why, const struct sockaddr *from)
 {
 	char a[64];
 
-	w->udp.bad++;
+	stat_inc(&w->st, ST_UDP_DROPPED);
 	w->udp.unlogged++;
 	if (ev_now(w->loop) - w->udp.last_log < 5)
 		return;
@@ -104,14 +105,18 @@ int udp_socket(int family)
 
 void udp_status(struct worker *w)
 {
-	struct udp_worker *u = &w->udp;
+	struct stat_set *st = &w->st;
 
 	if (!cfg_udp(&w->s->cfg))
 		return;
 	log_info("status: worker %d udp in %llu out %llu dropped %llu replays %llu policy-refused %llu nat-evicted %llu nat-expired %llu lookups %llu associations %llu",
-		 w->id, (unsigned long long)u->in, (unsigned long long)u->out,
-		 (unsigned long long)u->bad, (unsigned long long)u->replays,
-		 (unsigned long long)u->refused, (unsigned long long)u->evicted,
-		 (unsigned long long)u->expired, (unsigned long long)u->resolved,
-		 (unsigned long long)u->assoc_total);
+		 w->id, (unsigned long long)stat_get(st, ST_UDP_FROM_TUN),
+		 (unsigned long long)stat_get(st, ST_UDP_TO_TUN),
+		 (unsigned long long)stat_get(st, ST_UDP_DROPPED),
+		 (unsigned long long)stat_get(st, ST_UDP_REPLAY),
+		 (unsigned long long)stat_get(st, ST_UDP_REFUSED),
+		 (unsigned long long)stat_get(st, ST_UDP_EVICTED),
+		 (unsigned long long)stat_get(st, ST_UDP_EXPIRED),
+		 (unsigned long long)stat_get(st, ST_UDP_LOOKUPS),
+		 (unsigned long long)stat_get(st, ST_UDP_ASSOC));
 }

@@ -12,13 +12,11 @@ struct worker;
 struct udp_server;
 struct udp_assoc;
 
-/* Per-worker UDP state and counters (status report). */
+/* Per-worker UDP state (its counters are in the worker's stat_set). */
 struct udp_worker {
 	struct udp_server *srv;		/* server role, worker 0 only */
 	struct udp_assoc *assocs;	/* local role: SOCKS5 UDP ASSOCIATEs */
 	struct ss_rekey pkt;		/* this worker's datagram crypto */
-	uint64_t in, out, bad, replays, refused, evicted, expired, assoc_total;
-	uint64_t resolved;		/* server: domain lookups started */
 	uint64_t unlogged;		/* drops since the last drop log line */
 	int lookups;			/* server: domain targets resolving */
 	ev_tstamp last_log;

@@ -50,6 +50,7 @@ static void assoc_close(struct udp_assoc *a)
 	if (a->next)
 		a->next->prev = a->prev;
 	atomic_fetch_sub(&w->s->nassoc, 1);
+	stat_inc(&w->st, ST_UDP_ASSOC_CLOSED);
 	free(a);
 }
 
@@ -113,7 +114,7 @@ static void client_datagram(struct udp_assoc *a, size_t n,
 			len < 0 ? "too large" : strerror(errno));
 		return;
 	}
-	w->udp.out++;
+	stat_inc(&w->st, ST_UDP_TO_TUN);
 }
 
 static void client_cb(struct ev_loop *loop, ev_io *io, int revents)
@@ -167,7 +168,7 @@ static bool server_datagram(struct udp_assoc *a)
 	memset(w->sout, 0, 3);
 	if (sendto(a->cfd, w->sout, (size_t)p + 3, 0, (struct sockaddr *)&a->client,
 		   a->clen) >= 0)
-		w->udp.in++;
+		stat_inc(&w->st, ST_UDP_FROM_TUN);
 	return true;
 }
 
@@ -256,7 +257,7 @@ static void assoc_start(struct udp_assoc *a)
 	if (a->next)
 		a->next->prev = a;
 	w->udp.assocs = a;
-	w->udp.assoc_total++;
+	stat_inc(&w->st, ST_UDP_ASSOC);
 }
 
 int udp_assoc_open(struct worker *w, int ctl, const struct ss_addr *hint)

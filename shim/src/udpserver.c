@@ -55,6 +55,7 @@ static void entry_free(struct udp_server *us, struct nat_entry *e)
 	int i;
 
 	nat_remove(&us->nat, &e->l);
+	stat_inc(&us->w->st, ST_UDP_ASSOC_CLOSED);
 	for (i = 0; i < 2; i++) {
 		ev_io_stop(us->w->loop, &e->io[i]);
 		if (e->fd[i] >= 0)
@@ -88,7 +89,7 @@ static bool target_reply(struct nat_entry *e, int fd)
 			n < 0 ? "too large" : strerror(errno));
 		return true;
 	}
-	w->udp.out++;
+	stat_inc(&w->st, ST_UDP_TO_TUN);
 	nat_touch(&e->us->nat, &e->l, ev_now(w->loop));
 	return true;
 }
@@ -114,7 +115,7 @@ static struct nat_entry *entry_new(struct udp_server *us, int lfd,
 
 	if (us->nat.count >= us->nat.max && (old = nat_oldest(&us->nat))) {
 		entry_free(us, (struct nat_entry *)old);
-		us->w->udp.evicted++;
+		stat_inc(&us->w->st, ST_UDP_EVICTED);
 	}
 	e = calloc(1, sizeof(*e));
 	if (!e)
@@ -126,6 +127,7 @@ static struct nat_entry *entry_new(struct udp_server *us, int lfd,
 	e->clen = flen;
 	e->fd[0] = e->fd[1] = -1;
 	nat_insert(&us->nat, &e->l, ev_now(us->w->loop));
+	stat_inc(&us->w->st, ST_UDP_ASSOC);
 	return e;
 }
 
@@ -157,7 +159,7 @@ static struct nat_entry *relay_out(struct udp_server *us, int lfd, const struct 
 	int fd;
 
 	if (!target_allowed(w->s->cfg.allow, w->s->cfg.nallow, dst)) {
-		w->udp.refused++;
+		stat_inc(&w->st, ST_UDP_REFUSED);
 		udp_drop(w, "target in an internal range (see \"allow\")", from);
 		return NULL;
 	}
@@ -170,7 +172,7 @@ static struct nat_entry *relay_out(struct udp_server *us, int lfd, const struct 
 		log_dbg("UDP: send to target: %s", strerror(errno));
 		return NULL;
 	}
-	w->udp.in++;
+	stat_inc(&w->st, ST_UDP_FROM_TUN);
 	nat_touch(&us->nat, &e->l, ev_now(w->loop));
 	return e;
 }
@@ -262,7 +264,7 @@ static void resolve_target(struct udp_server *us, int lfd, const struct ss_addr 
 		return;
 	}
 	w->udp.lookups++;
-	w->udp.resolved++;
+	stat_inc(&w->st, ST_UDP_LOOKUPS);
 }
 
 /* Opened payload [target][data] from a client: resolve, policy, NAT, send. */
@@ -333,7 +335,7 @@ static void sweep_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)revents;
 	while ((l = nat_oldest(&us->nat)) && ev_now(loop) - l->last >= idle) {
 		entry_free(us, (struct nat_entry *)l);
-		us->w->udp.expired++;
+		stat_inc(&us->w->st, ST_UDP_EXPIRED);
 	}
 	t->repeat = sweep_every(c);
 	ev_timer_again(loop, t);

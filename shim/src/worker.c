@@ -43,35 +43,40 @@ static void relisten_cb(struct ev_loop *loop, ev_timer *t, int revents)
 		ev_io_start(loop, &w->lw[i]);
 }
 
+/*
+ * One connection per readiness event, as ss-local and nginx (without
+ * multi_accept) take them: connections mostly come one at a time, and a
+ * loop until EAGAIN costs each of them a second accept4() that fails. A
+ * burst is taken one per loop iteration (the listener stays readable),
+ * between the other connections' events.
+ */
 static void accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
 	struct worker *w = io->data;
 	struct shim *s = w->s;
-	int i, fd;
+	int fd;
 
 	(void)revents;
-	for (i = 0; i < 64; i++) {
-		fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (fd < 0) {
-			if (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
-			    errno == ENOBUFS)
-				pause_listeners(w, errno);
-			return;
-		}
-		if (atomic_fetch_add(&s->nconn, 1) >= s->cfg.max_conn) {
-			atomic_fetch_sub(&s->nconn, 1);
-			close(fd);
-			w->st.rejected_limit++;
-			if (ev_now(loop) - w->last_limit_log > 5) {
-				w->last_limit_log = ev_now(loop);
-				log_warn("connection limit %d reached: refusing",
-					 s->cfg.max_conn);
-			}
-			continue;
-		}
-		w->st.accepted++;
-		conn_accept(w, fd);
+	fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
+		    errno == ENOBUFS)
+			pause_listeners(w, errno);
+		return;
 	}
+	if (atomic_fetch_add(&s->nconn, 1) >= s->cfg.max_conn) {
+		atomic_fetch_sub(&s->nconn, 1);
+		close(fd);
+		stat_inc(&w->st, ST_REFUSED_LIMIT);
+		if (ev_now(loop) - w->last_limit_log > 5) {
+			w->last_limit_log = ev_now(loop);
+			log_warn("connection limit %d reached: refusing",
+				 s->cfg.max_conn);
+		}
+		return;
+	}
+	stat_inc(&w->st, ST_ACCEPTED);
+	conn_accept(w, fd, w->lmp[io - w->lw]);
 }
 
 static void stop_cb(struct ev_loop *loop, ev_async *a, int revents)
@@ -81,24 +86,58 @@ static void stop_cb(struct ev_loop *loop, ev_async *a, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+static const char *state_name(enum conn_state s)
+{
+	static const char *const n[] = {
+		"greeting", "auth", "request", "header", "resolving",
+		"wait-data", "connecting", "relay", "drain",
+	};
+
+	return (size_t)s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
+}
+
+/*
+ * "eof" names the sides whose EOF has been seen (and relayed): a
+ * connection whose client closed still counts against the limit until
+ * the other side's EOF comes back, and this shows it is one of those.
+ */
+static void conn_status(struct conn *c)
+{
+	static const char *const eof[] = { "none", "plain", "tunnel", "both" };
+	char t[SS_ADDR_STRLEN];
+	int sub = 0;
+	enum tun_kind k = c->tunnel >= 0 ? net_tunnel_kind(c->tunnel, c->tun_made, &sub) : TUN_NONE;
+
+	ss_addr_format(&c->target, t, sizeof(t));
+	log_info("status: worker %d conn %llu state %s target %s tunnel %s subflows %d to-tunnel %llu from-tunnel %llu eof %s",
+		 c->w->id, (unsigned long long)c->id, state_name(c->state),
+		 c->target.atyp ? t : "-", tun_kind_name(k), sub,
+		 (unsigned long long)c->to_tun.bytes,
+		 (unsigned long long)c->from_tun.bytes,
+		 eof[c->to_tun.eof + 2 * c->from_tun.eof]);
+}
+
 static void status_cb(struct ev_loop *loop, ev_async *a, int revents)
 {
 	struct worker *w = a->data;
-	struct worker_stats *st = &w->st;
+	struct stat_set *st = &w->st;
 	struct conn *c;
 
 	(void)loop;
 	(void)revents;
-	log_info("status: worker %d accepted %llu closed %llu limit-refused %llu tunnels mptcp %llu fallback %llu tcp %llu bad-probes %llu replays %llu policy-refused %llu",
-		 w->id, (unsigned long long)st->accepted,
-		 (unsigned long long)st->closed,
-		 (unsigned long long)st->rejected_limit,
-		 (unsigned long long)st->tun_mptcp,
-		 (unsigned long long)st->tun_fallback,
-		 (unsigned long long)st->tun_tcp,
-		 (unsigned long long)st->probes,
-		 (unsigned long long)st->replays,
-		 (unsigned long long)st->refused);
+	log_info("status: worker %d accepted %llu closed %llu limit-refused %llu tunnels mptcp %llu fallback %llu tcp %llu auth-failures bad-tag %llu bad-chunk %llu replay %llu bad-header %llu socks %llu policy-refused %llu",
+		 w->id, (unsigned long long)stat_get(st, ST_ACCEPTED),
+		 (unsigned long long)stat_get(st, ST_CLOSED),
+		 (unsigned long long)stat_get(st, ST_REFUSED_LIMIT),
+		 (unsigned long long)stat_get(st, ST_TUN_MPTCP),
+		 (unsigned long long)stat_get(st, ST_TUN_FALLBACK),
+		 (unsigned long long)stat_get(st, ST_TUN_TCP),
+		 (unsigned long long)stat_get(st, ST_AUTH_BAD_TAG),
+		 (unsigned long long)stat_get(st, ST_AUTH_BAD_CHUNK),
+		 (unsigned long long)stat_get(st, ST_AUTH_REPLAY),
+		 (unsigned long long)stat_get(st, ST_AUTH_BAD_HEADER),
+		 (unsigned long long)stat_get(st, ST_AUTH_SOCKS),
+		 (unsigned long long)stat_get(st, ST_REFUSED_POLICY));
 	for (c = w->conns; c; c = c->next)
 		conn_status(c);
 	udp_status(w);
@@ -205,6 +244,7 @@ static int worker_listen(struct worker *w)
 		if (w->id == 0)
 			log_info("listening on %s port %d (%s)", host, port,
 				 mp ? "MPTCP, TCP accepted" : "TCP");
+		w->lmp[i] = mp;
 		w->nl++;
 		ev_io_init(&w->lw[i], accept_cb, w->lfd[i], EV_READ);
 		w->lw[i].data = w;
@@ -221,9 +261,11 @@ static int worker_init(struct worker *w, struct shim *s, int id)
 	pthread_mutex_init(&w->dns_mu, NULL);
 	pthread_cond_init(&w->dns_cv, NULL);
 	w->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOSIGMASK);
+	ss_randpool_init(&w->rnd);
+	w->kdf = ss_kdf_new(&s->key);
 	w->sin = malloc(SCRATCH_LEN);
 	w->sout = malloc(SCRATCH_LEN);
-	if (!w->loop || !w->sin || !w->sout || udp_worker_init(w))
+	if (!w->loop || !w->kdf || !w->sin || !w->sout || udp_worker_init(w))
 		return -1;
 	ev_init(&w->relisten, relisten_cb);
 	w->relisten.data = w;
@@ -262,6 +304,7 @@ static bool worker_free(struct worker *w)
 	pthread_mutex_destroy(&w->dns_mu);
 	if (w->loop)
 		ev_loop_destroy(w->loop);
+	ss_kdf_free(w->kdf);
 	free(w->sin);
 	free(w->sout);
 	udp_worker_free(w);

@@ -1401,13 +1401,15 @@ t_man_options() {	# omr-shim.1 OPTIONS is the option table's, no drift
 
 # shellcheck source=shim/tests/redir.sh
 source tests/redir.sh
+# shellcheck source=shim/tests/stats.sh
+source tests/stats.sh
 
 main() {
 	local nunit nbad line rc
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 58 + REDIR_NTESTS))"
+	echo "1..$((nunit + nbad + 58 + REDIR_NTESTS + STATS_NTESTS))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -1459,6 +1461,7 @@ main() {
 	run_test "reload (SIGHUP): a live connection keeps flowing, max_connections applied" t_reload
 	run_test "reload: a bad file or a restart-only key is refused by name, old config stays" t_reload_bad
 	run_test "sd_notify READY/RELOADING/STOPPING; journal <N> priorities with JOURNAL_STREAM" t_notify
+	stats_tests
 	run_test "release build (-O2) smoke: 8 streams + 100 MB curl (aes-128-gcm)" t_release_smoke
 	for m in chacha20-ietf-poly1305 aes-256-gcm aes-128-gcm; do
 		run_test "UDP interop: ss-local -u -> omr-shim server -u ($m), 1..65452 B compared" udp_interop_server $m

@@ -8,6 +8,8 @@
  *   shim-tt echo PORT                 echo server
  *   shim-tt blast SOCKSPORT DPORT BYTES STREAMS   upload through SOCKS5
  *   shim-tt conns SOCKSPORT DPORT N PAR           N echo round trips
+ *   shim-tt alt DPORT N SOCKSPORT...              N round trips per port, one
+ *                                                 port after the other
  *   shim-tt idle SOCKSPORT DPORT N SECONDS        hold N idle connections
  * All addresses are 127.0.0.1: this tool never talks to anything else.
  */
@@ -285,6 +287,54 @@ static int conns(int sport, int dport, int n, int par)
 	return ok == n ? 0 : 1;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Setup latency of several proxies side by side: connection i goes to
+ * port (i + j) % k for j = 0..k-1, so each gets every position in turn
+ * and a change in the machine's load hits all of them alike (rounds of
+ * hundreds of connections each would not be comparable on a shared
+ * machine). One line per port: mean and median.
+ */
+static int alt(int dport, int n, int k, char **ports)
+{
+	double *v = calloc((size_t)n * k, sizeof(double));
+	char msg[100], back[100];
+	int i, j, bad = 0;
+
+	memset(msg, 'a', sizeof(msg));
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < k; j++) {
+			int p = (i + j) % k, fd;
+			double t0 = now();
+
+			fd = socks_connect(atoi(ports[p]), dport);
+			if (fd < 0 || full_write(fd, msg, sizeof(msg)) ||
+			    full_read(fd, back, sizeof(back)) || memcmp(msg, back, sizeof(msg)))
+				bad++;
+			v[p * n + i] = now() - t0;
+			if (fd >= 0)
+				close(fd);
+		}
+	}
+	for (j = 0; j < k; j++) {
+		double sum = 0, *a = v + (size_t)j * n;
+
+		for (i = 0; i < n; i++)
+			sum += a[i];
+		qsort(a, (size_t)n, sizeof(double), cmp_double);
+		printf("alt %s n %d avg_ms %.3f median_ms %.3f\n", ports[j], n,
+		       sum / n * 1e3, a[n / 2] * 1e3);
+	}
+	free(v);
+	return bad ? 1 : 0;
+}
+
 static int idle(int sport, int dport, int n, int secs)
 {
 	int *fds = calloc((size_t)n, sizeof(int)), i, ok = 0;
@@ -316,6 +366,8 @@ int main(int argc, char **argv)
 			     atoi(argv[5]));
 	if (argc == 6 && !strcmp(argv[1], "conns"))
 		return conns(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
+	if (argc >= 5 && !strcmp(argv[1], "alt") && atoi(argv[3]) > 0)
+		return alt(atoi(argv[2]), atoi(argv[3]), argc - 4, argv + 4);
 	if (argc == 6 && !strcmp(argv[1], "idle"))
 		return idle(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
 	fprintf(stderr, "usage: see the comment at the top of tests/tt.c\n");

@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/kdf.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -122,7 +124,7 @@ static void t_vectors(void)
 		unhex(pwhex, pw, sizeof(pw) - 1);
 		unhex(salthex, salt, sizeof(salt));
 		CHECK(!ss_key_init(&k, method, (char *)pw));
-		CHECK(!ss_enc_init(&e, &k, salt));
+		CHECK(!ss_enc_init(&e, &k, NULL, salt));
 		len = ss_enc_feed(&e, pt, plen, ct);
 		CHECK(len > 0 && (size_t)len <= ss_enc_bound(&e, 0) + plen + 3 * SS_CHUNK_OVERHEAD + 32);
 		sha256_hex(ct, (size_t)len, got);
@@ -156,7 +158,7 @@ static long enc_pattern(const char *m, size_t plen, uint8_t *ct, struct ss_key *
 	long len;
 
 	ss_key_init(k, m, "secret");
-	ss_enc_init(&e, k, NULL);
+	ss_enc_init(&e, k, NULL, NULL);
 	len = ss_enc_feed(&e, pt, plen, ct);
 	ss_enc_free(&e);
 	free(pt);
@@ -205,7 +207,7 @@ static void t_bad_length(void)
 			CHECK(!ss_key_init(&k, methods[m], "pw"));
 			kl = k.m->key_len;
 			memcpy(ct, salt, kl);
-			CHECK(!ss_aead_init(&a, &k, salt, true));
+			CHECK(!ss_aead_init(&a, &k, NULL, salt, true));
 			CHECK(!ss_aead_seal(&a, ct + kl, hdr, 2));
 			struct ss_dec d;
 
@@ -215,6 +217,79 @@ static void t_bad_length(void)
 			ss_aead_free(&a);
 			ss_key_free(&k);
 		}
+	}
+}
+
+/* OpenSSL's own HKDF-SHA1 "ss-subkey", the reference for ss_subkey(). */
+static int ref_subkey(const struct ss_key *k, const uint8_t *salt, uint8_t *out)
+{
+	EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+	EVP_KDF_CTX *c = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
+	OSSL_PARAM p[5];
+	int rc;
+
+	p[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA1", 0);
+	p[1] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)k->key, k->m->key_len);
+	p[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, "ss-subkey", 9);
+	p[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, k->m->key_len);
+	p[4] = OSSL_PARAM_construct_end();
+	rc = c && EVP_KDF_derive(c, out, k->m->key_len, p) == 1 ? 0 : -1;
+	EVP_KDF_CTX_free(c);
+	EVP_KDF_free(kdf);
+	return rc;
+}
+
+/* ss_subkey() equals OpenSSL's HKDF for random salts and passwords; a
+ * thread's prepared context keys exactly as a fresh one, salt after
+ * salt; the salt pool hands out distinct bytes past a refill. */
+static void t_shared_kdf(void)
+{
+	static uint8_t seen[100][32];
+	struct ss_randpool pool;
+	size_t m, i;
+
+	for (m = 0; m < 3; m++) {
+		struct ss_key k;
+		EVP_MAC_CTX *kdf;
+
+		CHECK(!ss_key_init(&k, methods[m], "pw"));
+		CHECK((kdf = ss_kdf_new(&k)) != NULL);
+		for (i = 0; i < 200; i++) {
+			uint8_t salt[32], mine[32], ref[32];
+
+			CHECK(!ss_random(salt, sizeof(salt)));
+			if (i % 50 == 0) {	/* another master key now and then */
+				ss_key_free(&k);
+				CHECK(!ss_random(salt, 8));
+				snprintf((char *)mine, sizeof(mine), "pw%02x%02x", salt[0], salt[1]);
+				CHECK(!ss_key_init(&k, methods[m], (char *)mine));
+			}
+			CHECK(!ss_subkey(kdf, &k, salt, mine));
+			CHECK(!ref_subkey(&k, salt, ref));
+			CHECK(!memcmp(mine, ref, k.m->key_len));
+		}
+		for (i = 0; i < 4; i++) {
+			uint8_t salt[32] = { (uint8_t)i, 7 }, c1[40], c2[40];
+			struct ss_aead a1, a2;
+
+			CHECK(!ss_aead_init(&a1, &k, NULL, salt, true));
+			CHECK(!ss_aead_init(&a2, &k, kdf, salt, true));
+			CHECK(!ss_aead_seal(&a1, c1, (const uint8_t *)"payload", 8));
+			CHECK(!ss_aead_seal(&a2, c2, (const uint8_t *)"payload", 8));
+			CHECK(!memcmp(c1, c2, 8 + SS_TAG_LEN));
+			ss_aead_free(&a1);
+			ss_aead_free(&a2);
+		}
+		ss_kdf_free(kdf);
+		ss_key_free(&k);
+	}
+	ss_randpool_init(&pool);
+	for (i = 0; i < 100; i++) {	/* 3200 bytes: past one refill */
+		size_t j;
+
+		CHECK(!ss_randpool_get(&pool, seen[i], 32));
+		for (j = 0; j < i; j++)
+			CHECK(memcmp(seen[i], seen[j], 32));
 	}
 }
 
@@ -941,6 +1016,7 @@ static const struct {
 	{ "unit: AEAD tampered salt/length/payload/tag rejected", t_tamper },
 	{ "unit: AEAD zero and oversize lengths rejected", t_bad_length },
 	{ "unit: AEAD round trips across chunk boundaries", t_roundtrip },
+	{ "unit: HKDF-SHA1 subkeys equal OpenSSL's HKDF; a thread's context keys as a fresh one; salt pool bytes distinct", t_shared_kdf },
 	{ "unit: method names and key derivation", t_keys },
 	{ "unit: SOCKS5 greeting (bad version, no methods, truncated)", t_s5_greeting },
 	{ "unit: SOCKS5 RFC 1929 auth parser", t_s5_auth },
