@@ -38,7 +38,7 @@
 #include <net/tcp.h>
 #include "omr.h"
 
-/* Room on the stack for one decision: about 0.5 KiB. */
+/* Room on the stack for one decision: about 1 KiB. */
 struct omr_decision {
 	struct omr_sf_in in[OMR_MAX_SUBFLOWS];
 	struct mptcp_subflow_context *sfs[OMR_MAX_SUBFLOWS];
@@ -105,7 +105,8 @@ static void omr_snapshot(struct mptcp_subflow_context *sf, struct omr_sf_in *in)
 	/* The pacing rate limits only a paced subflow (fq, or BBR's own). */
 	in->pacing_bps = 0;
 	if (READ_ONCE(ssk->sk_pacing_status) != SK_PACING_NONE)
-		in->pacing_bps = READ_ONCE(ssk->sk_pacing_rate);
+		in->pacing_bps = min_t(unsigned long, READ_ONCE(ssk->sk_pacing_rate),
+				       U32_MAX);
 	in->loss = 0;
 	in->active = omr_subflow_active(sf);
 	in->backup = sf->backup || sf->request_bkup;

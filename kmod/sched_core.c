@@ -102,8 +102,8 @@
  * or rtt_unknown_us when none is known.
  *
  * Arithmetic is integer only, in microseconds and bytes; inputs are clamped
- * so that no product overflows 64 bits: bytes < 2^32, RTT < 2^26 us (67 s),
- * pacing < 2^32 bytes/s.
+ * so that no product overflows 64 bits: bytes < 2^32, RTT < 2^26 us (67 s);
+ * pacing rates are u32 bytes/s (34 Gbit/s).
  */
 #include "sched_core.h"
 
@@ -145,7 +145,7 @@ static u64 sf_queued(const struct omr_sf_in *sf)
 /* Pacing rate if it is below the window's rate W / srtt, else 0. */
 static u64 sf_pacing(const struct omr_sf_in *sf, u32 srtt, u64 window)
 {
-	u64 pace = clamp_bytes(sf->pacing_bps);
+	u64 pace = sf->pacing_bps;
 
 	return pace && pace * srtt < window * OMR_USEC ? pace : 0;
 }

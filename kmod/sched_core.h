@@ -39,7 +39,7 @@ struct omr_sf_in {
 	u8 can_send:1;		/* the subflow's send buffer has room now */
 	u8 drained:1;		/* nothing unsent or unacked at TCP level */
 	u32 min_rtt_us;		/* the path's minimum RTT; 0 if unknown */
-	u64 pacing_bps;		/* pacing rate, bytes/s, if paced; else 0 */
+	u32 pacing_bps;		/* pacing rate, bytes/s, if paced; else 0 */
 };
 
 /* What the scheduler knows of the connection (the msk) at decision time. */
