@@ -5,10 +5,10 @@
 # one VM run (not part of CI). The cases are those of sched-vm.sh
 # (docs/bench-scheduler.md); AB_OLD_KO is the other build (default:
 # out/old-REL/omr.ko, e.g. main's), OMR_KO (lib.sh) the one under test. Per
-# case one topology; per repetition and direction the variants run
-# interleaved (default, old, new; the next repetition new, old, default),
-# so that drift of the shared machine hits all of them alike. Modules are
-# swapped between transfers only. One JSON line per run, with the guest's
+# case one topology (rebuilt when the module is swapped: a connection pins
+# it until its namespace is gone); per repetition the variants run in turn
+# (default, old, new; the next repetition new, old, default), so that drift
+# of the shared machine hits all of them alike. One JSON line per run, with the guest's
 # CPU use (from /proc/stat, read without spawning), goes to
 # $OMR_OUT/ab.jsonl; selftests/bench/ab-report.sh makes the table.
 source "$(dirname "$0")/../lib.sh"
@@ -35,16 +35,18 @@ cpu_ticks() {
 }
 
 LOADED=
-# use_ko KO: have exactly that omr.ko loaded (by path).
+# use_ko KO: have exactly that omr.ko loaded (by path). A connection that
+# used omr pins the module until its namespace is gone, so a swap tears the
+# topology down and builds it again ($PATHS).
 use_ko() {
 	[ "$LOADED" = "$1" ] && return 0
 	if omr_loaded; then
-		ns_sysctl "$CLI" net.mptcp.scheduler=default
-		ns_sysctl "$SRV" net.mptcp.scheduler=default
+		topo_cleanup
 		omr_unload || return 1
 	fi
 	insmod "$1" || return 1
 	LOADED=$1
+	[ ${#PATHS[@]} -eq 0 ] || topo_setup omr "${PATHS[@]}"
 }
 
 set_sched() {
@@ -73,17 +75,20 @@ run_one() {
 	tail -n 1 "$res" | sed 's/^/# /'
 }
 
+PATHS=()
 use_ko "$NEW_KO" || exit 1
 for c in "${CASES[@]}"; do
 	IFS='|' read -r cname specs <<<"$c"
 	[ -z "${BENCH_CASES:-}" ] || [[ " $BENCH_CASES " == *" ${cname%% *} "* ]] || continue
-	IFS=';' read -r -a paths <<<"$specs"
-	topo_setup omr "${paths[@]}" || exit 1
+	IFS=';' read -r -a PATHS <<<"$specs"
+	topo_setup omr "${PATHS[@]}" || exit 1
+	# Per repetition each variant's two directions in a block (one module
+	# swap per repetition), the blocks' order reversed every other time.
 	for rep in $(seq "$REPS"); do
 		order="default old new"
 		[ $((rep % 2)) -eq 0 ] && order="new old default"
-		for dir in down up; do
-			for v in $order; do
+		for v in $order; do
+			for dir in down up; do
 				run_one "$cname" "$v" "$dir" "$rep"
 			done
 		done
