@@ -80,6 +80,8 @@ static void omr_snapshot(struct mptcp_subflow_context *sf, struct omr_sf_in *in)
 
 	in->srtt_us = READ_ONCE(tp->srtt_us) >> 3;
 	in->min_rtt_us = tcp_min_rtt(tp);
+	if (in->min_rtt_us == ~0U)	/* no sample yet (minmax_reset) */
+		in->min_rtt_us = 0;
 	in->rttvar_us = READ_ONCE(tp->mdev_us) >> 2;
 	in->mss = READ_ONCE(tp->mss_cache);
 	in->cwnd = tcp_snd_cwnd(tp);
