@@ -60,9 +60,10 @@ run_one() {
 	old) use_ko "$OLD_KO" && set_sched omr || return 1 ;;
 	new) use_ko "$NEW_KO" && set_sched omr || return 1 ;;
 	esac
-	read -r b0 t0 < <(cpu_ticks)
+	# No process substitution: the VM's chroot has no /dev/fd.
+	read -r b0 t0 <<<"$(cpu_ticks)"
 	xfer "$name" "$SIZE" "$dir" -r 150 -R 20
-	read -r b1 t1 < <(cpu_ticks)
+	read -r b1 t1 <<<"$(cpu_ticks)"
 	[ "$dir" = up ] && side=srv
 	jq -c -n --arg case "$case" --arg v "$variant" --arg dir "$dir" --argjson rep "$rep" \
 		--argjson cpu "$(((b1 - b0) * 100 / (t1 - t0 > 0 ? t1 - t0 : 1)))" \
