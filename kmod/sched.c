@@ -199,22 +199,13 @@ static void omr_msk_in(struct mptcp_sock *msk, bool reinject,
 {
 	struct sock *sk = (struct sock *)msk;
 	struct mptcp_data_frag *head;
-	s64 window, pending, room;
+	s64 window, pending;
 	bool blocked;
 
 	memset(m, 0, sizeof(*m));
 	window = (s64)(READ_ONCE(msk->wnd_end) - msk->snd_nxt);
 	pending = (s64)(READ_ONCE(msk->write_seq) - msk->snd_nxt);
-	/*
-	 * BLEST's send window: what the fast path may still send while a
-	 * slower one holds the DATA_ACK back is bounded by the peer's window
-	 * and by the send buffer, which keeps everything not yet DATA_ACKed
-	 * (snd_una .. write_seq): a spill that ties up the buffer starves the
-	 * fast path as surely as one that fills the receiver's.
-	 */
-	room = (s64)READ_ONCE(sk->sk_sndbuf) -
-	       (s64)(msk->snd_nxt - READ_ONCE(msk->snd_una));
-	m->window = max_t(s64, min(window, room), 0);
+	m->window = window > 0 ? window : 0;
 	if (reinject)
 		return;
 	/*
@@ -242,7 +233,6 @@ static int omr_schedule(struct mptcp_sock *msk, bool reinject)
 	struct omr_tunables t;
 	struct omr_decision d;
 	struct omr_msk_in m;
-	s64 window;
 	long tout;
 	int pick;
 
@@ -255,7 +245,6 @@ static int omr_schedule(struct mptcp_sock *msk, bool reinject)
 	if (d.conn)
 		m.ecf_waiting = d.conn->ecf_waiting;
 
-	window = (s64)(READ_ONCE(msk->wnd_end) - msk->snd_nxt);
 	pick = omr_pick_msk(d.in, d.n, reinject, &m, &t, NULL, &out);
 	if (!reinject) {
 		/* As the default scheduler: the msk retransmission timer
@@ -269,7 +258,7 @@ static int omr_schedule(struct mptcp_sock *msk, bool reinject)
 		return -EINVAL;
 
 	WRITE_ONCE(d.sfs[pick]->scheduled, true);
-	if (!reinject && window > 0)
+	if (!reinject && m.window)
 		msk->snd_burst = out.burst;
 	return 0;
 }

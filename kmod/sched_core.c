@@ -64,11 +64,9 @@
  *      full burst, which would defer its slow start by seconds. j takes b_j
  *      if
  *        (T_j + L_j - T_best) * R_best + b_j <= window       (BLEST)
- *      window BLEST's send window: the least of what the peer's
- *      MPTCP-level window still allows and what the send buffer has room
- *      for (it keeps all that is not DATA_ACKed): the fast path keeps
- *      sending meanwhile and its data fits both, so j adds throughput
- *      without stalling it; and
+ *      window what the peer's MPTCP-level window still allows: the fast
+ *      path keeps sending meanwhile and its data fits the receiver's buffer,
+ *      so j adds throughput without stalling it; and
  *        wait_best(P) + owd_best >= (1 + beta * waiting) * (T_j + L_j)  (ECF)
  *      P the backlog at the real tail of the transfer (a DATA_FIN queued, or
  *      the application not held by its send buffer; no limit otherwise):

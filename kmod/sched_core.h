@@ -44,7 +44,7 @@ struct omr_sf_in {
 
 /* What the scheduler knows of the connection (the msk) at decision time. */
 struct omr_msk_in {
-	u64 window;		/* send window left: peer's window, send buffer */
+	u64 window;		/* bytes the peer's MPTCP window still allows */
 	u64 pending;		/* backlog for ECF's tail gate; 0: not the tail */
 	u32 head;		/* unsent bytes of the head fragment; 0: unknown */
 	bool ecf_waiting;	/* the last spill was refused by the tail gate */
