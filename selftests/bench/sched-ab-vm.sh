@@ -53,22 +53,34 @@ set_sched() {
 	ns_sysctl "$CLI" net.mptcp.scheduler="$1" && ns_sysctl "$SRV" net.mptcp.scheduler="$1"
 }
 
-run_one() {
-	local case=$1 variant=$2 dir=$3 rep=$4 name=ab$RANDOM side=cli b0 t0 b1 t1
-	case $variant in
-	default) set_sched default || return 1 ;;
-	old) use_ko "$OLD_KO" && set_sched omr || return 1 ;;
-	new) use_ko "$NEW_KO" && set_sched omr || return 1 ;;
+# ko_of VARIANT: "new" is the tree's omr.ko, "old" AB_OLD_KO, any other
+# name out/NAME-REL/omr.ko (another build, for BENCH_VARIANTS).
+ko_of() {
+	case $1 in
+	new) echo "$NEW_KO" ;;
+	old) echo "$OLD_KO" ;;
+	*) echo "$top/out/$1-$OMR_KERNEL/omr.ko" ;;
 	esac
+}
+
+run_one() {
+	local case=$1 variant=$2 dir=$3 rep=$4 name=ab$RANDOM side=cli snd=srv b0 t0 b1 t1
+	if [ "$variant" = default ]; then
+		set_sched default || return 1
+	else
+		use_ko "$(ko_of "$variant")" && set_sched omr || return 1
+	fi
 	# No process substitution: the VM's chroot has no /dev/fd.
 	read -r b0 t0 <<<"$(cpu_ticks)"
 	xfer "$name" "$SIZE" "$dir" -r 150 -R 20
 	read -r b1 t1 <<<"$(cpu_ticks)"
-	[ "$dir" = up ] && side=srv
+	[ "$dir" = up ] && side=srv snd=cli
 	jq -c -n --arg case "$case" --arg v "$variant" --arg dir "$dir" --argjson rep "$rep" \
 		--argjson cpu "$(((b1 - b0) * 100 / (t1 - t0 > 0 ? t1 - t0 : 1)))" \
-		--slurpfile r "$TMP/$name.$side.json" --slurpfile c "$TMP/$name.cli.json" '
+		--slurpfile r "$TMP/$name.$side.json" --slurpfile c "$TMP/$name.cli.json" \
+		--slurpfile s "$TMP/$name.$snd.json" '
 		{case: $case, variant: $v, dir: $dir, rep: $rep, cpu_pct: $cpu,
+		 split: ([$s[0].subflows[]? | {(.dev): (.bytes_acked // 0)}] | add),
 		 ok: ($r[0].ok and $c[0].ok),
 		 seconds: ($r[0].rx.duration_ms / 1000),
 		 mbps: $r[0].rx.goodput_mbps,
@@ -86,8 +98,8 @@ for c in "${CASES[@]}"; do
 	# Per repetition each variant's two directions in a block (one module
 	# swap per repetition), the blocks' order reversed every other time.
 	for rep in $(seq "$REPS"); do
-		order="default old new"
-		[ $((rep % 2)) -eq 0 ] && order="new old default"
+		order=${BENCH_VARIANTS:-default old new}
+		[ $((rep % 2)) -eq 0 ] && order=$(echo "$order" | tr ' ' '\n' | tac | tr '\n' ' ')
 		for v in $order; do
 			for dir in down up; do
 				run_one "$cname" "$v" "$dir" "$rep"
