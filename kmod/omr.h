@@ -34,7 +34,7 @@ struct omr_sf_state {
 	u32 id;			/* mptcp subflow_id; 0: slot free */
 	u32 loss;		/* smoothed loss rate, OMR_ONE = 100 % */
 	u32 last_segs;		/* tcp segs_out at the last loss sample */
-	u32 last_lost;		/* tcp lost at the last loss sample */
+	u32 last_retrans;	/* tcp total_retrans at the last loss sample */
 	u64 last_us;		/* time of the last loss sample */
 };
 
@@ -44,7 +44,6 @@ struct omr_conn {
 	struct rcu_head rcu;
 	/* Written only with the msk socket lock held. */
 	struct omr_sf_state sf[OMR_MAX_SUBFLOWS];
-	bool ecf_waiting;	/* ECF's tail gate held data back last time */
 };
 
 int omr_conn_table_init(void);

@@ -4,27 +4,24 @@
  *
  * Algorithm (sched_core.c has it in full, with the reasons):
  *
- *   every usable subflow i is costed by when B more bytes would arrive,
- *     T_i = max(0, Q_i + B - W_i) / min(W_i / srtt_i, pacing_i)   queue
- *         + srtt_i - min_rtt_i / 2                          one-way delay
- *   and the smallest T takes the burst if its window has room; else a path
- *   whose window has room now takes what it can take now (its room, at
- *   least the head fragment), if the receiver can buffer what the best
- *   delivers meanwhile, the path's expected loss repair included (BLEST),
- *   and, at the real tail of a transfer, the best alone would not finish
- *   first (ECF, with hysteresis); else the best takes one burst beyond its
- *   window at most; else nothing is sent now (-1) and the data waits at the
- *   MPTCP level for the first window to open. Backup subflows only when no
- *   regular one is active; retransmissions go to the sendable subflow with
- *   the smallest T + repair among those with nothing outstanding.
+ *   for the next burst of B bytes, every usable subflow i is costed
+ *     T_i = max(0, Q_i + B - W_i) * srtt_i / W_i      queue drain
+ *         + srtt_i / 2                                crossing the path
+ *         + min(1, p_i * B/mss_i) * (srtt_i + 4 rttvar_i) * penalty
+ *                                                     expected loss repair
+ *   and the burst goes to the smallest T_i; backup subflows only when no
+ *   regular one is active; if the winner is busy, the burst waits for it
+ *   unless a path with room in its window can take it now, the receiver's
+ *   window can absorb the reordering, and the winner alone would not
+ *   deliver everything pending sooner (ECF); retransmissions go to the
+ *   sendable subflow with the smallest T_i among those with nothing
+ *   outstanding at TCP level.
  *
  * This file gathers the inputs from each subflow's own TCP state (srtt,
- * min RTT, mdev, cwnd, packets in flight, bytes not yet sent, pacing,
- * send-buffer room, time since it last sent) and from the msk (the peer's
- * window, the backlog, the head fragment, DATA_FIN, the send buffer), and
- * keeps what TCP does not: p_i, a smoothed rate of segments TCP marked lost
- * (tcp_sock.lost) per segment sent, sampled over intervals of at least one
- * RTT, and ECF's waiting state (conn.c holds both, per connection).
+ * mdev, cwnd, packets in flight, bytes not yet sent, send-buffer room) and
+ * keeps the one estimate TCP does not: p_i, a smoothed loss rate from the
+ * subflow's retransmission counters, sampled over intervals of at least one
+ * RTT (conn.c holds it, per connection).
  *
  * Locking: MPTCP calls the scheduler with the msk socket lock held
  * (msk_owned_by_me()), from process context or from the subflow's softirq
@@ -38,13 +35,12 @@
 #include <net/tcp.h>
 #include "omr.h"
 
-/* Room on the stack for one decision: about 1 KiB. */
+/* Room on the stack for one decision: about 0.5 KiB. */
 struct omr_decision {
 	struct omr_sf_in in[OMR_MAX_SUBFLOWS];
 	struct mptcp_subflow_context *sfs[OMR_MAX_SUBFLOWS];
 	struct omr_sf_state *slots[OMR_MAX_SUBFLOWS];
 	u32 ids[OMR_MAX_SUBFLOWS];
-	struct omr_conn *conn;
 	int n;
 };
 
@@ -79,9 +75,6 @@ static void omr_snapshot(struct mptcp_subflow_context *sf, struct omr_sf_in *in)
 	const struct tcp_sock *tp = tcp_sk(ssk);
 
 	in->srtt_us = READ_ONCE(tp->srtt_us) >> 3;
-	in->min_rtt_us = tcp_min_rtt(tp);
-	if (in->min_rtt_us == ~0U)	/* no sample yet (minmax_reset) */
-		in->min_rtt_us = 0;
 	in->rttvar_us = READ_ONCE(tp->mdev_us) >> 2;
 	in->mss = READ_ONCE(tp->mss_cache);
 	in->cwnd = tcp_snd_cwnd(tp);
@@ -89,26 +82,17 @@ static void omr_snapshot(struct mptcp_subflow_context *sf, struct omr_sf_in *in)
 	in->unsent = READ_ONCE(tp->write_seq) - READ_ONCE(tp->snd_nxt);
 	/*
 	 * An idle subflow's srtt is what its path's queue was when it last
-	 * carried data; that queue drains while it is idle. Left at srtt, a
-	 * path that once queued deeply would look slow for as long as it
-	 * stays idle; set to min_rtt at once, a subflow that drained a moment
-	 * ago would look faster than its path still is.
+	 * carried data; that queue has drained since, and the next burst
+	 * sees about the path's minimum RTT. Left at srtt, a path that once
+	 * queued deeply would look slow for as long as it stays idle, and
+	 * stay idle because it looks slow.
 	 */
 	if (!in->in_flight && !in->unsent) {
-		u32 last = READ_ONCE(tp->lsndtime);
-		u32 acked = READ_ONCE(tp->rcv_tstamp);
+		u32 min_rtt = tcp_min_rtt(tp);
 
-		/* Idle since the later of its last send and its last ACK. */
-		if ((s32)(acked - last) > 0)
-			last = acked;
-		in->srtt_us = omr_idle_rtt(in->srtt_us, in->min_rtt_us,
-					   jiffies_to_usecs(tcp_jiffies32 - last));
+		if (min_rtt && min_rtt < in->srtt_us)
+			in->srtt_us = min_rtt;
 	}
-	/* The pacing rate limits only a paced subflow (fq, or BBR's own). */
-	in->pacing_bps = 0;
-	if (READ_ONCE(ssk->sk_pacing_status) != SK_PACING_NONE)
-		in->pacing_bps = min_t(unsigned long, READ_ONCE(ssk->sk_pacing_rate),
-				       U32_MAX);
 	in->loss = 0;
 	in->active = omr_subflow_active(sf);
 	in->backup = sf->backup || sf->request_bkup;
@@ -116,21 +100,17 @@ static void omr_snapshot(struct mptcp_subflow_context *sf, struct omr_sf_in *in)
 	in->drained = tcp_rtx_and_write_queues_empty(ssk);
 }
 
-/*
- * Take a loss sample when one is due: segments TCP marked lost (RACK, SACK
- * scoreboard, an RTO's marks) per data segment sent. Not retransmissions:
- * a tail-loss probe re-sends a segment nobody knows to be lost.
- */
+/* Take a loss sample from the retransmission counters when one is due. */
 static void omr_sample_loss(struct omr_sf_state *st, const struct sock *ssk,
 			    u32 srtt_us, u64 now_us, u32 gain)
 {
 	const struct tcp_sock *tp = tcp_sk(ssk);
 	u32 segs = READ_ONCE(tp->data_segs_out);
-	u32 lost = READ_ONCE(tp->lost);
+	u32 retrans = READ_ONCE(tp->total_retrans);
 
 	if (!st->last_us) {
 		st->last_segs = segs;
-		st->last_lost = lost;
+		st->last_retrans = retrans;
 		st->last_us = now_us;
 		return;
 	}
@@ -139,12 +119,12 @@ static void omr_sample_loss(struct omr_sf_state *st, const struct sock *ssk,
 		st->loss = omr_loss_update(st->loss, 0, 1, gain);
 	else if (omr_loss_due(now_us - st->last_us, srtt_us,
 			      segs - st->last_segs))
-		st->loss = omr_loss_update(st->loss, lost - st->last_lost,
+		st->loss = omr_loss_update(st->loss, retrans - st->last_retrans,
 					   segs - st->last_segs, gain);
 	else
 		return;
 	st->last_segs = segs;
-	st->last_lost = lost;
+	st->last_retrans = retrans;
 	st->last_us = now_us;
 }
 
@@ -171,7 +151,6 @@ static long omr_gather(struct mptcp_sock *msk, struct omr_decision *d,
 
 	/* The entry cannot go away: release runs under the msk lock we hold. */
 	conn = omr_conn_lookup(msk);
-	d->conn = conn;
 	if (!conn)
 		return tout;
 	omr_conn_bind(conn, d->ids, d->n, d->slots);
@@ -186,54 +165,13 @@ static long omr_gather(struct mptcp_sock *msk, struct omr_decision *d,
 	return tout;
 }
 
-/*
- * What the decision needs of the msk. The backlog (write_seq - snd_nxt)
- * counts for ECF's tail gate only at the real tail: a DATA_FIN queued, or
- * the application not held by its send buffer. A writer the buffer holds
- * sleeps until a third of it is free (sk_stream_write_space()), so at half
- * full or more it is taken as held: its backlog shrinks while the DATA_ACK
- * is late, not because the transfer ends.
- */
-static void omr_msk_in(struct mptcp_sock *msk, bool reinject,
-		       struct omr_tunables *t, struct omr_msk_in *m)
-{
-	struct sock *sk = (struct sock *)msk;
-	struct mptcp_data_frag *head;
-	s64 window, pending;
-	bool blocked;
-
-	memset(m, 0, sizeof(*m));
-	window = (s64)(READ_ONCE(msk->wnd_end) - msk->snd_nxt);
-	pending = (s64)(READ_ONCE(msk->write_seq) - msk->snd_nxt);
-	m->window = window > 0 ? window : 0;
-	if (reinject)
-		return;
-	/*
-	 * Never plan a burst larger than the peer's MPTCP-level window, nor
-	 * than what is waiting to be sent: a 64-byte request must be costed
-	 * as 64 bytes, or it would be sent as if it were a full burst.
-	 */
-	if (window > 0 && window < t->burst)
-		t->burst = window;
-	if (pending > 0 && pending < t->burst)
-		t->burst = pending;
-	blocked = 2ULL * READ_ONCE(sk->sk_wmem_queued) >= READ_ONCE(sk->sk_sndbuf);
-	m->pending = omr_tail_backlog(pending > 0 ? pending : 0,
-				      READ_ONCE(msk->snd_data_fin_enable),
-				      blocked);
-	/* The kernel hands a subflow the head fragment whole (see above). */
-	head = mptcp_send_head(sk);
-	if (head && head->data_len > head->already_sent)
-		m->head = head->data_len - head->already_sent;
-}
-
 static int omr_schedule(struct mptcp_sock *msk, bool reinject)
 {
-	struct omr_pick_out out;
 	struct omr_tunables t;
 	struct omr_decision d;
-	struct omr_msk_in m;
+	s64 window, pending;
 	long tout;
+	u32 burst;
 	int pick;
 
 	msk_owned_by_me(msk);
@@ -241,25 +179,35 @@ static int omr_schedule(struct mptcp_sock *msk, bool reinject)
 	if (OMR_SCHED_DRIVES_STALE && reinject)
 		omr_stale_check(msk);
 	tout = omr_gather(msk, &d, &t);
-	omr_msk_in(msk, reinject, &t, &m);
-	if (d.conn)
-		m.ecf_waiting = d.conn->ecf_waiting;
 
-	pick = omr_pick_msk(d.in, d.n, reinject, &m, &t, NULL, &out);
+	/*
+	 * Never plan a burst larger than the peer's MPTCP-level window, nor
+	 * than what is waiting to be sent: a 64-byte request must be costed
+	 * as 64 bytes, or it would be sent as if it were a full burst.
+	 */
+	window = (s64)(READ_ONCE(msk->wnd_end) - msk->snd_nxt);
+	pending = (s64)(READ_ONCE(msk->write_seq) - msk->snd_nxt);
+	if (!reinject) {
+		if (window > 0 && window < t.burst)
+			t.burst = window;
+		if (pending > 0 && pending < t.burst)
+			t.burst = pending;
+	}
+
+	pick = omr_pick(d.in, d.n, reinject, window > 0 ? window : 0,
+			!reinject && pending > 0 ? pending : 0, &t, NULL, &burst);
 	if (!reinject) {
 		/* As the default scheduler: the msk retransmission timer
 		 * follows the slowest pending subflow timer.
 		 */
 		msk->timer_ival = tout > 0 ? tout : TCP_RTO_MIN;
-		if (d.conn)
-			d.conn->ecf_waiting = out.ecf_waiting;
 	}
 	if (pick < 0)
 		return -EINVAL;
 
 	WRITE_ONCE(d.sfs[pick]->scheduled, true);
-	if (!reinject && m.window)
-		msk->snd_burst = out.burst;
+	if (!reinject && window > 0)
+		msk->snd_burst = burst;
 	return 0;
 }
 

@@ -61,8 +61,7 @@ int main(int argc, char **argv)
 
 		for (i = 0; i < n; i++) {
 			in[i] = (struct omr_sf_in){ 10000 + i * 3000, 2000, 1448,
-				20 + i, 5 + i, 1000 * i, (u32)(i * 300), 1, 0, 1, 1,
-				5000, 0 };
+				20 + i, 5 + i, 1000 * i, (u32)(i * 300), 1, 0, 1, 1 };
 			b[i] = (struct base_in){ 20000 + i * 7000, 1250000 + i * 1000, 1 };
 		}
 		t0 = now_ns();
