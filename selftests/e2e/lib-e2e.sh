@@ -245,15 +245,15 @@ e2e_sample_stop() {
 	E2E_SAMPLER=
 }
 
-# e2e_rates SAMPLES DIR [FROM_MS TO_MS]: per sample, "T_S MBPS1 MBPS2
+# e2e_rates SAMPLES DIR [FROM_MS [TO_MS]]: per sample, "T_S MBPS1 MBPS2
 # MBPS3" (Mbit/s per WAN over the last interval; the router's rx for
-# "down", tx for "up"; T_S in s from the first sample), optionally only
-# the samples within FROM_MS..TO_MS (mono).
+# "down", tx for "up"), T_S in s from the first sample, or, with FROM_MS,
+# only the samples from FROM_MS (mono) to TO_MS and T_S from FROM_MS.
 e2e_rates() {
-	awk -v up="$([ "$2" = up ] && echo 1 || echo 0)" -v from="${3:-0}" -v to="${4:-1e18}" '
+	awk -v up="$([ "$2" = up ] && echo 1 || echo 0)" -v from="${3:-}" -v to="${4:-1e18}" '
 		$2 != "dev" { next }
-		!n++ { t0 = $1 }
-		n > 1 && $1 > pt && $1 >= from && $1 <= to {
+		!n++ { t0 = from == "" ? $1 : from }
+		n > 1 && $1 > pt && $1 >= t0 && $1 <= to {
 			printf "%.2f", ($1 - t0) / 1000
 			for (i = 0; i < 3; i++) {
 				c = 4 + 3 * i + up
@@ -264,13 +264,13 @@ e2e_rates() {
 		{ pt = $1; for (c = 4; c <= NF; c++) p[c] = $c }' "$1"
 }
 
-# e2e_sample_at SAMPLES WHAT...: s from the first sample to the first event
-# line "T WHAT..." (e.g. link eth2 down) after it; nothing if none.
+# e2e_sample_at SAMPLES WHAT...: the time (mono ms) of the first event line
+# "T WHAT..." (e.g. link eth2 down) from E2E_AFTER ms on (or the start).
 e2e_sample_at() {
 	local file=$1
 	shift
-	awk -v w="$*" '$2 == "dev" && t0 == "" { t0 = $1 }
-		t0 != "" { l = $0; sub(/^[^ ]+ /, "", l); if (l == w) { printf "%.2f\n", ($1 - t0) / 1000; exit } }' "$file"
+	awk -v w="$*" -v after="${E2E_AFTER:-0}" '$1 >= after {
+		l = $0; sub(/^[^ ]+ /, "", l); if (l == w) { print int($1); exit } }' "$file"
 }
 
 # e2e_sample_cpu SAMPLES FROM_MS TO_MS: the guest's CPU busy % (integer)
@@ -279,6 +279,16 @@ e2e_sample_cpu() {
 	awk -v from="$2" -v to="$3" '$2 != "cpu" || $1 < from || $1 > to { next }
 		!n++ { b0 = $4; t0 = $5 } { b1 = $4; t1 = $5 }
 		END { if (t1 > t0) printf "%.0f\n", 100 * (b1 - b0) / (t1 - t0); else print "null" }' "$1"
+}
+
+# e2e_sample_bytes SAMPLES DIR FROM_MS TO_MS: "B1 B2 B3", the bytes each
+# WAN received ("down") or sent ("up") between the first and the last
+# sample within FROM_MS..TO_MS (mono).
+e2e_sample_bytes() {
+	awk -v up="$([ "$2" = up ] && echo 1 || echo 0)" -v from="$3" -v to="$4" '
+		$2 != "dev" || $1 < from || $1 > to { next }
+		{ for (i = 0; i < 3; i++) { c = 4 + 3 * i + up; if (!n) a[i] = $c; b[i] = $c } n++ }
+		END { printf "%d %d %d\n", b[0] - a[0], b[1] - a[1], b[2] - a[2] }' "$1"
 }
 
 # e2e_sample_jitter SAMPLES MS: the largest deviation (ms) of an interval
