@@ -582,12 +582,6 @@ int main(int argc, char **argv)
 	parse_args(argc, argv);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	rt = rtnl_open(buf);
-	diag = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (rt < 0 || diag < 0) {
-		perror("omr-watch: netlink");
-		return 1;
-	}
 	/* /proc/net/dev is the namespace's at open time: ours, for good */
 	if (opt.ndevs)
 		ctr.dev_fd = open("/proc/net/dev", O_RDONLY | O_CLOEXEC);
@@ -599,6 +593,12 @@ int main(int argc, char **argv)
 	}
 	if (opt.rt && set_rt())
 		return 1;
+	rt = rtnl_open(buf);
+	diag = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	if (rt < 0 || diag < 0) {
+		perror("omr-watch: netlink");
+		return 1;
+	}
 	fflush(stdout);
 	run(rt, diag, buf);
 	fflush(stdout);
