@@ -273,13 +273,9 @@ e2e_sample_at() {
 		l = $0; sub(/^[^ ]+ /, "", l); if (l == w) { print int($1); exit } }' "$file"
 }
 
-# e2e_sample_cpu SAMPLES FROM_MS TO_MS: the guest's CPU busy % (integer)
-# over the samples within FROM_MS..TO_MS (mono), "null" without two.
-e2e_sample_cpu() {
-	awk -v from="$2" -v to="$3" '$2 != "cpu" || $1 < from || $1 > to { next }
-		!n++ { b0 = $4; t0 = $5 } { b1 = $4; t1 = $5 }
-		END { if (t1 > t0) printf "%.0f\n", 100 * (b1 - b0) / (t1 - t0); else print "null" }' "$1"
-}
+# e2e_sample_cpu SAMPLES FROM_MS TO_MS: the guest's CPU busy % (lib.sh's
+# cpu_pct) over the samples within FROM_MS..TO_MS (mono).
+e2e_sample_cpu() { cpu_pct "$@"; }
 
 # e2e_sample_bytes SAMPLES DIR FROM_MS TO_MS: "B1 B2 B3", the bytes each
 # WAN received ("down") or sent ("up") between the first and the last
