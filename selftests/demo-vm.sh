@@ -68,7 +68,7 @@ $(ctl path show | sed 's/^/     /')
 
 EOF
 row "download, internet -> LAN, $((SINGLE_MS / 1000)) s each alone" "Mbit/s" "CPU %" ""
-declare -A ratio
+declare -A ratio ofceil
 best=0
 best_i=0
 sum=0
@@ -86,7 +86,15 @@ for i in 1 2 3; do
 done
 e2e_route_via 1
 row "sum of the three alone" "$sum" "" ""
-row "sum of the three WAN rates (line rate; cubic gets less on lossy links)" "$E2E_WAN_SUM" "" ""
+row "sum of the three WAN rates" "$E2E_WAN_SUM" "" ""
+# What cubic can get from each WAN: its line rate's goodput (1448-byte
+# segments in 1514-byte frames) or, on a lossy one, its loss bound (Mathis:
+# MSS / RTT * 1.22 / sqrt(p)), whichever is less (docs/benchmarks.md).
+ceil=$(for i in 0 1 2; do echo "${E2E_RATES[i]} ${E2E_DELAYS[i]} ${E2E_LOSS[i]}"; done |
+	awk '{ c = $1 * 1448 / 1514
+	       if ($3 > 0) { m = 1448 * 8 * 1.22 / (2 * $2 / 1000 * sqrt($3 / 100)) / 1e6; if (m < c) c = m }
+	       s += c; printf "%s%.1f", NR > 1 ? "+" : "", c } END { printf " = %.1f\n", s }')
+row "ceiling for TCP/cubic: line rate, or loss bound on lossy WANs" "${ceil##* }" "" "(${ceil% = *})"
 echo
 row "all three, omr-shim + MPTCP, $((AGG_MS / 1000)) s each way (omr-xfer)" "Mbit/s" "CPU %" "DSL/LTE/Sat % of bytes"
 for dir in down up; do
@@ -95,14 +103,15 @@ for dir in down up; do
 	read -r r cpu share <<<"$(measured "agg$dir" "$dir")"
 	row "all three, omr-shim + MPTCP: $([ "$dir" = down ] && echo download || echo upload), byte-checked" \
 		"$r" "$cpu" "$share $(flag "$cpu")"
-	if [ "$best_i" -gt 0 ] && [ -z "$(flag "$cpu")" ]; then
-		ratio[$dir]=$(awk -v a="$r" -v b="$best" 'BEGIN { printf "%.2f", a / b }')
-	fi
+	[ -n "$(flag "$cpu")" ] && continue
+	[ "$best_i" -eq 0 ] || ratio[$dir]=$(awk -v a="$r" -v b="$best" 'BEGIN { printf "%.2f", a / b }')
+	ofceil[$dir]=$(awk -v a="$r" -v b="${ceil##* }" 'BEGIN { printf "%.2f", a / b }')
 done
-if [ "$best_i" -gt 0 ]; then
+[ "$best_i" -eq 0 ] ||
 	echo "   best single WAN (measured above): ${E2E_SHORT[$((best_i - 1))]}, $best Mbit/s;" \
-		"all three over it: ${ratio[down]:-– (CPU-bound)}x down, ${ratio[up]:-– (CPU-bound)}x up"
-fi
+		"all three: ${ratio[down]:-– (CPU-bound)}x it down, ${ratio[up]:-– (CPU-bound)}x up"
+echo "   all three against the ceiling for cubic (${ceil##* }): ${ofceil[down]:-– (CPU-bound)} down," \
+	"${ofceil[up]:-– (CPU-bound)} up"
 
 # HTTP: curl through the SOCKS5 proxy, while omrctl looks at the tunnel.
 snap=$TMP/conn.json
