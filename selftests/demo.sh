@@ -25,7 +25,7 @@ mkdir -p "$out"
 rm -f "$out/failover.rates" "$out/failover.marks" "$out/demo.samples"
 echo "booting Linux $rel under QEMU (TCG): about a minute..."
 # One VM at a time on this machine (the tests' timing depends on it).
-"${lock[@]}" selftests/vm/vm.sh -k "$rel" -t 600 -o "$out" -- selftests/demo-vm.sh
+"${lock[@]}" selftests/vm/vm.sh -k "$rel" -t 900 -o "$out" -- selftests/demo-vm.sh
 if [ -s "$out/failover.rates" ]; then
 	read -r down up <"$out/failover.marks"
 	selftests/e2e/plot.sh "$out/failover.rates" out/demo-failover.png \

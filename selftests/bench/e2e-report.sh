@@ -95,7 +95,7 @@ the guest's CPU busy % over each run (one omr-watch in the router), with
 the number of runs over ${bound} % — CPU-bound: they measured the VM, and
 are left out of the ratios; *p50/p99*: median over runs of the
 request/response latency percentiles (ms) of 64-byte messages sent every
-20 ms over a second connection through the same proxy while the bulk
+50 ms over a second connection through the same proxy while the bulk
 transfer runs; *ceiling*: as above; ratios of the median goodput of the
 runs not CPU-bound. Failed runs count as missing.
 

@@ -15,7 +15,7 @@
 #             mptcpize) over MPTCP with the omr scheduler and PM
 # For each, BENCH_REPS downloads and uploads bounded by time (BENCH_MS ms,
 # omr-xfer -D, byte-checked) with a request/response probe (64 B every
-# 20 ms on a second connection through the same proxy) alongside: one JSON
+# 50 ms on a second connection through the same proxy) alongside: one JSON
 # line per run in $OMR_OUT/e2e-bench.jsonl, with the guest's CPU busy % and
 # each WAN's bytes over the receiver's first to last byte, from one
 # omr-watch in the router (e2e_sample_start). The first line gives the WAN
@@ -55,7 +55,7 @@ proxy_of() {
 run_one() {
 	local variant=$1 dir=$2 rep=$3 name=b$RANDOM rx rc first last cpu bytes
 	# shellcheck disable=SC2046
-	e2e_xfer_bg "$name" 0 "$dir" -D "$MS" -r $((MS / 20)) -R 20 $(proxy_of "$variant") || return 1
+	e2e_xfer_bg "$name" 0 "$dir" -D "$MS" -r $((MS / 50)) -R 50 $(proxy_of "$variant") || return 1
 	e2e_xfer_wait $((MS / 1000 + 60))
 	rc=$?
 	rx=$(e2e_rx_json "$name" "$dir")
