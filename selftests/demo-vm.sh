@@ -93,7 +93,7 @@ row "sum of the three WAN rates" "$E2E_WAN_SUM" "" ""
 ceil=$(for i in 0 1 2; do echo "${E2E_RATES[i]} ${E2E_DELAYS[i]} ${E2E_LOSS[i]}"; done |
 	awk '{ c = $1 * 1448 / 1514
 	       if ($3 > 0) { m = 1448 * 8 * 1.22 / (2 * $2 / 1000 * sqrt($3 / 100)) / 1e6; if (m < c) c = m }
-	       s += c; printf "%s%.1f", NR > 1 ? "+" : "", c } END { printf " = %.1f\n", s }')
+	       s += c; printf "%s%.1f", (NR > 1 ? "+" : ""), c } END { printf " = %.1f\n", s }')
 row "ceiling for TCP/cubic: line rate, or loss bound on lossy WANs" "${ceil##* }" "" "(${ceil% = *})"
 echo
 row "all three, omr-shim + MPTCP, $((AGG_MS / 1000)) s each way (omr-xfer)" "Mbit/s" "CPU %" "DSL/LTE/Sat % of bytes"
@@ -123,7 +123,7 @@ speed=$(ip netns exec "$LAN" curl -sS --max-time 120 --socks5-hostname "$PROXY" 
 wait "$spid"
 cmp -s "$TMP/got" "$TMP/www/file" || { echo "download corrupted"; exit 1; }
 echo
-row "HTTP download through SOCKS5 ($E2E_HTTP_SIZE, curl; omrctl polls meanwhile)" \
+row "HTTP through SOCKS5 ($E2E_HTTP_SIZE, curl; omrctl polls meanwhile)" \
 	"$(awk -v b="$speed" 'BEGIN { printf "%.1f", b * 8 / 1e6 }')" "" "identical (cmp)"
 
 echo
