@@ -35,11 +35,17 @@ E2E_PROFILES=()
 E2E_NAMES=()
 E2E_WAN_SUM=0		# Mbit/s, the sum of the WAN rates: the physical limit
 for _i in 0 1 2; do
-	E2E_PROFILES+=("${E2E_RATES[_i]}mbit ${E2E_DELAYS[_i]}ms$([ "${E2E_LOSS[_i]}" = 0 ] || echo " ${E2E_LOSS[_i]}%")")
-	E2E_NAMES+=("${E2E_SHORT[_i]} ${E2E_RATES[_i]} Mbit/s, ${E2E_DELAYS[_i]} ms$([ "${E2E_LOSS[_i]}" = 0 ] || echo ", ${E2E_LOSS[_i]} % loss")")
+	_p="${E2E_RATES[_i]}mbit ${E2E_DELAYS[_i]}ms"
+	_n="${E2E_SHORT[_i]} ${E2E_RATES[_i]} Mbit/s, ${E2E_DELAYS[_i]} ms"
+	if [ "${E2E_LOSS[_i]}" != 0 ]; then
+		_p+=" ${E2E_LOSS[_i]}%"
+		_n+=", ${E2E_LOSS[_i]} % loss"
+	fi
+	E2E_PROFILES+=("$_p")
+	E2E_NAMES+=("$_n")
 	E2E_WAN_SUM=$((E2E_WAN_SUM + E2E_RATES[_i]))
 done
-unset _i
+unset _i _p _n
 LAN=omr-lan
 INET=omr-inet
 LAN_IP=192.168.1.2
