@@ -27,7 +27,7 @@
 # The WAN profiles (docs/e2e.md, "WAN profiles"): the rates are scaled to
 # the VM's own measured ceiling (E2E_RATES="R1 R2 R3" in Mbit/s tries
 # others); the one-way delays (ms) and the random loss (%, each way) stay.
-read -r -a E2E_RATES <<<"${E2E_RATES:-20 30 50}"
+read -r -a E2E_RATES <<<"${E2E_RATES:-6 9 15}"
 E2E_DELAYS=(15 25 40)
 E2E_LOSS=(0 0.5 1)
 E2E_SHORT=(DSL LTE Satellite)
