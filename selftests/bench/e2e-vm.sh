@@ -108,9 +108,14 @@ failover() {
 
 e2e_setup omr omr || exit 1
 e2e_ssh_start || { log "ssh -D did not start: $(cat "$TMP/sshd.log" "$TMP/ssh.log")"; exit 1; }
-e2e_ss_start || { log "shadowsocks-libev did not start: $(cat "$TMP"/ss-*.log)"; exit 1; }
+variants=${BENCH_E2E_VARIANTS:-omr single1 single2 single3 ssh ss}
+# shadowsocks-libev needs mptcpize (package mptcpize): without it, no row 5
+if [[ " $variants " == *" ss "* ]] && ! e2e_ss_start; then
+	log "shadowsocks-libev did not start, no ss row: $(cat "$TMP"/ss-*.log)"
+	variants=${variants/ ss/}
+fi
 e2e_sample_start "$S" 200 || exit 1
-for v in ${BENCH_E2E_VARIANTS:-omr single1 single2 single3 ssh ss}; do
+for v in $variants; do
 	[[ $v != single* ]] || e2e_route_via "${v#single}"
 	for dir in down up; do
 		for rep in $(seq "$REPS"); do
