@@ -85,7 +85,7 @@ for i in 1 2 3; do
 	fi
 done
 e2e_route_via 1
-row "sum of the three alone (what cubic gets from each: the ceiling)" "$sum" "" ""
+row "sum of the three alone (the ceiling for cubic, measured)" "$sum" "" ""
 row "sum of the three WAN rates" "$E2E_WAN_SUM" "" ""
 # The loss model for comparison: per WAN the line rate's goodput (1448-byte
 # segments in 1514-byte frames) or, on a lossy one, Mathis' bound (MSS /
