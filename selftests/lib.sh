@@ -421,6 +421,15 @@ mono_ms() {
 	echo $((10#${u/./} * 10))
 }
 
+# cpu_pct SAMPLES FROM_MS TO_MS: the machine's CPU busy % (integer) over
+# the "T cpu PCT BUSY TOTAL" lines of an omr-watch -c within FROM_MS..TO_MS
+# (mono), "null" without two of them.
+cpu_pct() {
+	awk -v from="$2" -v to="$3" '$2 != "cpu" || $1 < from || $1 > to { next }
+		!n++ { b0 = $4; t0 = $5 } { b1 = $4; t1 = $5 }
+		END { if (t1 > t0) printf "%.0f\n", 100 * (b1 - b0) / (t1 - t0); else print "null" }' "$1"
+}
+
 # Reaction times are measured inside the VM by one long-lived omr-watch per
 # namespace (selftests/tools/omr-watch.c: link, netem loss and route events
 # as they happen, the subflows every -i ms), not by shell loops: each

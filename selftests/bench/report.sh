@@ -21,17 +21,23 @@ loss each direction). *time*: median seconds to move the data [min–max];
 over runs of the request/response latency percentiles (ms) of 64-byte
 messages sent every 20 ms on a second connection during the transfer.
 "single" is the best path alone over plain TCP. Failed runs count as missing.
+*CPU %*: median of the guest's CPU busy % over each run's transfer
+(default/omr/single); a run over 80 % busy measured the VM, is counted in
+parentheses as CPU-bound and left out of the ratios.
 
-| case | dir | default time | omr time | single time | omr/default | omr/single | default p50/p99 | omr p50/p99 | single p50/p99 |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| case | dir | default time | omr time | single time | omr/default | omr/single | CPU % (bound) | default p50/p99 | omr p50/p99 | single p50/p99 |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 EOT
 jq -rs '
 	def median: sort | if length == 0 then null elif length % 2 == 1 then .[(length - 1) / 2] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
 	def cell($runs): ($runs | map(select(.ok))) as $ok |
-		if ($ok | length) == 0 then {t: null, s: "failed", p50: null, p99: null, mb: null}
+		($ok | map(select((.cpu_pct // 0) <= 80))) as $free |
+		if ($ok | length) == 0 then {t: null, s: "failed", p50: null, p99: null, mb: null, cpu: "–", nb: 0}
 		else {t: ($ok | map(.seconds) | median),
+		      cpu: ($ok | map(.cpu_pct // empty) | median // "–"),
+		      nb: (($ok | length) - ($free | length)),
 		      s: "\($ok | map(.seconds) | median * 100 | round / 100) [\($ok | map(.seconds) | min * 100 | round / 100)–\($ok | map(.seconds) | max * 100 | round / 100)]",
-		      mb: ($ok | map(.mbps) | median),
+		      mb: ($free | map(.mbps) | median),
 		      p50: ($ok | map(.p50_ms) | median * 10 | round / 10),
 		      p99: ($ok | map(.p99_ms) | median * 10 | round / 10)} end;
 	def ratio($a; $b): if $a.mb and $b.mb then ($a.mb / $b.mb * 100 | round / 100 | tostring) else "–" end;
@@ -40,5 +46,5 @@ jq -rs '
 	cell($g | map(select(.variant == "default"))) as $d |
 	cell($g | map(select(.variant == "omr"))) as $o |
 	cell($g | map(select(.variant == "single"))) as $s |
-	"| \($g[0].case) | \($g[0].dir) | \($d.s) | \($o.s) | \($s.s) | \(ratio($o; $d)) | \(ratio($o; $s)) | \($d.p50)/\($d.p99) | \($o.p50)/\($o.p99) | \($s.p50)/\($s.p99) |"
+	"| \($g[0].case) | \($g[0].dir) | \($d.s) | \($o.s) | \($s.s) | \(ratio($o; $d)) | \(ratio($o; $s)) | \($d.cpu)/\($o.cpu)/\($s.cpu) (\($d.nb + $o.nb + $s.nb)) | \($d.p50)/\($d.p99) | \($o.p50)/\($o.p99) | \($s.p50)/\($s.p99) |"
 ' "$in"

@@ -14,7 +14,9 @@
 # (selftests/bench/e2e-vm.sh: LAN -> SOCKS5 -> omr-shim over MPTCP -> VPS ->
 # internet against the default scheduler, one WAN alone, ssh -D and
 # shadowsocks-libev, plus a failover), written to docs/benchmarks.md with
-# its plots. BENCH_ONLY=sched, pm or e2e runs one of them.
+# its plots, and the VM's own ceiling (selftests/bench/ceiling-vm.sh:
+# unshaped WANs) measured in the same boot first. BENCH_ONLY=sched, pm, e2e
+# or ceiling runs one of them.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -28,6 +30,10 @@ outdir=out/bench-$rel
 mkdir -p "$outdir"
 only=${BENCH_ONLY:-}
 
+if [ "$only" = ceiling ]; then
+	selftests/bench/ceiling.sh "$rel" "$outdir"
+	exit 0
+fi
 if [ "$only" = e2e ]; then
 	selftests/bench/e2e.sh "$rel" "$outdir"
 	exit 0

@@ -5,7 +5,9 @@
 # scheduler, omr, the best single path alone over plain TCP) and each
 # direction, BENCH_REPS transfers of BENCH_SIZE with a request/response
 # probe (64 B every 20 ms on a second connection of the same kind) running
-# alongside. One JSON line per run goes to $OMR_OUT/bench.jsonl.
+# alongside. One JSON line per run goes to $OMR_OUT/bench.jsonl, with the
+# guest's CPU busy % over the receiver's first to last byte (one omr-watch
+# -c for the whole bench, lib.sh's cpu_pct).
 source "$(dirname "$0")/../lib.sh"
 trap cleanup_all EXIT
 omr_load || exit 1
@@ -14,6 +16,7 @@ SIZE=${BENCH_SIZE:-16M}
 REPS=${BENCH_REPS:-3}
 res=$OMR_OUT/bench.jsonl
 : >"$res"
+"$WATCH" -i 200 -t 86400 -S -c -P >"$TMP/cpu.samples" 2>"$TMP/cpu.err" &
 
 # name|path specs (";"-separated)|index of the best single path
 CASES=(
@@ -28,11 +31,14 @@ run_one() {
 	local case=$1 variant=$2 dir=$3 rep=$4 name=b$RANDOM opts=()
 	[ "$variant" = single ] && opts=(-T)
 	xfer "$name" "$SIZE" "$dir" -r 150 -R 20 "${opts[@]}"
-	local side=cli
+	local side=cli cpu
 	[ "$dir" = up ] && side=srv
+	cpu=$(cpu_pct "$TMP/cpu.samples" "$(jq '.rx.first_mono_ms // 0 | floor' "$TMP/$name.$side.json")" \
+		"$(jq '.rx.last_mono_ms // 0 | floor' "$TMP/$name.$side.json")")
 	jq -c -n --arg case "$case" --arg v "$variant" --arg dir "$dir" --argjson rep "$rep" \
+		--argjson cpu "${cpu:-null}" \
 		--slurpfile r "$TMP/$name.$side.json" --slurpfile c "$TMP/$name.cli.json" '
-		{case: $case, variant: $v, dir: $dir, rep: $rep,
+		{case: $case, variant: $v, dir: $dir, rep: $rep, cpu_pct: $cpu,
 		 ok: ($r[0].ok and $c[0].ok),
 		 seconds: ($r[0].rx.duration_ms / 1000),
 		 mbps: $r[0].rx.goodput_mbps,

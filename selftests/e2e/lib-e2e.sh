@@ -24,10 +24,28 @@
 # Plain TCP from the LAN is routed (no NAT) over the router's main default
 # route, the DSL link; e2e_route_via I moves it to WAN I.
 
-E2E_PROFILES=("20mbit 15ms" "30mbit 25ms 0.5%" "50mbit 40ms 1%")
-E2E_NAMES=("DSL 20 Mbit/s, 15 ms" "LTE 30 Mbit/s, 25 ms, 0.5 % loss" "Satellite 50 Mbit/s, 40 ms, 1 % loss")
+# The WAN profiles (docs/e2e.md, "WAN profiles"): the rates are scaled to
+# the VM's own measured ceiling (E2E_RATES="R1 R2 R3" in Mbit/s tries
+# others); the one-way delays (ms) and the random loss (%, each way) stay.
+read -r -a E2E_RATES <<<"${E2E_RATES:-6 9 15}"
+E2E_DELAYS=(15 25 40)
+E2E_LOSS=(0 0.5 1)
 E2E_SHORT=(DSL LTE Satellite)
-E2E_WAN_SUM=100		# Mbit/s, the sum of the WAN rates: the physical limit
+E2E_PROFILES=()
+E2E_NAMES=()
+E2E_WAN_SUM=0		# Mbit/s, the sum of the WAN rates: the physical limit
+for _i in 0 1 2; do
+	_p="${E2E_RATES[_i]}mbit ${E2E_DELAYS[_i]}ms"
+	_n="${E2E_SHORT[_i]} ${E2E_RATES[_i]} Mbit/s, ${E2E_DELAYS[_i]} ms"
+	if [ "${E2E_LOSS[_i]}" != 0 ]; then
+		_p+=" ${E2E_LOSS[_i]}%"
+		_n+=", ${E2E_LOSS[_i]} % loss"
+	fi
+	E2E_PROFILES+=("$_p")
+	E2E_NAMES+=("$_n")
+	E2E_WAN_SUM=$((E2E_WAN_SUM + E2E_RATES[_i]))
+done
+unset _i _p _n
 LAN=omr-lan
 INET=omr-inet
 LAN_IP=192.168.1.2
@@ -201,30 +219,29 @@ e2e_dev_bytes() {
 		echo "eth$i $rx $tx"; done'
 }
 
-# e2e_sample_start FILE [MS]: every MS ms (200), one line "T_MS RX1 TX1
-# RX2 TX2 RX3 TX3" of the router's WAN byte counters until
-# e2e_sample_stop. T_MS is ms since E2E_SAMPLE_T0 (now_ms when called), so
-# now_ms - E2E_SAMPLE_T0 of an event is on the same clock. A device that
-# cannot be read counts as its last value.
+# e2e_sample_start FILE [MS]: one long-lived sampler in the router,
+# omr-watch (selftests/tools/omr-watch.c) at a real-time priority, writes
+# to FILE every MS ms (200) the byte counters of eth1..eth3 ("T dev eth1
+# RX TX eth2 RX TX eth3 RX TX") and the guest's CPU use ("T cpu PCT BUSY
+# TOTAL"), and, as they happen, the router's link and route events ("T
+# link eth2 down"): one clock (CLOCK_MONOTONIC ms, omr-xfer's *_mono_ms),
+# no process spawned per sample. E2E_SAMPLE_T0 is the time of the first
+# sample; returns once it is written.
 e2e_sample_start() {
-	local file=$1 ms=${2:-200}
-	E2E_SAMPLE_T0=$(now_ms)
-	ip netns exec "$CLI" bash -c '
-		iv=$(printf "0.%03d" "$1"); t0=$(($2 * 1000))
-		declare -a last=(0 0 0 0 0 0)
-		while :; do
-			t=${EPOCHREALTIME/./}; line=$(( (t - t0) / 1000 )); k=0
-			for i in 1 2 3; do
-				for d in rx tx; do
-					read -r v </sys/class/net/eth$i/statistics/${d}_bytes 2>/dev/null &&
-						last[k]=$v
-					line="$line ${last[k]}"; k=$((k + 1))
-				done
-			done
-			echo "$line"
-			sleep "$iv"
-		done' _ "$ms" "$E2E_SAMPLE_T0" >"$file" &
+	local file=$1 ms=${2:-200} i t kind
+	e2e_sample_stop
+	E2E_SAMPLE_T0=
+	ip netns exec "$CLI" "$WATCH" -i "$ms" -t 3600 -S -c -P -d eth1,eth2,eth3 \
+		>"$file" 2>"$file.err" &
 	E2E_SAMPLER=$!
+	for i in $(seq 100); do
+		while read -r t kind _; do
+			[ "$kind" = dev ] && E2E_SAMPLE_T0=${t%.*} && return 0
+		done <"$file"
+		sleep 0.1
+	done
+	log "omr-watch did not start: $(cat "$file.err")"
+	return 1
 }
 
 e2e_sample_stop() {
@@ -234,19 +251,54 @@ e2e_sample_stop() {
 	E2E_SAMPLER=
 }
 
-# e2e_rates SAMPLES DIR: per sample, "T_S MBPS1 MBPS2 MBPS3" (Mbit/s per
-# WAN over the last interval; the router's rx for "down", tx for "up").
+# e2e_rates SAMPLES DIR [FROM_MS [TO_MS]]: per sample, "T_S MBPS1 MBPS2
+# MBPS3" (Mbit/s per WAN over the last interval; the router's rx for
+# "down", tx for "up"), T_S in s from the first sample, or, with FROM_MS,
+# only the samples from FROM_MS (mono) to TO_MS and T_S from FROM_MS.
 e2e_rates() {
-	awk -v up="$([ "$2" = up ] && echo 1 || echo 0)" '
-		NR > 1 && $1 > pt {
-			printf "%.2f", $1 / 1000
+	awk -v up="$([ "$2" = up ] && echo 1 || echo 0)" -v from="${3:-}" -v to="${4:-1e18}" '
+		$2 != "dev" { next }
+		!n++ { t0 = from == "" ? $1 : from }
+		n > 1 && $1 > pt && $1 >= t0 && $1 <= to {
+			printf "%.2f", ($1 - t0) / 1000
 			for (i = 0; i < 3; i++) {
-				c = 2 + 2 * i + up
+				c = 4 + 3 * i + up
 				printf " %.2f", ($c - p[c]) * 8 / 1000 / ($1 - pt)
 			}
 			printf "\n"
 		}
-		{ pt = $1; for (c = 2; c <= 7; c++) p[c] = $c }' "$1"
+		{ pt = $1; for (c = 4; c <= NF; c++) p[c] = $c }' "$1"
+}
+
+# e2e_sample_at SAMPLES WHAT...: the time (mono ms) of the first event line
+# "T WHAT..." (e.g. link eth2 down) from E2E_AFTER ms on (or the start).
+e2e_sample_at() {
+	local file=$1
+	shift
+	awk -v w="$*" -v after="${E2E_AFTER:-0}" '$1 >= after {
+		l = $0; sub(/^[^ ]+ /, "", l); if (l == w) { print int($1); exit } }' "$file"
+}
+
+# e2e_sample_cpu SAMPLES FROM_MS TO_MS: the guest's CPU busy % (lib.sh's
+# cpu_pct) over the samples within FROM_MS..TO_MS (mono).
+e2e_sample_cpu() { cpu_pct "$@"; }
+
+# e2e_sample_bytes SAMPLES DIR FROM_MS TO_MS: "B1 B2 B3", the bytes each
+# WAN received ("down") or sent ("up") between the first and the last
+# sample within FROM_MS..TO_MS (mono).
+e2e_sample_bytes() {
+	awk -v up="$([ "$2" = up ] && echo 1 || echo 0)" -v from="$3" -v to="$4" '
+		$2 != "dev" || $1 < from || $1 > to { next }
+		{ for (i = 0; i < 3; i++) { c = 4 + 3 * i + up; if (!n) a[i] = $c; b[i] = $c } n++ }
+		END { printf "%d %d %d\n", b[0] - a[0], b[1] - a[1], b[2] - a[2] }' "$1"
+}
+
+# e2e_sample_jitter SAMPLES MS: the largest deviation (ms) of an interval
+# between two samples from MS.
+e2e_sample_jitter() {
+	awk -v ms="$2" '$2 != "dev" { next }
+		n++ { d = $1 - pt - ms; if (d < 0) d = -d; if (d > m) m = d } { pt = $1 }
+		END { printf "%.0f\n", m }' "$1"
 }
 
 # e2e_conn_snapshot FILE: `omrctl -j conn show` of the router, taken while

@@ -18,16 +18,32 @@
  *                             (FLAGS as ss: b we asked for backup, B the
  *                             peer did, j/J a join from us/the peer,
  *                             e fully established; - none)
- *   T end SAMPLES LATE        on exit: samples taken, samples late by more
- *                             than one interval
+ *   T dev DEV RX TX...        every -i ms with -d: the byte counters of the
+ *                             -d devices, in that order (/proc/net/dev of
+ *                             the namespace; a device not there keeps its
+ *                             last values, 0 at first)
+ *   T cpu PCT BUSY TOTAL      every -i ms with -c: the guest's CPU busy %
+ *                             over the last interval, and the cumulative
+ *                             busy and total ticks of all CPUs (/proc/stat;
+ *                             busy: all but idle and iowait), so that any
+ *                             window's busy % is dBUSY / dTOTAL
+ *   T end SAMPLES LATE MAXLATE on exit: samples taken, samples late by more
+ *                             than one interval, the largest delay of a
+ *                             sample after its due time (ms)
  *
- * T is CLOCK_MONOTONIC in ms, the clock of omr-xfer's *_mono_ms.
+ * T is CLOCK_MONOTONIC in ms, the clock of omr-xfer's *_mono_ms. All lines
+ * of one sample carry the same T. -S leaves out the sf lines (a counter
+ * sampler only); -P runs the sampler at a real-time priority, so that the
+ * transfers it measures, which keep the guest's CPUs busy, do not delay
+ * its samples.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -50,6 +66,7 @@
 #define LINK_LOWER_UP	0x10000	/* IFF_LOWER_UP: linux/if.h clashes with net/if.h */
 #define ST_ESTABLISHED	1	/* TCP_ESTABLISHED */
 #define BUF_SIZE	(64 * 1024)
+#define MAX_DEVS	8
 
 static struct {
 	int ival_ms;
@@ -57,7 +74,20 @@ static struct {
 	bool have_raddr;
 	struct in_addr raddr;
 	int lport;
+	bool no_sf;
+	bool cpu;
+	bool rt;
+	int ndevs;
+	char *devs[MAX_DEVS];
 } opt = { .ival_ms = 50, .time_s = 60, .lport = -1 };
+
+/* The counter sources, open for the whole run (-d and -c). */
+static struct {
+	int dev_fd;
+	int stat_fd;
+	unsigned long long rx[MAX_DEVS], tx[MAX_DEVS];
+	unsigned long long busy, total;	/* of the previous sample */
+} ctr = { .dev_fd = -1, .stat_fd = -1 };
 
 static struct {
 	int ifindex;
@@ -321,11 +351,10 @@ static int diag_request(int fd)
 	return send(fd, &req, sizeof(req), 0) < 0 ? -errno : 0;
 }
 
-/* One sample: a dump of the established TCP sockets, printed on one line. */
-static int sample(int fd, char *buf)
+/* The sf line: a dump of the established TCP sockets, printed on one line. */
+static int sample_sf(int fd, char *buf, double t)
 {
 	static char line[BUF_SIZE];
-	double t = now_ms();
 	size_t used = 0;
 	int count = 0, done = 0;
 	ssize_t len;
@@ -357,14 +386,93 @@ static int sample(int fd, char *buf)
 	return 0;
 }
 
+/* The whole of a small /proc file, read again from its start. */
+static ssize_t proc_read(int fd, char *buf, size_t size)
+{
+	ssize_t len;
+
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return -1;
+	len = read(fd, buf, size - 1);
+	if (len < 0)
+		return -1;
+	buf[len] = '\0';
+	return len;
+}
+
+/* "T dev DEV RX TX ..." from /proc/net/dev, -d's devices in -d's order. */
+static void sample_devs(double t, char *buf)
+{
+	unsigned long long rx, tx;
+	char *line, *save = NULL, name[IF_NAMESIZE + 1];
+	int i;
+
+	if (proc_read(ctr.dev_fd, buf, BUF_SIZE) > 0) {
+		for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+			/* "  eth1: RXBYTES 7 more fields TXBYTES ..." */
+			if (sscanf(line, " %16[^:]: %llu %*u %*u %*u %*u %*u %*u %*u %llu",
+				   name, &rx, &tx) != 3)
+				continue;
+			for (i = 0; i < opt.ndevs; i++) {
+				if (strcmp(name, opt.devs[i]))
+					continue;
+				ctr.rx[i] = rx;
+				ctr.tx[i] = tx;
+			}
+		}
+	}
+	printf("%.1f dev", t);
+	for (i = 0; i < opt.ndevs; i++)
+		printf(" %s %llu %llu", opt.devs[i], ctr.rx[i], ctr.tx[i]);
+	printf("\n");
+}
+
+/* "T cpu PCT BUSY TOTAL" from /proc/stat's first line (all CPUs). */
+static void sample_cpu(double t, char *buf)
+{
+	unsigned long long v[8] = { 0 }, busy, total;
+	double pct = 0;
+
+	if (proc_read(ctr.stat_fd, buf, BUF_SIZE) <= 0 ||
+	    sscanf(buf, "cpu %llu %llu %llu %llu %llu %llu %llu %llu",
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) < 4)
+		return;
+	/* user nice system idle iowait irq softirq steal */
+	busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+	total = busy + v[3] + v[4];
+	if (ctr.total && total > ctr.total)
+		pct = 100.0 * (double)(busy - ctr.busy) / (double)(total - ctr.total);
+	printf("%.1f cpu %.1f %llu %llu\n", t, pct, busy, total);
+	ctr.busy = busy;
+	ctr.total = total;
+}
+
+static void usage(void) __attribute__((noreturn));
+
+/* -d eth1,eth2,eth3: the list, split in place. */
+static void parse_devs(char *list)
+{
+	char *save = NULL, *d;
+
+	for (d = strtok_r(list, ",", &save); d; d = strtok_r(NULL, ",", &save)) {
+		if (opt.ndevs == MAX_DEVS || strlen(d) >= IF_NAMESIZE)
+			usage();
+		opt.devs[opt.ndevs++] = d;
+	}
+}
+
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: omr-watch [-i MS] [-t SEC] [-r IPV4] [-p LOCALPORT]\n"
-		"  -i MS    subflow sample interval (default 50)\n"
+		"usage: omr-watch [-i MS] [-t SEC] [-r IPV4] [-p LOCALPORT] [-d DEV,...] [-c] [-S] [-P]\n"
+		"  -i MS    sample interval (default 50)\n"
 		"  -t SEC   stop after SEC s (default 60); SIGTERM/SIGINT stop too\n"
 		"  -r IPV4  only sockets to this remote address\n"
-		"  -p PORT  only sockets on this local port\n");
+		"  -p PORT  only sockets on this local port\n"
+		"  -d DEVS  also the byte counters of these devices (comma-separated)\n"
+		"  -c       also the CPU busy %% of the machine\n"
+		"  -S       no subflow (sf) lines\n"
+		"  -P       real-time priority (SCHED_FIFO), for a steady interval\n");
 	exit(2);
 }
 
@@ -372,7 +480,7 @@ static void parse_args(int argc, char **argv)
 {
 	int c;
 
-	while ((c = getopt(argc, argv, "i:t:r:p:")) != -1) {
+	while ((c = getopt(argc, argv, "i:t:r:p:d:cSP")) != -1) {
 		switch (c) {
 		case 'i':
 			opt.ival_ms = atoi(optarg);
@@ -388,6 +496,18 @@ static void parse_args(int argc, char **argv)
 		case 'p':
 			opt.lport = atoi(optarg);
 			break;
+		case 'd':
+			parse_devs(optarg);
+			break;
+		case 'c':
+			opt.cpu = true;
+			break;
+		case 'S':
+			opt.no_sf = true;
+			break;
+		case 'P':
+			opt.rt = true;
+			break;
 		default:
 			usage();
 		}
@@ -396,9 +516,22 @@ static void parse_args(int argc, char **argv)
 		usage();
 }
 
+/* One sample: every line of it with the same time. */
+static int sample(int diag, char *buf)
+{
+	double t = now_ms();
+
+	if (opt.ndevs)
+		sample_devs(t, buf);
+	if (opt.cpu)
+		sample_cpu(t, buf);
+	return opt.no_sf ? 0 : sample_sf(diag, buf, t);
+}
+
 static void run(int rt, int diag, char *buf)
 {
 	double start = now_ms(), end = start + opt.time_s * 1e3, next = start, t;
+	double maxlate = 0;
 	long samples = 0, late = 0;
 	ssize_t len;
 
@@ -408,6 +541,8 @@ static void run(int rt, int diag, char *buf)
 		if (t >= next) {
 			if (t - next > opt.ival_ms)
 				late++;
+			if (t - next > maxlate)
+				maxlate = t - next;
 			if (sample(diag, buf))
 				break;
 			samples++;
@@ -423,7 +558,19 @@ static void run(int rt, int diag, char *buf)
 			fflush(stdout);
 		}
 	}
-	printf("%.1f end %ld %ld\n", now_ms(), samples, late);
+	printf("%.1f end %ld %ld %.1f\n", now_ms(), samples, late, maxlate);
+}
+
+/* Above the transfers' tasks and ksoftirqd, below the kernel's RT threads. */
+static int set_rt(void)
+{
+	struct sched_param sp = { .sched_priority = 10 };
+
+	if (sched_setscheduler(0, SCHED_FIFO, &sp)) {
+		perror("omr-watch: SCHED_FIFO");
+		return 1;
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -435,6 +582,17 @@ int main(int argc, char **argv)
 	parse_args(argc, argv);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	/* /proc/net/dev is the namespace's at open time: ours, for good */
+	if (opt.ndevs)
+		ctr.dev_fd = open("/proc/net/dev", O_RDONLY | O_CLOEXEC);
+	if (opt.cpu)
+		ctr.stat_fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
+	if ((opt.ndevs && ctr.dev_fd < 0) || (opt.cpu && ctr.stat_fd < 0)) {
+		perror("omr-watch: /proc");
+		return 1;
+	}
+	if (opt.rt && set_rt())
+		return 1;
 	rt = rtnl_open(buf);
 	diag = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
 	if (rt < 0 || diag < 0) {
