@@ -51,7 +51,7 @@ redir_setup() {
 	start rdr4 ip netns exec "$RD_R" "$BIN" redir -s 127.0.0.1 -p $P_SRV -k "$PW" -l $P_LOC -v
 	start rdr6 ip netns exec "$RD_R" "$BIN" redir -T -b :: -s 127.0.0.1 -p $P_SRV -k "$PW" \
 		-l $P_LOC -v
-	start rdhttp ip netns exec "$RD_T" $PY -m http.server $P_HTTP --bind :: --directory "$W/www"
+	start rdhttp ip netns exec "$RD_T" $PY tests/httpd.py $P_HTTP :: "$W/www"
 	wait_port $P_SRV "$RD_R" && wait_port $P_LOC "$RD_R" && wait_port $P_HTTP "$RD_T" || return 1
 	# both redir listeners (0.0.0.0 and ::)
 	for n in $(seq 50); do
