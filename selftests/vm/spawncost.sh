@@ -9,9 +9,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 ip netns add spawncost || exit 1
 trap 'ip netns del spawncost' EXIT
 t() {
-	local s e i
+	local s e _i
 	s=$(date +%s%N)
-	for i in 1 2 3 4 5; do "$@" >/dev/null 2>&1; done
+	for _i in 1 2 3 4 5; do "$@" >/dev/null 2>&1; done
 	e=$(date +%s%N)
 	echo "# $(((e - s) / 5000000)) ms: $*"
 }
