@@ -136,6 +136,11 @@ static int dial(struct conn *c)
 		ev_io_stop(c->w->loop, &c->to_tun.rd);
 	if (conn_dial(c, (struct sockaddr *)&s->srv[c->srv], s->srvlen[c->srv])) {
 		log_dbg("connect to server %s: %s", s->cfg.server[c->srv], strerror(errno));
+		/* Our own shortage, not the server's fault: no switching. */
+		if (short_of(errno)) {
+			shortage_pause(c->w, "connect to server", errno);
+			return -1;
+		}
 		return next_server(c, errno) ? dial(c) : -1;
 	}
 	c->expire = dial_expired;

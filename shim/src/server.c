@@ -52,6 +52,8 @@ static void connect_addr(struct conn *c, const struct sockaddr *sa,
 	if (conn_enc_start(c) || conn_dial(c, sa, len)) {
 		log_dbg("conn %llu: connect: %s", (unsigned long long)c->id,
 			strerror(errno));
+		if (short_of(errno))
+			shortage_pause(c->w, "connect to target", errno);
 		conn_close(c);
 	}
 }

@@ -237,6 +237,15 @@ void udp_assoc_close_all(struct worker *w);
 int exporter_start(struct shim *s);
 void exporter_stop(struct shim *s);
 
+/*
+ * shortage.c: out of fds or memory (short_of(errno)), the worker stops
+ * taking connections for a moment (logged as "what: error") rather than
+ * spin on a listener that stays readable, or blame a server for it.
+ */
+bool short_of(int err);
+void shortage_pause(struct worker *w, const char *what, int err);
+void shortage_init(struct worker *w);
+
 /* worker.c */
 int workers_start(struct shim *s);
 void workers_stop(struct shim *s);

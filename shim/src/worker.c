@@ -15,35 +15,6 @@
 #include "shim.h"
 
 /*
- * Out of fds or memory: the pending connection stays queued and the
- * listener stays readable, so retrying at once would spin. Stop accepting
- * for a moment instead; open connections keep being served and free fds.
- */
-static void pause_listeners(struct worker *w, int err)
-{
-	int i;
-
-	for (i = 0; i < w->nl; i++)
-		ev_io_stop(w->loop, &w->lw[i]);
-	if (ev_now(w->loop) - w->last_limit_log > 5) {
-		w->last_limit_log = ev_now(w->loop);
-		log_warn("accept: %s: pausing new connections", strerror(err));
-	}
-	ev_timer_set(&w->relisten, 0.2, 0);
-	ev_timer_start(w->loop, &w->relisten);
-}
-
-static void relisten_cb(struct ev_loop *loop, ev_timer *t, int revents)
-{
-	struct worker *w = t->data;
-	int i;
-
-	(void)revents;
-	for (i = 0; i < w->nl; i++)
-		ev_io_start(loop, &w->lw[i]);
-}
-
-/*
  * One connection per readiness event, as ss-local and nginx (without
  * multi_accept) take them: connections mostly come one at a time, and a
  * loop until EAGAIN costs each of them a second accept4() that fails. A
@@ -59,9 +30,8 @@ static void accept_cb(struct ev_loop *loop, ev_io *io, int revents)
 	(void)revents;
 	fd = accept4(io->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (fd < 0) {
-		if (errno == EMFILE || errno == ENFILE || errno == ENOMEM ||
-		    errno == ENOBUFS)
-			pause_listeners(w, errno);
+		if (short_of(errno))
+			shortage_pause(w, "accept", errno);
 		return;
 	}
 	if (atomic_fetch_add(&s->nconn, 1) >= s->cfg.max_conn) {
@@ -267,8 +237,7 @@ static int worker_init(struct worker *w, struct shim *s, int id)
 	w->sout = malloc(SCRATCH_LEN);
 	if (!w->loop || !w->kdf || !w->sin || !w->sout || udp_worker_init(w))
 		return -1;
-	ev_init(&w->relisten, relisten_cb);
-	w->relisten.data = w;
+	shortage_init(w);
 	ev_async_init(&w->stop_ev, stop_cb);
 	ev_async_init(&w->status_ev, status_cb);
 	ev_async_init(&w->dns_ev, dns_cb);
