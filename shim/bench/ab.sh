@@ -25,25 +25,9 @@ if [ $# -lt 1 ] || [ ! -x "$TT" ]; then
 fi
 BASE=$((28000 + ($$ % 60) * 40))	# below the ephemeral range
 P_ECHO=$BASE
-declare -a PIDS=() PORTS=() NAMES=() SP=() LP=()
+declare -a PORTS=() NAMES=() SP=() LP=()
 
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-wait_port() {
-	local i
-	for i in $(seq 1 100); do
-		ss -Hltn "sport = :$1" | grep -q LISTEN && return 0
-		sleep 0.05
-	done
-	echo "ab: port $1 did not open" >&2
-	return 1
-}
+. "$(dirname "$0")/lib.sh"
 
 # Microseconds of CPU all threads of a process have run.
 cpu_us() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%d", s / 1000}'; }

@@ -21,28 +21,9 @@ LATN=${BENCH_LATN:-3600}	# setup latency: connections per implementation and mod
 BASE=$((26000 + ($$ % 100) * 20))
 P_SINK=$BASE P_ECHO=$((BASE + 1)) P_SRV=$((BASE + 2)) P_LOC=$((BASE + 3))
 W=$(mktemp -d /tmp/omrshim-bench.XXXXXX)
-declare -a PIDS=()
-
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+. "$(dirname "$0")/lib.sh"
 
 bg() { "$@" >>"$W/procs.log" 2>&1 & PIDS+=($!); }
-
-wait_port() {
-	local i
-	for i in $(seq 1 100); do
-		ss -Hltn "sport = :$1" | grep -q LISTEN && return 0
-		sleep 0.05
-	done
-	echo "bench: port $1 did not open" >&2
-	return 1
-}
 
 IMPLS="omr-mptcp libev-mptcp omr-tcp libev-tcp"
 declare -A LPORT SPID LPID
