@@ -376,8 +376,9 @@ static int lan_bind(struct udp_redir *ur)
 	     setsockopt(ur->fd, SOL_IPV6, IPV6_RECVORIGDSTADDR, &one, sizeof(one)) :
 	     setsockopt(ur->fd, SOL_IP, IP_RECVORIGDSTADDR, &one, sizeof(one))) ||
 	    bind(ur->fd, (struct sockaddr *)&ss, len)) {
-		log_err("UDP: TPROXY socket on %s port %d (IP_TRANSPARENT needs CAP_NET_ADMIN): %s",
-			c->local_address, c->local_port, strerror(errno));
+		log_err("UDP: TPROXY socket on %s port %d: %s%s", c->local_address,
+			c->local_port, strerror(errno),
+			errno == EPERM ? " (IP_TRANSPARENT needs CAP_NET_ADMIN)" : "");
 		if (ur->fd >= 0)
 			close(ur->fd);
 		ur->fd = -1;
