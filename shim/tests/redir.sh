@@ -177,7 +177,7 @@ t_redir_v6_nat() {	# IPv6 REDIRECT: IP6T_SO_ORIGINAL_DST
 # sends from a socket connected to the target: only an echo whose source
 # is the target's address and port gets to it.
 rdu_setup() {
-	local c=(-s 127.0.0.1 -p $P_R2 -k "$PW" -w 1)
+	local c=(-s 127.0.0.1 -p "$P_R2" -k "$PW" -w 1)
 	start rdusrv ip netns exec "$RD_R" "$BIN" server -u -s 127.0.0.1 -p $P_R2 -k "$PW"
 	start rdu4 ip netns exec "$RD_R" "$BIN" redir -u --block-quic "${c[@]}" -l $P_R1 -v
 	start rdu6 ip netns exec "$RD_R" "$BIN" redir -u -T -b :: "${c[@]}" -l $P_R1
@@ -219,7 +219,7 @@ t_redir_udp() {	# transparent UDP, IPv4 and IPv6: nft TPROXY -> redir -u -> serv
 }
 
 t_redir_udp_bad() {	# straight to the redir port, too large, QUIC blocked: dropped, counted, still serves
-	local rc=0 q=(ip netns exec "$RD_C" timeout 30 $PY tests/udp.py direct-quiet)
+	local rc=0 q=(ip netns exec "$RD_C" timeout 30 "$PY" tests/udp.py direct-quiet)
 	"${q[@]}" 10.78.0.1 $P_R1 100 || rc=1
 	"${q[@]}" $RD_T4 $P_UE 65507 || rc=1
 	"${q[@]}" $RD_T4 443 1200 || rc=1
