@@ -341,16 +341,16 @@ static const struct opt_def opts[] = {
 	{ "log_level", 0, NULL, OT_INT, 0, 3, FIELD(log_level), NULL,
 	  "0 errors, 1 warnings, 2 information (default), 3 debug", NULL, NULL },
 	{ "mode", 0, NULL, OT_NAME, 0, 0, FIELD(mode), NULL,
-	  "\"tcp_only\" (default), \"tcp_and_udp\" (as -u) or \"udp_only\" (as -U, server only)",
+	  "\"tcp_only\" (default), \"tcp_and_udp\" (as -u) or \"udp_only\" (as -U, server and redir)",
 	  set_mode, NULL },
 	{ NULL, 'u', "udp", OT_SET, MODE_TCP_AND_UDP, 0, FIELD(mode), NULL,
-	  "relay UDP too: server on its UDP port, local by SOCKS5 UDP ASSOCIATE", NULL, NULL },
+	  "relay UDP too: server on its UDP port, local by SOCKS5 UDP ASSOCIATE, redir by TPROXY (CAP_NET_ADMIN)", NULL, NULL },
 	{ NULL, 'U', "udp-only", OT_SET, MODE_UDP_ONLY, 0, FIELD(mode), NULL,
-	  "server: relay UDP only (no TCP listener)", NULL, NULL },
+	  "server, redir: relay UDP only (no TCP listener)", NULL, NULL },
 	{ "udp_timeout", 0, "udp-timeout", OT_INT, 1, 86400 * 7, FIELD(udp_timeout), "SEC",
 	  "idle seconds of a UDP NAT entry (default: timeout)", NULL, NULL },
 	{ "udp_max_associations", 0, "udp-max", OT_INT, 1, 65536, FIELD(udp_max), "N",
-	  "server: UDP NAT entries, the least recently used goes (default 512); local: UDP associations", NULL, NULL },
+	  "server: UDP NAT entries, the least recently used goes (default 512); local: UDP associations; redir: LAN UDP clients, and reply sockets", NULL, NULL },
 	{ "reuse_port", 0, NULL, OT_CHECK, 0, 0, 0, 0, NULL,
 	  "true only: SO_REUSEPORT is always on", NULL, check_reuse_port },
 	{ "ipv6_first", 0, NULL, OT_CHECK, 0, 0, 0, 0, NULL,
@@ -358,13 +358,13 @@ static const struct opt_def opts[] = {
 	{ "plugin", 0, NULL, OT_CHECK, 0, 0, 0, 0, NULL,
 	  "\"\" only: SIP003 plugins are not supported", NULL, check_plugin },
 	{ "udp_fwmark", 0, "udp-fwmark", OT_INT, 1, 0x7fffffff, FIELD(udp_fwmark), "MARK",
-	  "local: SO_MARK on the UDP sockets to the server (policy routing picks the WAN; needs CAP_NET_ADMIN)",
+	  "local, redir: SO_MARK on the UDP sockets to the server (policy routing picks the WAN; needs CAP_NET_ADMIN)",
 	  NULL, NULL },
 	{ "quic", 0, NULL, OT_NAME, 0, 0, FIELD(block_quic), NULL,
-	  "local: \"relay\" (default) or \"block\": drop UDP datagrams to port 443, so browsers fall back to TCP",
+	  "local, redir: \"relay\" (default) or \"block\": drop UDP datagrams to port 443, so browsers fall back to TCP",
 	  set_quic, NULL },
 	{ NULL, 0, "block-quic", OT_BOOL, 0, 0, FIELD(block_quic), NULL,
-	  "local: as \"quic\": \"block\"", NULL, NULL },
+	  "local, redir: as \"quic\": \"block\"", NULL, NULL },
 	{ "stats_socket", 0, "stats-socket", OT_STR, 0, 0, FIELD(stats_socket), "PATH",
 	  "serve the counters on this Unix stream socket (mode 0660): a client sends \"prometheus\" (or nothing) or \"json\", reads, gets EOF",
 	  NULL, NULL },
@@ -857,11 +857,9 @@ int config_validate(struct shim_config *c, char *err, size_t errlen)
 	if (!!c->socks_user[0] != !!c->socks_pass[0])
 		return fail(err, errlen, "socks_username and socks_password go together");
 	if (c->role == ROLE_SERVER && (c->udp_fwmark || c->block_quic))
-		return fail(err, errlen, "udp_fwmark and quic are local options (the server would ignore them)");
+		return fail(err, errlen, "udp_fwmark and quic are local and redir options (the server would ignore them)");
 	if (c->role == ROLE_LOCAL && c->mode == MODE_UDP_ONLY)
-		return fail(err, errlen, "udp_only (-U) is for the server: UDP ASSOCIATE needs the local's TCP listener");
-	if (c->role == ROLE_REDIR && (c->mode != MODE_TCP_ONLY || c->udp_fwmark || c->block_quic))
-		return fail(err, errlen, "the redir role relays TCP only (transparent UDP is not implemented): no mode tcp_and_udp, -u, -U, udp_fwmark or quic");
+		return fail(err, errlen, "udp_only (-U) is for the server and redir: UDP ASSOCIATE needs the local's TCP listener");
 	if (c->tcp_tproxy && c->role != ROLE_REDIR)
 		return fail(err, errlen, "tcp_tproxy is for the redir role only");
 	if (check_stats(c, err, errlen))

@@ -134,6 +134,21 @@ static bool is_server(const struct shim *s, const struct sockaddr_storage *dst)
 	return false;
 }
 
+/*
+ * Why a datagram TPROXY'd to @dst must not be relayed (udpredir.c), or
+ * NULL: sent straight to our port (its original destination is this
+ * host, at the redir port), or to a server (the ruleset caught the
+ * tunnel). addr_is_local() costs a socket: only at our port.
+ */
+const char *redir_udp_loop(const struct shim *s, const struct sockaddr_storage *dst)
+{
+	if (sa_port(dst) == s->cfg.local_port && addr_is_local(dst))
+		return "its destination is this listener (not TPROXY'd)";
+	if (is_server(s, dst))
+		return "its destination is the tunnel server (the ruleset must bypass it)";
+	return NULL;
+}
+
 /* Once per 5 s per worker: a firewall mistake must not flood the log. */
 static void refused(struct conn *c, const char *why)
 {

@@ -209,6 +209,7 @@ void local_connected(struct conn *c, int err);
 /* redir.c: the original destination of a redirected or TPROXY'd socket. */
 int redir_orig_dst(int fd, bool tproxy, int port, struct sockaddr_storage *dst);
 int redir_listener(int fd, int family);
+const char *redir_udp_loop(const struct shim *s, const struct sockaddr_storage *dst);
 
 /* dns.c: @done runs on the loop with the result (freed after it). */
 int dns_resolve(struct conn *c, void (*done)(struct conn *c,
@@ -225,6 +226,11 @@ bool dns_stop(struct worker *w);
 int udp_server_start(struct worker *w);
 void udp_server_stop(struct worker *w);
 void udp_server_status(struct worker *w);
+
+/* udpredir.c: the redir role's transparent UDP (TPROXY), on worker 0's loop. */
+int udp_redir_start(struct worker *w);
+void udp_redir_stop(struct worker *w);
+void udp_redir_status(struct worker *w);
 
 /* udplocal.c: SOCKS5 UDP ASSOCIATE. Takes ctl (the control TCP
  * connection, its reply sent) and returns 0, or a SOCKS5 reply code. */

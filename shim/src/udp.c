@@ -103,6 +103,31 @@ int udp_socket(int family)
 	return fd;
 }
 
+/*
+ * The socket to the server (the one new connections dial). Not connected:
+ * connect() would fix the source address of the WAN routed at that
+ * moment, and after a failover (udp_fwmark: a policy-routing rule moved
+ * to another WAN) the datagrams would leave by the new WAN with the old
+ * WAN's address. Unconnected, each sendto() picks the source of the route
+ * in force; the caller checks what comes back against @srv instead.
+ */
+int udp_tunnel_socket(struct shim *s, struct sockaddr_storage *srv, socklen_t *len)
+{
+	int i = atomic_load(&s->srv_cur), mark = s->cfg.udp_fwmark, fd;
+
+	memcpy(srv, &s->srv[i], s->srvlen[i]);
+	*len = s->srvlen[i];
+	fd = udp_socket(s->srv[i].ss_family);
+	if (fd < 0)
+		return -1;
+	if (mark && setsockopt(fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark))) {
+		log_warn("UDP: SO_MARK %d: %s (needs CAP_NET_ADMIN)", mark, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 void udp_status(struct worker *w)
 {
 	struct stat_set *st = &w->st;

@@ -11,11 +11,13 @@ struct shim;
 struct worker;
 struct udp_server;
 struct udp_assoc;
+struct udp_redir;
 
 /* Per-worker UDP state (its counters are in the worker's stat_set). */
 struct udp_worker {
 	struct udp_server *srv;		/* server role, worker 0 only */
 	struct udp_assoc *assocs;	/* local role: SOCKS5 UDP ASSOCIATEs */
+	struct udp_redir *redir;	/* redir role (TPROXY), worker 0 only */
 	struct ss_rekey pkt;		/* this worker's datagram crypto */
 	uint64_t unlogged;		/* drops since the last drop log line */
 	int lookups;			/* server: domain targets resolving */
@@ -42,6 +44,8 @@ long udp_open(struct worker *w, const uint8_t *in, size_t len, uint8_t *out,
 void udp_drop(struct worker *w, const char *why, const struct sockaddr *from);
 /* Non-blocking UDP socket, IPv6 sockets IPv6-only. */
 int udp_socket(int family);
+/* Unconnected, with udp_fwmark's SO_MARK: to the current server, in @srv. */
+int udp_tunnel_socket(struct shim *s, struct sockaddr_storage *srv, socklen_t *len);
 void udp_status(struct worker *w);
 
 #endif

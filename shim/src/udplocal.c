@@ -206,29 +206,13 @@ static int client_socket(struct udp_assoc *a, struct sockaddr_storage *bnd,
 	return getsockname(a->cfd, (struct sockaddr *)bnd, blen);
 }
 
-/*
- * The server side. Not connected: connect() would fix the source address
- * of the WAN routed at that moment, and after a failover (udp_fwmark:
- * a policy-routing rule moved to another WAN) the datagrams would leave
- * by the new WAN with the old WAN's address. Unconnected, each sendto()
- * picks the source of the route in force; what comes back is checked
- * against the server's address here instead of by the kernel.
- */
+/* The server side: udp_tunnel_socket() (unconnected, udp_fwmark). */
 static int server_socket(struct udp_assoc *a)
 {
-	struct shim *s = a->w->s;
-	int i = atomic_load(&s->srv_cur), mark = s->cfg.udp_fwmark;
-
-	memcpy(&a->srv, &s->srv[i], s->srvlen[i]);
-	a->srvlen = s->srvlen[i];
-	nat_key(&a->srvkey, (struct sockaddr *)&a->srv);
-	a->sfd = udp_socket(s->srv[i].ss_family);
+	a->sfd = udp_tunnel_socket(a->w->s, &a->srv, &a->srvlen);
 	if (a->sfd < 0)
 		return -1;
-	if (mark && setsockopt(a->sfd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark))) {
-		log_warn("UDP: SO_MARK %d: %s (needs CAP_NET_ADMIN)", mark, strerror(errno));
-		return -1;
-	}
+	nat_key(&a->srvkey, (struct sockaddr *)&a->srv);
 	return 0;
 }
 

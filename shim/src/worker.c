@@ -112,6 +112,7 @@ static void status_cb(struct ev_loop *loop, ev_async *a, int revents)
 		conn_status(c);
 	udp_status(w);
 	udp_server_status(w);
+	udp_redir_status(w);
 }
 
 /* The reload's rendezvous: one per process, like the reload itself. */
@@ -248,7 +249,7 @@ static int worker_init(struct worker *w, struct shim *s, int id)
 	ev_async_start(w->loop, &w->status_ev);
 	ev_async_start(w->loop, &w->dns_ev);
 	ev_async_start(w->loop, &w->pause_ev);
-	if (worker_listen(w))
+	if (worker_listen(w) || udp_redir_start(w))
 		return -1;
 	return udp_server_start(w);
 }
@@ -264,6 +265,7 @@ static bool worker_free(struct worker *w)
 		conn_close(w->conns);
 	udp_assoc_close_all(w);
 	udp_server_stop(w);
+	udp_redir_stop(w);
 	for (i = 0; i < w->nl; i++)
 		close(w->lfd[i]);
 	w->nl = 0;

@@ -124,9 +124,14 @@ t_redir_direct() {	# straight to the redir port (not redirected): closed, no byt
 
 t_redir_nft_remove() {	# --remove: table and TPROXY rules gone; bad arguments exit 2
 	local rc=0
+	# The ruleset in force has UDP (t_redir_udp_*): IPv4 TPROXY's rule too.
+	ip netns exec "$RD_R" ip -4 rule | grep -q fwmark || { echo "no IPv4 rule to remove"; rc=1; }
 	ip netns exec "$RD_R" ./omr-shim-nft --remove || rc=1
 	ip netns exec "$RD_R" nft list tables | grep -q omr_redir && { echo "table left"; rc=1; }
+	ip netns exec "$RD_R" nft list ruleset | grep -q tproxy && { echo "TPROXY rule left"; rc=1; }
 	ip netns exec "$RD_R" ip -6 rule | grep -q fwmark && { echo "IPv6 rule left"; rc=1; }
+	ip netns exec "$RD_R" ip -4 rule | grep -q fwmark && { echo "IPv4 rule left"; rc=1; }
+	[ -z "$(ip netns exec "$RD_R" ip -4 route show table 4952)" ] || { echo "IPv4 local route left"; rc=1; }
 	./omr-shim-nft -i x >/dev/null 2>&1; [ $? = 2 ] || { echo "no -s: not exit 2"; rc=1; }
 	./omr-shim-nft -i x -s '1.2.3.4;x' >/dev/null 2>&1; [ $? = 2 ] || { echo "bad -s: not exit 2"; rc=1; }
 	./omr-shim-nft -i x -s 1.2.3.4 -p 70000 >/dev/null 2>&1; [ $? = 2 ] || { echo "bad -p: not exit 2"; rc=1; }
@@ -166,14 +171,117 @@ t_redir_v6_nat() {	# IPv6 REDIRECT: IP6T_SO_ORIGINAL_DST
 	rd_fetch "http://[$RD_T6]:$P_HTTP/small.bin" && rd_logged "\\[$RD_T6\\]:$P_HTTP" rdr6n
 }
 
+# Transparent UDP: omr-shim-nft -u sends LAN UDP (and TCP) to $P_R1 by
+# TPROXY; redir -u instances there (IPv4 with --block-quic, IPv6) seal it
+# to a server -u on 127.0.0.1:$P_R2; an echo on the target. The client
+# sends from a socket connected to the target: only an echo whose source
+# is the target's address and port gets to it.
+rdu_setup() {
+	local c=(-s 127.0.0.1 -p "$P_R2" -k "$PW" -w 1)
+	start rdusrv ip netns exec "$RD_R" "$BIN" server -u -s 127.0.0.1 -p $P_R2 -k "$PW"
+	start rdu4 ip netns exec "$RD_R" "$BIN" redir -u --block-quic "${c[@]}" -l $P_R1 -v
+	start rdu6 ip netns exec "$RD_R" "$BIN" redir -u -T -b :: "${c[@]}" -l $P_R1
+	start rduecho ip netns exec "$RD_T" $PY tests/udp.py echo $P_UE $RD_T4 $RD_T6
+	ip netns exec "$RD_R" ./omr-shim-nft --apply -u -i rlan0 -s 203.0.113.9 -p $P_R1 ||
+		return 1
+	wait_port $P_R2 "$RD_R" && wait_port $P_R1 "$RD_R" || return 1
+	# both redirs' UDP sockets, the server's, the echo's two
+	rd_udp_bound "$RD_R" $P_R1 2 && rd_udp_bound "$RD_R" $P_R2 1 &&
+		rd_udp_bound "$RD_T" $P_UE 2
+}
+
+# rd_udp_bound NS PORT N: N UDP sockets bound on PORT in NS (5 s at most)
+rd_udp_bound() {
+	local i
+	for i in $(seq 50); do
+		[ "$(ip netns exec "$1" ss -Hlun "sport = :$2" | wc -l)" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	echo "$3 UDP sockets never bound on port $2 in $1"
+	return 1
+}
+
+t_redir_udp() {	# transparent UDP, IPv4 and IPv6: nft TPROXY -> redir -u -> server -u -> echo
+	local rc=0
+	rdu_setup || return 1
+	ip netns exec "$RD_C" timeout 30 $PY tests/udp.py direct $RD_T4 $P_UE 100 8192 || rc=1
+	ip netns exec "$RD_C" timeout 30 $PY tests/udp.py direct $RD_T6 $P_UE 100 8192 || rc=1
+	# One association and one reply socket per family; every datagram
+	# sealed to the server and every echo delivered, none dropped.
+	udp_expect rdu4 "udp in 100 out 100 dropped 0 " "udp redir associations 1 of 512 reply-sockets 1 " || rc=1
+	udp_expect rdu6 "udp in 100 out 100 dropped 0 " "udp redir associations 1 of 512 reply-sockets 1 " || rc=1
+	udp_expect rdusrv "udp in 200 out 200 " || rc=1
+	grep -q "UDP: transparent (TPROXY) on 0.0.0.0 port $P_R1" "$W/rdu4.log" || rc=1
+	# TCP still goes by the same port (REDIRECT for IPv4, TPROXY for IPv6)
+	rd_fetch "http://$RD_T4:$P_HTTP/small.bin" && rd_fetch "http://[$RD_T6]:$P_HTTP/small.bin" ||
+		{ echo "TCP through the -u ruleset failed"; rc=1; }
+	return $rc
+}
+
+t_redir_udp_bad() {	# straight to the redir port, too large, QUIC blocked: dropped, counted, still serves
+	local rc=0 q=(ip netns exec "$RD_C" timeout 30 "$PY" tests/udp.py direct-quiet)
+	"${q[@]}" 10.78.0.1 $P_R1 100 || rc=1
+	"${q[@]}" $RD_T4 $P_UE 65507 || rc=1
+	"${q[@]}" $RD_T4 443 1200 || rc=1
+	ip netns exec "$RD_C" timeout 30 $PY tests/udp.py direct $RD_T4 $P_UE 3 || rc=1
+	udp_expect rdu4 "udp in 103 out 103 dropped 3 " || rc=1
+	# one drop line per 5 s: the first drop's
+	grep -q "UDP: dropped a datagram.*its destination is this listener" "$W/rdu4.log" ||
+		{ echo "the drop was not logged"; rc=1; }
+	return $rc
+}
+
+# Datagrams of one MTU at most: ss-server sets DF on its target sockets
+# (IP_PMTUDISC_DO), so an 8 KB one fails there with EMSGSIZE on the
+# 1500-byte veth ("sendto_remote: Message too long" in its log).
+t_redir_udp_interop() {	# omr-shim redir -u -> ss-server -u: 100 datagrams up to 1400 B identical
+	local rc=0
+	stop rdu4 || { echo "redir -u exit code $?"; rc=1; }
+	start rdsss ip netns exec "$RD_R" ss-server -u --mtu 65535 -s 127.0.0.1 -p $P_R3 -k "$PW" \
+		-m chacha20-ietf-poly1305
+	start rdus4 ip netns exec "$RD_R" "$BIN" redir -u -w 1 -s 127.0.0.1 -p $P_R3 -k "$PW" -l $P_R1
+	wait_port $P_R1 "$RD_R" && rd_udp_bound "$RD_R" $P_R3 1 && rd_udp_bound "$RD_R" $P_R1 2 ||
+		return 1
+	ip netns exec "$RD_C" timeout 30 $PY tests/udp.py direct $RD_T4 $P_UE 100 1400 || rc=1
+	udp_expect rdus4 "udp in 100 out 100 dropped 0 " || rc=1
+	stop rdus4 || { echo "redir -u exit code $?"; rc=1; }
+	stop rdsss
+	return $rc
+}
+
+t_redir_udp_expiry() {	# associations bounded (LRU) and expired after udp_timeout, reply sockets too
+	local rc=0 i
+	start rdux4 ip netns exec "$RD_R" "$BIN" redir -u -w 1 -s 127.0.0.1 -p $P_R2 -k "$PW" \
+		-l $P_R1 --udp-max 2 --udp-timeout 1
+	wait_port $P_R1 "$RD_R" && rd_udp_bound "$RD_R" $P_R1 2 || return 1
+	# three clients (three source ports): the first association is evicted
+	for i in 1 2 3; do
+		ip netns exec "$RD_C" timeout 30 $PY tests/udp.py direct $RD_T4 $P_UE 2 || rc=1
+	done
+	udp_expect rdux4 "associations 3$" "nat-evicted 1 " "udp redir associations 2 of 2 reply-sockets 1 " ||
+		rc=1
+	sleep 2.5
+	udp_expect rdux4 "nat-expired 2 " "udp redir associations 0 of 2 reply-sockets 0 " || rc=1
+	ip netns exec "$RD_C" timeout 30 $PY tests/udp.py direct $RD_T4 $P_UE 2 || rc=1
+	udp_expect rdux4 "udp in 8 out 8 " "associations 4$" || rc=1
+	stop rdux4 || { echo "redir -u exit code $?"; rc=1; }
+	stop rdu6 || { echo "redir -u (IPv6) exit code $?"; rc=1; }
+	stop rdusrv || { echo "server -u exit code $?"; rc=1; }
+	return $rc
+}
+
 redir_tests() {
 	run_test "redir: LAN client without proxy settings, IPv4: nft REDIRECT -> omr-shim redir (SO_ORIGINAL_DST) -> server, 1 MB identical" t_redir_v4
 	run_test "redir: IPv6: nft TPROXY (fwmark, local route) -> omr-shim redir -T on :: -> server, 1 MB identical" t_redir_v6
 	run_test "redir: IPv4 TPROXY (omr-shim-nft -t, redir -T --fast-open), 8 parallel downloads identical, MPTCP tunnels" t_redir_tproxy4
 	run_test "redir: a connection straight to the redir port is closed with no byte (FIN or RST), logged" t_redir_direct
 	run_test "redir: interop: omr-shim redir -> ss-server and ss-redir -> omr-shim server, 1 MB identical" t_redir_interop
-	run_test "redir: omr-shim-nft --remove leaves nothing; bad arguments exit 2" t_redir_nft_remove
+	run_test "redir: transparent UDP (nft TPROXY -> redir -u -> server -u), IPv4 and IPv6: 100 datagrams up to 8 KB identical, from the original destination" t_redir_udp
+	run_test "redir: transparent UDP: straight to the redir port, too large, QUIC blocked: dropped and counted, still serves" t_redir_udp_bad
+	run_test "redir: transparent UDP interop: omr-shim redir -u -> ss-server -u, 100 datagrams up to 1400 B identical" t_redir_udp_interop
+	run_test "redir: transparent UDP: associations bounded (LRU), idle ones and reply sockets expire" t_redir_udp_expiry
+	run_test "redir: omr-shim-nft --remove leaves nothing (UDP and IPv4 TPROXY too); bad arguments exit 2" t_redir_nft_remove
 	run_test "redir: IPv6 by nft REDIRECT (IP6T_SO_ORIGINAL_DST), 1 MB identical" t_redir_v6_nat
 }
 # shellcheck disable=SC2034 # run.sh's plan counts them
-REDIR_NTESTS=7
+REDIR_NTESTS=11

@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-or-later
 """UDP relay tests (loopback only). Subcommands:
-  echo PORT                      UDP echo server on 127.0.0.1 and ::1 (one process)
+  echo PORT [HOST...]            UDP echo server on 127.0.0.1 and ::1 (or the HOSTs;
+                                 one process)
+  direct HOST PORT N [BIG...]    a plain client (transparent UDP): a socket connected
+                                 to HOST:PORT sends N datagrams of 1..1400 bytes (N-1
+                                 varied sizes, then the BIG ones); each echo must come
+                                 back byte for byte, from HOST:PORT itself
+  direct-quiet HOST PORT SIZE    a datagram of SIZE bytes to HOST:PORT gets no answer
   assoc SOCKS ECHO SIZES...      SOCKS5 UDP ASSOCIATE through SOCKS (a local:
                                  omr-shim or ss-local), one datagram of each size
                                  to 127.0.0.1:ECHO (::1 if ECHO is "v6:PORT");
@@ -28,9 +34,10 @@ def fail(msg):
     print("FAIL:", msg)
     sys.exit(1)
 
-def echo(port):
+def echo(port, hosts=("127.0.0.1", "::1")):
     socks = []
-    for fam, host in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+    for host in hosts:
+        fam = socket.AF_INET6 if ":" in host else socket.AF_INET
         s = socket.socket(fam, socket.SOCK_DGRAM)
         s.bind((host, port))
         socks.append(s)
@@ -103,6 +110,39 @@ def assoc(sport, spec, sizes):
             fail("echo of %d bytes differs (got %d bytes)" % (n, len(got)))
         print("ok %d bytes" % n)
     c.close()
+
+def connected(host, port):
+    u = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_DGRAM)
+    u.connect((host, port))
+    u.settimeout(3)
+    return u
+
+def direct(host, port, n, big):
+    """The kernel delivers to a connected socket only what comes from its
+    peer: an echo sent from any other source would time out here."""
+    u = connected(host, port)
+    want = socket.getaddrinfo(host, port, u.family, socket.SOCK_DGRAM)[0][4][:2]
+    sizes = [1 + (i * 337) % 1400 for i in range(n - len(big))] + big
+    for sz in sizes:
+        data = os.urandom(sz)
+        u.send(data)
+        try:
+            got, frm = u.recvfrom(65536)
+        except socket.timeout:
+            fail("no echo for %d bytes" % sz)
+        if got != data:
+            fail("echo of %d bytes differs (got %d bytes)" % (sz, len(got)))
+        if frm[:2] != want:
+            fail("echo from %s, not from %s" % (frm, want))
+    print("ok %d datagrams (%d..%d bytes) echoed from %s" % (len(sizes), min(sizes),
+                                                           max(sizes), want))
+
+def direct_quiet(host, port, size):
+    u = connected(host, port)
+    u.send(os.urandom(size))
+    if not quiet(u, 1.0):
+        fail("%d bytes to %s:%d got an answer" % (size, host, port))
+    print("ok no answer to %d bytes to %s:%d" % (size, host, port))
 
 def assoc_quiet(sport, port):
     c, relay = associate(sport)
@@ -285,7 +325,11 @@ def nat(sport, eport, method, pw, n):
 
 def main(a):
     if a[0] == "echo":
-        echo(int(a[1]))
+        echo(int(a[1]), *([a[2:]] if a[2:] else []))
+    elif a[0] == "direct":
+        direct(a[1], int(a[2]), int(a[3]), [int(x) for x in a[4:]])
+    elif a[0] == "direct-quiet":
+        direct_quiet(a[1], int(a[2]), int(a[3]))
     elif a[0] == "assoc":
         assoc(int(a[1]), a[2], [int(x) for x in a[3:]])
     elif a[0] == "assoc-quiet":

@@ -932,7 +932,7 @@ static void t_config_udp(void)
 	CHECK(!config_parse_args(&c, 8, srv, err, sizeof(err)) && c.mode == MODE_UDP_ONLY);
 	CHECK(!config_validate(&c, err, sizeof(err)) && cfg_udp_timeout(&c) == 7 && c.udp_max == 512);
 	c.block_quic = true;
-	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "local options"));
+	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "local and redir options"));
 	CHECK(!cfg_json(&c, "{\"quic\":\"block\",\"udp_fwmark\":7}", err) && c.block_quic &&
 	      c.udp_fwmark == 7);
 	CHECK(cfg_json(&c, "{\"quic\":\"drop\"}", err) == -1 && strstr(err, "quic"));
@@ -963,6 +963,19 @@ static void t_redir_config(void)
 	CHECK(!config_parse_args(&c, 12, cli, err, sizeof(err)) &&
 	      !config_validate(&c, err, sizeof(err)));
 	CHECK(c.tcp_tproxy && c.nofile == 4096 && c.local_port == 1100 && c.nserver == 1);
+	/* Transparent UDP (TPROXY): ss-redir's -u / "mode", with udp_fwmark and quic. */
+	CHECK(!cfg_json(&c, "{\"server\":\"h\",\"server_port\":1,\"password\":\"x\","
+		       "\"mode\":\"tcp_and_udp\",\"udp_fwmark\":7,\"quic\":\"block\"}", err));
+	c.role = ROLE_REDIR;
+	CHECK(!config_validate(&c, err, sizeof(err)) && cfg_udp(&c) && c.block_quic);
+	c.role = ROLE_SERVER;
+	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "udp_fwmark"));
+	CHECK(!cfg_json(&c, "{\"server\":\"h\",\"server_port\":1,\"password\":\"x\","
+		       "\"mode\":\"udp_only\"}", err));
+	c.role = ROLE_REDIR;
+	CHECK(!config_validate(&c, err, sizeof(err)) && !cfg_tcp(&c));
+	c.role = ROLE_LOCAL;
+	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "udp_only"));
 }
 
 /*
@@ -1039,7 +1052,7 @@ static const struct {
 	{ "unit: UDP NAT table: lookup by address, LRU order, removal", t_nat },
 	{ "unit: mode, -u, -U, udp_timeout defaults; udp_only refused for local, quic/udp_fwmark for server", t_config_udp },
 	{ "unit: reload: reloadable options applied, the others refused by name", t_config_reload },
-	{ "unit: redir role: tcp_tproxy/-T, -n, its defaults and errors", t_redir_config },
+	{ "unit: redir role: tcp_tproxy/-T, -n, -u/-U, udp_fwmark, quic, its defaults and errors", t_redir_config },
 	{ "unit: redir original destination: TPROXY address, own port refused, no NAT refused", t_redir_orig_dst },
 };
 
