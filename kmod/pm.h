@@ -40,7 +40,9 @@
  *     (READ_ONCE) by the notifiers and GET_STATUS's namespace count.
  *   msk socket locks are taken by the work and by GET_CONNS, one at a
  *     time, with nothing else held but cb_lock (GET_CONNS); no holder of
- *     an msk lock waits for genetlink (genl.c explains why).
+ *     an msk lock waits for genetlink (genl.c explains why). Under one,
+ *     the work may take a subflow's socket lock (MPTCP's own order), in
+ *     tcp_setsockopt(TCP_CONGESTION): pm_conn.c, omr_sf_give_cc().
  */
 #ifndef _OMR_PM_H
 #define _OMR_PM_H
