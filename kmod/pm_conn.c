@@ -319,20 +319,33 @@ static void omr_obs_stall(struct omr_obs_path *op, struct omr_pm_sub *s,
  * after an application's setsockopt (mptcp_sockopt_sync_locked()), before
  * it is established; an application that sets TCP_CONGESTION on its msk
  * sets every subflow it has then, which overrides this (documented).
+ *
+ * noinline, and no call between the load of the pointer and the call:
+ * otherwise 7.3's build spilled the loaded setsockopt pointer to the
+ * stack, where scripts/indirect-calls.pl cannot tell it from a resolved
+ * address (it fails closed).
  */
-static void omr_sf_give_cc(struct omr_pm_net *pn, const struct omr_pm_path *p,
-			   struct omr_pm_sub *s, struct sock *ssk, u32 sfid)
+static noinline void omr_sf_give_cc(struct omr_pm_net *pn,
+				    const struct omr_pm_path *p,
+				    struct omr_pm_sub *s, struct sock *ssk,
+				    u32 sfid)
 {
 	char name[TCP_CA_NAME_MAX];
+	ssize_t len;
 	int err;
 
 	if (!p->cc[0] || (s->cc_sfid == sfid && s->cc_seq == p->cc_seq))
 		return;
 	s->cc_sfid = sfid;
 	s->cc_seq = p->cc_seq;
-	strscpy(name, p->cc, sizeof(name));	/* a sockptr is not const */
+	/* A copy: a sockptr is not const. Its length without a strlen() call
+	 * between the load of the setsockopt pointer and the call (see above).
+	 */
+	len = strscpy(name, p->cc, sizeof(name));
+	if (len <= 0)
+		return;
 	err = ssk->sk_prot->setsockopt(ssk, SOL_TCP, TCP_CONGESTION,
-				       KERNEL_SOCKPTR(name), strlen(name));
+				       KERNEL_SOCKPTR(name), len);
 	if (!err) {
 		pn->cnt.cc_set++;
 		return;
