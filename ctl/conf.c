@@ -165,7 +165,20 @@ static int path_key(struct parser *p, const char *k, const char *v)
 		*has = true;
 		return address(p, k, v, k[0] == 's' ? &s->saddr : &s->gw);
 	}
-	return fail(p, "unknown key '%s' in [Path] (dev, backup, enabled, weight, saddr, gw)", k);
+	if (!strcmp(k, "cc")) {
+		if (s->has_cc)
+			return fail(p, "cc is given twice in this [Path]");
+		s->has_cc = true;
+		if (!strcmp(v, "default"))
+			return 0;
+		/* The syntax here; setconf checks this kernel has it. */
+		if (!cc_name_ok(v))
+			return fail(p, "cc = '%s': expected a congestion control's name (a-z, 0-9, _; at most %d) or default",
+				    v, OMR_CC_MAX - 1);
+		snprintf(s->cc, sizeof(s->cc), "%s", v);
+		return 0;
+	}
+	return fail(p, "unknown key '%s' in [Path] (dev, backup, enabled, weight, saddr, gw, cc)", k);
 }
 
 /* The [Path] just ended must have named its device. */
@@ -308,7 +321,8 @@ int conf_from_state(const struct omr_status *s, const struct omr_paths *l,
 		snprintf(ps->dev, sizeof(ps->dev), "%s", l->p[i].dev);
 		ps->backup = l->p[i].backup;
 		ps->enabled = l->p[i].enabled;
-		ps->has_weight = ps->has_saddr = ps->has_gw = true;
+		ps->has_weight = ps->has_saddr = ps->has_gw = ps->has_cc = true;
+		snprintf(ps->cc, sizeof(ps->cc), "%s", l->p[i].cc);
 		ps->weight = l->p[i].weight;
 		ps->saddr = l->p[i].has_saddr ? l->p[i].saddr : (struct in_addr){ 0 };
 		ps->gw = l->p[i].has_gw ? l->p[i].gw : (struct in_addr){ 0 };
@@ -337,6 +351,8 @@ static void write_path(FILE *f, const struct omr_path_set *s)
 		fprintf(f, "saddr = %s\n", addr_text(s->saddr, a));
 	if (s->has_gw)
 		fprintf(f, "gw = %s\n", addr_text(s->gw, a));
+	if (s->has_cc)
+		fprintf(f, "cc = %s\n", s->cc[0] ? s->cc : "default");
 }
 
 void conf_write(FILE *f, const struct omr_conf *c)

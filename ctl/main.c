@@ -22,9 +22,9 @@
 
 static const struct cmd path_cmds[] = {
 	{ "show", 1, do_path_show, "show\t\t\tconfigured paths: device, link, address, health", NULL, 0 },
-	{ "add", 1, do_path_add, "add dev IFNAME [backup]\ta WAN path (the device may not exist yet)", NULL, 0 },
+	{ "add", 1, do_path_add, "add dev IFNAME [backup] [cc NAME]\ta WAN path (the device may not exist yet)", NULL, 0 },
 	{ "change", 1, do_path_change, "change dev IFNAME [backup on|off] [enabled on|off] [weight N]\n"
-				       "\t\t[saddr ADDR|none] [gw ADDR|none]", NULL, 0 },
+				       "\t\t[saddr ADDR|none] [gw ADDR|none] [cc NAME|default]", NULL, 0 },
 	{ "del", 1, do_path_del, "del dev IFNAME\t\tdelete it", NULL, 0 },
 };
 

@@ -34,6 +34,8 @@ const char *const cnt_names[OMR_CNT_A_MAX + 1] = {
 	[OMR_CNT_A_REMOVES] = "removes",
 	[OMR_CNT_A_ABORTS] = "aborts",
 	[OMR_CNT_A_EV_OVERFLOWS] = "event_overflows",
+	[OMR_CNT_A_CC_SET] = "cc_set",
+	[OMR_CNT_A_CC_ERRORS] = "cc_errors",
 };
 
 int key_index(const char *const *keys, int max, const char *k)
@@ -153,4 +155,17 @@ const char *path_why(const struct omr_path *p, uint32_t conns, char *buf,
 	else
 		snprintf(buf, len, "ok");
 	return buf;
+}
+
+bool cc_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n >= OMR_CC_MAX)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_'))
+			return false;
+	return true;
 }

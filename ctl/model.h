@@ -16,6 +16,9 @@
 #include <netinet/in.h>
 #include <linux/omr.h>
 
+/* A congestion control's name: TCP_CA_NAME_MAX (linux/tcp.h), with its NUL. */
+#define OMR_CC_MAX 16
+
 struct omr_status {
 	bool seen;		/* the kernel answered */
 	char version[64], kernel[128];
@@ -36,6 +39,7 @@ struct omr_path {
 	bool link_up, backup, enabled, stripped;
 	bool has_addr, has_saddr, has_gw;
 	struct in_addr addr, saddr, gw;
+	char cc[OMR_CC_MAX];		/* "": none (the subflows keep theirs) */
 	uint8_t health, health_reason;
 	uint32_t subflows, srtt_us, loss_ppm, window_ms;
 	uint32_t join_fails, join_fails_total;
@@ -56,6 +60,7 @@ struct omr_sf {
 	uint16_t lport, rport;
 	uint8_t state;
 	uint64_t sent, acked, received;
+	char cc[OMR_CC_MAX];		/* its congestion control; "" unknown */
 };
 
 struct omr_conn {
@@ -97,9 +102,10 @@ struct omr_sched_set {
 struct omr_path_set {
 	char dev[IFNAMSIZ];
 	int backup, enabled;	/* -1: unchanged */
-	bool has_weight, has_saddr, has_gw;
+	bool has_weight, has_saddr, has_gw, has_cc;
 	uint32_t weight;
 	struct in_addr saddr, gw;	/* 0.0.0.0: none (the default) */
+	char cc[OMR_CC_MAX];		/* "": default (cleared) */
 };
 
 extern const char *const pm_keys[OMR_PM_A_MAX + 1];
@@ -128,5 +134,12 @@ uint64_t paths_bytes(const struct omr_paths *l);
 /* The phrase that says why a path carries what it carries, in @buf. */
 const char *path_why(const struct omr_path *p, uint32_t conns, char *buf,
 		     size_t len);
+
+/*
+ * Whether @s is a congestion control's name as the kernel takes it for a
+ * path (OMR_PATH_A_CC): 1 to OMR_CC_MAX - 1 bytes of [a-z0-9_]. The syntax
+ * only; cc.c checks that this kernel has it.
+ */
+bool cc_name_ok(const char *s);
 
 #endif /* OMRCTL_MODEL_H */

@@ -32,7 +32,8 @@ int omr_get_conns(struct omr_nl *nl,
 
 int omr_set_pm(struct omr_nl *nl, const struct omr_pm_set *s);
 int omr_set_sched(struct omr_nl *nl, const struct omr_sched_set *s);
-int omr_path_add(struct omr_nl *nl, const char *dev, bool backup);
+int omr_path_add(struct omr_nl *nl, const char *dev, bool backup,
+		 const char *cc);
 int omr_path_del(struct omr_nl *nl, const char *dev);
 int omr_path_change(struct omr_nl *nl, const struct omr_path_set *s);
 

@@ -152,6 +152,7 @@ static void fill_path(struct nlattr **p, struct omr_path *ps)
 	ps->join_fails = u32a(p[OMR_PATH_A_JOIN_FAILS]);
 	ps->join_fails_total = u32a(p[OMR_PATH_A_JOIN_FAILS_TOTAL]);
 	ps->stripped = u8a(p[OMR_PATH_A_STRIPPED]);
+	stra(p[OMR_PATH_A_CC], ps->cc, sizeof(ps->cc));
 }
 
 static int parse_path(struct nlattr **tb, void *arg)
@@ -220,6 +221,7 @@ static void fill_sf(struct nlattr **sf, struct omr_sf *s)
 	s->acked = u64a(sf[OMR_SF_A_BYTES_ACKED]);
 	s->received = u64a(sf[OMR_SF_A_BYTES_RECEIVED]);
 	s->retrans = u32a(sf[OMR_SF_A_RETRANS]);
+	stra(sf[OMR_SF_A_CC], s->cc, sizeof(s->cc));
 }
 
 struct conn_cb {

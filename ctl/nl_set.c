@@ -106,32 +106,38 @@ int omr_set_sched(struct omr_nl *nl, const struct omr_sched_set *s)
 struct path_req {
 	const char *dev;
 	int backup;		/* -1: not sent */
+	const char *cc;		/* NULL: not sent */
 };
 
 static int put_path(struct omr_nl *nl, struct nl_msg *msg, const void *arg)
 {
 	const struct path_req *r = arg;
 
-	(void)nl;
 	/*
 	 * Not marked: the device is the request, and callers (selftests/lib.sh
 	 * pm_cmd) read "path add: File exists" with no argument quoted.
 	 */
-	return nla_put_string(msg, OMR_PATH_A_IFNAME, r->dev) ||
-	       (r->backup >= 0 && nla_put_u32(msg, OMR_PATH_A_FLAGS,
-					      r->backup ? OMR_PATH_F_BACKUP : 0));
+	if (nla_put_string(msg, OMR_PATH_A_IFNAME, r->dev) ||
+	    (r->backup >= 0 && nla_put_u32(msg, OMR_PATH_A_FLAGS,
+					   r->backup ? OMR_PATH_F_BACKUP : 0)))
+		return -1;
+	if (!r->cc)
+		return 0;
+	nl_mark(nl, msg, "cc %s", r->cc);
+	return nla_put_string(msg, OMR_PATH_A_CC, r->cc);
 }
 
-int omr_path_add(struct omr_nl *nl, const char *dev, bool backup)
+int omr_path_add(struct omr_nl *nl, const char *dev, bool backup,
+		 const char *cc)
 {
-	struct path_req r = { dev, backup };
+	struct path_req r = { dev, backup, cc };
 
 	return nl_change(nl, OMR_CMD_PATH_ADD, OMR_A_PATH, put_path, &r);
 }
 
 int omr_path_del(struct omr_nl *nl, const char *dev)
 {
-	struct path_req r = { dev, -1 };
+	struct path_req r = { dev, -1, NULL };
 
 	return nl_change(nl, OMR_CMD_PATH_DEL, OMR_A_PATH, put_path, &r);
 }
@@ -168,6 +174,11 @@ static int put_change(struct omr_nl *nl, struct nl_msg *msg, const void *arg)
 	if (s->has_gw) {
 		nl_mark(nl, msg, "gw %s", inet_ntop(AF_INET, &s->gw, a, sizeof(a)));
 		if (nla_put(msg, OMR_PATH_A_GW4, 4, &s->gw))
+			return -1;
+	}
+	if (s->has_cc) {
+		nl_mark(nl, msg, "cc %s", s->cc[0] ? s->cc : "default");
+		if (nla_put_string(msg, OMR_PATH_A_CC, s->cc))
 			return -1;
 	}
 	return 0;

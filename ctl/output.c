@@ -171,6 +171,7 @@ void print_path(const struct omr_path *p)
 	print_string(PRINT_ANY, "saddr", " saddr %s",
 		     ip4(p->has_saddr, &p->saddr, sa));
 	print_string(PRINT_ANY, "gw", " gw %s", ip4(p->has_gw, &p->gw, gw));
+	print_string(PRINT_ANY, "cc", " cc %s", p->cc[0] ? p->cc : NULL);
 	print_nl();
 	close_json_object();
 }
@@ -258,6 +259,8 @@ static void print_sf(const struct omr_sf *sf)
 	print_u64(PRINT_ANY, "bytes_acked", " acked %llu", sf->acked);
 	print_u64(PRINT_ANY, "bytes_received", " received %llu", sf->received);
 	print_uint(PRINT_ANY, "retrans", " retrans %u", sf->retrans);
+	if (sf->cc[0])	/* older modules do not tell */
+		print_string(PRINT_ANY, "cc", " cc %s", sf->cc);
 	if (!is_json())
 		print_sf_flags(sf->flags);
 	print_nl();

@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <string.h>
+#include "cc.h"
 #include "cmd.h"
 #include "util.h"
 
@@ -104,21 +105,35 @@ static const char *dev_arg(const char *what, int argc, char **argv)
 	return argv[1];
 }
 
+/* path add dev IFNAME [backup] [cc NAME|default] */
 int do_path_add(struct ctx *c, int argc, char **argv)
 {
-	const char *dev = dev_arg("path add", argc, argv);
+	const char *dev = dev_arg("path add", argc, argv), *cc = NULL;
 	bool backup = false;
+	int i, ret;
 
 	if (!dev)
 		return EX_USAGE;
-	if (argc == 3 && !strcmp(argv[2], "backup")) {
-		backup = true;
-	} else if (argc > 2) {
-		err("path add: unexpected argument '%s' (only 'backup')", argv[2]);
-		return EX_USAGE;
+	for (i = 2; i < argc; i++) {
+		if (!strcmp(argv[i], "backup") && !backup) {
+			backup = true;
+		} else if (!strcmp(argv[i], "cc") && !cc && i + 1 < argc) {
+			cc = argv[++i];
+		} else {
+			err("path add: unexpected argument '%s' (backup, cc NAME)",
+			    argv[i]);
+			return EX_USAGE;
+		}
+	}
+	if (cc && !strcmp(cc, "default"))
+		cc = NULL;
+	if (cc) {
+		ret = cc_check("path add", cc);
+		if (ret)
+			return ret;
 	}
 	omr_nl_what(c->nl, "path add");
-	return omr_path_add(c->nl, dev, backup);
+	return omr_path_add(c->nl, dev, backup, cc);
 }
 
 int do_path_del(struct ctx *c, int argc, char **argv)
@@ -178,13 +193,29 @@ static int change_word(struct omr_path_set *s, const char *k, const char *v)
 		s->has_gw = true;
 		return parse_addr(k, v, &s->gw);
 	}
-	err("path change: unknown setting '%s' (backup, enabled, weight, saddr, gw)", k);
+	if (!strcmp(k, "cc")) {
+		s->has_cc = true;
+		if (!v) {
+			err("path change: cc needs a congestion control's name or 'default'");
+			return -1;
+		}
+		if (strlen(v) >= sizeof(s->cc)) {
+			err("path change: cc '%s': at most %zu bytes", v,
+			    sizeof(s->cc) - 1);
+			return -1;
+		}
+		/* Checked against the kernel's list once the line parsed. */
+		snprintf(s->cc, sizeof(s->cc), "%s", strcmp(v, "default") ? v : "");
+		return 0;
+	}
+	err("path change: unknown setting '%s' (backup, enabled, weight, saddr, gw, cc)", k);
 	return -1;
 }
 
 /*
  * path change dev IFNAME [backup on|off] [enabled on|off] [weight N]
- * [saddr A|none] [gw A|none]: checked whole, then one request.
+ * [saddr A|none] [gw A|none] [cc NAME|default]: checked whole (a cc by this
+ * kernel's list, loading its module if need be), then one request.
  */
 int do_path_change(struct ctx *c, int argc, char **argv)
 {
@@ -196,12 +227,14 @@ int do_path_change(struct ctx *c, int argc, char **argv)
 		return EX_USAGE;
 	snprintf(s.dev, sizeof(s.dev), "%s", dev);
 	if (argc == 2) {
-		err("path change: nothing to change (backup, enabled, weight, saddr, gw)");
+		err("path change: nothing to change (backup, enabled, weight, saddr, gw, cc)");
 		return EX_USAGE;
 	}
 	for (i = 2; i < argc; i += 2)
 		if (change_word(&s, argv[i], i + 1 < argc ? argv[i + 1] : NULL))
 			return EX_USAGE;
+	if (s.has_cc && s.cc[0] && cc_check("path change", s.cc))
+		return EX_USAGE;
 	omr_nl_what(c->nl, "path change");
 	return omr_path_change(c->nl, &s);
 }

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "cc.h"
 #include "cmd.h"
 #include "conf.h"
 #include "util.h"
@@ -84,12 +85,12 @@ static int apply_paths(struct ctx *c, const struct omr_conf *now,
 	for (i = 0; i < conf->npaths; i++) {
 		s = &conf->paths[i].set;
 		if (!in_conf(now, s->dev)) {
-			ret = omr_path_add(c->nl, s->dev, s->backup > 0);
+			ret = omr_path_add(c->nl, s->dev, s->backup > 0, NULL);
 			if (ret)
 				return ret;
 		}
 		if (s->backup < 0 && s->enabled < 0 && !s->has_weight &&
-		    !s->has_saddr && !s->has_gw)
+		    !s->has_saddr && !s->has_gw && !s->has_cc)
 			continue;
 		ret = omr_path_change(c->nl, s);
 		if (ret)
@@ -145,6 +146,23 @@ static int parse_file(const char *file, struct omr_conf *conf)
 	return EX_OK;
 }
 
+/* Every [Path]'s cc is one this kernel has, before anything is sent. */
+static int check_ccs(const struct omr_conf *conf)
+{
+	const struct omr_path_set *s;
+	int i, ret;
+
+	for (i = 0; i < conf->npaths; i++) {
+		s = &conf->paths[i].set;
+		if (s->has_cc && s->cc[0]) {
+			ret = cc_check("setconf", s->cc);
+			if (ret)
+				return ret;
+		}
+	}
+	return EX_OK;
+}
+
 int do_setconf(struct ctx *c, int argc, char **argv)
 {
 	struct omr_conf conf = { 0 }, now = { 0 }, cur = { 0 };
@@ -155,6 +173,9 @@ int do_setconf(struct ctx *c, int argc, char **argv)
 		return EX_USAGE;
 	}
 	ret = parse_file(argv[0], &conf);
+	if (ret)
+		goto out;
+	ret = check_ccs(&conf);
 	if (ret)
 		goto out;
 	omr_nl_what(c->nl, "setconf");

@@ -37,6 +37,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/ctype.h>
 #include <linux/netdevice.h>
 #include <linux/utsname.h>
 #include <net/genetlink.h>
@@ -151,9 +152,13 @@ static const struct nla_policy omr_sched_set_policy[OMR_A_MAX + 1] = {
 	[OMR_PATH_A_SADDR4] = OMR_NOT_HERE,		\
 	[OMR_PATH_A_GW4] = OMR_NOT_HERE
 
+/* A congestion control's name: its charset is checked by omr_cc_valid(). */
+#define OMR_PATH_CC_POLICY { .type = NLA_NUL_STRING, .len = TCP_CA_NAME_MAX - 1 }
+
 static const struct nla_policy omr_path_add_nest_policy[OMR_PATH_A_MAX + 1] = {
 	[OMR_PATH_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[OMR_PATH_A_FLAGS] = NLA_POLICY_MASK(NLA_U32, OMR_PATH_F_MASK),
+	[OMR_PATH_A_CC] = OMR_PATH_CC_POLICY,
 	OMR_PATH_REPLY_ONLY,
 	OMR_PATH_CHANGE_ONLY,
 };
@@ -161,6 +166,7 @@ static const struct nla_policy omr_path_add_nest_policy[OMR_PATH_A_MAX + 1] = {
 static const struct nla_policy omr_path_del_nest_policy[OMR_PATH_A_MAX + 1] = {
 	[OMR_PATH_A_IFNAME] = { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
 	[OMR_PATH_A_FLAGS] = OMR_NOT_HERE,
+	[OMR_PATH_A_CC] = OMR_NOT_HERE,
 	OMR_PATH_REPLY_ONLY,
 	OMR_PATH_CHANGE_ONLY,
 };
@@ -173,6 +179,7 @@ static const struct nla_policy omr_path_change_nest_policy[OMR_PATH_A_MAX + 1] =
 	[OMR_PATH_A_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_weight_range),
 	[OMR_PATH_A_SADDR4] = { .type = NLA_BE32 },
 	[OMR_PATH_A_GW4] = { .type = NLA_BE32 },
+	[OMR_PATH_A_CC] = OMR_PATH_CC_POLICY,
 };
 
 static const struct nla_policy omr_path_add_policy[OMR_A_MAX + 1] = {
@@ -343,6 +350,9 @@ static int omr_put_counters(struct sk_buff *msg,
 	    nla_put_u64_64bit(msg, OMR_CNT_A_REMOVES, k->removes, OMR_CNT_A_PAD) ||
 	    nla_put_u64_64bit(msg, OMR_CNT_A_ABORTS, k->aborts, OMR_CNT_A_PAD) ||
 	    nla_put_u64_64bit(msg, OMR_CNT_A_EV_OVERFLOWS, k->ev_overflow,
+			      OMR_CNT_A_PAD) ||
+	    nla_put_u64_64bit(msg, OMR_CNT_A_CC_SET, k->cc_set, OMR_CNT_A_PAD) ||
+	    nla_put_u64_64bit(msg, OMR_CNT_A_CC_ERRORS, k->cc_err,
 			      OMR_CNT_A_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
@@ -447,6 +457,7 @@ static int omr_put_path(struct sk_buff *skb, const struct omr_pm_path_cfg *p,
 	    nla_put_u32(skb, OMR_PATH_A_WEIGHT, p->weight) ||
 	    (p->saddr && nla_put_in_addr(skb, OMR_PATH_A_SADDR4, p->saddr)) ||
 	    (p->gw && nla_put_in_addr(skb, OMR_PATH_A_GW4, p->gw)) ||
+	    (p->cc[0] && nla_put_string(skb, OMR_PATH_A_CC, p->cc)) ||
 	    omr_put_path_stats(skb, sp))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
@@ -686,7 +697,21 @@ static int omr_genl_set_sched(struct sk_buff *skb, struct genl_info *info)
 
 /* ---- PATH_ADD, PATH_DEL, PATH_CHANGE ----------------------------------- */
 
-/* The OMR_PATH_A_* of a PATH_* command, with a valid device name. */
+/*
+ * A congestion control's name as TCP's modules spell theirs: [a-z0-9_], or
+ * "" (none). Only the syntax: the kernel exports no lookup of a name, so
+ * whether it exists is checked by the client (omrctl) and, for anything
+ * else, counted when the PM applies it (OMR_CNT_A_CC_ERRORS).
+ */
+static bool omr_cc_valid(const char *s)
+{
+	for (; *s; s++)
+		if (!islower(*s) && !isdigit(*s) && *s != '_')
+			return false;
+	return true;
+}
+
+/* The OMR_PATH_A_* of a PATH_* command, with a valid device name and cc. */
 static int omr_genl_path_attrs(struct genl_info *info,
 			       const struct nla_policy *policy,
 			       struct nlattr **tb)
@@ -714,6 +739,11 @@ static int omr_genl_path_attrs(struct genl_info *info,
 				    "OMR_PATH_A_IFNAME is not a valid interface name");
 		return -EINVAL;
 	}
+	if (tb[OMR_PATH_A_CC] && !omr_cc_valid(nla_data(tb[OMR_PATH_A_CC]))) {
+		NL_SET_ERR_MSG_ATTR(info->extack, tb[OMR_PATH_A_CC],
+				    "OMR_PATH_A_CC: a congestion control name is [a-z0-9_]");
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -732,7 +762,8 @@ static int omr_genl_path_add(struct sk_buff *skb, struct genl_info *info)
 	backup = tb[OMR_PATH_A_FLAGS] &&
 		 (nla_get_u32(tb[OMR_PATH_A_FLAGS]) & OMR_PATH_F_BACKUP);
 
-	ret = omr_pm_req_path_add(pn, name, backup);
+	ret = omr_pm_req_path_add(pn, name, backup,
+				  tb[OMR_PATH_A_CC] ? nla_data(tb[OMR_PATH_A_CC]) : NULL);
 	if (ret == -EEXIST)
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[OMR_PATH_A_IFNAME],
 				    "OMR_PATH_A_IFNAME: a path on this device exists");
@@ -775,7 +806,7 @@ static int omr_genl_path_change(struct sk_buff *skb, struct genl_info *info)
 		return ret;
 	if (!tb[OMR_PATH_A_FLAGS] && !tb[OMR_PATH_A_ENABLED] &&
 	    !tb[OMR_PATH_A_WEIGHT] && !tb[OMR_PATH_A_SADDR4] &&
-	    !tb[OMR_PATH_A_GW4]) {
+	    !tb[OMR_PATH_A_GW4] && !tb[OMR_PATH_A_CC]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[OMR_A_PATH],
 				    "OMR_A_PATH has nothing to change");
 		return -EINVAL;
@@ -794,6 +825,8 @@ static int omr_genl_path_change(struct sk_buff *skb, struct genl_info *info)
 	ch.set_gw = tb[OMR_PATH_A_GW4];
 	if (ch.set_gw)
 		ch.gw = nla_get_in_addr(tb[OMR_PATH_A_GW4]);
+	if (tb[OMR_PATH_A_CC])
+		ch.cc = nla_data(tb[OMR_PATH_A_CC]);
 
 	ret = omr_pm_req_path_change(pn, &ch);
 	if (ret == -ENOENT)
@@ -853,6 +886,22 @@ static s64 omr_sf_loss_ppm(const struct omr_conn *sc, u32 id)
 	return -1;
 }
 
+/*
+ * The subflow's congestion control. Read without its socket lock (a pass of
+ * the PM or the subflow's owner may switch it meanwhile): under RCU, as
+ * tcp_unregister_congestion_control() waits for a grace period before a
+ * module's ops may go, and the name is copied out before the unlock.
+ */
+static void omr_sf_cc(struct sock *ssk, char *name, size_t len)
+{
+	const struct tcp_congestion_ops *ca;
+
+	rcu_read_lock();
+	ca = READ_ONCE(inet_csk(ssk)->icsk_ca_ops);
+	strscpy(name, ca ? ca->name : "", len);
+	rcu_read_unlock();
+}
+
 /* msk socket lock held. */
 static int omr_put_subflow(struct sk_buff *skb, struct net *net,
 			   const struct omr_conn *sc,
@@ -861,7 +910,7 @@ static int omr_put_subflow(struct sk_buff *skb, struct net *net,
 	struct sock *ssk = mptcp_subflow_tcp_sock(sf);
 	const struct tcp_sock *tp = tcp_sk(ssk);
 	const struct inet_sock *inet = inet_sk(ssk);
-	char name[IFNAMSIZ] = "";
+	char name[IFNAMSIZ] = "", cc[TCP_CA_NAME_MAX];
 	struct net_device *dev;
 	struct nlattr *nest;
 	int ifindex;
@@ -876,6 +925,7 @@ static int omr_put_subflow(struct sk_buff *skb, struct net *net,
 		rcu_read_unlock();
 	}
 	loss = omr_sf_loss_ppm(sc, sf->subflow_id);
+	omr_sf_cc(ssk, cc, sizeof(cc));
 
 	nest = nla_nest_start(skb, 0);
 	if (!nest ||
@@ -898,7 +948,8 @@ static int omr_put_subflow(struct sk_buff *skb, struct net *net,
 			      READ_ONCE(tp->bytes_acked), OMR_SF_A_PAD) ||
 	    nla_put_u64_64bit(skb, OMR_SF_A_BYTES_RECEIVED,
 			      READ_ONCE(tp->bytes_received), OMR_SF_A_PAD) ||
-	    nla_put_u32(skb, OMR_SF_A_RETRANS, READ_ONCE(tp->total_retrans)))
+	    nla_put_u32(skb, OMR_SF_A_RETRANS, READ_ONCE(tp->total_retrans)) ||
+	    (cc[0] && nla_put_string(skb, OMR_SF_A_CC, cc)))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	return 0;

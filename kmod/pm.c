@@ -175,6 +175,11 @@ static bool omr_pm_paths_apply(struct omr_pm_net *pn,
 		p->weight = pc->weight;
 		p->saddr = pc->saddr;
 		p->gw = pc->gw;
+		/* A new name is given to the path's subflows again (pm_conn.c). */
+		if (strcmp(p->cc, pc->cc)) {
+			strscpy(p->cc, pc->cc, sizeof(p->cc));
+			p->cc_seq++;
+		}
 	}
 	for (j = cf->npaths; j < OMR_PM_MAX_PATHS; j++)
 		memset(&pn->paths[j], 0, sizeof(pn->paths[j]));

@@ -40,7 +40,9 @@
  *     (READ_ONCE) by the notifiers and GET_STATUS's namespace count.
  *   msk socket locks are taken by the work and by GET_CONNS, one at a
  *     time, with nothing else held but cb_lock (GET_CONNS); no holder of
- *     an msk lock waits for genetlink (genl.c explains why).
+ *     an msk lock waits for genetlink (genl.c explains why). Under one,
+ *     the work may take a subflow's socket lock (MPTCP's own order), in
+ *     tcp_setsockopt(TCP_CONGESTION): pm_conn.c, omr_sf_give_cc().
  */
 #ifndef _OMR_PM_H
 #define _OMR_PM_H
@@ -50,6 +52,7 @@
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
 #include <net/net_namespace.h>
+#include <net/tcp.h>		/* TCP_CA_NAME_MAX */
 #include "events.h"
 #include "pm_core.h"	/* struct omr_pm_tunables, the decisions */
 
@@ -69,6 +72,7 @@ struct omr_pm_path_cfg {
 	u32 weight;		/* reserved: stored and shown, not used yet */
 	__be32 saddr;		/* configured source address, or 0: the first */
 	__be32 gw;		/* informational: omr installs no route */
+	char cc[TCP_CA_NAME_MAX];	/* the subflows' CC; "": leave theirs */
 };
 
 struct omr_pm_config {
@@ -85,6 +89,7 @@ struct omr_pm_config {
 struct omr_pm_counters {
 	u64 creates, create_err, closed, demotes, promotes, removes, aborts;
 	u64 ev_overflow;
+	u64 cc_set, cc_err;	/* pm_conn.c: the path's CC given, refused */
 };
 
 /* A path as the last pass saw it; computed when published. */
@@ -129,6 +134,8 @@ struct omr_pm_sub {
 	unsigned long retry_at;	/* jiffies: no create before this */
 	unsigned long sent_at;	/* jiffies: when the last create was sent */
 	unsigned long busy_at;	/* jiffies: data in flight since, or 0 */
+	/* The up subflow given the path's cc (MPTCP's subflow id) and which. */
+	u32 cc_sfid, cc_seq;
 	struct omr_sub_stats st;	/* events.c: traffic accounting */
 };
 
@@ -164,6 +171,8 @@ struct omr_pm_path {
 	u32 weight;
 	__be32 saddr;
 	__be32 gw;
+	char cc[TCP_CA_NAME_MAX];
+	u32 cc_seq;		/* bumped when cc changes: given again */
 	/* Re-evaluated from the device (RTNL/RCU state) on a change. */
 	int ifindex;
 	bool link_up;
@@ -298,10 +307,12 @@ struct omr_pm_path_change {
 	u32 weight;		/* 0: unchanged */
 	bool set_saddr, set_gw;
 	__be32 saddr, gw;
+	const char *cc;		/* NULL: unchanged; "": cleared */
 };
 
 int omr_pm_req_set(struct omr_pm_net *pn, struct omr_pm_set_req *req);
-int omr_pm_req_path_add(struct omr_pm_net *pn, const char *dev, bool backup);
+int omr_pm_req_path_add(struct omr_pm_net *pn, const char *dev, bool backup,
+			const char *cc);
 int omr_pm_req_path_del(struct omr_pm_net *pn, const char *dev);
 int omr_pm_req_path_change(struct omr_pm_net *pn,
 			   const struct omr_pm_path_change *ch);

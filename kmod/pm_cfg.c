@@ -95,7 +95,8 @@ int omr_pm_req_set(struct omr_pm_net *pn, struct omr_pm_set_req *req)
 	return 0;
 }
 
-int omr_pm_req_path_add(struct omr_pm_net *pn, const char *dev, bool backup)
+int omr_pm_req_path_add(struct omr_pm_net *pn, const char *dev, bool backup,
+			const char *cc)
 {
 	struct omr_pm_path_cfg *p;
 	int ret = 0;
@@ -113,6 +114,8 @@ int omr_pm_req_path_add(struct omr_pm_net *pn, const char *dev, bool backup)
 	memset(p, 0, sizeof(*p));
 	strscpy(p->dev, dev, sizeof(p->dev));
 	p->backup = backup;
+	if (cc)
+		strscpy(p->cc, cc, sizeof(p->cc));
 	p->enabled = true;
 	p->weight = 1;
 	omr_pm_cfg_changed(pn);
@@ -193,6 +196,8 @@ int omr_pm_req_path_change(struct omr_pm_net *pn,
 		p->saddr = ch->saddr;
 	if (ch->set_gw)
 		p->gw = ch->gw;
+	if (ch->cc)
+		strscpy(p->cc, ch->cc, sizeof(p->cc));
 	omr_pm_cfg_changed(pn);
 	mutex_unlock(&pn->cfg_lock);
 	omr_pm_kick(pn, OMR_PM_CFG, 0);

@@ -33,6 +33,9 @@
  * it has been healthy (no stall, loss below loss_lo) for hold_ms, with at
  * least one up: the gap between loss_hi and loss_lo and the hold time are the
  * hysteresis that keeps a marginal path from flapping.
+ *
+ * Congestion control. A path with a cc gives it to the connection's up
+ * subflow on it, once per subflow and per change (omr_sf_give_cc()).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -288,6 +291,70 @@ static void omr_obs_stall(struct omr_obs_path *op, struct omr_pm_sub *s,
 	op->stall_ms = min(since_ack, jiffies_to_msecs(now - s->busy_at));
 }
 
+/*
+ * Give an established subflow its path's congestion control, once: the
+ * subflow (MPTCP's id) and the path's cc_seq are recorded whatever the
+ * outcome, so a refusal is counted and logged once, never retried; a new
+ * subflow or a new name on the path is given it again.
+ *
+ * How (checked against 6.12 and 7.3): nothing that looks a CC up by name is
+ * exported, so this is the subflow's own setsockopt, tcp_setsockopt(), an
+ * indirect call through tcp_prot (address-taken: it has its ENDBR under
+ * IBT). do_tcp_setsockopt()'s TCP_CONGESTION takes the subflow's socket
+ * lock itself, so it is not held here, and calls
+ * tcp_set_congestion_control(load = true, cap = ns_capable(CAP_NET_ADMIN)):
+ * the work's kworker has the initial credentials, which pass that check in
+ * every namespace, and may load tcp_NAME (request_module; omrctl loads it
+ * before it sends the name, so this does not normally wait).
+ *
+ * Held: the msk socket lock (the caller's), as MPTCP's own TCP_CONGESTION
+ * on the msk holds it around the same call per subflow (lock order msk,
+ * then subflow). It is what keeps the subflow alive and not destroyed: a
+ * subflow leaves the msk's list and is closed only under the msk lock, and
+ * tcp_set_congestion_control() on a destroyed socket would put the old CC
+ * module a second time (tcp_cleanup_congestion_control() does not clear
+ * icsk_ca_ops). A reference alone would not keep it from that.
+ *
+ * MPTCP re-syncs a subflow's CC from the msk only when a subflow joins
+ * after an application's setsockopt (mptcp_sockopt_sync_locked()), before
+ * it is established; an application that sets TCP_CONGESTION on its msk
+ * sets every subflow it has then, which overrides this (documented).
+ *
+ * noinline, and no call between the load of the pointer and the call:
+ * otherwise 7.3's build spilled the loaded setsockopt pointer to the
+ * stack, where scripts/indirect-calls.pl cannot tell it from a resolved
+ * address (it fails closed).
+ */
+static noinline void omr_sf_give_cc(struct omr_pm_net *pn,
+				    const struct omr_pm_path *p,
+				    struct omr_pm_sub *s, struct sock *ssk,
+				    u32 sfid)
+{
+	char name[TCP_CA_NAME_MAX];
+	ssize_t len;
+	int err;
+
+	if (!p->cc[0] || (s->cc_sfid == sfid && s->cc_seq == p->cc_seq))
+		return;
+	s->cc_sfid = sfid;
+	s->cc_seq = p->cc_seq;
+	/* A copy: a sockptr is not const. Its length without a strlen() call
+	 * between the load of the setsockopt pointer and the call (see above).
+	 */
+	len = strscpy(name, p->cc, sizeof(name));
+	if (len <= 0)
+		return;
+	err = ssk->sk_prot->setsockopt(ssk, SOL_TCP, TCP_CONGESTION,
+				       KERNEL_SOCKPTR(name), len);
+	if (!err) {
+		pn->cnt.cc_set++;
+		return;
+	}
+	pn->cnt.cc_err++;
+	pr_warn_ratelimited("path %s: congestion control '%s' refused for a subflow: %d\n",
+			    p->dev, p->cc, err);
+}
+
 static void omr_obs_subflow(struct omr_pm_net *pn, struct omr_pm_conn *c,
 			    struct omr_obs *o, struct omr_conn *sc,
 			    struct mptcp_subflow_context *sf, unsigned long now)
@@ -332,6 +399,7 @@ static void omr_obs_subflow(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	op->rto_ms = max_t(u32, (READ_ONCE(tp->srtt_us) >> 3) / USEC_PER_MSEC +
 			   READ_ONCE(tp->mdev_us) / USEC_PER_MSEC,
 			   jiffies_to_msecs(TCP_RTO_MIN));
+	omr_sf_give_cc(pn, &pn->paths[i], &c->sub[i][r], ssk, sf->subflow_id);
 }
 
 /* Look at the connection's subflows, under its socket lock. */

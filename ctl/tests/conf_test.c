@@ -43,6 +43,7 @@ static void test_round_trip(void)
 	p[1].has_saddr = p[1].has_gw = true;
 	inet_pton(AF_INET, "10.0.2.9", &p[1].saddr);
 	inet_pton(AF_INET, "10.0.2.2", &p[1].gw);
+	snprintf(p[1].cc, sizeof(p[1].cc), "bbr");
 	l.p = p;
 	l.n = 2;
 	conf_from_state(&s, &l, &c);
@@ -51,10 +52,13 @@ static void test_round_trip(void)
 	two = write_str(&back);
 	ok(same("round trip", two, one) && back.npaths == 2 &&
 	   back.paths[1].set.backup == 1 && back.paths[1].set.enabled == 0 &&
-	   back.pm.enable == 1 && back.sched.given[OMR_SCHED_A_BURST],
+	   back.pm.enable == 1 && back.sched.given[OMR_SCHED_A_BURST] &&
+	   !strcmp(back.paths[1].set.cc, "bbr") && back.paths[0].set.has_cc &&
+	   !back.paths[0].set.cc[0],
 	   "omr.conf: showconf -> parse -> showconf is the same text");
 	ok(strstr(one, "[PathManager]\nenable = yes\nadd_addr = ignore\ntick_ms = 106\n") &&
-	   strstr(one, "\n[Path]\ndev = wan2\nbackup = yes\nenabled = no\nweight = 2\nsaddr = 10.0.2.9\ngw = 10.0.2.2\n"),
+	   strstr(one, "\n[Path]\ndev = wan2\nbackup = yes\nenabled = no\nweight = 2\nsaddr = 10.0.2.9\ngw = 10.0.2.2\ncc = bbr\n") &&
+	   strstr(one, "gw = none\ncc = default\n"),
 	   "omr.conf: sections and keys as documented");
 	free(one);
 	free(two);
@@ -83,6 +87,8 @@ static const struct {
 	{ "[Scheduler]\nburst\n", "omr.conf:2: 'burst': expected KEY = VALUE or [Section]" },
 	{ "[Path]\ndev = eth1\nmtu = 1400\n", "omr.conf:3: unknown key 'mtu' in [Path]" },
 	{ "[Path]\n", "omr.conf:1: [Path] without dev" },
+	{ "[Path]\ndev = eth1\ncc = tcp-bbr\n", "omr.conf:3: cc = 'tcp-bbr': expected a congestion control's name (a-z, 0-9, _; at most 15) or default" },
+	{ "[Path]\ndev = eth1\ncc = bbr\ncc = cubic\n", "omr.conf:4: cc is given twice in this [Path]" },
 };
 
 void test_conf(void)

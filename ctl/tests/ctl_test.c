@@ -139,15 +139,23 @@ static void test_path_printer(void)
 
 	t = capture(false, do_path, &p);
 	j = capture(true, do_path, &p);
-	ok(same("path text", t, "path dev eth1 ifindex 3 link up addr 10.0.1.1 backup 0 health ok enabled 1 weight 2 saddr - gw -\n"),
+	ok(same("path text", t, "path dev eth1 ifindex 3 link up addr 10.0.1.1 backup 0 health ok enabled 1 weight 2 saddr - gw - cc -\n"),
 	   "print_path: text as before");
-	ok(same("path json", j, "{\"dev\":\"eth1\",\"ifindex\":3,\"link\":\"up\",\"addr\":\"10.0.1.1\",\"backup\":false,\"health\":\"ok\",\"enabled\":true,\"weight\":2,\"saddr\":null,\"gw\":null}\n"),
+	ok(same("path json", j, "{\"dev\":\"eth1\",\"ifindex\":3,\"link\":\"up\",\"addr\":\"10.0.1.1\",\"backup\":false,\"health\":\"ok\",\"enabled\":true,\"weight\":2,\"saddr\":null,\"gw\":null,\"cc\":null}\n"),
 	   "print_path: JSON as before");
 	o = json_tokener_parse(j);
 	ok(o && text_has_json(t, o), "print_path: text and JSON carry the same values");
 	json_object_put(o);
 	free(t);
 	free(j);
+	snprintf(p.cc, sizeof(p.cc), "bbr");
+	t = capture(false, do_path, &p);
+	j = capture(true, do_path, &p);
+	ok(strstr(t, " gw - cc bbr\n") && strstr(j, ",\"cc\":\"bbr\"}"),
+	   "print_path: a path's congestion control, text and JSON");
+	free(t);
+	free(j);
+	p.cc[0] = '\0';
 	t = capture(false, do_path_sum, &p);
 	j = capture(true, do_path_sum, &p);
 	ok(same("path -s text", t, "path eth1     up   sf 1 rtt   12.3 ms loss  0.25% share  50.0% (3.0 s)  ok\n"),
@@ -201,7 +209,7 @@ static void test_conn_printer(void)
 		.has_laddr = true, .has_raddr = true, .lport = 40000,
 		.rport = 5201, .state = 1, .flags = 1 << 2, .srtt_us = 20000,
 		.rttvar_us = 5000, .has_loss = false, .cwnd = 10, .sent = 5,
-		.acked = 4, .received = 3, .retrans = 1,
+		.acked = 4, .received = 3, .retrans = 1, .cc = "bbr",
 	};
 	struct omr_conn c = {
 		.token = 0xabc, .has_laddr = true, .has_raddr = false,
@@ -217,7 +225,7 @@ static void test_conn_printer(void)
 	t = capture(false, do_conn, &c);
 	j = capture(true, do_conn, &c);
 	ok(same("conn text", t, "conn 00000abc 10.0.2.1:40000 -> ?:5201 established sched omr pm\n"
-		"  sf 2 dev eth2 10.0.2.1:40000 -> 10.9.0.1:5201 established rtt 20.0/5.0 ms cwnd 10 sent 5 acked 4 received 3 retrans 1 join\n"),
+		"  sf 2 dev eth2 10.0.2.1:40000 -> 10.9.0.1:5201 established rtt 20.0/5.0 ms cwnd 10 sent 5 acked 4 received 3 retrans 1 cc bbr join\n"),
 	   "print_conn: text as before");
 	o = json_tokener_parse(j);
 	ok(o && !strcmp(json_object_get_string(json_object_object_get(o, "remote_addr")), "") &&

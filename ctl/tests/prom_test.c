@@ -100,7 +100,7 @@ void test_prom(void)
 	samples = -1;
 	if (!exposition_ok(buf, &samples))
 		samples = -1;
-	ok(samples == 1 + 3 + 8 + 12 * 2,
+	ok(samples == 1 + 3 + 10 + 12 * 2,
 	   "prometheus: every line HELP, TYPE or a typed sample (%d samples)", samples);
 	free(buf);
 }

@@ -94,11 +94,15 @@ result $? "prefixes: 'p s' is path show, 'pm s' is ambiguous and names show and 
 
 words() {
 	run 2 "path add: interface name 'abcdefghijklmnop' must be 1 to 15 bytes" path add dev abcdefghijklmnop &&
-	run 2 "path add: unexpected argument 'bkup' (only 'backup')" path add dev wan5 bkup &&
+	run 2 "path add: unexpected argument 'bkup' (backup, cc NAME)" path add dev wan5 bkup &&
 	run 2 "pm set: add_addr 'maybe': expected 'accept' or 'ignore'" pm set add_addr maybe &&
 	run 2 "pm set: tick_ms '-1': expected a number" pm set tick_ms -1 &&
 	run 2 "sched set: nothing to set" sched set &&
 	run 2 "path change: saddr 'x': expected an IPv4 address or 'none'" path change dev eth1 saddr x &&
+	run 2 "path change: cc 'Bbr!': expected a congestion control's name (1 to 15 of a-z, 0-9, _) or 'default'" path change dev eth1 cc 'Bbr!' &&
+	run 2 "path change: cc no_such: no such congestion control in this kernel (it has: " path change dev eth1 cc no_such &&
+	run 2 "path add: cc no_such: no such congestion control in this kernel" path add dev eth1 cc no_such &&
+	run 2 "path change: cc needs a congestion control's name or 'default'" path change dev eth1 cc &&
 	run 2 "monitor: unknown event 'frob' (path_up, path_down, sf_created, sf_closed, path_demoted, path_promoted, failover)" monitor frob &&
 	run 2 "pm set: unknown setting 'frob' (enable, disable, add_addr accept|ignore, or KEY VALUE with KEY one of tick_ms stall_ms fail_ms hold_ms loss_hi loss_lo rtt_hi_ms backoff_min_ms backoff_max_ms join_timeout_ms)" pm set frob 1 &&
 	run 2 "sched set: unknown tunable 'frob' (loss_penalty, loss_gain, rtt_unknown_us, burst)" sched set frob 1 &&
@@ -118,6 +122,10 @@ setconf() {
 	run 2 "$T/bad.conf:3: unknown key 'frob' in [PathManager]" setconf "$T/bad.conf" &&
 	run 2 "setconf: $T/none.conf: No such file or directory" setconf "$T/none.conf" &&
 	run 2 "setconf: missing FILE" setconf &&
+	printf '[Path]\ndev = eth1\ncc = no_such\n' >"$T/bad.conf" &&
+	run 2 "setconf: cc no_such: no such congestion control in this kernel" setconf "$T/bad.conf" &&
+	printf '[Path]\ndev = eth1\ncc = B-B-R\n' >"$T/bad.conf" &&
+	run 2 "setconf: $T/bad.conf:3: cc = 'B-B-R': expected a congestion control's name" setconf "$T/bad.conf" &&
 	run 2 "setconf: one file only" setconf a b
 }
 setconf

@@ -129,6 +129,13 @@
  *        OMR_CNT_A_REMOVES: NLA_U64, address removals (RM_ADDR) sent
  *        OMR_CNT_A_ABORTS: NLA_U64, subflows destroyed
  *        OMR_CNT_A_EV_OVERFLOWS: NLA_U64, MPTCP event queue overflows
+ *        OMR_CNT_A_EV_OVERFLOWS: NLA_U64, MPTCP event queue overflows
+ *        OMR_CNT_A_CC_SET: NLA_U64, subflows given their path's congestion
+ *                          control (OMR_PATH_A_CC)
+ *        OMR_CNT_A_CC_ERRORS: NLA_U64, subflows the kernel refused it for
+ *                             (an unknown name, a route's locked congctl);
+ *                             each is also logged, rate-limited, and not
+ *                             retried
  *
  * OMR_CMD_GET_PATHS
  * -----------------
@@ -260,6 +267,19 @@
  *        OMR_PATH_A_GW4: NLA_BE32, the path's gateway, 0.0.0.0 clears it.
  *            Informational: stored and dumped for tools; omr installs and
  *            changes no route.
+ *        OMR_PATH_A_CC: NUL-terminated string, the TCP congestion control
+ *            of the path's subflows: 1 to 15 bytes of [a-z0-9_] (else
+ *            -EINVAL), or "" to clear it. The path manager sets it on each
+ *            established subflow on the path of the connections it follows
+ *            (TCP_CONGESTION on the subflow), once per subflow and per
+ *            change. Cleared, new subflows stay as MPTCP makes them (the
+ *            MPTCP socket's, by default the system's) and existing ones as
+ *            they are. The kernel checks the syntax only; whether the name
+ *            exists is the client's to check (omrctl does): a name that
+ *            does not is counted in OMR_CNT_A_CC_ERRORS when applied. An
+ *            application that sets TCP_CONGESTION on its MPTCP socket sets
+ *            every subflow it has then: that overrides this until the next
+ *            change of the path's cc or the path's next subflow.
  *
  * Applied whole or not at all. Errors: -EINVAL (missing or bad attribute,
  * nothing to change), -ERANGE, -ENOENT (no path on that device),
@@ -275,6 +295,7 @@
  *                           bytes, a valid device name, required. The
  *                           device need not exist yet.
  *        OMR_PATH_A_FLAGS: NLA_U32, OMR_PATH_F_*, optional (default 0)
+ *        OMR_PATH_A_CC: as for OMR_CMD_PATH_CHANGE, optional (default "")
  *
  * Errors: -EINVAL (missing or bad attribute), -EEXIST (a path on that device
  * exists), -ENOSPC (OMR_PM_A_MAX_PATHS paths exist). Reply: an ACK.
@@ -332,6 +353,9 @@
  *                OMR_SF_A_BYTES_ACKED: NLA_U64
  *                OMR_SF_A_BYTES_RECEIVED: NLA_U64
  *                OMR_SF_A_RETRANS: NLA_U32, segments retransmitted in total
+ *                OMR_SF_A_RETRANS: NLA_U32, segments retransmitted in total
+ *                OMR_SF_A_CC: NUL-terminated string, the subflow's TCP
+ *                             congestion control (as ss -i shows it)
  *
  * A dump split over several messages resumes at the connection it stopped
  * at; connections opened or closed meanwhile may be missed. The subflows are
@@ -370,6 +394,9 @@
  *                             the path not demoted (joins into a black hole
  *                             fail too): a middlebox probably strips or
  *                             drops MPTCP's options on this path
+ *                             drops MPTCP's options on this path
+ *        OMR_PATH_A_CC: NUL-terminated string, the path's congestion
+ *                       control as configured; absent if none
  *
  * OMR_CMD_GET_CONNS: OMR_CONN_A_FLAGS gains OMR_CONN_F_FALLBACK (the
  * connection fell back to plain TCP: the peer or a middlebox did not speak
@@ -626,6 +653,8 @@ enum omr_cnt_attr {
 	OMR_CNT_A_REMOVES,
 	OMR_CNT_A_ABORTS,
 	OMR_CNT_A_EV_OVERFLOWS,
+	OMR_CNT_A_CC_SET,
+	OMR_CNT_A_CC_ERRORS,
 
 	__OMR_CNT_A_MAX,
 	OMR_CNT_A_MAX = (__OMR_CNT_A_MAX - 1)
@@ -654,6 +683,7 @@ enum omr_path_attr {
 	OMR_PATH_A_JOIN_FAILS,
 	OMR_PATH_A_JOIN_FAILS_TOTAL,
 	OMR_PATH_A_STRIPPED,
+	OMR_PATH_A_CC,
 
 	__OMR_PATH_A_MAX,
 	OMR_PATH_A_MAX = (__OMR_PATH_A_MAX - 1)
@@ -695,6 +725,7 @@ enum omr_sf_attr {
 	OMR_SF_A_BYTES_ACKED,
 	OMR_SF_A_BYTES_RECEIVED,
 	OMR_SF_A_RETRANS,
+	OMR_SF_A_CC,
 
 	__OMR_SF_A_MAX,
 	OMR_SF_A_MAX = (__OMR_SF_A_MAX - 1)
