@@ -326,7 +326,7 @@ fi
 
 VM_SUBSET="selftests/omr_dkms_load.sh selftests/omr_sched_load.sh selftests/omr_sched_integrity.sh
 	selftests/omr_sched_weight.sh selftests/omr_pm_paths.sh
-	selftests/omr_pm_failover.sh selftests/omr_pm_load.sh"
+	selftests/omr_pm_failover.sh selftests/omr_pm_load.sh selftests/omr_pm_cc.sh"
 # the debug kernel's VM starts now too (debug_stage)
 touch "$out/vm.go"
 if [[ $skip != *" vm "* ]]; then
