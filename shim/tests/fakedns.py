@@ -14,6 +14,18 @@ for a shell to compare with $EPOCHREALTIME), flushed."""
 import socket, sys, threading, time
 
 addr, delay = sys.argv[1], float(sys.argv[2])
+# Late answers are sent from timer threads, and the A and AAAA queries of
+# one lookup come together, so two of them fire at once, beside the main
+# thread's "query" lines. print() writes the text and its newline apart:
+# two threads interleaved "answered a T1answered a T2\n\n", a line the
+# test could not parse (seen once). One write per line, under a lock.
+out_lock = threading.Lock()
+
+
+def out(*words):
+    with out_lock:
+        sys.stdout.write(" ".join(words) + "\n")
+        sys.stdout.flush()
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((addr, 53))
 
@@ -42,7 +54,7 @@ def late(p, peer):
     # answer does so after it.
     t = time.time()
     nxdomain(p, peer)
-    print("answered", esc(question(p)[0]), "%.6f" % t, flush=True)
+    out("answered", esc(question(p)[0]), "%.6f" % t)
 
 
 def target(p, peer):
@@ -61,7 +73,7 @@ while True:
     if len(p) < 12:
         continue
     name, _ = question(p)
-    print("query", esc(name), "%.3f" % time.monotonic(), flush=True)
+    out("query", esc(name), "%.3f" % time.monotonic())
     if name.lower() == b"target.omr.test":
         target(p, peer)
     elif name.startswith(b"late"):
