@@ -219,7 +219,8 @@ jq -rs --argjson bound "$bound" "$CELL_JQ"'
 	("ovpn", "ovpnm") as $v |
 	cell($all | map(select(.variant == $v and .dir == $dir)); $bound) as $t |
 	select($all | map(select(.variant == $v)) | length > 0) |
-	if $o == null or $t == null then "| \($dir) | \($names[$v]) | \($o.mb // "failed" | if type == "number" then r1 else . end) | \($t.mb // "failed" | if type == "number" then r1 else . end) | – | | | – |"
+	def gone($w): if ($all | map(select(.variant == $w)) | length) > 0 then "failed" else "not run" end;
+	if $o == null or $t == null then "| \($dir) | \($names[$v]) | \($o.mb // gone("omr") | if type == "number" then r1 else . end) | \($t.mb // gone($v) | if type == "number" then r1 else . end) | – | | | – |"
 	else
 	(if $t.free then "" else " (CPU-bound)" end) as $tb |
 	($t.free // $t.mb) as $tm | ($t.jfree // $t.jit) as $tj |
