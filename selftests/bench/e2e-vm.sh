@@ -87,7 +87,7 @@ ovpn_pct() {
 
 run_one() {
 	local variant=$1 dir=$2 rep=$3 name=b$RANDOM rx rc first last cpu bytes t0 t1 ov=null
-	[[ $variant != ovpn* ]] || read -r -a t0 < <(e2e_ovpn_ticks)
+	[[ $variant != ovpn* ]] || read -r -a t0 <<<"$(e2e_ovpn_ticks)"
 	# shellcheck disable=SC2046
 	e2e_xfer_bg "$name" 0 "$dir" -D "$MS" -r $((MS / 50)) -R 50 $(proxy_of "$variant") || return 1
 	e2e_xfer_wait $((MS / 1000 + 60))
@@ -98,7 +98,7 @@ run_one() {
 	cpu=$(e2e_sample_cpu "$S" "$first" "$last")
 	bytes=$(e2e_sample_bytes "$S" "$dir" "$first" "$last")
 	if [[ $variant == ovpn* ]]; then
-		read -r -a t1 < <(e2e_ovpn_ticks)
+		read -r -a t1 <<<"$(e2e_ovpn_ticks)"
 		ov="{\"rtr\":$(ovpn_pct "${t0[0]}" "${t1[0]}" $((last - first))),"
 		ov+="\"vps\":$(ovpn_pct "${t0[1]}" "${t1[1]}" $((last - first)))}"
 	fi
