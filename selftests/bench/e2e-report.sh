@@ -227,6 +227,12 @@ jq -rs --argjson bound "$bound" "$CELL_JQ"'
 	ratio($o.free; $tm) as $g | ratio($o.jfree; $tj) as $j |
 	"| \($dir) | \($names[$v]) | \($o.free // "–" | if type == "number" then r1 else . end) | \($tm | r1)\($tb) | \($g)\(met($g; ($g | type) == "number" and $g >= 1.5)) | \($o.jfree // "–" | if type == "number" then r1 else . end) | \($tj | r1)\($tb) | \($j)\(met($j; ($j | type) == "number" and $j <= 0.6)) |" end
 ' "$in"
+# Row 6 over a WAN without loss never shows the meltdown: say so.
+jq -rs --argjson l "[$loss]" '
+	(map(select(.variant == "ovpn") | .wan // empty) | first) as $w |
+	if $w and $l[$w - 1] == 0 then
+	"\nRow 6 ran over \(["DSL", "LTE", "satellite"][$w - 1]), the best single WAN here, which has no random\nloss in this profile: its outer TCP has little to retransmit, so row 6 shows\none WAN and its queue (compare row 3 on the same WAN) more than the\nTCP-in-TCP meltdown; the lossy paths are in row 7."
+	else empty end' "$in"
 cat <<EOT
 
 ## Failover: LTE fails in the middle of a download
