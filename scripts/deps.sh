@@ -14,6 +14,8 @@ pkgs=(
 	# the kernel's YNL tools (scripts/ynl.sh, selftests/omr_ynl.sh)
 	python3 python3-yaml python3-jsonschema
 	gnuplot-nox iperf3 openssh-server openssh-client curl shadowsocks-libev
+	# the e2e bench: shadowsocks-libev and OpenVPN (TCP-in-TCP) under mptcpize
+	mptcpize openvpn
 	# building the debug kernel (scripts/build-debug-kernel.sh)
 	flex bison libelf-dev
 	# the Debian packages (make deb, selftests/deb.sh)

@@ -13,6 +13,11 @@
 #   ssh       SOCKS5 -> ssh -D over DSL (sshd on the VPS): TCP over TCP
 #   ss        SOCKS5 -> shadowsocks-libev (ss-local/ss-server under
 #             mptcpize) over MPTCP with the omr scheduler and PM
+#   ovpn      TCP in TCP: plain TCP routed into OpenVPN in TCP mode, router
+#             -> VPS over the best single WAN (measured by the single rows
+#             before it; BENCH_OVPN_WAN without them)
+#   ovpnm     the same OpenVPN tunnel, both ends under mptcpize: its TCP is
+#             MPTCP over every WAN, omr scheduler and PM
 # For each, BENCH_REPS downloads and uploads bounded by time (BENCH_MS ms,
 # omr-xfer -D, byte-checked) with a request/response probe (64 B every
 # 50 ms on a second connection through the same proxy) alongside: one JSON
@@ -24,7 +29,10 @@
 # in $OMR_OUT/fo-VARIANT.rates, and a JSON line with the longest stall (the
 # receiver's longest wait between reads) and the recovery time (from LTE's
 # link up, as the sampler saw it, to its first 200 ms sample above
-# 1 Mbit/s).
+# 1 Mbit/s). For the OpenVPN rows each run also records the CPU the two
+# (single-threaded) OpenVPN processes used, in % of one CPU over the
+# receiver's transfer time. BENCH_DEFAULT=0 leaves the default-scheduler
+# rows out, BENCH_FO=0 the failovers (for a quick look at one row).
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/../lib.sh"
 # shellcheck source=selftests/e2e/lib-e2e.sh
@@ -48,12 +56,38 @@ proxy_of() {
 	omr | default) echo "-x $RTR_LAN:$SOCKS_PORT" ;;
 	ssh) echo "-x $RTR_LAN:$SSH_SOCKS_PORT" ;;
 	ss) echo "-x $RTR_LAN:$SS_SOCKS_PORT" ;;
-	single*) echo "-T" ;;
+	single* | ovpn*) echo "-T" ;;
 	esac
 }
 
+# The WAN of a row: N for singleN, the tunnel's for ovpn, none otherwise.
+wan_of() {
+	case $1 in
+	single*) echo "${1#single}" ;;
+	ovpn) echo "$OVPN_WAN" ;;
+	*) echo null ;;
+	esac
+}
+
+# best_wan: the single WAN whose plain TCP download had the highest median
+# so far in $res, or BENCH_OVPN_WAN (1) without one.
+best_wan() {
+	local w
+	w=$(jq -rs '[.[] | select((.variant // "") | startswith("single")) | select(.ok and .dir == "down")] |
+		group_by(.variant) | map({w: (.[0].variant[6:] | tonumber),
+		m: (map(.mbps) | sort | .[(length - 1) / 2 | floor])}) | max_by(.m) | .w // empty' "$res")
+	echo "${w:-${BENCH_OVPN_WAN:-1}}"
+}
+
+# ovpn_pct T0 T1 MS: "X" % of one CPU for a tick count delta over MS ms.
+ovpn_pct() {
+	awk -v a="$1" -v b="$2" -v ms="$3" -v hz="$HZ" \
+		'BEGIN { if (ms > 0) printf "%.0f\n", 100 * (b - a) / hz / (ms / 1000); else print "null" }'
+}
+
 run_one() {
-	local variant=$1 dir=$2 rep=$3 name=b$RANDOM rx rc first last cpu bytes
+	local variant=$1 dir=$2 rep=$3 name=b$RANDOM rx rc first last cpu bytes t0 t1 ov=null
+	[[ $variant != ovpn* ]] || read -r -a t0 <<<"$(e2e_ovpn_ticks)"
 	# shellcheck disable=SC2046
 	e2e_xfer_bg "$name" 0 "$dir" -D "$MS" -r $((MS / 50)) -R 50 $(proxy_of "$variant") || return 1
 	e2e_xfer_wait $((MS / 1000 + 60))
@@ -63,16 +97,58 @@ run_one() {
 	last=$(jq '.rx.last_mono_ms // 0 | floor' "$rx")
 	cpu=$(e2e_sample_cpu "$S" "$first" "$last")
 	bytes=$(e2e_sample_bytes "$S" "$dir" "$first" "$last")
+	if [[ $variant == ovpn* ]]; then
+		read -r -a t1 <<<"$(e2e_ovpn_ticks)"
+		ov="{\"rtr\":$(ovpn_pct "${t0[0]}" "${t1[0]}" $((last - first))),"
+		ov+="\"vps\":$(ovpn_pct "${t0[1]}" "${t1[1]}" $((last - first)))}"
+	fi
 	jq -c -n --arg v "$variant" --arg dir "$dir" --argjson rep "$rep" --argjson rc "$rc" \
-		--argjson cpu "${cpu:-null}" --argjson b "[${bytes// /,}]" \
+		--argjson cpu "${cpu:-null}" --argjson b "[${bytes// /,}]" --argjson ov "$ov" \
+		--argjson wan "$(wan_of "$variant")" \
 		--slurpfile r "$rx" --slurpfile c "$TMP/$name.cli.json" '
-		{variant: $v, dir: $dir, rep: $rep,
+		{variant: $v, dir: $dir, rep: $rep, wan: $wan,
 		 ok: ($rc == 0 and $r[0].ok and $c[0].ok),
 		 seconds: ($r[0].rx.duration_ms / 1000),
-		 mbps: $r[0].rx.goodput_mbps, cpu_pct: $cpu, wan_bytes: $b,
+		 mbps: $r[0].rx.goodput_mbps, cpu_pct: $cpu, wan_bytes: $b, ovpn_cpu_pct: $ov,
 		 p50_ms: ($c[0].latency.p50_us / 1000), p99_ms: ($c[0].latency.p99_us / 1000)}' \
 		>>"$res" || echo "{\"variant\":\"$variant\",\"dir\":\"$dir\",\"rep\":$rep,\"ok\":false}" >>"$res"
 	tail -n 1 "$res" | sed 's/^/# /'
+}
+
+# row_failed VARIANT WHY: the row's runs, all failed, with the reason.
+row_failed() {
+	local dir rep
+	log "$1: $2"
+	for dir in down up; do
+		for rep in $(seq "$REPS"); do
+			jq -c -n --arg v "$1" --arg dir "$dir" --argjson rep "$rep" --arg why "$2" \
+				'{variant: $v, dir: $dir, rep: $rep, ok: false, why: $why}' >>"$res"
+		done
+	done
+}
+
+# row_start VARIANT: what the row needs besides the scenario.
+row_start() {
+	case $1 in
+	single*) e2e_route_via "${1#single}" ;;
+	ovpn | ovpnm)
+		[ "$1" = ovpn ] && OVPN_WAN=$(best_wan) && log "OpenVPN TCP over WAN $OVPN_WAN (eth$OVPN_WAN)"
+		if ! e2e_ovpn_start "$OVPN_WAN" "$([ "$1" = ovpnm ] && echo mptcp || echo tcp)"; then
+			sed 's/^/#   vps: /' "$TMP/ovpn-vps.log" 2>/dev/null | tail -n 20
+			sed 's/^/#   rtr: /' "$TMP/ovpn-rtr.log" 2>/dev/null | tail -n 20
+			e2e_ovpn_stop
+			return 1
+		fi
+		;;
+	esac
+}
+
+row_stop() {
+	if [[ $1 == ovpn* ]]; then
+		grep -h -i 'error\|warn\|restart' "$TMP/ovpn-vps.log" "$TMP/ovpn-rtr.log" | sort -u | sed 's/^/#   openvpn: /' | tail -n 10
+		e2e_ovpn_stop
+	fi
+	e2e_route_via 1
 }
 
 # failover VARIANT: LTE down 4 s into a download, back 4 s later.
@@ -108,27 +184,34 @@ failover() {
 
 e2e_setup omr omr || exit 1
 e2e_ssh_start || { log "ssh -D did not start: $(cat "$TMP/sshd.log" "$TMP/ssh.log")"; exit 1; }
-variants=${BENCH_E2E_VARIANTS:-omr single1 single2 single3 ssh ss}
+variants=${BENCH_E2E_VARIANTS:-omr single1 single2 single3 ssh ss ovpn ovpnm}
+HZ=$(getconf CLK_TCK)
+OVPN_WAN=${BENCH_OVPN_WAN:-1}
 # shadowsocks-libev needs mptcpize (package mptcpize): without it, no row 5
 if [[ " $variants " == *" ss "* ]] && ! e2e_ss_start; then
-	log "shadowsocks-libev did not start, no ss row: $(cat "$TMP"/ss-*.log)"
+	row_failed ss "shadowsocks-libev did not start: $(cat "$TMP"/ss-*.log)"
 	rest=
 	for v in $variants; do [ "$v" = ss ] || rest="$rest $v"; done
 	variants=$rest
 fi
 e2e_sample_start "$S" 200 || exit 1
 for v in $variants; do
-	[[ $v != single* ]] || e2e_route_via "${v#single}"
+	if ! row_start "$v"; then
+		row_failed "$v" "its setup failed"
+		e2e_route_via 1
+		continue
+	fi
 	for dir in down up; do
 		for rep in $(seq "$REPS"); do
 			run_one "$v" "$dir" "$rep"
 		done
 	done
-	e2e_route_via 1
+	row_stop "$v"
 done
-failover omr
+[ "${BENCH_FO:-1}" = 0 ] || failover omr
 log "sampler: $(tail -n 1 "$S"); largest interval deviation $(e2e_sample_jitter "$S" 200) ms"
 
+[ "${BENCH_DEFAULT:-1}" != 0 ] || exit 0
 e2e_setup default kernel || exit 1
 e2e_sample_start "$S" 200 || exit 1
 for dir in down up; do
@@ -136,5 +219,5 @@ for dir in down up; do
 		run_one default "$dir" "$rep"
 	done
 done
-failover default
+[ "${BENCH_FO:-1}" = 0 ] || failover default
 log "sampler: $(tail -n 1 "$S"); largest interval deviation $(e2e_sample_jitter "$S" 200) ms"

@@ -13,12 +13,17 @@ lock=(flock /tmp/omr-vm.lock)
 [ -z "${OMR_VM_LOCKED:-}" ] || lock=()
 rel=$1
 outdir=$2
-rm -f "$outdir/e2e-bench.jsonl" "$outdir/ceiling.jsonl" "$outdir"/fo-*.rates
+rm -f "$outdir/e2e-bench.jsonl" "$outdir/ceiling.jsonl" "$outdir"/fo-*.rates "$outdir/t0"
 steps=selftests/bench/e2e-vm.sh
 [ "${BENCH_CEILING:-1}" = 0 ] || steps="selftests/bench/ceiling-vm.sh && $steps"
-"${lock[@]}" selftests/vm/vm.sh -k "$rel" -t 3000 -o "$outdir" -- \
+# the VM's time, from when the lock is ours to the report (in the report);
+# a failed VM (a kernel WARN, a timeout) still leaves its runs reported
+rc=0
+# shellcheck disable=SC2016
+"${lock[@]}" sh -c 'date +%s >"$0/t0" && exec "$@"' "$outdir" \
+	selftests/vm/vm.sh -k "$rel" -t 3000 -o "$outdir" -- \
 	env BENCH_REPS="${BENCH_REPS:-5}" BENCH_MS="${BENCH_MS:-15000}" BENCH_FO_MS="${BENCH_FO_MS:-20000}" \
-	BENCH_CEIL_REPS="${BENCH_CEIL_REPS:-3}" bash -c "$steps"
+	BENCH_CEIL_REPS="${BENCH_CEIL_REPS:-3}" bash -c "$steps" || rc=$?
 for v in omr default; do
 	f=$outdir/fo-$v.rates
 	[ -s "$f" ] || continue
@@ -27,5 +32,9 @@ for v in omr default; do
 	selftests/e2e/plot.sh "$f" "docs/benchmarks-failover-$v.png" \
 		"$v: download Mbit/s per WAN, LTE down at ${d}s, back at ${u}s" "$d" "$u"
 done
-selftests/bench/e2e-report.sh "$outdir/e2e-bench.jsonl" "$rel" "$outdir/ceiling.jsonl" |
+[ -s "$outdir/e2e-bench.jsonl" ] || { echo "e2e.sh: no runs (status $rc)" >&2; exit 1; }
+BENCH_ELAPSED=$((($(date +%s) - $(cat "$outdir/t0") + 30) / 60)) \
+	selftests/bench/e2e-report.sh "$outdir/e2e-bench.jsonl" "$rel" "$outdir/ceiling.jsonl" |
 	tee docs/benchmarks.md
+[ "$rc" = 0 ] || echo "e2e.sh: the VM exited with status $rc (see $outdir/console.log, dmesg.txt)" >&2
+exit "$rc"

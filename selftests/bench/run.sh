@@ -12,8 +12,8 @@
 # of omr's PM against the in-kernel PM with the same endpoints), written to
 # docs/bench-pm.md. After them, in a third boot, the end-to-end benchmark
 # (selftests/bench/e2e-vm.sh: LAN -> SOCKS5 -> omr-shim over MPTCP -> VPS ->
-# internet against the default scheduler, one WAN alone, ssh -D and
-# shadowsocks-libev, plus a failover), written to docs/benchmarks.md with
+# internet against the default scheduler, one WAN alone, ssh -D,
+# shadowsocks-libev and OpenVPN in TCP mode, plus a failover), written to docs/benchmarks.md with
 # its plots, and the VM's own ceiling (selftests/bench/ceiling-vm.sh:
 # unshaped WANs) measured in the same boot first. BENCH_ONLY=sched, pm, e2e
 # or ceiling runs one of them.

@@ -385,6 +385,79 @@ e2e_ss_start() {
 	e2e_wait_listen "$CLI" "$SS_SOCKS_PORT"
 }
 
+# e2e_ovpn_start WAN [mptcp]: TCP in TCP. OpenVPN in TCP mode (point to
+# point, tun, a static key made now: Debian 12's 2.6 warns that static keys
+# are deprecated, and runs) from the router to the VPS. Plain: the tunnel's
+# TCP goes over WAN alone (a /32 route to the VPS). "mptcp": both ends run
+# under mptcpize, so the tunnel is one MPTCP connection over every WAN, its
+# subflows from the router's PM, scheduled by net.mptcp.scheduler. The LAN's
+# traffic to the internet server is routed into the tunnel at the router,
+# the LAN prefix back into it at the VPS: the client talks plain TCP.
+# TCP_NODELAY on both ends, as a tuned TCP-mode VPN has it. Returns once
+# both ends say "Initialization Sequence Completed" (up to 30 s).
+E2E_OVPN_PORT=1194
+e2e_ovpn_start() {
+	local wan=$1 mode=${2:-tcp} run=() o i
+	# the VM's kernel does not autoload modules: /dev/net/tun comes with tun
+	[ -c /dev/net/tun ] || modprobe -q tun || { log "modprobe tun failed"; return 1; }
+	if [ ! -s "$TMP/ovpn.key" ]; then
+		openvpn --genkey secret "$TMP/ovpn.key" >"$TMP/ovpn-genkey.log" 2>&1 || return 1
+	fi
+	[ "$mode" = mptcp ] && run=(mptcpize run)
+	o=(--dev ovpn0 --dev-type tun --cipher AES-256-CBC --auth SHA256 --disable-dco
+	   --socket-flags TCP_NODELAY --verb 3)
+	rm -f "$TMP"/ovpn-vps.* "$TMP"/ovpn-rtr.*
+	ip netns exec "$SRV" "${run[@]}" openvpn "${o[@]}" --secret "$TMP/ovpn.key" 0 \
+		--proto tcp4-server --local "$VPS_IP" --port "$E2E_OVPN_PORT" \
+		--ifconfig 10.8.0.1 10.8.0.2 --writepid "$TMP/ovpn-vps.pid" >"$TMP/ovpn-vps.log" 2>&1 &
+	e2e_wait_listen "$SRV" "$E2E_OVPN_PORT" || return 1
+	[ "$mode" = mptcp ] ||
+		ip -n "$CLI" route replace "$VPS_IP/32" via "10.0.$wan.2" dev "eth$wan" || return 1
+	ip netns exec "$CLI" "${run[@]}" openvpn "${o[@]}" --secret "$TMP/ovpn.key" 1 \
+		--proto tcp4-client --remote "$VPS_IP" "$E2E_OVPN_PORT" --nobind \
+		--ifconfig 10.8.0.2 10.8.0.1 --writepid "$TMP/ovpn-rtr.pid" >"$TMP/ovpn-rtr.log" 2>&1 &
+	for i in $(seq 60); do
+		grep -q 'Initialization Sequence Completed' "$TMP/ovpn-vps.log" &&
+			grep -q 'Initialization Sequence Completed' "$TMP/ovpn-rtr.log" && break
+		sleep 0.5
+	done
+	[ "$i" -lt 60 ] || { log "OpenVPN did not come up in 30 s"; return 1; }
+	ip -n "$CLI" route replace "$INET_IP/32" dev ovpn0 &&
+		ip -n "$SRV" route replace 192.168.1.0/24 dev ovpn0
+}
+
+# e2e_ovpn_ticks: "RTR VPS", the CPU time (clock ticks, user + system) the
+# two OpenVPN processes have used so far, read from /proc without a fork.
+e2e_ovpn_ticks() {
+	local end p f out=
+	for end in rtr vps; do
+		p='' f=()
+		[ -s "$TMP/ovpn-$end.pid" ] && read -r p <"$TMP/ovpn-$end.pid"
+		[ -n "$p" ] && read -r -a f 2>/dev/null <"/proc/$p/stat"
+		out+="$(( ${f[13]:-0} + ${f[14]:-0} )) "
+	done
+	echo "$out"
+}
+
+# e2e_ovpn_stop: both OpenVPN ends gone (their tun with them), the routes
+# e2e_ovpn_start added removed; e2e_route_via puts the VPS's route back.
+e2e_ovpn_stop() {
+	local end p i
+	for end in rtr vps; do
+		p=
+		[ -s "$TMP/ovpn-$end.pid" ] && read -r p <"$TMP/ovpn-$end.pid"
+		[ -n "$p" ] || continue
+		kill "$p" 2>/dev/null
+		for i in $(seq 50); do
+			kill -0 "$p" 2>/dev/null || break
+			sleep 0.1
+		done
+	done
+	ip -n "$CLI" route del "$INET_IP/32" 2>/dev/null
+	ip -n "$CLI" route del "$VPS_IP/32" 2>/dev/null
+	true
+}
+
 e2e_cleanup() {
 	local ns
 	e2e_sample_stop
