@@ -196,6 +196,10 @@ static void choose(struct ur *u)
 		if (!ret && to == cur && u->started)
 			return;
 		uroute_why(u->c, cur, u->cur_dev, to, &key, why, sizeof(why));
+		if (to == cur && installed(u)) {	/* there, via another gateway */
+			key = "gateway";
+			snprintf(why, sizeof(why), "%s's gateway changed", u->cur_dev);
+		}
 		print_move(u, &u->c[to], u->started ? key : "start", why);
 		snprintf(u->cur_dev, sizeof(u->cur_dev), "%s", u->c[to].p->dev);
 		return;
