@@ -124,7 +124,8 @@ else
 	log "failover: PM path_down +$(after "$pm" "$t_down") ms, udp-route's move" \
 		"+$(after "$sw" "$t_down") ms ($(jq -r '.why // "-"' <<<"${sw:-null}")), first echo of a" \
 		"datagram sent after the failure +$fo ms; longest silence $(jq '.outage.gap_ms | floor' "$J") ms," \
-		"$(jq .outage.lost "$J") datagrams lost"
+		"$(jq .outage.lost "$J") datagrams lost; echo round trip on eth1 before $(jq '.warm.rtt_ms // 0 | floor' "$J") ms," \
+		"on eth2 after $(jq '.outage.rtt_ms // 0 | floor' "$J") ms"
 	[ "$fo" -lt 5000 ] || ok=0
 	jq -e '.outage.sent_after > 50 and .outage.echoed_after >= 0.9 * .outage.sent_after' \
 		"$J" >/dev/null || ok=0

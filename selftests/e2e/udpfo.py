@@ -94,14 +94,17 @@ def phase(sent, got, t0, t1):
     t0; gap_ms, the longest silence between two echoes from 1 s before t0
     to 1 s after that first echo (what an application saw); lost, the
     datagrams sent from 1 s before t0 up to that first echo with no echo;
-    and how many of those sent after it were echoed."""
+    how many of those sent after it were echoed, and their median round
+    trip."""
     seqs = [q for q in sent if t0 <= sent[q] < t1]
     firsts = [got[q] for q in seqs if q in got]
     first = min(firsts) if firsts else t1
     echoes = sorted(e for e in got.values() if t0 - 1 <= e <= first + 1)
     gap = max([b - a for a, b in zip(echoes, echoes[1:])] or [0])
     after = [q for q in seqs if sent[q] >= first]
+    rtts = sorted(got[q] - sent[q] for q in after if q in got)
     return {"sent": len(seqs), "echoed": sum(1 for q in seqs if q in got),
+            "rtt_ms": rtts[len(rtts) // 2] * 1000 if rtts else None,
             "first_echo": first if firsts else None, "first_echo_ms": (first - t0) * 1000,
             "gap_ms": gap * 1000,
             "lost": sum(1 for q in sent if t0 - 1 <= sent[q] < first and q not in got),
