@@ -150,6 +150,7 @@ else
 		log "udp-route did not move back to eth1: $(tr '\n' ' ' <"$TMP/ur.log")"
 	fi
 	jq -e '.back.sent > 50 and .back.echoed >= 0.9 * .back.sent' "$J" >/dev/null || ok=0
+	sed 's/^/# udp-route: /' "$TMP/ur.log"
 	ktap_test_result "${T[3]}" test $ok = 1
 fi
 
