@@ -23,7 +23,7 @@ struct rtnl {
 	char extack[256];
 	void (*parse)(struct nlmsghdr *nlh, void *arg);
 	void *arg;
-	bool *changed;		/* watch sockets */
+	bool saw_change;	/* watch sockets: a default route changed */
 };
 
 const char *rtnl_extack(const struct rtnl *r)
@@ -86,7 +86,7 @@ static int cb_notify(struct nl_msg *msg, void *arg)
 
 	if ((nlh->nlmsg_type == RTM_NEWROUTE || nlh->nlmsg_type == RTM_DELROUTE) &&
 	    nlmsg_datalen(nlh) >= (int)sizeof(*rtm) && rtm->rtm_dst_len == 0)
-		*r->changed = true;
+		r->saw_change = true;
 	return NL_OK;
 }
 
@@ -145,11 +145,17 @@ void rtnl_close(struct rtnl *r)
 	free(r);
 }
 
-/* Send @msg (consumed) and read its answer: 0 or a negative errno. */
-static int transact(struct rtnl *r, struct nl_msg *msg)
+/*
+ * Send @msg (consumed) and read its answer, each reply to @parse with @arg
+ * (NULL: none): 0 or a negative errno.
+ */
+static int transact_parse(struct rtnl *r, struct nl_msg *msg,
+			  void (*parse)(struct nlmsghdr *nlh, void *arg), void *arg)
 {
 	int ret;
 
+	r->parse = parse;
+	r->arg = arg;
 	r->done = false;
 	r->error = 0;
 	r->extack[0] = '\0';
@@ -158,9 +164,15 @@ static int transact(struct rtnl *r, struct nl_msg *msg)
 	while (ret >= 0 && !r->done)
 		ret = nl_recvmsgs(r->sk, r->cb);
 	r->parse = NULL;
+	r->arg = NULL;
 	if (r->error)
 		return r->error;
 	return ret < 0 ? -EIO : 0;
+}
+
+static int transact(struct rtnl *r, struct nl_msg *msg)
+{
+	return transact_parse(r, msg, NULL, NULL);
 }
 
 int rtnl_rule(struct rtnl *r, bool add, uint32_t mark, uint32_t table,
@@ -292,9 +304,7 @@ int rtnl_defaults(struct rtnl *r, struct rt_default **out, int *n)
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
-	r->parse = parse_route;
-	r->arg = &l;
-	ret = transact(r, msg);
+	ret = transact_parse(r, msg, parse_route, &l);
 	if (!ret && l.nomem)
 		ret = -ENOMEM;
 	if (ret) {
@@ -311,11 +321,11 @@ int rtnl_watch_read(struct rtnl *r, bool *changed)
 {
 	int ret;
 
-	r->changed = changed;
+	r->saw_change = false;
 	ret = nl_recvmsgs(r->sk, r->cb);
-	if (ret == -NLE_NOMEM) {	/* ENOBUFS: changes were lost */
+	if (r->saw_change || ret == -NLE_NOMEM)	/* ENOBUFS: changes lost */
 		*changed = true;
+	if (ret == -NLE_NOMEM)
 		return 0;
-	}
 	return ret < 0 && ret != -NLE_INTR && ret != -NLE_AGAIN ? -EIO : 0;
 }

@@ -67,24 +67,24 @@ static void three(struct omr_path *p, struct uroute_cand *c)
 
 static void test_pick(void)
 {
-	struct omr_path p[3];
+	struct omr_path p[3], *e1 = &p[0], *e2 = &p[1], *e3 = &p[2];
 	struct uroute_cand c[3];
 	bool r = true;
 
 	three(p, c);
 	r &= uroute_pick(c, 3, -1, false) == 0;		/* the first */
-	p[0].link_up = false;
+	e1->link_up = false;
 	r &= uroute_pick(c, 3, 0, false) == 1;		/* eth1 down */
-	p[0].link_up = true;
+	e1->link_up = true;
 	r &= uroute_pick(c, 3, 1, false) == 0;		/* back: preferred */
 	r &= uroute_pick(c, 3, 1, true) == 1;		/* sticky: stays */
-	p[0].health = OMR_PATH_HEALTH_DEMOTED;
+	e1->health = OMR_PATH_HEALTH_DEMOTED;
 	r &= uroute_pick(c, 3, 0, true) == 1;		/* demoted: left even sticky */
-	p[1].enabled = false;
+	e2->enabled = false;
 	r &= uroute_pick(c, 3, 0, false) == 2;		/* a healthy backup before a demoted one */
-	p[2].link_up = false;
+	e3->link_up = false;
 	r &= uroute_pick(c, 3, 2, false) == 0;		/* demoted, better than nothing */
-	p[0].link_up = false;
+	e1->link_up = false;
 	r &= uroute_pick(c, 3, 0, false) == -1;		/* none left */
 	ok(r, "pick: config order, a returning path preferred unless sticky, healthy backup before demoted, demoted before none");
 	three(p, c);
@@ -107,7 +107,7 @@ static bool why_is(const struct uroute_cand *c, int cur, const char *dev, int to
 
 static void test_why(void)
 {
-	struct omr_path p[3];
+	struct omr_path p[3], *e1 = &p[0];
 	struct uroute_cand c[3];
 	bool r = true;
 
@@ -116,16 +116,16 @@ static void test_why(void)
 	r &= why_is(c, -1, "wan9", 0, "deleted", "path wan9 deleted");
 	r &= why_is(c, 0, "eth1", 0, "route_lost", "the route via eth1 was removed");
 	r &= why_is(c, 1, "eth2", 0, "preferred", "eth1 is preferred to eth2");
-	p[0].link_up = false;
+	e1->link_up = false;
 	r &= why_is(c, 0, "eth1", 1, "down", "eth1 down");
-	p[0].link_up = true;
-	p[0].enabled = false;
+	e1->link_up = true;
+	e1->enabled = false;
 	r &= why_is(c, 0, "eth1", 1, "disabled", "eth1 disabled");
-	p[0].enabled = true;
-	p[0].health = OMR_PATH_HEALTH_DEMOTED;
-	p[0].health_reason = OMR_EV_R_STALL;
+	e1->enabled = true;
+	e1->health = OMR_PATH_HEALTH_DEMOTED;
+	e1->health_reason = OMR_EV_R_STALL;
 	r &= why_is(c, 0, "eth1", 1, "demoted", "eth1 demoted (stall)");
-	p[0].health = OMR_PATH_HEALTH_OK;
+	e1->health = OMR_PATH_HEALTH_OK;
 	c[0].has_nh = false;
 	r &= why_is(c, 0, "eth1", 1, "no_gateway",
 		    "eth1 has no default route (path change dev eth1 gw ADDR)");
