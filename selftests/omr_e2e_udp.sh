@@ -90,6 +90,9 @@ ktap_test_result "${T[0]}" test $ok = 1
 [ $ok = 1 ] || { for t in "${T[@]:1}"; do ktap_test_fail "$t (no scenario)"; done; ktap_finished; }
 
 # 2-4: one probe; the sampler (omr-watch, router) gives the WANs' tx bytes.
+# Whether LTE's gateway is in the neighbour table (an ARP exchange after
+# the move costs one more round trip on LTE).
+log "router's neighbours on eth2 before: $(ip -n "$CLI" neigh show dev eth2 | tr '\n' ' ')"
 e2e_sample_start "$TMP/samples" 200 || log "no sampler"
 ip netns exec "$SRV" python3 "$PROBE" probe eth1 "$LAN" "$RTR_LAN" $SOCKS_PORT "$INET_IP" \
 	$ECHO_PORT $WARM $DOWN $UP "$TMP/fo.json" 2>"$TMP/probe.err"
