@@ -52,6 +52,8 @@ int do_path_del(struct ctx *c, int argc, char **argv);
 int do_path_change(struct ctx *c, int argc, char **argv);
 /* monitor.c */
 int do_monitor(struct ctx *c, int argc, char **argv);
+/* udproute.c */
+int do_udp_route(struct ctx *c, int argc, char **argv);
 /* stats.c */
 int do_stats(struct ctx *c, int argc, char **argv);
 /* setconf.c */

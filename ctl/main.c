@@ -4,7 +4,7 @@
  * the "omr" generic netlink family (uapi/linux/omr.h). docs/omrctl.8 is the
  * manual: commands, JSON keys, exit codes. This file holds the options and
  * the command tables; the commands are in show.c, set.c, monitor.c,
- * stats.c, setconf.c and module.c.
+ * udproute.c, stats.c, setconf.c and module.c.
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -66,6 +66,9 @@ static const struct cmd cmds[] = {
 	{ "monitor", 1, do_monitor, "monitor [-t] [EVENT...]\tthe module's events as they happen (CAP_NET_ADMIN);\n"
 				    "\t\t\t-t: timestamps; EVENT: path_up path_down sf_created\n"
 				    "\t\t\tsf_closed path_demoted path_promoted failover", NULL, 0 },
+	{ "udp-route", 1, do_udp_route, "udp-route fwmark MARK table TABLE [pref PREF] [sticky] [keep]\n"
+					"\t\t\tkeep UDP marked MARK (omr-shim's udp_fwmark) on the\n"
+					"\t\t\tbest WAN: rule and route, moved on the PM's events", NULL, 0 },
 	{ "stats", 0, do_stats, "stats [--prometheus]\tper path and PM counters; Prometheus text format", NULL, 0 },
 	{ "setconf", 4, do_setconf, "setconf FILE\t\tapply an omr.conf (checked whole first)", NULL, 0 },
 	{ "showconf", 4, do_showconf, "showconf\t\tthe current state as an omr.conf", NULL, 0 },

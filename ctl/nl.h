@@ -37,6 +37,17 @@ int omr_path_add(struct omr_nl *nl, const char *dev, bool backup,
 int omr_path_del(struct omr_nl *nl, const char *dev);
 int omr_path_change(struct omr_nl *nl, const struct omr_path_set *s);
 
+/*
+ * The events group, for a caller's own poll loop: join it (@cb gets each
+ * event), poll omr_events_fd(), and omr_events_read() when it is readable
+ * (*@lost set if the socket overflowed: resynchronise). Exit codes. A
+ * handle that joined the group makes no other request.
+ */
+int omr_events_join(struct omr_nl *nl, void (*cb)(const struct omr_event *e,
+						  void *arg), void *arg);
+int omr_events_fd(struct omr_nl *nl);
+int omr_events_read(struct omr_nl *nl, bool *lost);
+
 /* Events until *@stop: @cb per event. */
 int omr_monitor(struct omr_nl *nl, void (*cb)(const struct omr_event *e,
 					      void *arg),

@@ -303,16 +303,11 @@ static void fill_event(struct nlattr **e, struct omr_event *ev)
 	ev->ts_msec = ts.tv_nsec / 1000000;
 }
 
-struct ev_cb {
-	void (*cb)(const struct omr_event *e, void *arg);
-	void *arg;
-};
-
 static int on_event(struct nl_msg *msg, void *arg)
 {
 	struct nlattr *tb[OMR_A_MAX + 1], *e[OMR_EV_A_MAX + 1];
 	struct genlmsghdr *g = nlmsg_data(nlmsg_hdr(msg));
-	struct ev_cb *ec = arg;
+	struct omr_nl *nl = arg;
 	struct omr_event ev = { 0 };
 
 	if (g->cmd != OMR_CMD_EVENT ||
@@ -320,7 +315,7 @@ static int on_event(struct nl_msg *msg, void *arg)
 	    nest_parse(e, OMR_EV_A_MAX, tb[OMR_A_EVENT]))
 		return NL_SKIP;
 	fill_event(e, &ev);
-	ec->cb(&ev, ec->arg);
+	nl->ev_cb(&ev, nl->ev_arg);
 	return NL_OK;
 }
 
@@ -330,15 +325,55 @@ static int join_events(struct omr_nl *nl)
 
 	grp = genl_ctrl_resolve_grp(nl->sk, OMR_GENL_NAME, OMR_GENL_MCGRP_EVENTS);
 	if (grp < 0) {
-		err("monitor: no multicast group '%s' in family '%s': %s",
+		err("%s: no multicast group '%s' in family '%s': %s", nl->what,
 		    OMR_GENL_MCGRP_EVENTS, OMR_GENL_NAME, nl_geterror(grp));
 		return EX_NOMOD;
 	}
 	ret = nl_socket_add_membership(nl->sk, grp);
 	if (ret < 0) {
 		/* libnl maps EPERM to NLE_PERM. */
-		err("monitor: cannot join the events group: %s%s", nl_geterror(ret),
-		    ret == -NLE_PERM ? " (needs CAP_NET_ADMIN)" : "");
+		err("%s: cannot join the events group: %s%s", nl->what,
+		    nl_geterror(ret), ret == -NLE_PERM ? " (needs CAP_NET_ADMIN)" : "");
+		return EX_KERNEL;
+	}
+	return EX_OK;
+}
+
+int omr_events_join(struct omr_nl *nl, void (*cb)(const struct omr_event *e,
+						  void *arg), void *arg)
+{
+	int ret;
+
+	ret = nl_open(nl);
+	if (ret)
+		return ret;
+	ret = join_events(nl);
+	if (ret)
+		return ret;
+	nl->ev_cb = cb;
+	nl->ev_arg = arg;
+	nl_socket_disable_seq_check(nl->sk);
+	nl_socket_modify_cb(nl->sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, nl);
+	return EX_OK;
+}
+
+int omr_events_fd(struct omr_nl *nl)
+{
+	return nl_socket_get_fd(nl->sk);
+}
+
+int omr_events_read(struct omr_nl *nl, bool *lost)
+{
+	int ret = nl_recvmsgs_default(nl->sk);
+
+	if (ret == -NLE_NOMEM) {
+		/* ENOBUFS: the socket overflowed, events were lost. */
+		err("%s: events lost (receive buffer full)", nl->what);
+		*lost = true;
+		return EX_OK;
+	}
+	if (ret < 0 && ret != -NLE_INTR && ret != -NLE_AGAIN) {
+		err("%s: netlink: %s", nl->what, nl_geterror(ret));
 		return EX_KERNEL;
 	}
 	return EX_OK;
@@ -348,37 +383,25 @@ int omr_monitor(struct omr_nl *nl, void (*cb)(const struct omr_event *e,
 					      void *arg),
 		void *arg, const volatile sig_atomic_t *stop)
 {
-	struct ev_cb ec = { cb, arg };
 	struct pollfd pfd;
+	bool lost = false;
 	int ret;
 
-	ret = nl_open(nl);
+	ret = omr_events_join(nl, cb, arg);
 	if (ret)
 		return ret;
-	ret = join_events(nl);
-	if (ret)
-		return ret;
-	nl_socket_disable_seq_check(nl->sk);
-	nl_socket_modify_cb(nl->sk, NL_CB_VALID, NL_CB_CUSTOM, on_event, &ec);
-	pfd.fd = nl_socket_get_fd(nl->sk);
+	pfd.fd = omr_events_fd(nl);
 	pfd.events = POLLIN;
 	while (!*stop) {
 		if (poll(&pfd, 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			err("monitor: poll: %s", strerror(errno));
+			err("%s: poll: %s", nl->what, strerror(errno));
 			return EX_KERNEL;
 		}
-		ret = nl_recvmsgs_default(nl->sk);
-		if (ret == -NLE_NOMEM) {
-			/* ENOBUFS: the socket overflowed, events were lost. */
-			err("monitor: events lost (receive buffer full)");
-			continue;
-		}
-		if (ret < 0 && ret != -NLE_INTR && ret != -NLE_AGAIN) {
-			err("monitor: netlink: %s", nl_geterror(ret));
-			return EX_KERNEL;
-		}
+		ret = omr_events_read(nl, &lost);
+		if (ret)
+			return ret;
 	}
 	return EX_OK;
 }

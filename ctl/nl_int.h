@@ -24,6 +24,9 @@ struct omr_nl {
 	} args[24];
 	int nargs;
 	int64_t bad_off;	/* NLMSGERR_ATTR_OFFS, or -1 */
+	/* omr_events_join(): what each event is handed to */
+	void (*ev_cb)(const struct omr_event *e, void *arg);
+	void *ev_arg;
 };
 
 /* The next attribute put into @msg is the command-line argument @fmt. */

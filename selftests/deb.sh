@@ -201,7 +201,8 @@ if [ $installed -eq 1 ]; then
 		/usr/src/omr-0.1.0/scripts/prepare-ksrc.sh /usr/src/omr-0.1.0/scripts/check-layout.sh \
 		/usr/sbin/omrctl /usr/share/man/man8/omrctl.8.gz \
 		/usr/share/bash-completion/completions/omrctl /etc/omr/omr.conf /etc/default/omr \
-		/lib/systemd/system/omr.service /usr/libexec/omr/omr-boot \
+		/lib/systemd/system/omr.service /lib/systemd/system/omr-udp-route.service \
+		/usr/libexec/omr/omr-boot \
 		/usr/bin/omr-shim /usr/share/man/man1/omr-shim.1.gz \
 		/lib/systemd/system/omr-shim-local@.service /lib/systemd/system/omr-shim-server@.service \
 		/etc/omr-shim/local.json.example /etc/omr-shim/server.json.example \

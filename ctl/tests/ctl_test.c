@@ -377,5 +377,6 @@ int main(void)
 	test_prom();
 	test_words_kernel();
 	test_conf();
+	test_uroute();
 	return n_fail ? 1 : 0;
 }

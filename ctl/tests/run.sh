@@ -69,7 +69,8 @@ levels() {
 		run 0 "$l show" $l help >/dev/null || run 0 "$l status" $l help || return 1
 	done
 	run 0 "pm set [enable|disable]" help pm && run 0 "pm set [enable" pm set help &&
-	run 0 "path change dev IFNAME" path change help && run 0 "  sched set" sched --help
+	run 0 "path change dev IFNAME" path change help && run 0 "  sched set" sched --help &&
+	run 0 "udp-route fwmark MARK table TABLE" udp-route help
 }
 levels
 result $? "help at every level: path|pm|sched|conn|module help, help pm, pm set help"
@@ -109,6 +110,9 @@ words() {
 	run 2 "conn show: port '70000': expected a port" conn show port 70000 &&
 	run 2 "conn show: unknown filter 'mtu'" conn show mtu 1 &&
 	run 2 "stats: unexpected argument '--bogus'" stats --bogus &&
+	run 2 "udp-route: missing fwmark MARK" udp-route table 207 &&
+	run 2 "udp-route: table 255 is the 'local' table" u fwmark 7 table 255 &&
+	run 2 "udp-route: unknown argument 'via' (fwmark MARK, table TABLE" udp-route fwmark 7 table 207 via eth1 &&
 	taken monitor -t path_up failover && taken conn show dev eth1 addr 10.0.0.1 port 443 &&
 	taken stats --prometheus && taken showconf && taken status && taken path show
 }

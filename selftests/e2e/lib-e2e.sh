@@ -117,16 +117,19 @@ e2e_route_via() {
 
 # e2e_start_shim: omr-shim server on the VPS, omr-shim local on the router
 # (SOCKS5 on $RTR_LAN:$SOCKS_PORT), from JSON configs with the keys of
-# shadowsocks-libev (docs/shim.md).
+# shadowsocks-libev (docs/shim.md). E2E_SHIM_SERVER_JSON and
+# E2E_SHIM_LOCAL_JSON add keys (', "mode": "tcp_and_udp"').
 e2e_start_shim() {
 	cat >"$TMP/shim-server.json" <<-EOF
 	{ "server": "$VPS_IP", "server_port": $SHIM_PORT, "password": "$E2E_KEY",
-	  "method": "chacha20-ietf-poly1305", "timeout": 60, "mptcp": true, "workers": 2 }
+	  "method": "chacha20-ietf-poly1305", "timeout": 60, "mptcp": true, "workers": 2
+	  ${E2E_SHIM_SERVER_JSON:-} }
 	EOF
 	cat >"$TMP/shim-local.json" <<-EOF
 	{ "server": "$VPS_IP", "server_port": $SHIM_PORT, "password": "$E2E_KEY",
 	  "method": "chacha20-ietf-poly1305", "local_address": "$RTR_LAN",
-	  "local_port": $SOCKS_PORT, "timeout": 60, "mptcp": true, "workers": 2 }
+	  "local_port": $SOCKS_PORT, "timeout": 60, "mptcp": true, "workers": 2
+	  ${E2E_SHIM_LOCAL_JSON:-} }
 	EOF
 	ip netns exec "$SRV" "$SHIM" server -c "$TMP/shim-server.json" -q \
 		2>>"$TMP/shim-server.log" &
