@@ -512,3 +512,22 @@ cleanup_all() {
 	fi
 	rm -rf "$TMP"
 }
+
+# Netlink attributes as hex, for omr-nlraw (raw requests the tests build
+# by hand: bad input the omrctl would refuse before sending):
+# nla TYPE HEXDATA (little-endian header, padded to 4 bytes); nest TYPE
+# HEX... sets NLA_F_NESTED; str, u8 and u32 encode a value.
+nla() {
+	local type=$1 data=$2 len
+	len=$((4 + ${#data} / 2))
+	printf '%02x%02x%02x%02x%s' $((len & 255)) $((len >> 8)) $((type & 255)) $((type >> 8)) "$data"
+	while [ $((len % 4)) -ne 0 ]; do printf 00; len=$((len + 1)); done
+}
+nest() {
+	local type=$1
+	shift
+	nla $((type | 0x8000)) "$(printf '%s' "$@")"
+}
+str() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; printf 00; }
+u8() { printf '%02x' "$1"; }
+u32() { printf '%02x%02x%02x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }

@@ -58,23 +58,6 @@ ctl_fails() {
 	log "omrctl $*: $out"
 }
 
-# Attributes for omr-nlraw, as hex: nla TYPE HEXDATA (little-endian header,
-# padded to 4 bytes); nest TYPE HEX... sets NLA_F_NESTED.
-nla() {
-	local type=$1 data=$2 len
-	len=$((4 + ${#data} / 2))
-	printf '%02x%02x%02x%02x%s' $((len & 255)) $((len >> 8)) $((type & 255)) $((type >> 8)) "$data"
-	while [ $((len % 4)) -ne 0 ]; do printf 00; len=$((len + 1)); done
-}
-nest() {
-	local type=$1
-	shift
-	nla $((type | 0x8000)) "$(printf '%s' "$@")"
-}
-str() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; printf 00; }
-u8() { printf '%02x' "$1"; }
-u32() { printf '%02x%02x%02x%02x' $(($1 & 255)) $(($1 >> 8 & 255)) $(($1 >> 16 & 255)) $(($1 >> 24 & 255)); }
-
 # Command and attribute numbers of uapi/linux/omr.h.
 C_GET_STATUS=1 C_GET_PATHS=2 C_SET_PM=3 C_PATH_ADD=4 C_PATH_DEL=5 C_GET_CONNS=6
 A_VERSION=1 A_PM=3 A_PATH=5

@@ -37,19 +37,7 @@ unchanged() {
 	return 1
 }
 
-# Attributes for omr-nlraw (as omr_ctl.sh builds them).
-nla() {
-	local type=$1 data=$2 len
-	len=$((4 + ${#data} / 2))
-	printf '%02x%02x%02x%02x%s' $((len & 255)) $((len >> 8)) $((type & 255)) $((type >> 8)) "$data"
-	while [ $((len % 4)) -ne 0 ]; do printf 00; len=$((len + 1)); done
-}
-nest() {
-	local type=$1
-	shift
-	nla $((type | 0x8000)) "$(printf '%s' "$@")"
-}
-str() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; printf 00; }
+# For omr-nlraw (nla, nest, str: lib.sh).
 C_PATH_CHANGE=9 A_PATH=5 PATH_IFNAME=1 PATH_CC=22
 
 # "dev cc" per established client subflow, from one GET_CONNS dump.
