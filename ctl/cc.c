@@ -15,6 +15,7 @@
 #include <libkmod.h>
 #include "cc.h"
 #include "model.h"
+#include "module.h"
 #include "util.h"
 
 #define CC_AVAIL "/proc/sys/net/ipv4/tcp_available_congestion_control"
@@ -22,43 +23,27 @@
 /* 1 if @name is in the kernel's list (copied to @list), 0 if not, -1 unreadable. */
 static int cc_listed(const char *name, char *list, size_t len)
 {
-	FILE *f = fopen(CC_AVAIL, "re");
-	const char *p;
 	size_t n = strlen(name);
+	const char *p;
 
-	if (!f)
+	if (!read_line(CC_AVAIL, list, len))
 		return -1;
-	if (!fgets(list, len, f)) {
-		fclose(f);
-		return -1;
-	}
-	fclose(f);
-	list[strcspn(list, "\n")] = '\0';
 	for (p = list; (p = strstr(p, name)); p += n)
 		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n]))
 			return 1;
 	return 0;
 }
 
-static void cc_kmod_quiet(void *data, int priority, const char *file,
-			  int line, const char *fn, const char *format,
-			  va_list args)
-{
-	(void)data, (void)priority, (void)file, (void)line, (void)fn;
-	(void)format, (void)args;
-}
-
 /* Load tcp_@name as modprobe would; 0 or -errno (-ENOENT: no such module). */
 static int cc_load(const char *name)
 {
 	struct kmod_list *list = NULL, *it;
-	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
+	struct kmod_ctx *ctx = kmod_ctx_quiet();
 	char mod[OMR_CC_MAX + 4];
 	int ret;
 
 	if (!ctx)
 		return -ENOMEM;
-	kmod_set_log_fn(ctx, cc_kmod_quiet, NULL);
 	snprintf(mod, sizeof(mod), "tcp_%s", name);
 	ret = kmod_module_new_from_lookup(ctx, mod, &list);
 	if (!ret && !list)

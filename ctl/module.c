@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <libkmod.h>
 #include "cmd.h"
+#include "module.h"
 #include "print.h"
 #include "util.h"
 
@@ -24,24 +25,6 @@
 #define MPTCP_SYSCTL "/proc/sys/net/mptcp"
 #define MAX_NS 64
 
-/* The first line of a small file, without its newline; NULL if unreadable. */
-static char *read_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	char *nl;
-
-	if (!f)
-		return NULL;
-	if (!fgets(buf, len, f)) {
-		fclose(f);
-		return NULL;
-	}
-	fclose(f);
-	nl = strchr(buf, '\n');
-	if (nl)
-		*nl = '\0';
-	return buf;
-}
 
 static bool mptcp_present(void)
 {
@@ -112,7 +95,7 @@ static void kmod_quiet(void *data, int priority, const char *file, int line,
 	(void)args;
 }
 
-static struct kmod_ctx *ctx_new(void)
+struct kmod_ctx *kmod_ctx_quiet(void)
 {
 	struct kmod_ctx *ctx = kmod_new(NULL, NULL);
 
@@ -251,7 +234,7 @@ int do_module_load(struct ctx *c, int argc, char **argv)
 		     MPTCP_SYSCTL);
 		return EX_NOMOD;
 	}
-	ctx = ctx_new();
+	ctx = kmod_ctx_quiet();
 	if (!ctx)
 		return EX_KERNEL;
 	ret = argc == 1 ? load_path(ctx, argv[0]) : load_installed(ctx);
@@ -295,7 +278,7 @@ int do_module_unload(struct ctx *c, int argc, char **argv)
 		err("module unload: unexpected argument '%s'", argv[0]);
 		return EX_USAGE;
 	}
-	ctx = ctx_new();
+	ctx = kmod_ctx_quiet();
 	if (!ctx)
 		return EX_KERNEL;
 	ret = kmod_module_new_from_name(ctx, MOD_NAME, &mod);
@@ -488,7 +471,7 @@ int do_module_status(struct ctx *c, int argc, char **argv)
 		return EX_USAGE;
 	}
 	m = calloc(1, sizeof(*m));
-	ctx = m ? ctx_new() : NULL;
+	ctx = m ? kmod_ctx_quiet() : NULL;
 	if (!ctx) {
 		free(m);
 		return EX_KERNEL;

@@ -91,3 +91,22 @@ int match_word(const char *what, const struct word *w, int n, const char *arg)
 		err("%sunknown command '%s' (%s)", what, arg, names);
 	return -1;
 }
+
+/* The first line of a small file, without its newline; NULL if unreadable. */
+char *read_line(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "re");
+	char *nl;
+
+	if (!f)
+		return NULL;
+	if (!fgets(buf, len, f)) {
+		fclose(f);
+		return NULL;
+	}
+	fclose(f);
+	nl = strchr(buf, '\n');
+	if (nl)
+		*nl = '\0';
+	return buf;
+}

@@ -49,4 +49,7 @@ int find_word(const struct word *w, int n, const char *arg);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The first line of a small file, without its newline; NULL if unreadable. */
+char *read_line(const char *path, char *buf, size_t len);
+
 #endif /* OMRCTL_UTIL_H */
