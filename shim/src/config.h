@@ -68,6 +68,14 @@ static inline int cfg_udp_timeout(const struct shim_config *c)
 	return c->udp_timeout ? c->udp_timeout : c->timeout;
 }
 
+/* The UDP idle sweep's period: half the idle time, at most 5 s. */
+static inline double cfg_udp_sweep_every(const struct shim_config *c)
+{
+	int idle = cfg_udp_timeout(c);
+
+	return idle < 10 ? idle / 2.0 : 5;
+}
+
 void config_defaults(struct shim_config *c);
 /* Pure: parses a JSON document into c. 0, or -1 with a message in err. */
 int config_parse_json(struct shim_config *c, const char *buf, size_t len,

@@ -47,4 +47,10 @@ static inline struct nat_link *nat_oldest(const struct udp_nat *n)
 	return n->tail;
 }
 
+/* The least recently used entry if unused for @idle s at @now, or NULL. */
+static inline struct nat_link *nat_idle(const struct udp_nat *n, double now, double idle)
+{
+	return n->tail && now - n->tail->last >= idle ? n->tail : NULL;
+}
+
 #endif

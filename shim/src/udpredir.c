@@ -332,14 +332,6 @@ static void lan_cb(struct ev_loop *loop, ev_io *io, int revents)
 	}
 }
 
-/* The sweep's period: half the idle time, at most 5 s. */
-static double sweep_every(const struct shim_config *c)
-{
-	int idle = cfg_udp_timeout(c);
-
-	return idle < 10 ? idle / 2.0 : 5;
-}
-
 /* Idle associations and reply sockets go from the LRU tails. */
 static void sweep_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
@@ -349,13 +341,13 @@ static void sweep_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	struct nat_link *l;
 
 	(void)revents;
-	while ((l = nat_oldest(&ur->nat)) && ev_now(loop) - l->last >= idle) {
+	while ((l = nat_idle(&ur->nat, ev_now(loop), idle))) {
 		assoc_free(ur, (struct redir_assoc *)l);
 		stat_inc(&ur->w->st, ST_UDP_EXPIRED);
 	}
-	while ((l = nat_oldest(&ur->rep)) && ev_now(loop) - l->last >= idle)
+	while ((l = nat_idle(&ur->rep, ev_now(loop), idle)))
 		reply_free(ur, (struct reply_sock *)l);
-	t->repeat = sweep_every(c);
+	t->repeat = cfg_udp_sweep_every(c);
 	ev_timer_again(loop, t);
 }
 
@@ -394,7 +386,7 @@ static int lan_bind(struct udp_redir *ur)
 int udp_redir_start(struct worker *w)
 {
 	const struct shim_config *c = &w->s->cfg;
-	double every = sweep_every(c);
+	double every = cfg_udp_sweep_every(c);
 	struct udp_redir *ur;
 
 	if (c->role != ROLE_REDIR || !cfg_udp(c) || w->id)

@@ -313,14 +313,6 @@ static void server_cb(struct ev_loop *loop, ev_io *io, int revents)
 	}
 }
 
-/* The sweep's period: half the idle time, at most 5 s. */
-static double sweep_every(const struct shim_config *c)
-{
-	int idle = cfg_udp_timeout(c);
-
-	return idle < 10 ? idle / 2.0 : 5;
-}
-
 /*
  * Idle entries go from the LRU tail. The period is taken again each time:
  * a reload may have changed the idle time.
@@ -333,11 +325,11 @@ static void sweep_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	struct nat_link *l;
 
 	(void)revents;
-	while ((l = nat_oldest(&us->nat)) && ev_now(loop) - l->last >= idle) {
+	while ((l = nat_idle(&us->nat, ev_now(loop), idle))) {
 		entry_free(us, (struct nat_entry *)l);
 		stat_inc(&us->w->st, ST_UDP_EXPIRED);
 	}
-	t->repeat = sweep_every(c);
+	t->repeat = cfg_udp_sweep_every(c);
 	ev_timer_again(loop, t);
 }
 
@@ -369,7 +361,7 @@ int udp_server_start(struct worker *w)
 {
 	struct shim_config *c = &w->s->cfg;
 	struct udp_server *us;
-	double every = sweep_every(c);
+	double every = cfg_udp_sweep_every(c);
 	size_t i;
 
 	if (c->role != ROLE_SERVER || !cfg_udp(c) || w->id)

@@ -228,6 +228,8 @@ t_redir_udp_bad() {	# straight to the redir port, too large, QUIC blocked: dropp
 	# one drop line per 5 s: the first drop's
 	grep -q "UDP: dropped a datagram.*its destination is this listener" "$W/rdu4.log" ||
 		{ echo "the drop was not logged"; rc=1; }
+	# its last user: the next tests bind the redir port again
+	stop rdu4 || { echo "redir -u exit code $?"; rc=1; }
 	return $rc
 }
 
@@ -236,7 +238,6 @@ t_redir_udp_bad() {	# straight to the redir port, too large, QUIC blocked: dropp
 # 1500-byte veth ("sendto_remote: Message too long" in its log).
 t_redir_udp_interop() {	# omr-shim redir -u -> ss-server -u: 100 datagrams up to 1400 B identical
 	local rc=0
-	stop rdu4 || { echo "redir -u exit code $?"; rc=1; }
 	start rdsss ip netns exec "$RD_R" ss-server -u --mtu 65535 -s 127.0.0.1 -p $P_R3 -k "$PW" \
 		-m chacha20-ietf-poly1305
 	start rdus4 ip netns exec "$RD_R" "$BIN" redir -u -w 1 -s 127.0.0.1 -p $P_R3 -k "$PW" -l $P_R1
