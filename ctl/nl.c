@@ -109,27 +109,37 @@ static int cb_finish(struct nl_msg *msg, void *arg)
 	return NL_STOP;
 }
 
+/*
+ * The extended ACK's attributes (NLMSGERR_ATTR_*) of an error message, in
+ * @tb (NLMSGERR_ATTR_MAX + 1 of them); false if it carries none. Shared
+ * with rtnl.c.
+ */
+bool nl_extack_parse(struct nlmsgerr *e, struct nlattr **tb)
+{
+	const struct nlmsghdr *nlh = (const void *)((const char *)e - NLMSG_HDRLEN);
+	size_t off = sizeof(*e);
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return false;
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		off += e->msg.nlmsg_len - sizeof(e->msg);
+	if (NLMSG_HDRLEN + NLMSG_ALIGN(off) >= nlh->nlmsg_len)
+		return false;
+	return nla_parse(tb, NLMSGERR_ATTR_MAX,
+			 (struct nlattr *)((char *)e + NLMSG_ALIGN(off)),
+			 nlh->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(off), NULL) >= 0;
+}
+
 /* The error and its extended ACK (NLMSGERR_ATTR_MSG), if there is one. */
 static int cb_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 {
-	const struct nlmsghdr *nlh = (const void *)((const char *)e - NLMSG_HDRLEN);
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 	struct omr_nl *nl = arg;
-	size_t off;
 
 	(void)nla;
 	nl->error = -e->error;
 	nl->done = true;
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return NL_STOP;
-	off = sizeof(*e);
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - sizeof(e->msg);
-	if (NLMSG_HDRLEN + off >= nlh->nlmsg_len)
-		return NL_STOP;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
-		      (struct nlattr *)((char *)e + NLMSG_ALIGN(off)),
-		      nlh->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(off), NULL) < 0)
+	if (!nl_extack_parse(e, tb))
 		return NL_STOP;
 	if (tb[NLMSGERR_ATTR_MSG])
 		omr_words(nla_get_string(tb[NLMSGERR_ATTR_MSG]), nl->extack,

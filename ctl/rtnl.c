@@ -13,6 +13,7 @@
 #include <netlink/netlink.h>
 #include <netlink/msg.h>
 #include <netlink/attr.h>
+#include "nl.h"
 #include "rtnl.h"
 
 struct rtnl {
@@ -54,24 +55,13 @@ static int cb_done(struct nl_msg *msg, void *arg)
 
 static int cb_error(struct sockaddr_nl *nla, struct nlmsgerr *e, void *arg)
 {
-	const struct nlmsghdr *nlh = (const void *)((const char *)e - NLMSG_HDRLEN);
 	struct nlattr *tb[NLMSGERR_ATTR_MAX + 1];
 	struct rtnl *r = arg;
-	size_t off = sizeof(*e);
 
 	(void)nla;
 	r->error = e->error;
 	r->done = true;
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return NL_STOP;
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-		off += e->msg.nlmsg_len - sizeof(e->msg);
-	if (NLMSG_HDRLEN + NLMSG_ALIGN(off) >= nlh->nlmsg_len)
-		return NL_STOP;
-	if (nla_parse(tb, NLMSGERR_ATTR_MAX,
-		      (struct nlattr *)((char *)e + NLMSG_ALIGN(off)),
-		      nlh->nlmsg_len - NLMSG_HDRLEN - NLMSG_ALIGN(off), NULL) >= 0 &&
-	    tb[NLMSGERR_ATTR_MSG])
+	if (nl_extack_parse(e, tb) && tb[NLMSGERR_ATTR_MSG])
 		snprintf(r->extack, sizeof(r->extack), "%s",
 			 nla_get_string(tb[NLMSGERR_ATTR_MSG]));
 	return NL_STOP;
