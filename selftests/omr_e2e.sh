@@ -27,11 +27,7 @@ T=("e2e: scheduler omr on router and VPS, omr PM on the router with eth1..eth3 t
 ktap_print_header
 ktap_set_plan ${#T[@]}
 
-for f in "$CTL" "$SHIM" "$XFER"; do
-	[ -x "$f" ] && continue
-	for t in "${T[@]}"; do ktap_test_fail "$t ($f is not built)"; done
-	ktap_finished
-done
+e2e_require "$CTL" "$SHIM" "$XFER"
 
 export E2E_HTTP_SIZE=4M
 PROXY=$RTR_LAN:$SOCKS_PORT

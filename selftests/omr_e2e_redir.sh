@@ -28,11 +28,7 @@ T=("e2e redir: omr-shim-nft's ruleset loaded on the router (REDIRECT of lan0's T
 ktap_print_header
 ktap_set_plan ${#T[@]}
 
-for f in "$CTL" "$SHIM" "$XFER" "$NFT"; do
-	[ -x "$f" ] && command -v nft >/dev/null && continue
-	for t in "${T[@]}"; do ktap_test_fail "$t ($f or nft missing)"; done
-	ktap_finished
-done
+e2e_require "$CTL" "$SHIM" "$XFER" "$NFT" nft
 
 # redir_start: the ruleset and omr-shim redir on the router, from a JSON
 # config with ss-redir's keys. The VM's kernel cannot autoload modules

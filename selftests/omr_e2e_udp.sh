@@ -45,11 +45,7 @@ T=("e2e udp: omr-shim -u on both ends (udp_fwmark $MARK on the router); omrctl u
 ktap_print_header
 ktap_set_plan ${#T[@]}
 
-for f in "$CTL" "$SHIM" "$WATCH" "$PROBE"; do
-	[ -x "$f" ] && command -v python3 >/dev/null && continue
-	for t in "${T[@]}"; do ktap_test_fail "$t ($f or python3 missing)"; done
-	ktap_finished
-done
+e2e_require "$CTL" "$SHIM" "$WATCH" "$PROBE" python3
 
 # ur_line N: udp-route's Nth line (JSON).
 ur_line() { sed -n "${1}p" "$TMP/ur.log"; }

@@ -60,6 +60,22 @@ SS_PORT=8389		# ss-server
 XFER_PORT=5301		# omr-xfer server (iperf3 has 5201)
 CTL=$top/ctl/omrctl
 SHIM=$top/shim/omr-shim
+
+# e2e_require NEED...: each NEED, a path (executable) or a command name
+# (on PATH), is there; else every planned test (T) fails naming what is
+# missing, and the suite ends.
+e2e_require() {
+	local x t missing=
+	for x in "$@"; do
+		case $x in
+		/*) [ -x "$x" ] || missing="$missing $x" ;;
+		*) command -v "$x" >/dev/null || missing="$missing $x" ;;
+		esac
+	done
+	[ -z "$missing" ] && return 0
+	for t in "${T[@]}"; do ktap_test_fail "$t (missing:$missing)"; done
+	ktap_finished
+}
 E2E_KEY=omr-e2e-$RANDOM$RANDOM
 
 ctl() { "$CTL" -n "$CLI" "$@"; }
