@@ -768,6 +768,27 @@ t_emfile() {	# out of fds: accept pauses (no spin, logged), then recovers
 	return $rc
 }
 
+# The server role meets the shortage at the tunnel's accept() or at the
+# target's socket() alike (shortage.c); the local in front has fds to
+# spare, so whatever pauses is the server's.
+t_emfile_server() {	# out of fds in the server: accepting pauses, then recovers
+	local rc=0 hold n
+	for n in 64 65; do
+		start efs$n "$REL" server -s 127.0.0.1 -p $P_X4 -k "$PW" --allow 127.0.0.1 --nofile $n
+		start efsl$n "$BIN" local -s 127.0.0.1 -p $P_X4 -l $P_X5 -k "$PW"
+		wait_port $P_X4 && wait_port $P_X5 || return 1
+		timeout 3 "$TT" idle $P_X5 $P_ECHO 60 5 >/dev/null &
+		hold=$!
+		wait $hold
+		sleep 0.5
+		timeout 20 "$TT" conns $P_X5 $P_ECHO 20 1 || rc=1
+		stop efsl$n
+		stop efs$n || { echo "nofile $n: server exit code $?"; rc=1; }
+		grep "pausing new connections" "$W/efs$n.log" || { cat "$W/efs$n.log"; rc=1; }
+	done
+	return $rc
+}
+
 t_idle_timeout() {	# -t 1: an idle relayed connection is closed after ~1 s
 	start itl "$BIN" local -s 127.0.0.1 -p $P_SRV -l $P_X5 -k "$PW" -t 1
 	wait_port $P_X5 || return 1
@@ -1419,7 +1440,7 @@ main() {
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 58 + REDIR_NTESTS + STATS_NTESTS))"
+	echo "1..$((nunit + nbad + 59 + REDIR_NTESTS + STATS_NTESTS))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -1463,6 +1484,7 @@ main() {
 	run_test "10000 connections through the ASan build: fd count stable" t_leak_asan
 	run_test "connection limit: excess refused and logged, service continues" t_limit
 	run_test "out of fds: accept pauses without spinning, then recovers" t_emfile
+	run_test "out of fds in the server (at accept or at the target's dial): pauses, then recovers" t_emfile_server
 	run_test "idle timeout closes an idle relayed connection" t_idle_timeout
 	run_test "config/CLI errors exit 2 with a clear message; busy port exits 1" t_config_errors
 	run_test "\"user\": runs as nobody once listening, and serves" t_user
