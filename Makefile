@@ -10,6 +10,8 @@
 #   make bench-e2e     end-to-end benchmark only: omr-shim over omr vs the
 #                      default scheduler, one WAN, ssh -D, shadowsocks-libev
 #                      (docs/benchmarks.md)
+#   make bench-cc      cubic against BBR on the lossy radio paths, end to
+#                      end at half the WAN rates (docs/bench-cc.md)
 #   make bench-ceiling the VM's own ceiling: unshaped WANs, MPTCP with and
 #                      without omr-shim + AEAD, with the guest's CPU use
 #   make lint          checkpatch --strict, sparse, cppcheck, -Werror builds
@@ -34,7 +36,7 @@ KREL = $(shell cat $(KDIR)/include/config/kernel.release 2>/dev/null)
 GEN = kmod/.gen/$(KREL)
 OUT ?= out
 
-.PHONY: all ctl module modules check demo bench bench-pm bench-e2e bench-ceiling deps unit lint clean \
+.PHONY: all ctl module modules check demo bench bench-pm bench-e2e bench-cc bench-ceiling deps unit lint clean \
 	install uninstall install-dkms uninstall-dkms deb
 
 all: module ctl
@@ -122,6 +124,9 @@ bench-pm:
 
 bench-e2e:
 	BENCH_ONLY=e2e selftests/bench/run.sh
+
+bench-cc:
+	BENCH_ONLY=cc selftests/bench/run.sh
 
 bench-ceiling:
 	BENCH_ONLY=ceiling selftests/bench/run.sh

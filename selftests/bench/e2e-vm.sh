@@ -18,6 +18,13 @@
 #             before it; BENCH_OVPN_WAN without them)
 #   ovpnm     the same OpenVPN tunnel, both ends under mptcpize: its TCP is
 #             MPTCP over every WAN, omr scheduler and PM
+#   bbr       omr, with BBR on the two lossy radio paths (LTE, satellite)
+#             for the upload (the router's PM gives their subflows bbr:
+#             omrctl path change dev ethI cc bbr; DSL keeps cubic), and
+#             BBR on the VPS (its default, omr-shim server restarted):
+#             the VPS cannot choose per path (bbr_paths says why)
+#   defbbr    default scheduler + in-kernel PM, BBR as the system default
+#             of the router's and the VPS's namespaces (every subflow)
 # For each, BENCH_REPS downloads and uploads bounded by time (BENCH_MS ms,
 # omr-xfer -D, byte-checked) with a request/response probe (64 B every
 # 50 ms on a second connection through the same proxy) alongside: one JSON
@@ -57,6 +64,8 @@ proxy_of() {
 	ssh) echo "-x $RTR_LAN:$SSH_SOCKS_PORT" ;;
 	ss) echo "-x $RTR_LAN:$SS_SOCKS_PORT" ;;
 	single* | ovpn*) echo "-T" ;;
+	bbr) echo "-x $RTR_LAN:$SOCKS_PORT" ;;
+	defbbr) echo "-x $RTR_LAN:$SOCKS_PORT" ;;
 	esac
 }
 
@@ -127,9 +136,46 @@ row_failed() {
 	done
 }
 
+# bbr_paths on|off: BBR on LTE and satellite (row bbr), or back to cubic.
+# The router's PM gives the subflows on those paths bbr. The VPS cannot
+# choose per path: MPTCP gives every subflow it accepts the connection's
+# CC (sync_socket_options() at the join overrides a route's congctl), and
+# the connection takes the listener's, fixed when omr-shim server started.
+# So the VPS runs bbr on every path: its namespace's default, and a new
+# omr-shim server.
+bbr_paths() {
+	local i cc=bbr
+	[ "$1" = on ] || cc=default
+	for i in 2 3; do
+		ctl path change dev "eth$i" cc "$cc" || return 1
+	done
+	[ "$1" = on ] && cc=bbr || cc=$CC0
+	ns_sysctl "$SRV" "net.ipv4.tcp_congestion_control=$cc" && e2e_shim_server_restart
+}
+
+# cc_check VARIANT: which CC each tunnel subflow runs at both ends, in a
+# 5 s download (one line in the log and in $res: a row whose CCs are not
+# the ones it names measured something else).
+cc_check() {
+	local v=$1 out ns
+	# shellcheck disable=SC2046
+	e2e_xfer_bg "cc-$v" 0 down -D 5000 $(proxy_of "$v") || return 1
+	sleep 3
+	out=
+	for ns in "$CLI" "$SRV"; do
+		out+="$(ip netns exec "$ns" ss -tniH state established "( sport = :$SHIM_PORT or dport = :$SHIM_PORT )" |
+			awk -v ns="$([ "$ns" = "$CLI" ] && echo rtr || echo vps)" 'NR % 2 == 1 { split($3, a, ":"); split($4, b, ":"); dev = a[1] ~ /^10\.0\./ ? a[1] : b[1]; next }
+			{ for (i = 1; i <= NF; i++) if ($i ~ /^(cubic|bbr|reno)$/) cc = $i; printf "%s:%s=%s ", ns, dev, cc }')"
+	done
+	e2e_xfer_wait 60
+	log "$v: subflow CCs (namespace:WAN address=cc): $out"
+	jq -c -n --arg v "$v" --arg cc "$out" '{cc_check: $v, subflows: $cc}' >>"$res"
+}
+
 # row_start VARIANT: what the row needs besides the scenario.
 row_start() {
 	case $1 in
+	bbr) modprobe -q tcp_bbr && bbr_paths on && cc_check bbr ;;
 	single*) e2e_route_via "${1#single}" ;;
 	ovpn | ovpnm)
 		[ "$1" = ovpn ] && OVPN_WAN=$(best_wan) && log "OpenVPN TCP over WAN $OVPN_WAN (eth$OVPN_WAN)"
@@ -144,6 +190,7 @@ row_start() {
 }
 
 row_stop() {
+	[ "$1" != bbr ] || bbr_paths off
 	if [[ $1 == ovpn* ]]; then
 		grep -h -i 'error\|warn\|restart' "$TMP/ovpn-vps.log" "$TMP/ovpn-rtr.log" | sort -u | sed 's/^/#   openvpn: /' | tail -n 10
 		e2e_ovpn_stop
@@ -184,8 +231,9 @@ failover() {
 
 e2e_setup omr omr || exit 1
 e2e_ssh_start || { log "ssh -D did not start: $(cat "$TMP/sshd.log" "$TMP/ssh.log")"; exit 1; }
-variants=${BENCH_E2E_VARIANTS:-omr single1 single2 single3 ssh ss ovpn ovpnm}
+variants=${BENCH_E2E_VARIANTS:-omr single1 single2 single3 ssh ss ovpn ovpnm bbr}
 HZ=$(getconf CLK_TCK)
+CC0=$(sysctl -n net.ipv4.tcp_congestion_control)
 OVPN_WAN=${BENCH_OVPN_WAN:-1}
 # shadowsocks-libev needs mptcpize (package mptcpize): without it, no row 5
 if [[ " $variants " == *" ss "* ]] && ! e2e_ss_start; then
@@ -220,4 +268,16 @@ for dir in down up; do
 	done
 done
 [ "${BENCH_FO:-1}" = 0 ] || failover default
+# the same, BBR everywhere: the system default of both namespaces, which
+# every subflow created after this takes
+if [ "${BENCH_DEFBBR:-1}" != 0 ] && modprobe -q tcp_bbr &&
+	ns_sysctl "$CLI" net.ipv4.tcp_congestion_control=bbr &&
+	ns_sysctl "$SRV" net.ipv4.tcp_congestion_control=bbr && e2e_shim_server_restart; then
+	cc_check defbbr
+	for dir in down up; do
+		for rep in $(seq "$REPS"); do
+			run_one defbbr "$dir" "$rep"
+		done
+	done
+fi
 log "sampler: $(tail -n 1 "$S"); largest interval deviation $(e2e_sample_jitter "$S" 200) ms"

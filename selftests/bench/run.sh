@@ -16,7 +16,10 @@
 # shadowsocks-libev and OpenVPN in TCP mode, plus a failover), written to docs/benchmarks.md with
 # its plots, and the VM's own ceiling (selftests/bench/ceiling-vm.sh:
 # unshaped WANs) measured in the same boot first. BENCH_ONLY=sched, pm, e2e
-# or ceiling runs one of them.
+# or ceiling runs one of them; BENCH_ONLY=cc (make bench-cc) runs the
+# end-to-end benchmark's cubic and BBR rows alone (omr, bbr, default,
+# defbbr) at half the WAN rates, where BBR's pacing does not make the VM's
+# CPU the bottleneck, into docs/bench-cc.md.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top"
@@ -32,6 +35,13 @@ only=${BENCH_ONLY:-}
 
 if [ "$only" = ceiling ]; then
 	selftests/bench/ceiling.sh "$rel" "$outdir"
+	exit 0
+fi
+if [ "$only" = cc ]; then
+	mkdir -p "$outdir/cc"
+	BENCH_E2E_DOC=docs/bench-cc.md BENCH_MAKE="make bench-cc" BENCH_CEILING=0 BENCH_FO=0 \
+		BENCH_E2E_VARIANTS="omr bbr" E2E_RATES="${E2E_RATES:-3 4.5 7.5}" \
+		selftests/bench/e2e.sh "$rel" "$outdir/cc"
 	exit 0
 fi
 if [ "$only" = e2e ]; then

@@ -33,7 +33,6 @@ E2E_LOSS=(0 0.5 1)
 E2E_SHORT=(DSL LTE Satellite)
 E2E_PROFILES=()
 E2E_NAMES=()
-E2E_WAN_SUM=0		# Mbit/s, the sum of the WAN rates: the physical limit
 for _i in 0 1 2; do
 	_p="${E2E_RATES[_i]}mbit ${E2E_DELAYS[_i]}ms"
 	_n="${E2E_SHORT[_i]} ${E2E_RATES[_i]} Mbit/s, ${E2E_DELAYS[_i]} ms"
@@ -43,9 +42,10 @@ for _i in 0 1 2; do
 	fi
 	E2E_PROFILES+=("$_p")
 	E2E_NAMES+=("$_n")
-	E2E_WAN_SUM=$((E2E_WAN_SUM + E2E_RATES[_i]))
 done
-unset _i _p _n
+# (rates may have decimals: E2E_RATES="3 4.5 7.5")
+E2E_WAN_SUM=$(echo "${E2E_RATES[@]}" | awk '{ for (i = 1; i <= NF; i++) s += $i; print s }')
+unset _i _p _n	# E2E_WAN_SUM: Mbit/s, the sum of the WAN rates
 LAN=omr-lan
 INET=omr-inet
 LAN_IP=192.168.1.2
@@ -152,6 +152,21 @@ e2e_start_shim() {
 	ip netns exec "$CLI" "$SHIM" local -c "$TMP/shim-local.json" -q \
 		2>>"$TMP/shim-local.log" &
 	e2e_wait_listen "$SRV" "$SHIM_PORT" && e2e_wait_listen "$CLI" "$SOCKS_PORT"
+}
+
+# e2e_shim_server_restart: a new omr-shim server on the VPS, same config:
+# its listening MPTCP socket, and so every subflow it accepts (MPTCP gives
+# each the connection's CC), takes the namespace's CC as it is now.
+e2e_shim_server_restart() {
+	local i
+	pkill -f "^$SHIM server -c $TMP/shim-server.json" || return 1
+	for i in $(seq 50); do
+		pgrep -f "^$SHIM server -c $TMP/shim-server.json" >/dev/null || break
+		sleep 0.1
+	done
+	ip netns exec "$SRV" "$SHIM" server -c "$TMP/shim-server.json" -q \
+		2>>"$TMP/shim-server.log" &
+	e2e_wait_listen "$SRV" "$SHIM_PORT"
 }
 
 _e2e_servers() {
