@@ -22,7 +22,8 @@ omr_load
 T=("conf: the README's hand-typed commands in one fresh namespace, showconf's file through setconf in another: the same pm show -j, path show -j and showconf"
 	"conf: showconf -> setconf -> showconf is the same text; a file without eth2 and with new values deletes eth2 and sets them"
 	"conf: bad files (unknown key, bad value, [Path] without dev) are refused naming FILE:LINE, exit 2; files the kernel refuses (loss_lo above loss_hi; a saddr not on the device, after a path was deleted and one added) exit 1 and are rolled back; showconf unchanged after each"
-	"conf: ctl/omr.conf.example applies to a fresh namespace: the PM enabled, eth1, eth2, lte0 (backup)")
+	"conf: ctl/omr.conf.example applies to a fresh namespace: the PM enabled, eth1, eth2, lte0 (backup)"
+	"boot: omr-boot prepare (omr.service) with OMR_CC=bbr OMR_PM_TYPE=0 sets the namespace's tcp_congestion_control bbr, pm_type 0, scheduler omr, MPTCP limits 8; an MPTCP listener made after it gives its accepted connection bbr; OMR_CC=nosuch and OMR_CC='bb r' exit 2 naming it, and change nothing")
 
 ktap_print_header
 ktap_set_plan ${#T[@]}
@@ -139,5 +140,47 @@ example() {
 		ctl "$NS_A" -j pm show | jq -e '.enabled == true' >/dev/null
 }
 ktap_test_result "${T[3]}" example
+
+# boot_cc: systemd/omr-boot prepare, run in a fresh namespace (the
+# sysctls it sets are per namespace; omr.ko is loaded, so it loads
+# nothing). Then an MPTCP connection inside it, over lo: the accepted end
+# (a listener made after prepare, as omr-shim server's unit is ordered
+# after omr.service) runs the CC, as its subflows do.
+boot_cc() {
+	local ns=omr-conf-c out rc cc
+	ip netns del "$ns" 2>/dev/null
+	ip netns add "$ns" && ip -n "$ns" link set lo up || return 1
+	prep() { ip netns exec "$ns" env "$@" sh "$top/systemd/omr-boot" prepare 2>&1; }
+	out=$(prep OMR_CC=bbr OMR_PM_TYPE=0 OMR_SCHEDULER=omr) || { log "prepare: $out"; return 1; }
+	log "$out"
+	state() {
+		ip netns exec "$ns" sysctl -n net.ipv4.tcp_congestion_control net.mptcp.pm_type \
+			net.mptcp.scheduler | tr '\n' ' '
+		ip -n "$ns" mptcp limits | tr '\n' ' '
+	}
+	[[ $(state) == "bbr 0 omr "*"subflows 8"* ]] || { log "state: $(state)"; return 1; }
+	for cc in nosuch 'bb r'; do
+		rc=0
+		out=$(prep OMR_CC="$cc" OMR_PM_TYPE=1 OMR_SCHEDULER=default) || rc=$?
+		log "OMR_CC='$cc': exit $rc: $out"
+		[ "$rc" = 2 ] && [[ $out == *"OMR_CC"*"$cc"* ]] || return 1
+		[[ $(state) == "bbr 0 omr "* ]] || { log "changed: $(state)"; return 1; }
+	done
+	# the accepted end of an MPTCP connection over lo runs bbr
+	ip netns exec "$ns" python3 - <<-'PY' || return 1
+	import socket
+	IPPROTO_MPTCP = 262
+	ls = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP)
+	ls.bind(("127.0.0.1", 0)); ls.listen(1)
+	c = socket.socket(socket.AF_INET, socket.SOCK_STREAM, IPPROTO_MPTCP)
+	c.connect(ls.getsockname())
+	a, _ = ls.accept()
+	cc = a.getsockopt(socket.IPPROTO_TCP, socket.TCP_CONGESTION, 16).rstrip(b"\0")
+	print("# accepted MPTCP socket's CC:", cc.decode())
+	raise SystemExit(cc != b"bbr")
+	PY
+	ip netns del "$ns"
+}
+ktap_test_result "${T[4]}" boot_cc
 
 ktap_finished
