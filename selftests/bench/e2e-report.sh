@@ -265,17 +265,17 @@ A download through omr-shim; LTE (eth2) goes down on both ends (no RST, no
 ICMP) 4 s in and comes back 4 s later (link and routes, as netifd does).
 *down*/*up*: when the router's link events happened (omr-watch), in s from
 the start of the step; *longest stall*: the receiver's longest wait between
-two reads; *recovery*: from LTE's link up to the first 200 ms sample in which
+two reads, and when it ended (s from the start, the same clock); *recovery*: from LTE's link up to the first 200 ms sample in which
 it carried more than 1 Mbit/s again (the router's eth2 rx counter); *CPU*:
 the guest's busy % over the step.
 
-| variant | ok | down s | up s | longest stall ms | recovery ms | time s | goodput Mbit/s | CPU % |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| variant | ok | down s | up s | longest stall ms | stall ended s | recovery ms | time s | goodput Mbit/s | CPU % |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 EOT
 jq -rs '
 	def num($d): if type == "number" then (. * $d | round / $d) else "–" end;
 	.[] | select(.failover) |
-	"| \(.failover) | \(.ok) | \(.down_s | num(10)) | \(.up_s | num(10)) | \(.stall_ms | num(1)) | \(.recovery_ms // "not before the end") | \(.seconds | num(100)) | \(.mbps | num(10)) | \(.cpu_pct // "–") |"' "$in"
+	"| \(.failover) | \(.ok) | \(.down_s | num(10)) | \(.up_s | num(10)) | \(.stall_ms | num(1)) | \(.stall_end_s | num(10)) | \(.recovery_ms // "not before the end") | \(.seconds | num(100)) | \(.mbps | num(10)) | \(.cpu_pct // "–") |"' "$in"
 cat <<EOT
 
 Per-WAN throughput during the failover runs (router's rx per WAN, every

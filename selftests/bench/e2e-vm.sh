@@ -225,7 +225,9 @@ failover() {
 		 up_s: (if $u then ($u - $t0) / 1000 else null end),
 		 end_s: (($c[0].rx.last_mono_ms - $t0) / 1000),
 		 seconds: ($c[0].rx.duration_ms / 1000), mbps: $c[0].rx.goodput_mbps, cpu_pct: $cpu,
-		 stall_ms: $c[0].rx.max_gap_ms, recovery_ms: $back}' >>"$res"
+		 stall_ms: $c[0].rx.max_gap_ms,
+		 stall_end_s: (if $c[0].rx.max_gap_end_mono_ms then ($c[0].rx.max_gap_end_mono_ms - $t0) / 1000 else null end),
+		 recovery_ms: $back}' >>"$res"
 	tail -n 1 "$res" | sed 's/^/# /'
 }
 

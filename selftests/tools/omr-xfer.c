@@ -685,6 +685,7 @@ struct xfer {
 	struct stream rx_s;
 	struct digest rx_d;
 	u64 rx_bytes, rx_first, rx_last, rx_max_gap;
+	u64 rx_max_gap_end;	/* when the longest gap ended (mono ns) */
 	long long mismatch;	/* stream offset, -1 if none */
 	/* outcome */
 	struct conn_stats *st;
@@ -743,8 +744,10 @@ static int xfer_rx(struct xfer *x, u8 *buf)
 			return -EPROTO;
 		}
 		if (x->rx_bytes) {
-			if (now - x->rx_last > x->rx_max_gap)
+			if (now - x->rx_last > x->rx_max_gap) {
 				x->rx_max_gap = now - x->rx_last;
+				x->rx_max_gap_end = now;
+			}
 		} else {
 			x->rx_first = now;
 		}
@@ -1147,9 +1150,11 @@ static void json_rx(FILE *f, const struct xfer *x)
 
 	fprintf(f, ",\"rx\":{\"bytes\":%" PRIu64 ",\"digest\":\"%016" PRIx64
 		"\",\"duration_ms\":%.3f,\"goodput_mbps\":%.2f,\"max_gap_ms\":%.3f"
+		",\"max_gap_end_mono_ms\":%.3f"
 		",\"mismatch_offset\":%lld,\"first_mono_ms\":%.3f,\"last_mono_ms\":%.3f}",
 		x->rx_bytes, digest_final(&x->rx_d), ms(d), mbps(x->rx_bytes, d),
-		ms(x->rx_max_gap), x->mismatch, ms(x->rx_first), ms(x->rx_last));
+		ms(x->rx_max_gap), ms(x->rx_max_gap_end), x->mismatch,
+		ms(x->rx_first), ms(x->rx_last));
 }
 
 static void json_flat(FILE *f, const struct xfer *x)
