@@ -25,7 +25,6 @@
 #define MPTCP_SYSCTL "/proc/sys/net/mptcp"
 #define MAX_NS 64
 
-
 static bool mptcp_present(void)
 {
 	struct stat st;

@@ -13,11 +13,11 @@
 
 struct omr_nl;
 
-/* The family is looked up at the first request, not here. */
 struct nlmsgerr;
 struct nlattr;
 /* An error message's extended ACK attributes in tb; false if none. */
 bool nl_extack_parse(struct nlmsgerr *e, struct nlattr **tb);
+/* The family is looked up at the first request, not here. */
 struct omr_nl *omr_nl_new(void);
 void omr_nl_free(struct omr_nl *nl);
 /* The command for error messages: "path add". */
