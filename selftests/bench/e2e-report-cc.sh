@@ -4,11 +4,12 @@
 # The "cubic against BBR" section of docs/benchmarks.md (issue #12, part 3),
 # from e2e-bench.jsonl's rows omr/bbr and default/defbbr and the cc_check
 # lines (which CC each subflow really ran); called by e2e-report.sh:
-#   e2e-report-cc.sh JSONL RATES DELAYS LOSS MS BOUND
+# e2e-report.sh's jq definitions (median, r1, isbound) come in CELL_JQ:
+#   CELL_JQ=... e2e-report-cc.sh JSONL RATES BOUND
 set -eu
 in=$1
 rates=$2
-bound=$6
+bound=$3
 jq -e -s 'any(.variant == "bbr" or .variant == "defbbr")' "$in" >/dev/null || exit 0
 cat <<EOT
 
@@ -24,10 +25,8 @@ of another shows. A WAN's line goodput here: $(jq -rn --argjson r "[$rates]" \
 | dir | scheduler + PM | cubic Mbit/s | BBR Mbit/s | BBR / cubic | cubic per WAN | BBR per WAN |
 | --- | --- | --- | --- | --- | --- | --- |
 EOT
-jq -rs --argjson bound "$bound" '
-	def median: sort | if length == 0 then null elif length % 2 == 1 then .[(length - 1) / 2] else (.[length / 2 - 1] + .[length / 2]) / 2 end;
-	def r1: . * 10 | round / 10;
-	def free($v; $dir): map(select(.variant == $v and .dir == $dir and .ok and ((.cpu_pct // 0) <= $bound)));
+jq -rs --argjson bound "$bound" "$CELL_JQ"'
+	def free($v; $dir): map(select(.variant == $v and .dir == $dir and .ok and (isbound($bound) | not)));
 	def wans: if length == 0 then "–" else
 		[range(0; 3) as $i | map((.wan_bytes[$i] // 0) * 8 / .seconds / 1e6) | median | r1] | join("/") end;
 	def mb: map(.mbps) | median;

@@ -215,7 +215,7 @@ jq -rs --argjson bound "$bound" "$CELL_JQ"'
 	  {w: $wn[$i], m: (.free // empty)}] | max_by(.m) | select(. != null) | "\($dir) \(.w) (\(.m | r1) Mbit/s)"] |
 	if length > 0 then "\nBest single WAN, measured in this run: \(join(", "))." else empty end
 ' "$in"
-"$(dirname "$0")/e2e-report-cc.sh" "$in" "$rates" "$delays" "$loss" "$ms" "$bound"
+CELL_JQ=$CELL_JQ "$(dirname "$0")/e2e-report-cc.sh" "$in" "$rates" "$bound"
 # The sections of rows a run may leave out (BENCH_E2E_VARIANTS, BENCH_FO=0).
 has() { jq -e -s "any($1)" "$in" >/dev/null; }
 if has '.variant == "ovpn" or .variant == "ovpnm"'; then
@@ -281,8 +281,8 @@ cat <<EOT
 Per-WAN throughput during the failover runs (router's rx per WAN, every
 200 ms, one long-lived sampler):
 
-![omr](benchmarks-failover-omr.png)
+![omr](${BENCH_PLOTS:-benchmarks}-failover-omr.png)
 
-![default](benchmarks-failover-default.png)
+![default](${BENCH_PLOTS:-benchmarks}-failover-default.png)
 EOT
 fi

@@ -39,7 +39,9 @@
 # 1 Mbit/s). For the OpenVPN rows each run also records the CPU the two
 # (single-threaded) OpenVPN processes used, in % of one CPU over the
 # receiver's transfer time. BENCH_DEFAULT=0 leaves the default-scheduler
-# rows out, BENCH_FO=0 the failovers (for a quick look at one row).
+# rows out, BENCH_FO=0 the failovers (for a quick look at one row);
+# BENCH_E2E_VARIANTS=none runs no row, BENCH_FO_TRACE=1 traces the
+# failovers (fo_trace).
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/../lib.sh"
 # shellcheck source=selftests/e2e/lib-e2e.sh
@@ -60,12 +62,10 @@ jq -c -n --argjson r "$(json_list "${E2E_RATES[@]}")" --argjson d "$(json_list "
 
 proxy_of() {
 	case $1 in
-	omr | default) echo "-x $RTR_LAN:$SOCKS_PORT" ;;
+	omr | default | bbr | defbbr) echo "-x $RTR_LAN:$SOCKS_PORT" ;;
 	ssh) echo "-x $RTR_LAN:$SSH_SOCKS_PORT" ;;
 	ss) echo "-x $RTR_LAN:$SS_SOCKS_PORT" ;;
 	single* | ovpn*) echo "-T" ;;
-	bbr) echo "-x $RTR_LAN:$SOCKS_PORT" ;;
-	defbbr) echo "-x $RTR_LAN:$SOCKS_PORT" ;;
 	esac
 }
 
@@ -198,9 +198,34 @@ row_stop() {
 	e2e_route_via 1
 }
 
+# fo_trace start|stop VARIANT: with BENCH_FO_TRACE=1, the kernel's TCP
+# retransmits, resets and socket state changes during the failover (ftrace,
+# CLOCK_MONOTONIC like the sampler's and omr-xfer's *_mono_ms) into
+# $OMR_OUT/fo-VARIANT.trace, to place its stall against the link events.
+fo_trace() {
+	local t=/sys/kernel/tracing e
+	[ "${BENCH_FO_TRACE:-0}" = 1 ] || return 0
+	if [ "$1" = stop ]; then
+		echo 0 >$t/tracing_on
+		cat $t/trace >"$OMR_OUT/fo-$2.trace"
+		return 0
+	fi
+	[ -d $t/events ] || mount -t tracefs nodev $t || return 0
+	echo 0 >$t/tracing_on
+	echo >$t/trace
+	echo mono >$t/trace_clock
+	echo 20000 >$t/buffer_size_kb
+	for e in tcp/tcp_retransmit_skb tcp/tcp_send_reset tcp/tcp_receive_reset sock/inet_sock_set_state; do
+		echo 1 >$t/events/$e/enable
+	done
+	echo 'protocol == 6 || protocol == 262' >$t/events/sock/inet_sock_set_state/filter
+	echo 1 >$t/tracing_on
+}
+
 # failover VARIANT: LTE down 4 s into a download, back 4 s later.
 failover() {
 	local v=$1 t0 t_d t_u t_end rc back
+	fo_trace start "$v"
 	t0=$(mono_ms)
 	e2e_xfer_bg "fo-$v" 0 down -D "$FO_MS" -x "$RTR_LAN:$SOCKS_PORT" || return 1
 	sleep 4
@@ -211,6 +236,7 @@ failover() {
 	rc=$?
 	sleep 0.6
 	t_end=$(mono_ms)
+	fo_trace stop "$v"
 	t_d=$(E2E_AFTER=$t0 e2e_sample_at "$S" link eth2 down)
 	t_u=$(E2E_AFTER=${t_d:-$t0} e2e_sample_at "$S" link eth2 up)
 	e2e_rates "$S" down "$t0" "$t_end" >"$OMR_OUT/fo-$v.rates"
@@ -220,7 +246,7 @@ failover() {
 	jq -c -n --arg v "$v" --argjson rc "$rc" --argjson t0 "$t0" --argjson d "${t_d:-null}" \
 		--argjson u "${t_u:-null}" --argjson e "$t_end" --argjson back "${back:-null}" \
 		--argjson cpu "$(e2e_sample_cpu "$S" "$t0" "$t_end")" --slurpfile c "$TMP/fo-$v.cli.json" '
-		{failover: $v, ok: ($rc == 0 and $c[0].ok),
+		{failover: $v, ok: ($rc == 0 and $c[0].ok), t0_mono_ms: $t0,
 		 down_s: (if $d then ($d - $t0) / 1000 else null end),
 		 up_s: (if $u then ($u - $t0) / 1000 else null end),
 		 end_s: (($c[0].rx.last_mono_ms - $t0) / 1000),
@@ -234,6 +260,7 @@ failover() {
 e2e_setup omr omr || exit 1
 e2e_ssh_start || { log "ssh -D did not start: $(cat "$TMP/sshd.log" "$TMP/ssh.log")"; exit 1; }
 variants=${BENCH_E2E_VARIANTS:-omr single1 single2 single3 ssh ss ovpn ovpnm bbr}
+[ "$variants" != none ] || variants=	# the failovers alone
 HZ=$(getconf CLK_TCK)
 CC0=$(sysctl -n net.ipv4.tcp_congestion_control)
 OVPN_WAN=${BENCH_OVPN_WAN:-1}

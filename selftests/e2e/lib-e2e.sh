@@ -147,11 +147,15 @@ e2e_start_shim() {
 	  "local_port": $SOCKS_PORT, "timeout": 60, "mptcp": true, "workers": 2
 	  ${E2E_SHIM_LOCAL_JSON:-} }
 	EOF
-	ip netns exec "$SRV" "$SHIM" server -c "$TMP/shim-server.json" -q \
-		2>>"$TMP/shim-server.log" &
+	_e2e_shim_server &
 	ip netns exec "$CLI" "$SHIM" local -c "$TMP/shim-local.json" -q \
 		2>>"$TMP/shim-local.log" &
 	e2e_wait_listen "$SRV" "$SHIM_PORT" && e2e_wait_listen "$CLI" "$SOCKS_PORT"
+}
+
+_e2e_shim_server() {
+	exec ip netns exec "$SRV" "$SHIM" server -c "$TMP/shim-server.json" -q \
+		2>>"$TMP/shim-server.log"
 }
 
 # e2e_shim_server_restart: a new omr-shim server on the VPS, same config:
@@ -164,8 +168,7 @@ e2e_shim_server_restart() {
 		pgrep -f "^$SHIM server -c $TMP/shim-server.json" >/dev/null || break
 		sleep 0.1
 	done
-	ip netns exec "$SRV" "$SHIM" server -c "$TMP/shim-server.json" -q \
-		2>>"$TMP/shim-server.log" &
+	_e2e_shim_server &
 	e2e_wait_listen "$SRV" "$SHIM_PORT"
 }
 
