@@ -67,15 +67,15 @@ static int number(struct parser *p, const char *k, const char *v, uint32_t *out)
 }
 
 static int address(struct parser *p, const char *k, const char *v,
-		   struct in_addr *a)
+		   struct omr_ip *a)
 {
 	if (!strcmp(v, "none")) {
-		a->s_addr = 0;
+		memset(a, 0, sizeof(*a));
 		return 0;
 	}
-	if (inet_pton(AF_INET, v, a) == 1)
+	if (!ip_pton(v, a))
 		return 0;
-	return fail(p, "%s = '%s': expected an IPv4 address or none", k, v);
+	return fail(p, "%s = '%s': expected an IPv4 or IPv6 address or none", k, v);
 }
 
 /* KEY = N of a settings table: entry @i of @given and @val. */
@@ -324,21 +324,21 @@ int conf_from_state(const struct omr_status *s, const struct omr_paths *l,
 		ps->has_weight = ps->has_saddr = ps->has_gw = ps->has_cc = true;
 		snprintf(ps->cc, sizeof(ps->cc), "%s", l->p[i].cc);
 		ps->weight = l->p[i].weight;
-		ps->saddr = l->p[i].has_saddr ? l->p[i].saddr : (struct in_addr){ 0 };
-		ps->gw = l->p[i].has_gw ? l->p[i].gw : (struct in_addr){ 0 };
+		ps->saddr = l->p[i].saddr;
+		ps->gw = l->p[i].gw;
 	}
 	c->npaths = l->n;
 	return 0;
 }
 
-static const char *addr_text(struct in_addr a, char *buf)
+static const char *addr_text(const struct omr_ip *a, char *buf)
 {
-	return a.s_addr ? inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN) : "none";
+	return a->family ? ip_ntop(a, buf) : "none";
 }
 
 static void write_path(FILE *f, const struct omr_path_set *s)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[OMR_IP_STRLEN];
 
 	fprintf(f, "\n[Path]\ndev = %s\n", s->dev);
 	if (s->backup >= 0)
@@ -348,9 +348,9 @@ static void write_path(FILE *f, const struct omr_path_set *s)
 	if (s->has_weight)
 		fprintf(f, "weight = %u\n", s->weight);
 	if (s->has_saddr)
-		fprintf(f, "saddr = %s\n", addr_text(s->saddr, a));
+		fprintf(f, "saddr = %s\n", addr_text(&s->saddr, a));
 	if (s->has_gw)
-		fprintf(f, "gw = %s\n", addr_text(s->gw, a));
+		fprintf(f, "gw = %s\n", addr_text(&s->gw, a));
 	if (s->has_cc)
 		fprintf(f, "cc = %s\n", s->cc[0] ? s->cc : "default");
 }

@@ -36,6 +36,9 @@ const char *const cnt_names[OMR_CNT_A_MAX + 1] = {
 	[OMR_CNT_A_EV_OVERFLOWS] = "event_overflows",
 	[OMR_CNT_A_CC_SET] = "cc_set",
 	[OMR_CNT_A_CC_ERRORS] = "cc_errors",
+	[OMR_CNT_A_UNTRACKED] = "untracked",
+	[OMR_CNT_A_VISITS] = "visits",
+	[OMR_CNT_A_WORK_NS] = "work_ns",
 };
 
 int key_index(const char *const *keys, int max, const char *k)
@@ -168,4 +171,14 @@ bool cc_name_ok(const char *s)
 		      *s == '_'))
 			return false;
 	return true;
+}
+
+const struct omr_ip *path_addr(const struct omr_path *p, int family)
+{
+	int i;
+
+	for (i = 0; i < p->naddr; i++)
+		if (p->addr[i].family == family)
+			return &p->addr[i];
+	return NULL;
 }

@@ -15,9 +15,16 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <linux/omr.h>
+#include "util.h"
 
 /* A congestion control's name: TCP_CA_NAME_MAX (linux/tcp.h), with its NUL. */
 #define OMR_CC_MAX 16
+
+/* MPTCP connections of this namespace that fell back to plain TCP (mib.c). */
+struct omr_fallbacks {
+	bool seen;		/* the kernel has MPTCP's MIB */
+	uint64_t token_table, peer, other;
+};
 
 struct omr_status {
 	bool seen;		/* the kernel answered */
@@ -25,20 +32,22 @@ struct omr_status {
 	bool enabled, add_addr;
 	bool has_gen, wanted;	/* a module where enabling is a request */
 	uint32_t gen, gen_done, enable_error;
-	uint32_t paths, max_paths, conns;
+	uint32_t paths, max_paths, conns, max_conns;
 	uint32_t pm[OMR_PM_A_MAX + 1];		/* settings, by attribute */
 	uint64_t cnt[OMR_CNT_A_MAX + 1];
 	bool usage_all;
 	uint32_t sched_conns, netns, netns_sched, netns_pm;
 	uint32_t sched[OMR_SCHED_A_MAX + 1];	/* tunables, by attribute */
+	struct omr_fallbacks fb;		/* not netlink: the MIB */
 };
 
 struct omr_path {
 	char dev[IFNAMSIZ];
 	uint32_t ifindex, weight;
 	bool link_up, backup, enabled, stripped;
-	bool has_addr, has_saddr, has_gw;
-	struct in_addr addr, saddr, gw;
+	struct omr_ip addr[2];		/* one per family, IPv4 first */
+	int naddr;
+	struct omr_ip saddr, gw;	/* family 0: none */
 	char cc[OMR_CC_MAX];		/* "": none (the subflows keep theirs) */
 	uint8_t health, health_reason;
 	uint32_t subflows, srtt_us, loss_ppm, window_ms;
@@ -55,8 +64,7 @@ struct omr_sf {
 	uint32_t id, ifindex, flags, srtt_us, rttvar_us, loss_ppm, cwnd, retrans;
 	bool has_dev, has_loss;
 	char dev[IFNAMSIZ];
-	struct in_addr laddr, raddr;
-	bool has_laddr, has_raddr;
+	struct omr_ip laddr, raddr;	/* family 0: unknown */
 	uint16_t lport, rport;
 	uint8_t state;
 	uint64_t sent, acked, received;
@@ -65,8 +73,8 @@ struct omr_sf {
 
 struct omr_conn {
 	uint32_t token, flags;
-	struct in_addr laddr, raddr;
-	bool has_laddr, has_raddr, has_sched;
+	struct omr_ip laddr, raddr;	/* family 0: unknown */
+	bool has_sched;
 	uint16_t lport, rport;
 	uint8_t state;
 	char sched[32];
@@ -80,7 +88,7 @@ struct omr_event {
 	bool has_addrs, has_error;
 	char dev[IFNAMSIZ], to_dev[IFNAMSIZ];
 	uint32_t ifindex, to_ifindex, token, error;
-	struct in_addr laddr, raddr;
+	struct omr_ip laddr, raddr;
 	uint16_t lport, rport;
 	long long ts_sec;
 	long ts_msec;
@@ -104,7 +112,7 @@ struct omr_path_set {
 	int backup, enabled;	/* -1: unchanged */
 	bool has_weight, has_saddr, has_gw, has_cc;
 	uint32_t weight;
-	struct in_addr saddr, gw;	/* 0.0.0.0: none (the default) */
+	struct omr_ip saddr, gw;	/* family 0: none (the default) */
 	char cc[OMR_CC_MAX];		/* "": default (cleared) */
 };
 
@@ -132,6 +140,9 @@ void omr_words(const char *in, char *out, size_t len);
 uint64_t paths_bytes(const struct omr_paths *l);
 
 /* The phrase that says why a path carries what it carries, in @buf. */
+/* @p's source address of @family (AF_INET, AF_INET6), or NULL. */
+const struct omr_ip *path_addr(const struct omr_path *p, int family);
+
 const char *path_why(const struct omr_path *p, uint32_t conns, char *buf,
 		     size_t len);
 

@@ -9,11 +9,27 @@
 #include "nl_int.h"
 #include "util.h"
 
-static bool addr4(const struct nlattr *a, struct in_addr *out)
+/*
+ * An OMR_ADDR_A_* nest (uapi/linux/omr.h) into @out; family 0 (and false)
+ * if absent or malformed: a family of the two, its length.
+ */
+static bool addra(struct nlattr *nest, struct omr_ip *out)
 {
-	if (!a || nla_len(a) != sizeof(*out))
+	struct nlattr *a[OMR_ADDR_A_MAX + 1];
+	int family, len;
+
+	memset(out, 0, sizeof(*out));
+	if (!nest || nla_parse_nested(a, OMR_ADDR_A_MAX, nest, NULL) ||
+	    !a[OMR_ADDR_A_FAMILY] || !a[OMR_ADDR_A_ADDR] ||
+	    nla_len(a[OMR_ADDR_A_FAMILY]) != 2)
 		return false;
-	memcpy(out, nla_data(a), sizeof(*out));
+	family = nla_get_u16(a[OMR_ADDR_A_FAMILY]);
+	len = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+	if (!len || nla_len(a[OMR_ADDR_A_ADDR]) != len)
+		return false;
+	out->family = family;
+	memcpy(family == AF_INET ? (void *)&out->v4 : (void *)&out->v6,
+	       nla_data(a[OMR_ADDR_A_ADDR]), len);
 	return true;
 }
 
@@ -86,6 +102,7 @@ static int parse_status(struct nlattr **tb, void *arg)
 	s->paths = u32a(pm[OMR_PM_A_PATHS]);
 	s->max_paths = u32a(pm[OMR_PM_A_MAX_PATHS]);
 	s->conns = u32a(pm[OMR_PM_A_CONNS]);
+	s->max_conns = u32a(pm[OMR_PM_A_MAX_CONNS]);
 	for (i = 0; i <= OMR_CNT_A_MAX; i++)
 		s->cnt[i] = u64a(cnt[i]);
 	for (i = 0; i <= OMR_PM_A_MAX; i++)
@@ -130,13 +147,25 @@ int omr_get_sched(struct omr_nl *nl, uint32_t sched[OMR_SCHED_A_MAX + 1])
 	return nl_query(nl, OMR_CMD_GET_SCHED, 0, parse_sched, sched);
 }
 
+/* OMR_PATH_A_ADDR, repeated: one per family. */
+static void fill_path_addrs(struct nlattr *nest, struct omr_path *ps)
+{
+	struct nlattr *a;
+	int rem;
+
+	nla_for_each_nested(a, nest, rem)
+		if (nla_type(a) == OMR_PATH_A_ADDR &&
+		    ps->naddr < (int)ARRAY_SIZE(ps->addr) &&
+		    addra(a, &ps->addr[ps->naddr]))
+			ps->naddr++;
+}
+
 static void fill_path(struct nlattr **p, struct omr_path *ps)
 {
 	ps->ifindex = u32a(p[OMR_PATH_A_IFINDEX]);
 	ps->link_up = u8a(p[OMR_PATH_A_LINK_UP]);
-	ps->has_addr = addr4(p[OMR_PATH_A_ADDR4], &ps->addr);
-	ps->has_saddr = addr4(p[OMR_PATH_A_SADDR4], &ps->saddr);
-	ps->has_gw = addr4(p[OMR_PATH_A_GW4], &ps->gw);
+	addra(p[OMR_PATH_A_SADDR], &ps->saddr);
+	addra(p[OMR_PATH_A_GW], &ps->gw);
 	ps->backup = u32a(p[OMR_PATH_A_FLAGS]) & OMR_PATH_F_BACKUP;
 	/* Older modules have no OMR_PATH_A_ENABLED: their paths are enabled. */
 	ps->enabled = !p[OMR_PATH_A_ENABLED] || u8a(p[OMR_PATH_A_ENABLED]);
@@ -174,6 +203,7 @@ static int parse_path(struct nlattr **tb, void *arg)
 	if (!stra(p[OMR_PATH_A_IFNAME], ps->dev, sizeof(ps->dev)))
 		return -1;
 	fill_path(p, ps);
+	fill_path_addrs(tb[OMR_A_PATH], ps);
 	l->n++;
 	return 0;
 }
@@ -206,8 +236,8 @@ static void fill_sf(struct nlattr **sf, struct omr_sf *s)
 	s->id = u32a(sf[OMR_SF_A_ID]);
 	s->has_dev = stra(sf[OMR_SF_A_IFNAME], s->dev, sizeof(s->dev));
 	s->ifindex = u32a(sf[OMR_SF_A_IFINDEX]);
-	s->has_laddr = addr4(sf[OMR_SF_A_LOCAL_ADDR4], &s->laddr);
-	s->has_raddr = addr4(sf[OMR_SF_A_REMOTE_ADDR4], &s->raddr);
+	addra(sf[OMR_SF_A_LOCAL_ADDR], &s->laddr);
+	addra(sf[OMR_SF_A_REMOTE_ADDR], &s->raddr);
 	s->lport = u16a(sf[OMR_SF_A_LOCAL_PORT]);
 	s->rport = u16a(sf[OMR_SF_A_REMOTE_PORT]);
 	s->state = u8a(sf[OMR_SF_A_STATE]);
@@ -256,8 +286,8 @@ static int parse_conn(struct nlattr **tb, void *arg)
 	if (nest_parse(a, OMR_CONN_A_MAX, tb[OMR_A_CONN]) || !a[OMR_CONN_A_TOKEN])
 		return -1;
 	c.token = u32a(a[OMR_CONN_A_TOKEN]);
-	c.has_laddr = addr4(a[OMR_CONN_A_LOCAL_ADDR4], &c.laddr);
-	c.has_raddr = addr4(a[OMR_CONN_A_REMOTE_ADDR4], &c.raddr);
+	addra(a[OMR_CONN_A_LOCAL_ADDR], &c.laddr);
+	addra(a[OMR_CONN_A_REMOTE_ADDR], &c.raddr);
 	c.lport = u16a(a[OMR_CONN_A_LOCAL_PORT]);
 	c.rport = u16a(a[OMR_CONN_A_REMOTE_PORT]);
 	c.state = u8a(a[OMR_CONN_A_STATE]);
@@ -292,8 +322,8 @@ static void fill_event(struct nlattr **e, struct omr_event *ev)
 	ev->to_ifindex = u32a(e[OMR_EV_A_TO_IFINDEX]);
 	ev->has_token = e[OMR_EV_A_TOKEN];
 	ev->token = u32a(e[OMR_EV_A_TOKEN]);
-	ev->has_addrs = addr4(e[OMR_EV_A_LOCAL_ADDR4], &ev->laddr) &&
-			addr4(e[OMR_EV_A_REMOTE_ADDR4], &ev->raddr);
+	ev->has_addrs = addra(e[OMR_EV_A_LOCAL_ADDR], &ev->laddr) &&
+			addra(e[OMR_EV_A_REMOTE_ADDR], &ev->raddr);
 	ev->lport = u16a(e[OMR_EV_A_LOCAL_PORT]);
 	ev->rport = u16a(e[OMR_EV_A_REMOTE_PORT]);
 	ev->has_error = e[OMR_EV_A_ERROR];

@@ -142,10 +142,30 @@ int omr_path_del(struct omr_nl *nl, const char *dev)
 	return nl_change(nl, OMR_CMD_PATH_DEL, OMR_A_PATH, put_path, &r);
 }
 
+/*
+ * An address as an OMR_ADDR_A_* nest; "none" (family 0) is sent as
+ * 0.0.0.0, which the kernel takes as "clear it".
+ */
+static int put_ip(struct nl_msg *msg, int type, const struct omr_ip *ip)
+{
+	struct omr_ip none = { .family = AF_INET };
+	const struct omr_ip *a = ip->family ? ip : &none;
+	struct nlattr *nest = nla_nest_start(msg, type | NLA_F_NESTED);
+	const void *bytes;
+	int len;
+
+	bytes = ip_bytes(a, &len);
+	if (!nest || nla_put_u16(msg, OMR_ADDR_A_FAMILY, a->family) ||
+	    nla_put(msg, OMR_ADDR_A_ADDR, len, bytes))
+		return -1;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 static int put_change(struct omr_nl *nl, struct nl_msg *msg, const void *arg)
 {
 	const struct omr_path_set *s = arg;
-	char a[INET_ADDRSTRLEN];
+	char a[OMR_IP_STRLEN];
 
 	nl_mark(nl, msg, "dev %s", s->dev);
 	if (nla_put_string(msg, OMR_PATH_A_IFNAME, s->dev))
@@ -167,13 +187,14 @@ static int put_change(struct omr_nl *nl, struct nl_msg *msg, const void *arg)
 			return -1;
 	}
 	if (s->has_saddr) {
-		nl_mark(nl, msg, "saddr %s", inet_ntop(AF_INET, &s->saddr, a, sizeof(a)));
-		if (nla_put(msg, OMR_PATH_A_SADDR4, 4, &s->saddr))
+		nl_mark(nl, msg, "saddr %s", s->saddr.family ?
+			ip_ntop(&s->saddr, a) : "none");
+		if (put_ip(msg, OMR_PATH_A_SADDR, &s->saddr))
 			return -1;
 	}
 	if (s->has_gw) {
-		nl_mark(nl, msg, "gw %s", inet_ntop(AF_INET, &s->gw, a, sizeof(a)));
-		if (nla_put(msg, OMR_PATH_A_GW4, 4, &s->gw))
+		nl_mark(nl, msg, "gw %s", s->gw.family ? ip_ntop(&s->gw, a) : "none");
+		if (put_ip(msg, OMR_PATH_A_GW, &s->gw))
 			return -1;
 	}
 	if (s->has_cc) {

@@ -8,32 +8,52 @@
 #include "output.h"
 #include "print.h"
 
-/* An address, or NULL (JSON null) if @has is false. */
-static const char *ip4(bool has, const struct in_addr *a, char *buf)
-{
-	return has ? inet_ntop(AF_INET, a, buf, INET_ADDRSTRLEN) : NULL;
-}
-
 /* Connections' addresses: "" in JSON when missing, "?" in text. */
-static const char *addr_or_empty(bool has, const struct in_addr *a, char *buf)
+static const char *addr_or_empty(const struct omr_ip *a, char *buf)
 {
-	if (has)
-		return inet_ntop(AF_INET, a, buf, INET_ADDRSTRLEN);
+	if (a->family)
+		return ip_ntop(a, buf);
 	return is_json() ? "" : NULL;
 }
 
-/* A connection's, a subflow's or an event's two ends. */
-static void print_ends(bool has_l, const struct in_addr *l, uint16_t lport,
-		       bool has_r, const struct in_addr *r, uint16_t rport)
+/* One end, "ADDR:PORT" in text, "[ADDR]:PORT" for IPv6. */
+static void print_end(const char *akey, const char *pkey, const char *pre,
+		      const struct omr_ip *ip, uint16_t port)
 {
-	char a[INET_ADDRSTRLEN];
+	bool v6 = ip->family == AF_INET6;
+	char a[OMR_IP_STRLEN], fmt[16];
 
-	print_string_or(PRINT_ANY, "local_addr", " %s",
-			addr_or_empty(has_l, l, a), "?");
-	print_uint(PRINT_ANY, "local_port", ":%u", lport);
-	print_string_or(PRINT_ANY, "remote_addr", " -> %s",
-			addr_or_empty(has_r, r, a), "?");
-	print_uint(PRINT_ANY, "remote_port", ":%u", rport);
+	snprintf(fmt, sizeof(fmt), "%s%s%%s", pre, v6 ? "[" : "");
+	print_string_or(PRINT_ANY, akey, fmt, addr_or_empty(ip, a), "?");
+	print_uint(PRINT_ANY, pkey, v6 ? "]:%u" : ":%u", port);
+}
+
+/* A connection's, a subflow's or an event's two ends. */
+static void print_ends(const struct omr_ip *l, uint16_t lport,
+		       const struct omr_ip *r, uint16_t rport)
+{
+	print_end("local_addr", "local_port", " ", l, lport);
+	print_end("remote_addr", "remote_port", " -> ", r, rport);
+}
+
+/*
+ * A path's source addresses, one per family: text " addr A" for each
+ * (" addr -" if none); JSON "addr", the first (null if none), and
+ * "addrs", all of them.
+ */
+static void print_path_addrs(const struct omr_path *p, bool text)
+{
+	char a[OMR_IP_STRLEN];
+	int i;
+
+	print_string(text ? PRINT_ANY : PRINT_JSON, "addr", " addr %s",
+		     p->naddr ? ip_ntop(&p->addr[0], a) : NULL);
+	for (i = 1; text && i < p->naddr; i++)
+		print_string(PRINT_FP, NULL, " addr %s", ip_ntop(&p->addr[i], a));
+	open_json_array("addrs");
+	for (i = 0; i < p->naddr; i++)
+		print_string(PRINT_JSON, NULL, NULL, ip_ntop(&p->addr[i], a));
+	close_json_array();
 }
 
 static void print_pm_settings(const struct omr_status *s)
@@ -59,6 +79,8 @@ void print_pm(const char *key, const struct omr_status *s)
 	print_uint(PRINT_JSON, "paths", NULL, s->paths);
 	print_uint(PRINT_JSON, "max_paths", NULL, s->max_paths);
 	print_uint(PRINT_JSON, "conns", NULL, s->conns);
+	if (s->max_conns)
+		print_uint(PRINT_JSON, "max_conns", NULL, s->max_conns);
 	if (!key) {	/* pm show's text */
 		print_fp("pm %s\nadd_addr %s\nsettings ",
 			 s->enabled ? "enabled" : "disabled",
@@ -124,6 +146,44 @@ static void print_usage(const struct omr_status *s)
 	close_json_object();
 }
 
+/*
+ * Connections that run plain TCP, in words, only when there are some: the
+ * PM cannot follow them, and the commonest cause (a full token table) is
+ * fixed by RAM, not by omr.
+ */
+static void print_fallbacks_line(const struct omr_fallbacks *fb)
+{
+	uint64_t all = fb->token_table + fb->peer + fb->other;
+
+	if (is_json() || !all)
+		return;
+	print_fp("mptcp: %llu connection(s) of this netns fell back to plain TCP (one path):",
+		 (unsigned long long)all);
+	if (fb->token_table)
+		print_fp(" %llu with the kernel's MPTCP token table full (a bucket per MB of RAM),",
+			 (unsigned long long)fb->token_table);
+	if (fb->peer)
+		print_fp(" %llu with a peer that did not take or offer MPTCP,",
+			 (unsigned long long)fb->peer);
+	if (fb->other)
+		print_fp(" %llu for other reasons (nstat -az 'MPTcpExt*Fallback*'),",
+			 (unsigned long long)fb->other);
+	print_fp(" since the netns started\n");
+}
+
+static void print_fallbacks_json(const struct omr_fallbacks *fb)
+{
+	if (!fb->seen) {
+		print_null(PRINT_JSON, "mptcp_fallbacks", NULL, NULL);
+		return;
+	}
+	open_json_object("mptcp_fallbacks");
+	print_u64(PRINT_JSON, "token_table", NULL, fb->token_table);
+	print_u64(PRINT_JSON, "peer", NULL, fb->peer);
+	print_u64(PRINT_JSON, "other", NULL, fb->other);
+	close_json_object();
+}
+
 void print_status(const struct omr_status *s)
 {
 	open_json_object(NULL);
@@ -133,6 +193,12 @@ void print_status(const struct omr_status *s)
 		 s->enabled ? "enabled" : "disabled",
 		 s->add_addr ? "accept" : "ignore", s->paths, s->max_paths,
 		 s->conns);
+	/* Never silent: connections the PM does not follow, and why. */
+	if (s->cnt[OMR_CNT_A_UNTRACKED])
+		print_fp("pm: %llu connection(s) not followed (at most %u: the module parameter pm_max_conns; or no memory)\n",
+			 (unsigned long long)s->cnt[OMR_CNT_A_UNTRACKED],
+			 s->max_conns);
+	print_fallbacks_line(&s->fb);
 	if (s->has_gen && s->wanted && !s->enabled)
 		print_fp("pm: enable requested, %s\n", s->enable_error ?
 			 strerror(s->enable_error) : "pending");
@@ -147,6 +213,7 @@ void print_status(const struct omr_status *s)
 		print_counters(s);
 	} else {
 		print_counters(s);
+		print_fallbacks_json(&s->fb);
 		print_sched("sched", s->sched);
 		print_usage(s);
 	}
@@ -155,22 +222,21 @@ void print_status(const struct omr_status *s)
 
 void print_path(const struct omr_path *p)
 {
-	char a[INET_ADDRSTRLEN], sa[INET_ADDRSTRLEN], gw[INET_ADDRSTRLEN];
+	char sa[OMR_IP_STRLEN], gw[OMR_IP_STRLEN];
 	static const char *const health[] = { "ok", "demoted" };
 
 	open_json_object(NULL);
 	print_string(PRINT_ANY, "dev", "path dev %s", p->dev);
 	print_uint(PRINT_ANY, "ifindex", " ifindex %u", p->ifindex);
 	print_string(PRINT_ANY, "link", " link %s", p->link_up ? "up" : "down");
-	print_string(PRINT_ANY, "addr", " addr %s", ip4(p->has_addr, &p->addr, a));
+	print_path_addrs(p, true);
 	print_bool(PRINT_ANY, "backup", " backup %d", p->backup);
 	print_string(PRINT_ANY, "health", " health %s",
 		     p->health < 2 ? health[p->health] : "unknown");
 	print_bool(PRINT_ANY, "enabled", " enabled %d", p->enabled);
 	print_uint(PRINT_ANY, "weight", " weight %u", p->weight);
-	print_string(PRINT_ANY, "saddr", " saddr %s",
-		     ip4(p->has_saddr, &p->saddr, sa));
-	print_string(PRINT_ANY, "gw", " gw %s", ip4(p->has_gw, &p->gw, gw));
+	print_string(PRINT_ANY, "saddr", " saddr %s", ip_ntop(&p->saddr, sa));
+	print_string(PRINT_ANY, "gw", " gw %s", ip_ntop(&p->gw, gw));
 	print_string(PRINT_ANY, "cc", " cc %s", p->cc[0] ? p->cc : NULL);
 	print_nl();
 	close_json_object();
@@ -178,7 +244,7 @@ void print_path(const struct omr_path *p)
 
 void print_path_sum(const struct omr_path *p, uint64_t total, uint32_t conns)
 {
-	char a[INET_ADDRSTRLEN], why[96];
+	char why[96];
 	double share = total ? 100.0 * (p->tx + p->rx) / total : 0;
 	bool demoted = p->health == OMR_PATH_HEALTH_DEMOTED;
 
@@ -186,7 +252,7 @@ void print_path_sum(const struct omr_path *p, uint64_t total, uint32_t conns)
 	print_string(PRINT_ANY, "dev", "path %-8s", p->dev);
 	print_uint(PRINT_JSON, "ifindex", NULL, p->ifindex);
 	print_string(PRINT_ANY, "link", " %-4s", p->link_up ? "up" : "down");
-	print_string(PRINT_JSON, "addr", NULL, ip4(p->has_addr, &p->addr, a));
+	print_path_addrs(p, false);
 	print_bool(PRINT_JSON, "backup", NULL, p->backup);
 	print_string(PRINT_JSON, "health", NULL, demoted ? "demoted" : "ok");
 	print_string(PRINT_JSON, "demoted_reason", NULL, p->health_reason ?
@@ -239,8 +305,7 @@ static void print_sf(const struct omr_sf *sf)
 	print_uint(PRINT_ANY, "id", "  sf %u", sf->id);
 	print_string(PRINT_ANY, "dev", " dev %s", sf->has_dev ? sf->dev : NULL);
 	print_uint(PRINT_JSON, "ifindex", NULL, sf->ifindex);
-	print_ends(sf->has_laddr, &sf->laddr, sf->lport, sf->has_raddr,
-		   &sf->raddr, sf->rport);
+	print_ends(&sf->laddr, sf->lport, &sf->raddr, sf->rport);
 	print_string(PRINT_ANY, "state", " %s", tcp_state_name(sf->state));
 	if (is_json())
 		print_sf_flags(sf->flags);
@@ -275,8 +340,7 @@ void print_conn(const struct omr_conn *c, bool subflows)
 	snprintf(tok, sizeof(tok), "%08x", c->token);
 	open_json_object(NULL);
 	print_string(PRINT_ANY, "token", "conn %s", tok);
-	print_ends(c->has_laddr, &c->laddr, c->lport, c->has_raddr, &c->raddr,
-		   c->rport);
+	print_ends(&c->laddr, c->lport, &c->raddr, c->rport);
 	print_string(PRINT_ANY, "state", " %s", tcp_state_name(c->state));
 	print_flag(PRINT_JSON, "server_side", NULL, c->flags & OMR_CONN_F_SERVER_SIDE);
 	print_flag(PRINT_JSON, "fully_established", NULL,
@@ -317,7 +381,7 @@ void print_event(const struct omr_event *e, bool ts)
 		print_string(PRINT_ANY, "token", " token %s", t);
 	}
 	if (e->has_addrs)
-		print_ends(true, &e->laddr, e->lport, true, &e->raddr, e->rport);
+		print_ends(&e->laddr, e->lport, &e->raddr, e->rport);
 	if (e->has_error)
 		print_uint(PRINT_JSON, "error", NULL, e->error);
 	if (e->type == OMR_EV_FAILOVER)

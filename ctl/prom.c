@@ -84,9 +84,19 @@ static void write_pm(FILE *f, const struct omr_status *s)
 	fprintf(f, "omr_pm_connections %u\n", s->conns);
 	head(f, "pm_events_total", "counter", "Path manager actions, by kind.");
 	for (i = 1; i <= OMR_CNT_A_MAX; i++)
-		if (cnt_names[i])
+		if (cnt_names[i] && i != OMR_CNT_A_WORK_NS)
 			fprintf(f, "omr_pm_events_total{kind=\"%s\"} %" PRIu64 "\n",
 				cnt_names[i], s->cnt[i]);
+	head(f, "pm_work_seconds_total", "counter", "CPU time of the path manager's work.");
+	fprintf(f, "omr_pm_work_seconds_total %.9f\n", s->cnt[OMR_CNT_A_WORK_NS] / 1e9);
+	if (!s->fb.seen)
+		return;
+	head(f, "mptcp_fallbacks_total", "counter",
+	     "MPTCP connections of this namespace that fell back to plain TCP, by reason.");
+	fprintf(f, "omr_mptcp_fallbacks_total{reason=\"token_table\"} %" PRIu64 "\n",
+		s->fb.token_table);
+	fprintf(f, "omr_mptcp_fallbacks_total{reason=\"peer\"} %" PRIu64 "\n", s->fb.peer);
+	fprintf(f, "omr_mptcp_fallbacks_total{reason=\"other\"} %" PRIu64 "\n", s->fb.other);
 }
 
 void prom_write(FILE *f, const struct omr_status *s, const struct omr_paths *l)

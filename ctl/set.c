@@ -161,17 +161,17 @@ static int parse_onoff(const char *key, const char *v)
 	return -1;
 }
 
-/* An IPv4 address, or "none" (0: back to the default). */
-static int parse_addr(const char *key, const char *v, struct in_addr *a)
+/* An IPv4 or IPv6 address, or "none" (family 0: back to the default). */
+static int parse_addr(const char *key, const char *v, struct omr_ip *a)
 {
 	if (v && !strcmp(v, "none")) {
-		a->s_addr = 0;
+		memset(a, 0, sizeof(*a));
 		return 0;
 	}
-	if (v && inet_pton(AF_INET, v, a) == 1)
+	if (v && !ip_pton(v, a))
 		return 0;
-	err("path change: %s '%s': expected an IPv4 address or 'none'", key,
-	    v ? v : "");
+	err("path change: %s '%s': expected an IPv4 or IPv6 address or 'none'",
+	    key, v ? v : "");
 	return -1;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
+#include "mib.h"
 #include "output.h"
 #include "print.h"
 #include "util.h"
@@ -18,8 +19,10 @@ int do_status(struct ctx *c, int argc, char **argv)
 
 	if (!ret)
 		ret = omr_get_status(c->nl, &s);
-	if (!ret)
+	if (!ret) {
+		mib_read_fallbacks(&s.fb);
 		print_status(&s);
+	}
 	return ret;
 }
 
@@ -69,7 +72,7 @@ int do_path_show(struct ctx *c, int argc, char **argv)
 struct conn_filter {
 	const char *dev;
 	bool has_addr, has_port;
-	struct in_addr addr;
+	struct omr_ip addr;
 	uint16_t port;
 	bool subflows;
 };
@@ -78,8 +81,8 @@ static bool sf_matches(const struct conn_filter *f, const struct omr_sf *sf)
 {
 	if (f->dev && (!sf->has_dev || strcmp(sf->dev, f->dev)))
 		return false;
-	if (f->has_addr && !(sf->has_laddr && sf->laddr.s_addr == f->addr.s_addr) &&
-	    !(sf->has_raddr && sf->raddr.s_addr == f->addr.s_addr))
+	if (f->has_addr && !ip_eq(&sf->laddr, &f->addr) &&
+	    !ip_eq(&sf->raddr, &f->addr))
 		return false;
 	return !f->has_port || sf->lport == f->port || sf->rport == f->port;
 }
@@ -91,8 +94,8 @@ static bool conn_matches(const struct conn_filter *f, const struct omr_conn *c)
 	if (!f->dev && !f->has_addr && !f->has_port)
 		return true;
 	if (!f->dev &&
-	    (!f->has_addr || (c->has_laddr && c->laddr.s_addr == f->addr.s_addr) ||
-	     (c->has_raddr && c->raddr.s_addr == f->addr.s_addr)) &&
+	    (!f->has_addr || ip_eq(&c->laddr, &f->addr) ||
+	     ip_eq(&c->raddr, &f->addr)) &&
 	    (!f->has_port || c->lport == f->port || c->rport == f->port))
 		return true;
 	for (i = 0; i < c->nsf; i++)
@@ -118,7 +121,7 @@ static int conn_filter_arg(struct conn_filter *f, const char *k, const char *v)
 			goto err_value;
 		f->dev = v;
 	} else if (!strcmp(k, "addr")) {
-		if (!v || inet_pton(AF_INET, v, &f->addr) != 1)
+		if (!v || ip_pton(v, &f->addr))
 			goto err_value;
 		f->has_addr = true;
 	} else if (!strcmp(k, "port")) {
@@ -134,7 +137,7 @@ static int conn_filter_arg(struct conn_filter *f, const char *k, const char *v)
 err_value:
 	err("conn show: %s '%s': expected %s", k, v ? v : "",
 	    !strcmp(k, "dev") ? "an interface name" :
-	    !strcmp(k, "addr") ? "an IPv4 address" : "a port (0 to 65535)");
+	    !strcmp(k, "addr") ? "an IPv4 or IPv6 address" : "a port (0 to 65535)");
 	return EX_USAGE;
 }
 

@@ -74,9 +74,10 @@ static void next_hop(const struct ur *u, struct uroute_cand *c)
 	const struct rt_default *best = NULL;
 	int i;
 
-	if (c->p->has_gw) {
+	/* IPv4 routes: an IPv6 gateway is not one of theirs. */
+	if (c->p->gw.family == AF_INET) {
 		c->has_nh = c->has_gw = true;
-		c->gw = c->p->gw;
+		c->gw = c->p->gw.v4;
 		return;
 	}
 	for (i = 0; i < u->nd; i++) {
@@ -136,6 +137,7 @@ static void print_move(const struct ur *u, const struct uroute_cand *to,
 static int install(struct ur *u, struct uroute_cand *c)
 {
 	const struct rt_default *t = installed(u);
+	const struct omr_ip *src = path_addr(c->p, AF_INET);
 	int ret;
 
 	if (t && t->ifindex == c->p->ifindex && t->has_gw == c->has_gw &&
@@ -143,7 +145,7 @@ static int install(struct ur *u, struct uroute_cand *c)
 		return 0;
 	ret = rtnl_route_replace(u->rt, u->o.table, c->p->ifindex,
 				 c->has_gw ? &c->gw : NULL,
-				 c->p->has_addr ? &c->p->addr : NULL);
+				 src ? &src->v4 : NULL);
 	if (!ret)
 		return 1;
 	err("udp-route: route via %s in table %u: %s%s%s%s", c->p->dev, u->o.table,

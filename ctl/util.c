@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* omrctl's leaf helpers (util.h). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -109,4 +110,49 @@ char *read_line(const char *path, char *buf, size_t len)
 	if (nl)
 		*nl = '\0';
 	return buf;
+}
+
+int ip_pton(const char *s, struct omr_ip *a)
+{
+	static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	memset(a, 0, sizeof(*a));
+	if (inet_pton(AF_INET, s, &a->v4) == 1) {
+		a->family = AF_INET;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, s, &a->v6) != 1)
+		return -1;
+	a->family = AF_INET6;
+	if (!memcmp(a->v6.s6_addr, mapped, sizeof(mapped))) {
+		struct in_addr v4;
+
+		memcpy(&v4, a->v6.s6_addr + 12, 4);
+		memset(a, 0, sizeof(*a));
+		a->family = AF_INET;
+		a->v4 = v4;
+	}
+	return 0;
+}
+
+const char *ip_ntop(const struct omr_ip *a, char *buf)
+{
+	if (a->family != AF_INET && a->family != AF_INET6)
+		return NULL;
+	return inet_ntop(a->family, a->family == AF_INET6 ? (const void *)&a->v6 :
+			 (const void *)&a->v4, buf, OMR_IP_STRLEN);
+}
+
+bool ip_eq(const struct omr_ip *a, const struct omr_ip *b)
+{
+	int la, lb;
+	const void *pa = ip_bytes(a, &la), *pb = ip_bytes(b, &lb);
+
+	return a->family == b->family && la == lb && !memcmp(pa, pb, la);
+}
+
+const void *ip_bytes(const struct omr_ip *a, int *len)
+{
+	*len = a->family == AF_INET6 ? 16 : 4;
+	return a->family == AF_INET6 ? (const void *)&a->v6 : (const void *)&a->v4;
 }

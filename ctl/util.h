@@ -7,6 +7,7 @@
 #ifndef OMRCTL_UTIL_H
 #define OMRCTL_UTIL_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,6 +49,31 @@ int match_word(const char *what, const struct word *w, int n, const char *arg);
 int find_word(const struct word *w, int n, const char *arg);
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* An IPv4 or IPv6 address; family 0: none. */
+struct omr_ip {
+	int family;		/* AF_INET, AF_INET6, 0 */
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+	};
+};
+
+#define OMR_IP_STRLEN INET6_ADDRSTRLEN
+
+/*
+ * @s as an IPv4 or IPv6 address (an IPv4-mapped IPv6 one becomes IPv4, as
+ * the kernel takes it); 0, or -1 if it is neither.
+ */
+int ip_pton(const char *s, struct omr_ip *a);
+
+/* @a as text in @buf (OMR_IP_STRLEN bytes); NULL for family 0. */
+const char *ip_ntop(const struct omr_ip *a, char *buf);
+
+bool ip_eq(const struct omr_ip *a, const struct omr_ip *b);
+
+/* The address's bytes and their length (4 or 16). */
+const void *ip_bytes(const struct omr_ip *a, int *len);
 
 /* The first line of a small file, without its newline; NULL if unreadable. */
 char *read_line(const char *path, char *buf, size_t len);

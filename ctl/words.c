@@ -21,8 +21,6 @@ static const struct {
 	{ "OMR_A_PATH", "path settings" },
 	{ "OMR_PATH_A_IFNAME", "dev" },
 	{ "OMR_PATH_A_FLAGS", "backup" },
-	{ "OMR_PATH_A_SADDR4", "saddr" },
-	{ "OMR_PATH_A_GW4", "gw" },
 	{ "OMR_PM_A_ADD_ADDR_ACCEPT", "add_addr" },
 	{ "OMR_PM_A_ENABLED", "enable" },
 };

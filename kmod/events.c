@@ -41,7 +41,7 @@
 struct omr_ev_sf {
 	u8 type, reason;
 	u32 token, error;
-	__be32 saddr, daddr;
+	struct omr_addr saddr, daddr;
 	__be16 sport, dport;
 	int path;
 };
@@ -170,9 +170,9 @@ static void omr_ev_subflow(struct omr_pm_net *pn, const struct omr_ev_sf *e)
 	     omr_ev_put_path(skb, &pn->paths[e->path], OMR_EV_A_IFNAME,
 			     OMR_EV_A_IFINDEX)) ||
 	    nla_put_u32(skb, OMR_EV_A_TOKEN, e->token) ||
-	    nla_put_in_addr(skb, OMR_EV_A_LOCAL_ADDR4, e->saddr) ||
+	    omr_nla_put_addr(skb, OMR_EV_A_LOCAL_ADDR, &e->saddr) ||
 	    nla_put_u16(skb, OMR_EV_A_LOCAL_PORT, ntohs(e->sport)) ||
-	    nla_put_in_addr(skb, OMR_EV_A_REMOTE_ADDR4, e->daddr) ||
+	    omr_nla_put_addr(skb, OMR_EV_A_REMOTE_ADDR, &e->daddr) ||
 	    nla_put_u16(skb, OMR_EV_A_REMOTE_PORT, ntohs(e->dport)) ||
 	    (e->error && nla_put_u32(skb, OMR_EV_A_ERROR, e->error))) {
 		nlmsg_free(skb);
@@ -182,26 +182,28 @@ static void omr_ev_subflow(struct omr_pm_net *pn, const struct omr_ev_sf *e)
 }
 
 /* The path a subflow is on: its bound device, else its source address. */
-static int omr_ev_path_of(struct omr_pm_net *pn, int ifindex, __be32 saddr)
+static int omr_ev_path_of(struct omr_pm_net *pn, int ifindex,
+			  const struct omr_addr *saddr)
 {
 	int i;
 
 	for (i = 0; i < pn->npaths; i++) {
 		const struct omr_pm_path *p = &pn->paths[i];
 
-		if (ifindex ? ifindex == p->ifindex : p->addr && saddr == p->addr)
+		if (ifindex ? ifindex == p->ifindex :
+		    omr_addr_eq(saddr, &p->addr[omr_fam_idx(saddr->family)]))
 			return i;
 	}
 	return -1;
 }
 
-static int omr_ev_rem_of(const struct omr_pm_conn *c, __be32 daddr,
-			 __be16 dport)
+static int omr_ev_rem_of(const struct omr_pm_conn *c,
+			 const struct omr_addr *daddr, __be16 dport)
 {
 	int r;
 
 	for (r = 0; r < OMR_PM_MAX_REMOTES; r++)
-		if (c->rem[r].used && c->rem[r].addr == daddr &&
+		if (c->rem[r].used && omr_addr_eq(&c->rem[r].addr, daddr) &&
 		    c->rem[r].port == dport)
 			return r;
 	return -1;
@@ -215,16 +217,17 @@ static u8 omr_ev_close_reason(struct omr_pm_conn *c, const struct omr_ev_sf *e)
 
 	for (i = 0; i < OMR_EV_KILLS; i++) {
 		k = &c->ev.kill[i];
-		if (k->reason && k->saddr == e->saddr && k->sport == e->sport) {
+		if (k->reason && omr_addr_eq(&k->saddr, &e->saddr) &&
+		    k->sport == e->sport) {
 			u8 reason = k->reason;
 
 			k->reason = OMR_EV_R_NONE;
 			return reason;
 		}
 	}
-	r = omr_ev_rem_of(c, e->daddr, e->dport);
+	r = omr_ev_rem_of(c, &e->daddr, e->dport);
 	if (e->path >= 0 && r >= 0 &&
-	    c->sub[e->path][r].state == OMR_SUB_CONNECTING)
+	    omr_conn_sub(c, e->path, r)->state == OMR_SUB_CONNECTING)
 		return OMR_EV_R_JOIN_FAILED;
 	return OMR_EV_R_PEER;
 }
@@ -255,20 +258,20 @@ void omr_ev_mptcp(struct omr_pm_net *pn, struct omr_pm_conn *c,
 	default:
 		return;
 	}
-	e.path = omr_ev_path_of(pn, ev->ifindex, ev->saddr);
+	e.path = omr_ev_path_of(pn, ev->ifindex, &ev->saddr);
 	if (e.type == OMR_EV_SF_CLOSED)
 		e.reason = omr_ev_close_reason(c, &e);
 	omr_ev_subflow(pn, &e);
 }
 
 /* The PM is about to destroy this subflow, for @reason. */
-void omr_ev_kill_note(struct omr_pm_conn *c, __be32 saddr, __be16 sport,
-		      int path, u8 reason)
+void omr_ev_kill_note(struct omr_pm_conn *c, const struct omr_addr *saddr,
+		      __be16 sport, int path, u8 reason)
 {
 	struct omr_ev_kill *k = &c->ev.kill[c->ev.nkill];
 
 	c->ev.nkill = (c->ev.nkill + 1) % OMR_EV_KILLS;
-	*k = (struct omr_ev_kill){ .saddr = saddr, .sport = sport,
+	*k = (struct omr_ev_kill){ .saddr = *saddr, .sport = sport,
 				   .reason = reason, .path = path };
 }
 
@@ -325,7 +328,7 @@ void omr_ev_conn_path(struct omr_pm_net *pn, struct omr_pm_conn *c, int path,
 		      u32 loss)
 {
 	struct omr_pm_path *p = &pn->paths[path];
-	struct omr_sub_stats *ss = &c->sub[path][rem].st;
+	struct omr_sub_stats *ss = &omr_conn_sub(c, path, rem)->st;
 	struct omr_path_stats *st = &p->st;
 
 	if (!up) {
@@ -460,9 +463,16 @@ void omr_ev_pass_end(struct omr_pm_net *pn, unsigned long now)
 	for (i = 0; i < pn->npaths; i++) {
 		struct omr_path_stats *st = &pn->paths[i].st;
 
-		st->subflows = st->p_subflows;
-		st->srtt_us = st->p_srtt_us;
-		st->loss = st->p_loss;
+		/*
+		 * Idle connections are not looked at every pass: the count
+		 * is the path's own, RTT and loss those of the last pass that
+		 * saw a subflow on it.
+		 */
+		st->subflows = pn->paths[i].nup;
+		if (st->p_subflows || !st->subflows) {
+			st->srtt_us = st->p_srtt_us;
+			st->loss = st->p_loss;
+		}
 		st->p_subflows = 0;
 		st->p_srtt_us = 0;
 		st->p_loss = 0;

@@ -12,6 +12,7 @@
 
 #include <linux/types.h>
 #include "uapi/linux/omr.h"
+#include "addr.h"
 
 struct sock;
 struct omr_pm_net;
@@ -53,7 +54,7 @@ struct omr_obs_stats {
 
 /* A subflow the PM destroyed and why, until MPTCP reports it closed. */
 struct omr_ev_kill {
-	__be32 saddr;
+	struct omr_addr saddr;
 	__be16 sport;
 	u8 reason;		/* enum omr_ev_reason */
 	u8 path;
@@ -76,8 +77,8 @@ void omr_ev_path_link(struct omr_pm_net *pn, const struct omr_pm_path *p,
 void omr_ev_health(struct omr_pm_net *pn, struct omr_pm_path *p, u8 reason);
 void omr_ev_mptcp(struct omr_pm_net *pn, struct omr_pm_conn *c,
 		  const struct omr_pm_event *ev);
-void omr_ev_kill_note(struct omr_pm_conn *c, __be32 saddr, __be16 sport,
-		      int path, u8 reason);
+void omr_ev_kill_note(struct omr_pm_conn *c, const struct omr_addr *saddr,
+		      __be16 sport, int path, u8 reason);
 void omr_ev_join(struct omr_pm_net *pn, int path, bool ok);
 bool omr_ev_stripped(const struct omr_pm_path *p);
 void omr_ev_obs(struct omr_obs_stats *os, const struct sock *ssk);

@@ -143,14 +143,14 @@ static const struct nla_policy omr_sched_set_policy[OMR_A_MAX + 1] = {
 #define OMR_PATH_REPLY_ONLY				\
 	[OMR_PATH_A_IFINDEX] = OMR_REPLY_ONLY,		\
 	[OMR_PATH_A_LINK_UP] = OMR_REPLY_ONLY,		\
-	[OMR_PATH_A_ADDR4] = OMR_REPLY_ONLY,		\
+	[OMR_PATH_A_ADDR] = OMR_REPLY_ONLY,		\
 	[OMR_PATH_A_HEALTH] = OMR_REPLY_ONLY
 
 #define OMR_PATH_CHANGE_ONLY				\
 	[OMR_PATH_A_ENABLED] = OMR_NOT_HERE,		\
 	[OMR_PATH_A_WEIGHT] = OMR_NOT_HERE,		\
-	[OMR_PATH_A_SADDR4] = OMR_NOT_HERE,		\
-	[OMR_PATH_A_GW4] = OMR_NOT_HERE
+	[OMR_PATH_A_SADDR] = OMR_NOT_HERE,		\
+	[OMR_PATH_A_GW] = OMR_NOT_HERE
 
 /* A congestion control's name: its charset is checked by omr_cc_valid(). */
 #define OMR_PATH_CC_POLICY { .type = NLA_NUL_STRING, .len = TCP_CA_NAME_MAX - 1 }
@@ -177,8 +177,8 @@ static const struct nla_policy omr_path_change_nest_policy[OMR_PATH_A_MAX + 1] =
 	OMR_PATH_REPLY_ONLY,
 	[OMR_PATH_A_ENABLED] = NLA_POLICY_MAX(NLA_U8, 1),
 	[OMR_PATH_A_WEIGHT] = NLA_POLICY_FULL_RANGE(NLA_U32, &omr_weight_range),
-	[OMR_PATH_A_SADDR4] = { .type = NLA_BE32 },
-	[OMR_PATH_A_GW4] = { .type = NLA_BE32 },
+	[OMR_PATH_A_SADDR] = NLA_POLICY_NESTED(omr_addr_policy),
+	[OMR_PATH_A_GW] = NLA_POLICY_NESTED(omr_addr_policy),
 	[OMR_PATH_A_CC] = OMR_PATH_CC_POLICY,
 };
 
@@ -328,6 +328,8 @@ static int omr_put_pm(struct sk_buff *msg, const struct omr_pm_config *cf,
 	    nla_put_u32(msg, OMR_PM_A_PATHS, cf->npaths) ||
 	    nla_put_u32(msg, OMR_PM_A_MAX_PATHS, OMR_PM_MAX_PATHS) ||
 	    nla_put_u32(msg, OMR_PM_A_CONNS, sn ? sn->ntokens : 0) ||
+	    nla_put_u32(msg, OMR_PM_A_MAX_CONNS,
+			sn ? sn->max_conns : omr_pm_conns_limit()) ||
 	    omr_put_pm_settings(msg, &cf->tun))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
@@ -353,6 +355,11 @@ static int omr_put_counters(struct sk_buff *msg,
 			      OMR_CNT_A_PAD) ||
 	    nla_put_u64_64bit(msg, OMR_CNT_A_CC_SET, k->cc_set, OMR_CNT_A_PAD) ||
 	    nla_put_u64_64bit(msg, OMR_CNT_A_CC_ERRORS, k->cc_err,
+			      OMR_CNT_A_PAD) ||
+	    nla_put_u64_64bit(msg, OMR_CNT_A_UNTRACKED, k->untracked,
+			      OMR_CNT_A_PAD) ||
+	    nla_put_u64_64bit(msg, OMR_CNT_A_VISITS, k->visits, OMR_CNT_A_PAD) ||
+	    nla_put_u64_64bit(msg, OMR_CNT_A_WORK_NS, k->work_ns,
 			      OMR_CNT_A_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(msg, nest);
@@ -450,13 +457,17 @@ static int omr_put_path(struct sk_buff *skb, const struct omr_pm_path_cfg *p,
 	    nla_put_u32(skb, OMR_PATH_A_FLAGS, p->backup ? OMR_PATH_F_BACKUP : 0) ||
 	    nla_put_u32(skb, OMR_PATH_A_IFINDEX, sp->ifindex) ||
 	    nla_put_u8(skb, OMR_PATH_A_LINK_UP, sp->link_up) ||
-	    (sp->addr && nla_put_in_addr(skb, OMR_PATH_A_ADDR4, sp->addr)) ||
+	    (sp->addr[OMR_FAM_V4].family &&
+	     omr_nla_put_addr(skb, OMR_PATH_A_ADDR, &sp->addr[OMR_FAM_V4])) ||
+	    (sp->addr[OMR_FAM_V6].family &&
+	     omr_nla_put_addr(skb, OMR_PATH_A_ADDR, &sp->addr[OMR_FAM_V6])) ||
 	    nla_put_u8(skb, OMR_PATH_A_HEALTH, sp->demoted ?
 		       OMR_PATH_HEALTH_DEMOTED : OMR_PATH_HEALTH_OK) ||
 	    nla_put_u8(skb, OMR_PATH_A_ENABLED, p->enabled) ||
 	    nla_put_u32(skb, OMR_PATH_A_WEIGHT, p->weight) ||
-	    (p->saddr && nla_put_in_addr(skb, OMR_PATH_A_SADDR4, p->saddr)) ||
-	    (p->gw && nla_put_in_addr(skb, OMR_PATH_A_GW4, p->gw)) ||
+	    (p->saddr.family &&
+	     omr_nla_put_addr(skb, OMR_PATH_A_SADDR, &p->saddr)) ||
+	    (p->gw.family && omr_nla_put_addr(skb, OMR_PATH_A_GW, &p->gw)) ||
 	    (p->cc[0] && nla_put_string(skb, OMR_PATH_A_CC, p->cc)) ||
 	    omr_put_path_stats(skb, sp))
 		return -EMSGSIZE;
@@ -485,8 +496,8 @@ static void omr_snap_path(struct omr_pm_net *pn,
 			break;
 		}
 	}
-	out->link_up = omr_pm_link_read(pn->net, p->dev, p->saddr,
-					&out->ifindex, &out->addr);
+	out->link_up = omr_pm_link_read(pn->net, p->dev, &p->saddr,
+					&out->ifindex, out->addr);
 	rcu_read_unlock();
 }
 
@@ -794,6 +805,34 @@ static int omr_genl_path_del(struct sk_buff *skb, struct genl_info *info)
  * checked before anything is stored. The work, kicked after, does what the
  * change means for the connections.
  */
+static int omr_genl_path_change_addrs(struct nlattr **tb,
+				      struct omr_pm_path_change *ch,
+				      struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	/* The unspecified address of either family clears (family 0). */
+	ch->set_saddr = tb[OMR_PATH_A_SADDR];
+	if (ch->set_saddr) {
+		ret = omr_nla_get_addr(tb[OMR_PATH_A_SADDR], "OMR_PATH_A_SADDR",
+				       &ch->saddr, extack);
+		if (ret)
+			return ret;
+		if (omr_addr_any(&ch->saddr))
+			memset(&ch->saddr, 0, sizeof(ch->saddr));
+	}
+	ch->set_gw = tb[OMR_PATH_A_GW];
+	if (ch->set_gw) {
+		ret = omr_nla_get_addr(tb[OMR_PATH_A_GW], "OMR_PATH_A_GW",
+				       &ch->gw, extack);
+		if (ret)
+			return ret;
+		if (omr_addr_any(&ch->gw))
+			memset(&ch->gw, 0, sizeof(ch->gw));
+	}
+	return 0;
+}
+
 static int omr_genl_path_change(struct sk_buff *skb, struct genl_info *info)
 {
 	struct omr_pm_net *pn = omr_genl_pn(info);
@@ -805,8 +844,8 @@ static int omr_genl_path_change(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 	if (!tb[OMR_PATH_A_FLAGS] && !tb[OMR_PATH_A_ENABLED] &&
-	    !tb[OMR_PATH_A_WEIGHT] && !tb[OMR_PATH_A_SADDR4] &&
-	    !tb[OMR_PATH_A_GW4] && !tb[OMR_PATH_A_CC]) {
+	    !tb[OMR_PATH_A_WEIGHT] && !tb[OMR_PATH_A_SADDR] &&
+	    !tb[OMR_PATH_A_GW] && !tb[OMR_PATH_A_CC]) {
 		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[OMR_A_PATH],
 				    "OMR_A_PATH has nothing to change");
 		return -EINVAL;
@@ -819,12 +858,9 @@ static int omr_genl_path_change(struct sk_buff *skb, struct genl_info *info)
 		ch.enabled = nla_get_u8(tb[OMR_PATH_A_ENABLED]);
 	if (tb[OMR_PATH_A_WEIGHT])
 		ch.weight = nla_get_u32(tb[OMR_PATH_A_WEIGHT]);
-	ch.set_saddr = tb[OMR_PATH_A_SADDR4];
-	if (ch.set_saddr)
-		ch.saddr = nla_get_in_addr(tb[OMR_PATH_A_SADDR4]);
-	ch.set_gw = tb[OMR_PATH_A_GW4];
-	if (ch.set_gw)
-		ch.gw = nla_get_in_addr(tb[OMR_PATH_A_GW4]);
+	ret = omr_genl_path_change_addrs(tb, &ch, info->extack);
+	if (ret)
+		return ret;
 	if (tb[OMR_PATH_A_CC])
 		ch.cc = nla_data(tb[OMR_PATH_A_CC]);
 
@@ -832,10 +868,14 @@ static int omr_genl_path_change(struct sk_buff *skb, struct genl_info *info)
 	if (ret == -ENOENT)
 		NL_SET_ERR_MSG_ATTR(info->extack, tb[OMR_PATH_A_IFNAME],
 				    "OMR_PATH_A_IFNAME: no path on this device");
+	else if (ret == -EADDRNOTAVAIL && ch.saddr.family == AF_INET6)
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[OMR_PATH_A_SADDR],
+					"OMR_PATH_A_SADDR: %pI6c is not an address of %s",
+					&ch.saddr.a6, ch.dev);
 	else if (ret == -EADDRNOTAVAIL)
-		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[OMR_PATH_A_SADDR4],
-					"OMR_PATH_A_SADDR4: %pI4 is not an address of %s",
-					&ch.saddr, ch.dev);
+		NL_SET_ERR_MSG_ATTR_FMT(info->extack, tb[OMR_PATH_A_SADDR],
+					"OMR_PATH_A_SADDR: %pI4 is not an address of %s",
+					&ch.saddr.a4, ch.dev);
 	return ret;
 }
 
@@ -911,6 +951,7 @@ static int omr_put_subflow(struct sk_buff *skb, struct net *net,
 	const struct tcp_sock *tp = tcp_sk(ssk);
 	const struct inet_sock *inet = inet_sk(ssk);
 	char name[IFNAMSIZ] = "", cc[TCP_CA_NAME_MAX];
+	struct omr_addr la, ra;
 	struct net_device *dev;
 	struct nlattr *nest;
 	int ifindex;
@@ -926,15 +967,16 @@ static int omr_put_subflow(struct sk_buff *skb, struct net *net,
 	}
 	loss = omr_sf_loss_ppm(sc, sf->subflow_id);
 	omr_sf_cc(ssk, cc, sizeof(cc));
+	omr_addr_sk(ssk, &la, &ra);
 
 	nest = nla_nest_start(skb, 0);
 	if (!nest ||
 	    nla_put_u32(skb, OMR_SF_A_ID, sf->subflow_id) ||
 	    (ifindex && nla_put_u32(skb, OMR_SF_A_IFINDEX, ifindex)) ||
 	    (name[0] && nla_put_string(skb, OMR_SF_A_IFNAME, name)) ||
-	    nla_put_in_addr(skb, OMR_SF_A_LOCAL_ADDR4, inet->inet_saddr) ||
+	    omr_nla_put_addr(skb, OMR_SF_A_LOCAL_ADDR, &la) ||
 	    nla_put_u16(skb, OMR_SF_A_LOCAL_PORT, ntohs(inet->inet_sport)) ||
-	    nla_put_in_addr(skb, OMR_SF_A_REMOTE_ADDR4, inet->inet_daddr) ||
+	    omr_nla_put_addr(skb, OMR_SF_A_REMOTE_ADDR, &ra) ||
 	    nla_put_u16(skb, OMR_SF_A_REMOTE_PORT, ntohs(inet->inet_dport)) ||
 	    nla_put_u8(skb, OMR_SF_A_STATE, inet_sk_state_load(ssk)) ||
 	    nla_put_u32(skb, OMR_SF_A_FLAGS, omr_sf_flags(sf)) ||
@@ -974,6 +1016,7 @@ static int omr_put_conn(struct sk_buff *skb, struct netlink_callback *cb,
 	const struct inet_sock *inet = inet_sk(sk);
 	struct mptcp_subflow_context *sf;
 	struct nlattr *conn, *sfs;
+	struct omr_addr la, ra;
 	struct omr_conn *sc;
 	u32 flags = 0;
 	void *hdr;
@@ -994,12 +1037,13 @@ static int omr_put_conn(struct sk_buff *skb, struct netlink_callback *cb,
 		flags |= OMR_CONN_F_FULLY_ESTABLISHED;
 	if (__mptcp_check_fallback(msk))
 		flags |= OMR_CONN_F_FALLBACK;
+	omr_addr_sk(sk, &la, &ra);
 	conn = nla_nest_start(skb, OMR_A_CONN);
 	if (!conn ||
 	    nla_put_u32(skb, OMR_CONN_A_TOKEN, msk->token) ||
-	    nla_put_in_addr(skb, OMR_CONN_A_LOCAL_ADDR4, inet->inet_saddr) ||
+	    omr_nla_put_addr(skb, OMR_CONN_A_LOCAL_ADDR, &la) ||
 	    nla_put_u16(skb, OMR_CONN_A_LOCAL_PORT, ntohs(inet->inet_sport)) ||
-	    nla_put_in_addr(skb, OMR_CONN_A_REMOTE_ADDR4, inet->inet_daddr) ||
+	    omr_nla_put_addr(skb, OMR_CONN_A_REMOTE_ADDR, &ra) ||
 	    nla_put_u16(skb, OMR_CONN_A_REMOTE_PORT, ntohs(inet->inet_dport)) ||
 	    nla_put_u8(skb, OMR_CONN_A_STATE, inet_sk_state_load(sk)) ||
 	    nla_put_u32(skb, OMR_CONN_A_FLAGS, flags) ||

@@ -289,6 +289,13 @@ OMR_PM_PARAM(pm_backoff_max_ms, 10000, OMR_PM_BACKOFF_MAX_MS,
 	     "Path manager: longest retry delay, in ms");
 OMR_PM_PARAM(pm_join_timeout_ms, 3000, OMR_PM_JOIN_TIMEOUT_MS,
 	     "Path manager: a join not established after this long is retried, in ms");
+OMR_PM_PARAM(pm_max_conns, 32768, OMR_PM_MAX_CONNS,
+	     "Path manager: the most connections a namespace's PM follows (read when it is enabled; past it, counted as untracked)");
+
+u32 omr_pm_conns_limit(void)
+{
+	return READ_ONCE(omr_pm_max_conns.val);
+}
 
 void omr_pm_tunables_defaults(struct omr_pm_tunables *t)
 {

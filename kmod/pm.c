@@ -23,6 +23,7 @@
 
 #include <linux/bsearch.h>
 #include <linux/inetdevice.h>
+#include <net/addrconf.h>
 #include <linux/memcontrol.h>
 #include <linux/netdevice.h>
 #include <linux/sched/mm.h>
@@ -31,6 +32,9 @@
 #include <net/netns/generic.h>
 #include <uapi/linux/mptcp_pm.h>
 #include "pm.h"
+
+/* How soon the work looks again at an IPv6 address in DAD. */
+#define OMR_PM_DAD_RECHECK	(HZ / 4)
 
 static unsigned int omr_pm_net_id;
 static struct workqueue_struct *omr_pm_wq;
@@ -54,45 +58,115 @@ void omr_pm_kick(struct omr_pm_net *pn, int bit, unsigned long delay)
 }
 
 /*
- * The address a path's subflows leave from: @want if @dev has it (any
- * scope), else 0; with @want 0, the first global primary IPv4 address of
- * @dev. RCU or RTNL held.
+ * The IPv4 address a path's subflows leave from: @want if @dev has it (any
+ * scope), else, @want 0, its first global primary one. RCU or RTNL held.
  */
-__be32 omr_dev_addr4(struct net_device *dev, __be32 want)
+static bool omr_dev_addr4(struct net_device *dev, __be32 want,
+			  struct omr_addr *out)
 {
 	struct in_device *in_dev = __in_dev_get_rcu(dev);
 	const struct in_ifaddr *ifa;
 
 	if (!in_dev)
-		return 0;
+		return false;
 	in_dev_for_each_ifa_rcu(ifa, in_dev) {
 		if (want ? ifa->ifa_local == want :
 		    ifa->ifa_scope == RT_SCOPE_UNIVERSE &&
-		    !(ifa->ifa_flags & IFA_F_SECONDARY))
-			return ifa->ifa_local;
+		    !(ifa->ifa_flags & IFA_F_SECONDARY)) {
+			omr_addr4(out, ifa->ifa_local);
+			return true;
+		}
 	}
-	return 0;
+	return false;
 }
 
 /*
- * The device @name's index and the address a path with @saddr leaves
- * from; returns whether the path's link is usable (running, carrier, an
- * address). RCU held. A pure read: GET_PATHS uses it too.
+ * The same for IPv6: @want, else the first global address. One still in
+ * duplicate address detection (tentative, not optimistic) cannot be a
+ * source yet and is skipped, but *@dad says one is there: no notifier
+ * tells when DAD ends, so the work looks again (omr_pm_pass()). RCU held:
+ * the device's address list is walked as ipv6_dev_get_saddr() does.
  */
-bool omr_pm_link_read(struct net *net, const char *name, __be32 saddr,
-		      int *ifindex, __be32 *addr)
+static bool omr_dev_addr6(struct net_device *dev, const struct in6_addr *want,
+			  struct omr_addr *out, bool *dad)
 {
-	struct net_device *dev = dev_get_by_name_rcu(net, name);
+#if IS_ENABLED(CONFIG_IPV6)
+	struct inet6_dev *idev = __in6_dev_get(dev);
+	const struct inet6_ifaddr *ifp;
 
-	*ifindex = dev ? dev->ifindex : 0;
-	*addr = dev ? omr_dev_addr4(dev, saddr) : 0;
-	return dev && netif_running(dev) && netif_carrier_ok(dev) && *addr;
+	if (!idev)
+		return false;
+	list_for_each_entry_rcu(ifp, &idev->addr_list, if_list) {
+		if (want ? !ipv6_addr_equal(&ifp->addr, want) :
+		    ifp->scope)	/* 0: global scope (IFA_GLOBAL) */
+			continue;
+		if (ifp->flags & IFA_F_DADFAILED)
+			continue;
+		if ((ifp->flags & (IFA_F_TENTATIVE | IFA_F_OPTIMISTIC)) ==
+		    IFA_F_TENTATIVE) {
+			*dad = true;
+			continue;
+		}
+		omr_addr6(out, &ifp->addr);
+		return true;
+	}
+#endif
+	return false;
 }
 
-/* Refresh every path's device index, link state and address. */
-void omr_pm_links_eval(struct omr_pm_net *pn)
+/* Whether @dev has @want now (any scope; DAD done). RCU or RTNL held. */
+bool omr_dev_has_addr(struct net_device *dev, const struct omr_addr *want)
+{
+	struct omr_addr a;
+	bool dad = false;
+
+	if (want->family == AF_INET6)
+		return omr_dev_addr6(dev, &want->a6, &a, &dad);
+	return omr_dev_addr4(dev, want->a4, &a);
+}
+
+/*
+ * The device @name's index and the addresses, per family, a path with
+ * @saddr (configured, or family 0) leaves from; returns whether the path's
+ * link is usable (running, carrier, an address of either family). *@dad
+ * is set when an IPv6 address is still in DAD. RCU held. A pure read:
+ * GET_PATHS uses it too.
+ */
+static bool omr_pm_link_read_dad(struct net *net, const char *name,
+				 const struct omr_addr *saddr, int *ifindex,
+				 struct omr_addr *addr, bool *dad)
+{
+	struct net_device *dev = dev_get_by_name_rcu(net, name);
+	bool want4 = saddr->family == AF_INET, want6 = saddr->family == AF_INET6;
+	bool any = false;
+
+	memset(addr, 0, OMR_NFAM * sizeof(*addr));
+	*ifindex = dev ? dev->ifindex : 0;
+	if (!dev)
+		return false;
+	any |= omr_dev_addr4(dev, want4 ? saddr->a4 : 0, &addr[OMR_FAM_V4]);
+	any |= omr_dev_addr6(dev, want6 ? &saddr->a6 : NULL,
+			     &addr[OMR_FAM_V6], dad);
+	return netif_running(dev) && netif_carrier_ok(dev) && any;
+}
+
+bool omr_pm_link_read(struct net *net, const char *name,
+		      const struct omr_addr *saddr, int *ifindex,
+		      struct omr_addr *addr)
+{
+	bool dad = false;
+
+	return omr_pm_link_read_dad(net, name, saddr, ifindex, addr, &dad);
+}
+
+/*
+ * Refresh every path's device index, link state and addresses. Returns
+ * whether an address is in DAD (to look again soon).
+ */
+bool omr_pm_links_eval(struct omr_pm_net *pn)
 {
 	bool was_up[OMR_PM_MAX_PATHS];
+	bool dad = false;
 	int i;
 
 	rcu_read_lock();
@@ -100,13 +174,14 @@ void omr_pm_links_eval(struct omr_pm_net *pn)
 		struct omr_pm_path *p = &pn->paths[i];
 
 		was_up[i] = p->link_up;
-		p->link_up = omr_pm_link_read(pn->net, p->dev, p->saddr,
-					      &p->ifindex, &p->addr);
+		p->link_up = omr_pm_link_read_dad(pn->net, p->dev, &p->saddr,
+						  &p->ifindex, p->addr, &dad);
 	}
 	rcu_read_unlock();
 	/* Out of the RCU section: an event is allocated with GFP_KERNEL. */
 	for (i = 0; i < pn->npaths; i++)
 		omr_ev_path_link(pn, &pn->paths[i], was_up[i]);
+	return dad;
 }
 
 static void omr_pm_drain_events(struct omr_pm_net *pn)
@@ -208,6 +283,7 @@ static void omr_pm_enable(struct omr_pm_net *pn, bool on)
 	if (!on) {
 		WRITE_ONCE(pn->enabled, false);
 		omr_pm_conns_flush(pn);
+		omr_pm_conns_exit(pn);
 		omr_pm_sock_close(pn);
 		return;
 	}
@@ -216,9 +292,12 @@ static void omr_pm_enable(struct omr_pm_net *pn, bool on)
 		mem_cgroup_put(pn->memcg);
 		pn->memcg = memcg;
 	}
-	ret = omr_pm_sock_open(pn);
+	ret = omr_pm_conns_init(pn);
+	if (!ret)
+		ret = omr_pm_sock_open(pn);
 	pn->enable_err = ret;
 	if (ret) {
+		omr_pm_conns_exit(pn);
 		pr_warn_ratelimited("cannot enable the path manager: MPTCP's netlink family (%d)\n",
 				    ret);
 		return;
@@ -271,7 +350,7 @@ static void omr_pm_snap_path(struct omr_pm_snap_path *sp,
 	strscpy(sp->dev, p->dev, sizeof(sp->dev));
 	sp->ifindex = p->ifindex;
 	sp->link_up = p->link_up;
-	sp->addr = p->addr;
+	memcpy(sp->addr, p->addr, sizeof(sp->addr));
 	sp->demoted = p->health == OMR_HEALTH_DEMOTED;
 	sp->stripped = omr_ev_stripped(p);
 	sp->health_reason = st->health_reason;
@@ -292,6 +371,33 @@ static int omr_u32_cmp(const void *a, const void *b)
 }
 
 /*
+ * The followed connections' tokens, sorted, when the set changed since the
+ * last ones: not at every pass, which would cost O(n log n) per tick. The
+ * old ones are freed after a grace period, once no snapshot names them.
+ */
+static void omr_pm_tokens_publish(struct omr_pm_net *pn)
+{
+	struct omr_pm_tokens *t, *old = pn->tok;
+	struct omr_pm_conn *c;
+	u32 n = 0;
+
+	if (!pn->conns_changed && old)
+		return;
+	t = kvmalloc(struct_size(t, tokens, pn->nconns), GFP_KERNEL_ACCOUNT);
+	if (!t)
+		return;		/* the old ones stay, tried again next pass */
+	list_for_each_entry(c, &pn->conns, node)
+		if (n < pn->nconns)
+			t->tokens[n++] = c->token;
+	t->n = n;
+	sort(t->tokens, n, sizeof(t->tokens[0]), omr_u32_cmp, NULL);
+	pn->tok = t;
+	pn->conns_changed = false;
+	if (old)
+		kvfree_rcu(old, rcu);
+}
+
+/*
  * Publish what readers see: built whole, then swapped in; the old one is
  * freed after a grace period. Without memory the old one stays.
  */
@@ -299,13 +405,12 @@ static void omr_pm_publish(struct omr_pm_net *pn)
 {
 	unsigned long now = jiffies;
 	struct omr_pm_snap *s, *old;
-	struct omr_pm_conn *c;
-	u32 n = 0;
 	int i;
 
-	s = kzalloc(struct_size(s, tokens, pn->nconns), GFP_KERNEL_ACCOUNT);
+	s = kzalloc(sizeof(*s), GFP_KERNEL_ACCOUNT);
 	if (!s)
 		return;
+	omr_pm_tokens_publish(pn);
 	s->gen = pn->gen_done;
 	s->enabled = pn->enabled;
 	s->err = pn->enable_err;
@@ -313,11 +418,9 @@ static void omr_pm_publish(struct omr_pm_net *pn)
 	for (i = 0; i < pn->npaths; i++)
 		omr_pm_snap_path(&s->paths[i], &pn->paths[i], now);
 	s->cnt = pn->cnt;
-	list_for_each_entry(c, &pn->conns, node)
-		if (n < pn->nconns)
-			s->tokens[n++] = c->token;
-	s->ntokens = n;
-	sort(s->tokens, n, sizeof(s->tokens[0]), omr_u32_cmp, NULL);
+	s->tok = pn->tok;
+	s->ntokens = pn->tok ? pn->tok->n : 0;
+	s->max_conns = pn->max_conns ? pn->max_conns : omr_pm_conns_limit();
 	old = rcu_replace_pointer(pn->snap, s, true);
 	if (old)
 		kfree_rcu(old, rcu);
@@ -325,19 +428,23 @@ static void omr_pm_publish(struct omr_pm_net *pn)
 
 bool omr_pm_snap_follows(const struct omr_pm_snap *s, u32 token)
 {
-	return s && bsearch(&token, s->tokens, s->ntokens, sizeof(token),
-			    omr_u32_cmp);
+	return s && s->tok &&
+	       bsearch(&token, s->tok->tokens, s->tok->n, sizeof(token),
+		       omr_u32_cmp);
 }
 
 /* One pass; returns when to run again (jiffies from now), or 0: idle. */
 static unsigned long omr_pm_pass(struct omr_pm_net *pn, unsigned long pending)
 {
 	unsigned long next = 0;
+	bool dad = false;
 
 	if (omr_pm_cfg_apply(pn))
 		pending |= BIT(OMR_PM_CFG);
-	if (pending & (BIT(OMR_PM_LINK) | BIT(OMR_PM_CFG)))
-		omr_pm_links_eval(pn);
+	if (pending & (BIT(OMR_PM_LINK) | BIT(OMR_PM_CFG))) {
+		dad = omr_pm_links_eval(pn);
+		omr_pm_conns_all_due(pn);
+	}
 	if (pn->enabled) {
 		omr_pm_drain_events(pn);
 		next = omr_pm_conns_run(pn);
@@ -345,6 +452,12 @@ static unsigned long omr_pm_pass(struct omr_pm_net *pn, unsigned long pending)
 	/* No pass while idle: age the share window out at 1 Hz instead. */
 	if (!next && omr_pm_windows_busy(pn))
 		next = HZ;
+	/* An IPv6 address in DAD: its end has no notifier, so look again. */
+	if (dad) {
+		omr_pm_kick(pn, OMR_PM_LINK, OMR_PM_DAD_RECHECK);
+		if (!next || next > OMR_PM_DAD_RECHECK)
+			next = OMR_PM_DAD_RECHECK;
+	}
 	omr_pm_publish(pn);
 	return next;
 }
@@ -359,13 +472,17 @@ static void omr_pm_work(struct work_struct *work)
 					     struct omr_pm_net, work);
 	struct mem_cgroup *old_memcg;
 	unsigned long pending, next;
+	u64 t0;
 
 	spin_lock_irq(&pn->lock);
 	pending = xchg(&pn->pending, 0);
 	spin_unlock_irq(&pn->lock);
 
 	old_memcg = set_active_memcg(pn->memcg);
+	t0 = ktime_get_ns();
 	next = omr_pm_pass(pn, pending);
+	/* Shown at the next pass: what the PM's CPU costs (OMR_CNT_A_WORK_NS). */
+	pn->cnt.work_ns += ktime_get_ns() - t0;
 	set_active_memcg(old_memcg);
 	if (next)
 		omr_pm_kick(pn, -1, next);
@@ -396,6 +513,7 @@ static void omr_pm_net_close_work(struct work_struct *work)
 
 	WRITE_ONCE(pn->enabled, false);
 	omr_pm_conns_flush(pn);
+	omr_pm_conns_exit(pn);
 	omr_pm_sock_close(pn);
 }
 
@@ -422,6 +540,10 @@ static void omr_pm_net_exit(struct net *net)
 
 	if (s)
 		kfree_rcu(s, rcu);
+	/* Named by that last snapshot only: freed after the same grace. */
+	if (pn->tok)
+		kvfree_rcu(pn->tok, rcu);
+	pn->tok = NULL;
 	mem_cgroup_put(pn->memcg);
 	pn->memcg = NULL;
 	omr_pm_cfg_exit(pn);
@@ -478,6 +600,25 @@ static struct notifier_block omr_pm_inetaddr_nb = {
 	.notifier_call = omr_pm_inetaddr_event,
 };
 
+/* An atomic notifier chain: only a kick (a spinlock) here. */
+static int omr_pm_inet6addr_event(struct notifier_block *nb,
+				  unsigned long event, void *ptr)
+{
+	const struct inet6_ifaddr *ifp = ptr;
+	struct omr_pm_net *pn;
+
+	if (!ifp->idev || !ifp->idev->dev)
+		return NOTIFY_DONE;
+	pn = omr_pm_net(dev_net(ifp->idev->dev));
+	if (READ_ONCE(pn->watch))
+		omr_pm_kick(pn, OMR_PM_LINK, 0);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block omr_pm_inet6addr_nb = {
+	.notifier_call = omr_pm_inet6addr_event,
+};
+
 int omr_pm_init(void)
 {
 	int ret;
@@ -494,8 +635,13 @@ int omr_pm_init(void)
 	ret = register_inetaddr_notifier(&omr_pm_inetaddr_nb);
 	if (ret)
 		goto err_netdev;
+	ret = register_inet6addr_notifier(&omr_pm_inet6addr_nb);
+	if (ret)
+		goto err_inetaddr;
 	return 0;
 
+err_inetaddr:
+	unregister_inetaddr_notifier(&omr_pm_inetaddr_nb);
 err_netdev:
 	unregister_netdevice_notifier(&omr_pm_netdev_nb);
 err_pernet:
@@ -507,6 +653,7 @@ err_wq:
 
 void omr_pm_exit(void)
 {
+	unregister_inet6addr_notifier(&omr_pm_inet6addr_nb);
 	unregister_inetaddr_notifier(&omr_pm_inetaddr_nb);
 	unregister_netdevice_notifier(&omr_pm_netdev_nb);
 	unregister_pernet_subsys(&omr_pm_net_ops);

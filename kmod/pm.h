@@ -39,7 +39,9 @@
  *     events holding no lock at all. pn->enabled is also read locklessly
  *     (READ_ONCE) by the notifiers and GET_STATUS's namespace count.
  *   msk socket locks are taken by the work and by GET_CONNS, one at a
- *     time, with nothing else held but cb_lock (GET_CONNS); no holder of
+ *     time, with nothing else held but cb_lock (GET_CONNS); an idle
+ *     connection is only peeked at, with the token table's reference and
+ *     racy reads, no lock (pm_conn.c, omr_conn_peek()); no holder of
  *     an msk lock waits for genetlink (genl.c explains why). Under one,
  *     the work may take a subflow's socket lock (MPTCP's own order), in
  *     tcp_setsockopt(TCP_CONGESTION): pm_conn.c, omr_sf_give_cc().
@@ -53,12 +55,22 @@
 #include <linux/rcupdate.h>
 #include <net/net_namespace.h>
 #include <net/tcp.h>		/* TCP_CA_NAME_MAX */
+#include "addr.h"
 #include "events.h"
 #include "pm_core.h"	/* struct omr_pm_tunables, the decisions */
 
 #define OMR_PM_MAX_PATHS	8
 #define OMR_PM_MAX_REMOTES	4	/* the peer's own address + 3 announced */
-#define OMR_PM_MAX_CONNS	1024
+/*
+ * How many connections a namespace's PM follows: the module parameter
+ * pm_max_conns (params.c), OMR_PM_MAX_CONNS by default. One more is not
+ * followed and counted (OMR_CNT_A_UNTRACKED); pm_conn.c says what it costs.
+ */
+#define OMR_PM_MAX_CONNS	32768
+#define OMR_PM_HASH_BITS	12	/* token buckets: 32 KB while enabled */
+#define OMR_PM_WHEEL_BITS	9	/* due-time slots ... */
+#define OMR_PM_WHEEL_SHIFT	3	/* ... of 8 jiffies each */
+#define OMR_PM_WHEEL		BIT(OMR_PM_WHEEL_BITS)
 
 struct mem_cgroup;
 
@@ -70,8 +82,9 @@ struct omr_pm_path_cfg {
 	bool backup;		/* configured as backup */
 	bool enabled;		/* false: no subflow on it, the path is kept */
 	u32 weight;		/* reserved: stored and shown, not used yet */
-	__be32 saddr;		/* configured source address, or 0: the first */
-	__be32 gw;		/* informational: omr installs no route */
+	/* The configured source address of its family; family 0: none. */
+	struct omr_addr saddr;
+	struct omr_addr gw;	/* informational: omr installs no route */
 	char cc[TCP_CA_NAME_MAX];	/* the subflows' CC; "": leave theirs */
 };
 
@@ -90,6 +103,9 @@ struct omr_pm_counters {
 	u64 creates, create_err, closed, demotes, promotes, removes, aborts;
 	u64 ev_overflow;
 	u64 cc_set, cc_err;	/* pm_conn.c: the path's CC given, refused */
+	u64 untracked;		/* connections not followed: limit, memory */
+	u64 visits;		/* connections looked at under their lock */
+	u64 work_ns;		/* time the work ran */
 };
 
 /* A path as the last pass saw it; computed when published. */
@@ -97,7 +113,7 @@ struct omr_pm_snap_path {
 	char dev[IFNAMSIZ];
 	int ifindex;
 	bool link_up, demoted, stripped;
-	__be32 addr;
+	struct omr_addr addr[OMR_NFAM];	/* family 0: none of that family */
 	u8 health_reason;	/* enum omr_ev_reason of the last demotion */
 	u32 subflows, srtt_us, loss_ppm;
 	u64 tx, rx;		/* bytes in the share window */
@@ -114,7 +130,15 @@ struct omr_pm_snap {
 	struct omr_pm_snap_path paths[OMR_PM_MAX_PATHS];
 	struct omr_pm_counters cnt;
 	u32 ntokens;		/* connections followed */
-	u32 tokens[];		/* their tokens, sorted */
+	u32 max_conns;		/* the limit (pm_max_conns) */
+	const struct omr_pm_tokens *tok;	/* their tokens (pm.c) */
+};
+
+/* The followed connections' tokens, sorted; rebuilt when the set changes. */
+struct omr_pm_tokens {
+	struct rcu_head rcu;
+	u32 n;
+	u32 tokens[];
 };
 
 /* ---- the work's own state ----------------------------------------------- */
@@ -129,8 +153,8 @@ enum omr_pm_sub_state {
 struct omr_pm_sub {
 	u8 state;		/* enum omr_pm_sub_state */
 	u8 bkup_sent;		/* 0: nothing asked; else 1 + the backup flag asked */
-	unsigned long bkup_at;	/* jiffies: when it was asked */
 	u32 backoff_ms;		/* next retry delay; 0: retry at once */
+	unsigned long bkup_at;	/* jiffies: when it was asked */
 	unsigned long retry_at;	/* jiffies: no create before this */
 	unsigned long sent_at;	/* jiffies: when the last create was sent */
 	unsigned long busy_at;	/* jiffies: data in flight since, or 0 */
@@ -141,22 +165,44 @@ struct omr_pm_sub {
 
 /* A peer address subflows go to: [0] the connection's, then ADD_ADDRs. */
 struct omr_pm_remote {
-	__be32 addr;
+	struct omr_addr addr;
 	__be16 port;
 	u8 id;			/* the peer's address id */
 	bool used;
 };
 
+/*
+ * A connection the PM follows. On pn->conns (all of them), in pn->hash (by
+ * token, for MPTCP's events) and in one slot of pn->wheel (by c->due: the
+ * pass looks at it then, and at no other time unless an event or a change
+ * of a path asks for it). Its per-path state is sparse: a row per peer
+ * address in use (the first at once, announced ones when announced), each
+ * as wide as there are paths (c->width >= pn->npaths; omr_pm_conns_remap()
+ * reallocates them when the paths change).
+ */
 struct omr_pm_conn {
 	struct list_head node;
+	struct hlist_node hnode;
+	struct list_head due_node;
+	unsigned long due;	/* jiffies: when a pass looks at it next */
+	u64 seen_acked, seen_rcvd;	/* the msk's bytes at the last look */
+	bool peek;		/* idle at the last look: peek first */
+	u8 width;		/* paths in each row of sub[] */
 	u32 token;
-	__be32 saddr, daddr;	/* the connection's first subflow */
+	struct omr_addr saddr, daddr;	/* its first subflow; its family */
 	__be16 sport, dport;
 	bool established;	/* fully established: joins allowed */
 	struct omr_pm_remote rem[OMR_PM_MAX_REMOTES];
-	struct omr_pm_sub sub[OMR_PM_MAX_PATHS][OMR_PM_MAX_REMOTES];
 	struct omr_conn_ev ev;		/* events.c: close reasons, failover */
+	/* Per path and peer address: omr_conn_sub(). */
+	struct omr_pm_sub *sub[OMR_PM_MAX_REMOTES];
 };
+
+static inline struct omr_pm_sub *omr_conn_sub(struct omr_pm_conn *c, int path,
+					      int rem)
+{
+	return &c->sub[rem][path];
+}
 
 enum omr_pm_health {
 	OMR_HEALTH_OK,
@@ -169,14 +215,17 @@ struct omr_pm_path {
 	bool backup;
 	bool enabled;
 	u32 weight;
-	__be32 saddr;
-	__be32 gw;
+	struct omr_addr saddr, gw;
 	char cc[TCP_CA_NAME_MAX];
 	u32 cc_seq;		/* bumped when cc changes: given again */
 	/* Re-evaluated from the device (RTNL/RCU state) on a change. */
 	int ifindex;
-	bool link_up;
-	__be32 addr;
+	bool link_up;		/* up, carrier, an address of either family */
+	/* Its source address per family (family 0: none): a connection's
+	 * subflows use the one of the connection's family.
+	 */
+	struct omr_addr addr[OMR_NFAM];
+	u32 nup;		/* connections' subflows up on it (OMR_SUB_UP) */
 	/* Health, from the subflows on this path. */
 	u8 health;		/* enum omr_pm_health */
 	unsigned long health_at;	/* jiffies of the last change */
@@ -214,6 +263,13 @@ struct omr_pm_net {
 	struct omr_pm_path paths[OMR_PM_MAX_PATHS];
 	struct list_head conns;
 	int nconns;
+	struct hlist_head *hash;	/* 1 << OMR_PM_HASH_BITS, while enabled */
+	struct list_head *wheel;	/* OMR_PM_WHEEL slots, same allocation */
+	unsigned long wheel_at;	/* jiffies: the next slot to look at */
+	bool all_due;		/* the next pass looks at every connection */
+	bool conns_changed;	/* the set changed since the tokens were published */
+	u32 max_conns;		/* pm_max_conns when the PM was enabled */
+	struct omr_pm_tokens *tok;	/* the published tokens (also in snap) */
 	struct omr_pm_counters cnt;
 	struct omr_pm_tunables tun;
 	struct mem_cgroup *memcg;	/* allocations are charged to it */
@@ -239,29 +295,33 @@ int omr_pm_init(void);
 void omr_pm_exit(void);
 struct omr_pm_net *omr_pm_net(struct net *net);
 void omr_pm_kick(struct omr_pm_net *pn, int bit, unsigned long delay);
-void omr_pm_links_eval(struct omr_pm_net *pn);
-bool omr_pm_link_read(struct net *net, const char *name, __be32 saddr,
-		      int *ifindex, __be32 *addr);
-__be32 omr_dev_addr4(struct net_device *dev, __be32 want);
+bool omr_pm_links_eval(struct omr_pm_net *pn);
+bool omr_pm_link_read(struct net *net, const char *name,
+		      const struct omr_addr *saddr, int *ifindex,
+		      struct omr_addr *addr);
+bool omr_dev_has_addr(struct net_device *dev, const struct omr_addr *want);
 bool omr_pm_snap_follows(const struct omr_pm_snap *s, u32 token);
 
 /* pm_genl.c */
 int omr_pm_sock_open(struct omr_pm_net *pn);
 void omr_pm_sock_close(struct omr_pm_net *pn);
-int omr_pm_create(struct omr_pm_net *pn, u32 token, u8 id, __be32 saddr,
-		  int ifindex, bool backup, __be32 daddr, __be16 dport);
-int omr_pm_destroy(struct omr_pm_net *pn, u32 token, __be32 saddr,
-		   __be16 sport, __be32 daddr, __be16 dport);
+int omr_pm_create(struct omr_pm_net *pn, u32 token, u8 id,
+		  const struct omr_addr *saddr, int ifindex, bool backup,
+		  const struct omr_addr *daddr, __be16 dport);
+int omr_pm_destroy(struct omr_pm_net *pn, u32 token,
+		   const struct omr_addr *saddr, __be16 sport,
+		   const struct omr_addr *daddr, __be16 dport, bool mapped);
 int omr_pm_remove(struct omr_pm_net *pn, u32 token, u8 id);
-int omr_pm_set_backup(struct omr_pm_net *pn, u32 token, __be32 saddr,
-		      __be16 sport, __be32 daddr, __be16 dport, bool backup);
+int omr_pm_set_backup(struct omr_pm_net *pn, u32 token,
+		      const struct omr_addr *saddr, __be16 sport,
+		      const struct omr_addr *daddr, __be16 dport, bool backup);
 
 struct omr_pm_event {
 	u8 type;		/* enum mptcp_event_type */
 	bool server_side;
 	u8 rem_id;
 	u32 token;
-	__be32 saddr, daddr;
+	struct omr_addr saddr, daddr;
 	__be16 sport, dport;
 	int ifindex;
 	u32 error;
@@ -275,6 +335,9 @@ unsigned long omr_pm_conns_run(struct omr_pm_net *pn);
 void omr_pm_conns_flush(struct omr_pm_net *pn);
 int omr_pm_conns_resync(struct omr_pm_net *pn);
 void omr_pm_conns_remap(struct omr_pm_net *pn, const int *map, int n);
+int omr_pm_conns_init(struct omr_pm_net *pn);
+void omr_pm_conns_exit(struct omr_pm_net *pn);
+void omr_pm_conns_all_due(struct omr_pm_net *pn);
 
 /* pm_cfg.c: the requests (genl.c), and the work's copy of the config */
 
@@ -306,7 +369,7 @@ struct omr_pm_path_change {
 	s8 backup, enabled;	/* -1: unchanged */
 	u32 weight;		/* 0: unchanged */
 	bool set_saddr, set_gw;
-	__be32 saddr, gw;
+	struct omr_addr saddr, gw;	/* family 0: clear it */
 	const char *cc;		/* NULL: unchanged; "": cleared */
 };
 
@@ -323,5 +386,6 @@ void omr_pm_cfg_exit(struct omr_pm_net *pn);
 
 /* params.c */
 void omr_pm_tunables_defaults(struct omr_pm_tunables *t);
+u32 omr_pm_conns_limit(void);
 
 #endif /* _OMR_PM_H */

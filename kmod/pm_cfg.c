@@ -152,14 +152,15 @@ int omr_pm_req_path_del(struct omr_pm_net *pn, const char *dev)
 }
 
 /* Whether the device exists and has @addr (RCU: a snapshot of a moment). */
-static bool omr_dev_has_addr(struct net *net, const char *name, __be32 addr)
+static bool omr_dev_name_has_addr(struct net *net, const char *name,
+				  const struct omr_addr *addr)
 {
 	struct net_device *dev;
 	bool ok;
 
 	rcu_read_lock();
 	dev = dev_get_by_name_rcu(net, name);
-	ok = dev && omr_dev_addr4(dev, addr);
+	ok = dev && omr_dev_has_addr(dev, addr);
 	rcu_read_unlock();
 	return ok;
 }
@@ -176,8 +177,8 @@ int omr_pm_req_path_change(struct omr_pm_net *pn,
 	struct omr_pm_path_cfg *p;
 	int i;
 
-	if (ch->set_saddr && ch->saddr &&
-	    !omr_dev_has_addr(pn->net, ch->dev, ch->saddr))
+	if (ch->set_saddr && ch->saddr.family &&
+	    !omr_dev_name_has_addr(pn->net, ch->dev, &ch->saddr))
 		return -EADDRNOTAVAIL;
 	mutex_lock(&pn->cfg_lock);
 	i = omr_pm_path_find(&pn->conf, ch->dev);

@@ -337,13 +337,20 @@ void omr_pm_sock_close(struct omr_pm_net *pn)
 	pn->rx = NULL;
 }
 
-static void omr_msg_addr4(struct omr_msg *m, int type, __be32 addr, u8 id,
-			  __be16 port, int ifindex, u32 flags, bool with_id)
+/* An endpoint in MPTCP's terms: its family and ADDR4 or ADDR6. */
+static void omr_msg_addr(struct omr_msg *m, int type,
+			 const struct omr_addr *addr, u8 id, __be16 port,
+			 int ifindex, u32 flags, bool with_id)
 {
 	struct nlattr *nest = omr_msg_nest(m, type);
 
-	omr_msg_u16(m, MPTCP_PM_ADDR_ATTR_FAMILY, AF_INET);
-	omr_msg_put(m, MPTCP_PM_ADDR_ATTR_ADDR4, &addr, sizeof(addr));
+	omr_msg_u16(m, MPTCP_PM_ADDR_ATTR_FAMILY, addr->family);
+	if (addr->family == AF_INET6)
+		omr_msg_put(m, MPTCP_PM_ADDR_ATTR_ADDR6, &addr->a6,
+			    sizeof(addr->a6));
+	else
+		omr_msg_put(m, MPTCP_PM_ADDR_ATTR_ADDR4, &addr->a4,
+			    sizeof(addr->a4));
 	if (with_id)
 		omr_msg_u8(m, MPTCP_PM_ADDR_ATTR_ID, id);
 	if (port)
@@ -362,28 +369,54 @@ static void omr_msg_start(struct omr_pm_net *pn, struct omr_msg *m, u8 cmd,
 	omr_msg_u32(m, MPTCP_PM_ATTR_TOKEN, token);
 }
 
-int omr_pm_create(struct omr_pm_net *pn, u32 token, u8 id, __be32 saddr,
-		  int ifindex, bool backup, __be32 daddr, __be16 dport)
+/*
+ * Both ends in one family (MPTCP refuses a mixed pair: "families
+ * mismatch"); the caller takes the path's address of the peer's family.
+ */
+int omr_pm_create(struct omr_pm_net *pn, u32 token, u8 id,
+		  const struct omr_addr *saddr, int ifindex, bool backup,
+		  const struct omr_addr *daddr, __be16 dport)
 {
 	struct omr_msg m;
 
 	omr_msg_start(pn, &m, MPTCP_PM_CMD_SUBFLOW_CREATE, token);
-	omr_msg_addr4(&m, MPTCP_PM_ATTR_ADDR, saddr, id, 0, ifindex,
-		      backup ? MPTCP_PM_ADDR_FLAG_BACKUP : 0, true);
-	omr_msg_addr4(&m, MPTCP_PM_ATTR_ADDR_REMOTE, daddr, 0, dport, 0, 0,
-		      false);
+	omr_msg_addr(&m, MPTCP_PM_ATTR_ADDR, saddr, id, 0, ifindex,
+		     backup ? MPTCP_PM_ADDR_FLAG_BACKUP : 0, true);
+	omr_msg_addr(&m, MPTCP_PM_ATTR_ADDR_REMOTE, daddr, 0, dport, 0, 0,
+		     false);
 	return omr_msg_send(pn, &m, "subflow create");
 }
 
-int omr_pm_destroy(struct omr_pm_net *pn, u32 token, __be32 saddr,
-		   __be16 sport, __be32 daddr, __be16 dport)
+/* @a, or with @mapped its IPv4-mapped IPv6 form (::ffff:a.b.c.d). */
+static void omr_addr_as_sk(struct omr_addr *out, const struct omr_addr *a,
+			   bool mapped)
 {
+	*out = *a;
+	if (mapped && a->family == AF_INET) {
+		out->family = AF_INET6;
+		ipv6_addr_set_v4mapped(a->a4, &out->a6);
+	}
+}
+
+/*
+ * @mapped: the subflow is an IPv6 socket with IPv4-mapped addresses (the
+ * first subflow of a dual-stack socket's connection to an IPv4 address).
+ * MPTCP finds the subflow to destroy by its socket's family, so it is
+ * named in that form; everywhere else we keep it as IPv4 (addr.h).
+ */
+int omr_pm_destroy(struct omr_pm_net *pn, u32 token,
+		   const struct omr_addr *saddr, __be16 sport,
+		   const struct omr_addr *daddr, __be16 dport, bool mapped)
+{
+	struct omr_addr l, r;
 	struct omr_msg m;
 
+	omr_addr_as_sk(&l, saddr, mapped);
+	omr_addr_as_sk(&r, daddr, mapped);
 	omr_msg_start(pn, &m, MPTCP_PM_CMD_SUBFLOW_DESTROY, token);
-	omr_msg_addr4(&m, MPTCP_PM_ATTR_ADDR, saddr, 0, sport, 0, 0, false);
-	omr_msg_addr4(&m, MPTCP_PM_ATTR_ADDR_REMOTE, daddr, 0, dport, 0, 0,
-		      false);
+	omr_msg_addr(&m, MPTCP_PM_ATTR_ADDR, &l, 0, sport, 0, 0, false);
+	omr_msg_addr(&m, MPTCP_PM_ATTR_ADDR_REMOTE, &r, 0, dport, 0, 0,
+		     false);
 	return omr_msg_send(pn, &m, "subflow destroy");
 }
 
@@ -403,16 +436,17 @@ int omr_pm_remove(struct omr_pm_net *pn, u32 token, u8 id)
  * addresses, so the ports name the one subflow meant: without them, a second
  * subflow on the same pair (a duplicate not yet destroyed) could take it.
  */
-int omr_pm_set_backup(struct omr_pm_net *pn, u32 token, __be32 saddr,
-		      __be16 sport, __be32 daddr, __be16 dport, bool backup)
+int omr_pm_set_backup(struct omr_pm_net *pn, u32 token,
+		      const struct omr_addr *saddr, __be16 sport,
+		      const struct omr_addr *daddr, __be16 dport, bool backup)
 {
 	struct omr_msg m;
 
 	omr_msg_start(pn, &m, MPTCP_PM_CMD_SET_FLAGS, token);
-	omr_msg_addr4(&m, MPTCP_PM_ATTR_ADDR, saddr, 0, sport, 0,
-		      backup ? MPTCP_PM_ADDR_FLAG_BACKUP : 0, false);
-	omr_msg_addr4(&m, MPTCP_PM_ATTR_ADDR_REMOTE, daddr, 0, dport, 0, 0,
-		      false);
+	omr_msg_addr(&m, MPTCP_PM_ATTR_ADDR, saddr, 0, sport, 0,
+		     backup ? MPTCP_PM_ADDR_FLAG_BACKUP : 0, false);
+	omr_msg_addr(&m, MPTCP_PM_ATTR_ADDR_REMOTE, daddr, 0, dport, 0, 0,
+		     false);
 	return omr_msg_send(pn, &m, "set flags");
 }
 
@@ -426,12 +460,30 @@ static const struct nla_policy omr_ev_policy[MPTCP_ATTR_MAX + 1] = {
 	[MPTCP_ATTR_REM_ID]	 = { .type = NLA_U8 },
 	[MPTCP_ATTR_SADDR4]	 = { .type = NLA_U32 },
 	[MPTCP_ATTR_DADDR4]	 = { .type = NLA_U32 },
+	[MPTCP_ATTR_SADDR6]	 = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
+	[MPTCP_ATTR_DADDR6]	 = NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 	[MPTCP_ATTR_SPORT]	 = { .type = NLA_U16 },
 	[MPTCP_ATTR_DPORT]	 = { .type = NLA_U16 },
 	[MPTCP_ATTR_ERROR]	 = { .type = NLA_U8 },	/* sk_err, as u8 */
 	[MPTCP_ATTR_IF_IDX]	 = { .type = NLA_S32 },
 	[MPTCP_ATTR_SERVER_SIDE] = { .type = NLA_U8 },
 };
+
+/*
+ * The subflow's (or an announced) address pair: ADDR4 or ADDR6, by what is
+ * there (the event's FAMILY says the same). Absent stays family 0.
+ */
+static void omr_ev_addrs(struct nlattr **tb, struct omr_pm_event *ev)
+{
+	if (tb[MPTCP_ATTR_SADDR4])
+		omr_addr4(&ev->saddr, nla_get_in_addr(tb[MPTCP_ATTR_SADDR4]));
+	else if (tb[MPTCP_ATTR_SADDR6])
+		omr_addr6(&ev->saddr, nla_data(tb[MPTCP_ATTR_SADDR6]));
+	if (tb[MPTCP_ATTR_DADDR4])
+		omr_addr4(&ev->daddr, nla_get_in_addr(tb[MPTCP_ATTR_DADDR4]));
+	else if (tb[MPTCP_ATTR_DADDR6])
+		omr_addr6(&ev->daddr, nla_data(tb[MPTCP_ATTR_DADDR6]));
+}
 
 /*
  * Take the next event off the event socket. Returns 1 with *ev filled, 0
@@ -467,10 +519,7 @@ int omr_pm_ev_next(struct omr_pm_net *pn, struct omr_pm_event *ev)
 		ev->token = nla_get_u32(tb[MPTCP_ATTR_TOKEN]);
 	if (tb[MPTCP_ATTR_REM_ID])
 		ev->rem_id = nla_get_u8(tb[MPTCP_ATTR_REM_ID]);
-	if (tb[MPTCP_ATTR_SADDR4])
-		ev->saddr = nla_get_in_addr(tb[MPTCP_ATTR_SADDR4]);
-	if (tb[MPTCP_ATTR_DADDR4])
-		ev->daddr = nla_get_in_addr(tb[MPTCP_ATTR_DADDR4]);
+	omr_ev_addrs(tb, ev);
 	if (tb[MPTCP_ATTR_SPORT])
 		ev->sport = nla_get_be16(tb[MPTCP_ATTR_SPORT]);
 	if (tb[MPTCP_ATTR_DPORT])

@@ -35,20 +35,19 @@ static void test_round_trip(void)
 	struct omr_path p[2] = { sample_path(), sample_path() };
 	struct omr_paths l;
 	struct omr_conf c, back;
-	char err[256], *one, *two;
+	char msg[256], *one, *two;
 
 	snprintf(p[1].dev, sizeof(p[1].dev), "wan2");
 	p[1].backup = true;
 	p[1].enabled = false;
-	p[1].has_saddr = p[1].has_gw = true;
-	inet_pton(AF_INET, "10.0.2.9", &p[1].saddr);
-	inet_pton(AF_INET, "10.0.2.2", &p[1].gw);
+	ip_pton("2001:db8:2::9", &p[1].saddr);
+	ip_pton("10.0.2.2", &p[1].gw);
 	snprintf(p[1].cc, sizeof(p[1].cc), "bbr");
 	l.p = p;
 	l.n = 2;
 	conf_from_state(&s, &l, &c);
 	one = write_str(&c);
-	ok(parse_str(one, &back, err, sizeof(err)) == 0, "omr.conf: showconf's text parses");
+	ok(parse_str(one, &back, msg, sizeof(msg)) == 0, "omr.conf: showconf's text parses");
 	two = write_str(&back);
 	ok(same("round trip", two, one) && back.npaths == 2 &&
 	   back.paths[1].set.backup == 1 && back.paths[1].set.enabled == 0 &&
@@ -57,7 +56,7 @@ static void test_round_trip(void)
 	   !back.paths[0].set.cc[0],
 	   "omr.conf: showconf -> parse -> showconf is the same text");
 	ok(strstr(one, "[PathManager]\nenable = yes\nadd_addr = ignore\ntick_ms = 106\n") &&
-	   strstr(one, "\n[Path]\ndev = wan2\nbackup = yes\nenabled = no\nweight = 2\nsaddr = 10.0.2.9\ngw = 10.0.2.2\ncc = bbr\n") &&
+	   strstr(one, "\n[Path]\ndev = wan2\nbackup = yes\nenabled = no\nweight = 2\nsaddr = 2001:db8:2::9\ngw = 10.0.2.2\ncc = bbr\n") &&
 	   strstr(one, "gw = none\ncc = default\n"),
 	   "omr.conf: sections and keys as documented");
 	free(one);
@@ -81,7 +80,8 @@ static const struct {
 	{ "[Scheduler]\nburst = 1\n\nburst = 2\n", "omr.conf:4: burst is given twice" },
 	{ "[Scheduler]\nfrob = 1\n", "omr.conf:2: unknown key 'frob' in [Scheduler] (loss_penalty, loss_gain, rtt_unknown_us, burst)" },
 	{ "[PathManager]\n[PathManager]\n", "omr.conf:2: a second [PathManager]" },
-	{ "[Path]\ndev = eth1\ngw = 10.0.0\n", "omr.conf:3: gw = '10.0.0': expected an IPv4 address or none" },
+	{ "[Path]\ndev = eth1\ngw = 10.0.0\n", "omr.conf:3: gw = '10.0.0': expected an IPv4 or IPv6 address or none" },
+	{ "[Path]\ndev = eth1\nsaddr = 2001:db8::1::2\n", "omr.conf:3: saddr = '2001:db8::1::2': expected an IPv4 or IPv6 address or none" },
 	{ "[Path]\ndev = abcdefghijklmnop\n", "omr.conf:2: dev = 'abcdefghijklmnop': not an interface name" },
 	{ "[Scheduler\n", "omr.conf:1: '[Scheduler': a section header ends with ']'" },
 	{ "[Scheduler]\nburst\n", "omr.conf:2: 'burst': expected KEY = VALUE or [Section]" },
@@ -94,26 +94,26 @@ static const struct {
 void test_conf(void)
 {
 	struct omr_conf c;
-	char err[512];
+	char msg[512];
 	FILE *f;
 	size_t i, good = 0;
 
 	test_round_trip();
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		err[0] = '\0';
-		if (parse_str(bad[i].text, &c, err, sizeof(err)) && !strncmp(err, bad[i].err, strlen(bad[i].err)))
+		msg[0] = '\0';
+		if (parse_str(bad[i].text, &c, msg, sizeof(msg)) && !strncmp(msg, bad[i].err, strlen(bad[i].err)))
 			good++;
 		else
-			printf("# '%s': got '%s', want '%s...'\n", bad[i].text, err, bad[i].err);
+			printf("# '%s': got '%s', want '%s...'\n", bad[i].text, msg, bad[i].err);
 		conf_free(&c);
 	}
 	ok(good == i, "omr.conf: %zu bad files refused, each naming its line and the fault", i);
-	ok(parse_str("# all optional\n[PathManager]\n  enable=no  \n; comment\n[Scheduler]\n", &c, err, sizeof(err)) == 0 &&
+	ok(parse_str("# all optional\n[PathManager]\n  enable=no  \n; comment\n[Scheduler]\n", &c, msg, sizeof(msg)) == 0 &&
 	   c.pm.enable == 0 && c.npaths == 0 && c.pm.add_addr == -1,
 	   "omr.conf: spaces, comments, empty sections, keys left out");
 	conf_free(&c);
 	f = fopen("omr.conf.example", "r");
-	ok(f && !conf_parse(f, "omr.conf.example", &c, err, sizeof(err)) &&
+	ok(f && !conf_parse(f, "omr.conf.example", &c, msg, sizeof(msg)) &&
 	   c.npaths == 3 && c.paths[2].set.backup == 1 && c.pm.enable == 1,
 	   "omr.conf.example parses: 3 paths, lte0 a backup, the PM enabled");
 	if (f)

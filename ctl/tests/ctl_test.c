@@ -13,6 +13,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "conf.h"
+#include "mib.h"
 #include "model.h"
 #include "output.h"
 #include "print.h"
@@ -97,12 +98,12 @@ struct omr_path sample_path(void)
 {
 	struct omr_path p = {
 		.dev = "eth1", .ifindex = 3, .weight = 2, .link_up = true,
-		.enabled = true, .has_addr = true, .subflows = 1,
+		.enabled = true, .naddr = 1, .subflows = 1,
 		.srtt_us = 12345, .loss_ppm = 2500, .tx = 1000, .rx = 1000,
 		.window_ms = 3000,
 	};
 
-	inet_pton(AF_INET, "10.0.1.1", &p.addr);
+	ip_pton("10.0.1.1", &p.addr[0]);
 	return p;
 }
 
@@ -113,6 +114,8 @@ static bool text_has_json(const char *text, struct json_object *o)
 	char want[128];
 
 	json_object_object_foreach(o, k, val) {
+		if (!strcmp(k, "addrs"))
+			continue;	/* JSON only: the "addr" ones, as a list */
 		if (!val)
 			v = "-";
 		else if (json_object_is_type(val, json_type_boolean))
@@ -141,13 +144,26 @@ static void test_path_printer(void)
 	j = capture(true, do_path, &p);
 	ok(same("path text", t, "path dev eth1 ifindex 3 link up addr 10.0.1.1 backup 0 health ok enabled 1 weight 2 saddr - gw - cc -\n"),
 	   "print_path: text as before");
-	ok(same("path json", j, "{\"dev\":\"eth1\",\"ifindex\":3,\"link\":\"up\",\"addr\":\"10.0.1.1\",\"backup\":false,\"health\":\"ok\",\"enabled\":true,\"weight\":2,\"saddr\":null,\"gw\":null,\"cc\":null}\n"),
+	ok(same("path json", j, "{\"dev\":\"eth1\",\"ifindex\":3,\"link\":\"up\",\"addr\":\"10.0.1.1\",\"addrs\":[\"10.0.1.1\"],\"backup\":false,\"health\":\"ok\",\"enabled\":true,\"weight\":2,\"saddr\":null,\"gw\":null,\"cc\":null}\n"),
 	   "print_path: JSON as before");
 	o = json_tokener_parse(j);
 	ok(o && text_has_json(t, o), "print_path: text and JSON carry the same values");
 	json_object_put(o);
 	free(t);
 	free(j);
+	ip_pton("2001:db8:1::1", &p.addr[p.naddr++]);
+	ip_pton("2001:db8:1::1", &p.saddr);
+	t = capture(false, do_path, &p);
+	j = capture(true, do_path, &p);
+	ok(strstr(t, " addr 10.0.1.1 addr 2001:db8:1::1 backup 0 ") &&
+	   strstr(t, " saddr 2001:db8:1::1 gw - ") &&
+	   strstr(j, "\"addr\":\"10.0.1.1\",\"addrs\":[\"10.0.1.1\",\"2001:db8:1::1\"]") &&
+	   strstr(j, "\"saddr\":\"2001:db8:1::1\""),
+	   "print_path: IPv4 and IPv6 addresses, text and JSON");
+	free(t);
+	free(j);
+	p.naddr = 1;
+	memset(&p.saddr, 0, sizeof(p.saddr));
 	snprintf(p.cc, sizeof(p.cc), "bbr");
 	t = capture(false, do_path, &p);
 	j = capture(true, do_path, &p);
@@ -160,7 +176,7 @@ static void test_path_printer(void)
 	j = capture(true, do_path_sum, &p);
 	ok(same("path -s text", t, "path eth1     up   sf 1 rtt   12.3 ms loss  0.25% share  50.0% (3.0 s)  ok\n"),
 	   "print_path_sum: text as before");
-	ok(same("path -s json", j, "{\"dev\":\"eth1\",\"ifindex\":3,\"link\":\"up\",\"addr\":\"10.0.1.1\",\"backup\":false,\"health\":\"ok\",\"demoted_reason\":null,\"subflows\":1,\"srtt_us\":12345,\"loss_ppm\":2500,\"tx_bytes\":1000,\"rx_bytes\":1000,\"window_ms\":3000,\"share_pct\":50.0,\"join_fails\":0,\"join_fails_total\":0,\"mptcp_stripped\":false,\"why\":\"ok\"}\n"),
+	ok(same("path -s json", j, "{\"dev\":\"eth1\",\"ifindex\":3,\"link\":\"up\",\"addr\":\"10.0.1.1\",\"addrs\":[\"10.0.1.1\"],\"backup\":false,\"health\":\"ok\",\"demoted_reason\":null,\"subflows\":1,\"srtt_us\":12345,\"loss_ppm\":2500,\"tx_bytes\":1000,\"rx_bytes\":1000,\"window_ms\":3000,\"share_pct\":50.0,\"join_fails\":0,\"join_fails_total\":0,\"mptcp_stripped\":false,\"why\":\"ok\"}\n"),
 	   "print_path_sum: JSON as before");
 	free(t);
 	free(j);
@@ -206,21 +222,21 @@ static void test_conn_printer(void)
 {
 	struct omr_sf sf = {
 		.id = 2, .has_dev = true, .dev = "eth2", .ifindex = 4,
-		.has_laddr = true, .has_raddr = true, .lport = 40000,
+		.lport = 40000,
 		.rport = 5201, .state = 1, .flags = 1 << 2, .srtt_us = 20000,
 		.rttvar_us = 5000, .has_loss = false, .cwnd = 10, .sent = 5,
 		.acked = 4, .received = 3, .retrans = 1, .cc = "bbr",
 	};
 	struct omr_conn c = {
-		.token = 0xabc, .has_laddr = true, .has_raddr = false,
+		.token = 0xabc,
 		.lport = 40000, .rport = 5201, .state = 1, .flags = 4,
 		.has_sched = true, .sched = "omr", .sf = &sf, .nsf = 1,
 	};
 	struct json_object *o, *sfo, *loss;
 	char *t, *j;
 
-	inet_pton(AF_INET, "10.0.2.1", &sf.laddr);
-	inet_pton(AF_INET, "10.9.0.1", &sf.raddr);
+	ip_pton("10.0.2.1", &sf.laddr);
+	ip_pton("10.9.0.1", &sf.raddr);
 	c.laddr = sf.laddr;
 	t = capture(false, do_conn, &c);
 	j = capture(true, do_conn, &c);
@@ -240,6 +256,34 @@ static void test_conn_printer(void)
 	json_object_put(o);
 	free(t);
 	free(j);
+	ip_pton("2001:db8:2::1", &sf.laddr);
+	ip_pton("2001:db8:9::1", &sf.raddr);
+	c.laddr = sf.laddr;
+	c.raddr = sf.raddr;
+	t = capture(false, do_conn, &c);
+	j = capture(true, do_conn, &c);
+	ok(strstr(t, "conn 00000abc [2001:db8:2::1]:40000 -> [2001:db8:9::1]:5201 ") &&
+	   strstr(t, "  sf 2 dev eth2 [2001:db8:2::1]:40000 -> [2001:db8:9::1]:5201 ") &&
+	   strstr(j, "\"local_addr\":\"2001:db8:2::1\",\"local_port\":40000,\"remote_addr\":\"2001:db8:9::1\""),
+	   "print_conn: IPv6 ends, [ADDR]:PORT in text, the address alone in JSON");
+	free(t);
+	free(j);
+}
+
+static void test_ip(void)
+{
+	struct omr_ip a, b;
+	char buf[OMR_IP_STRLEN];
+
+	ok(!ip_pton("10.1.2.3", &a) && a.family == AF_INET &&
+	   !strcmp(ip_ntop(&a, buf), "10.1.2.3"), "ip_pton: IPv4");
+	ok(!ip_pton("2001:db8::1", &b) && b.family == AF_INET6 &&
+	   !strcmp(ip_ntop(&b, buf), "2001:db8::1") && !ip_eq(&a, &b),
+	   "ip_pton: IPv6");
+	ok(!ip_pton("::ffff:10.1.2.3", &b) && ip_eq(&a, &b),
+	   "ip_pton: an IPv4-mapped address is the IPv4 one");
+	ok(ip_pton("10.1.2", &a) && ip_pton("2001:db8::1::2", &a) &&
+	   ip_pton("", &a), "ip_pton: refuses what is neither");
 }
 
 static void test_escape(void)
@@ -286,6 +330,7 @@ static void test_status_printer(void)
 	char *t, *j;
 	int i;
 
+	s.cnt[OMR_CNT_A_UNTRACKED] = 0;
 	t = capture(false, do_status, &s);
 	j = capture(true, do_status, &s);
 	ok(strstr(t, "omr 0.1.0, kernel 6.12.0\npm: enabled, add_addr ignore, 2/8 paths, 1 connections\npm settings: tick_ms 106 stall_ms 107 ") == t &&
@@ -310,6 +355,61 @@ static void test_status_printer(void)
 	}
 	ok(i > OMR_PM_A_MAX, "print_status: every PM setting, same in text and JSON");
 	json_object_put(o);
+	free(t);
+	free(j);
+	/* Connections past pm_max_conns: never silent, in text and JSON. */
+	s.max_conns = 100;
+	s.cnt[OMR_CNT_A_UNTRACKED] = 50;
+	t = capture(false, do_status, &s);
+	j = capture(true, do_status, &s);
+	ok(strstr(t, "1 connections\npm: 50 connection(s) not followed (at most 100: the module parameter pm_max_conns; or no memory)\npm settings: ") &&
+	   strstr(j, "\"max_conns\":100") && strstr(j, "\"untracked\":50"),
+	   "print_status: connections not followed (untracked), text and JSON");
+	free(t);
+	free(j);
+}
+
+/* MPTCP's fallback counters: parsed by name from netstat's two lines. */
+static void test_mib(void)
+{
+	static const char good[] =
+		"TcpExt: SyncookiesSent EmbryonicRsts\nTcpExt: 1 2\n"
+		"MPTcpExt: MPCapableSYNRX MPFallbackTokenInit MPCapableFallbackSYNACK MPCapableFallbackACK DssFallback\n"
+		"MPTcpExt: 5 7 2 1 3\n";
+	static const char bad[] = "MPTcpExt: MPFallbackTokenInit DssFallback\nMPTcpExt: 7\n";
+	struct omr_fallbacks fb;
+	struct omr_status s = sample_status();
+	char *t, *j;
+	FILE *f;
+	int r1, r2, r3;
+
+	f = fmemopen((void *)good, sizeof(good) - 1, "r");
+	r1 = mib_parse_fallbacks(f, &fb);
+	fclose(f);
+	ok(!r1 && fb.seen && fb.token_table == 7 && fb.peer == 3 && fb.other == 3,
+	   "mib: MPTcpExt fallback counters by name: token table 7, peer 2+1, other 3");
+	f = fmemopen((void *)bad, sizeof(bad) - 1, "r");
+	r2 = mib_parse_fallbacks(f, &fb);
+	fclose(f);
+	f = fmemopen((void *)good, 30, "r");	/* TcpExt only */
+	r3 = mib_parse_fallbacks(f, &fb);
+	fclose(f);
+	ok(r2 && r3 && !fb.seen, "mib: names without as many values, or no MPTcpExt, are refused");
+
+	s.cnt[OMR_CNT_A_UNTRACKED] = 0;
+	s.fb = (struct omr_fallbacks){ .seen = true, .token_table = 7, .peer = 3 };
+	t = capture(false, do_status, &s);
+	j = capture(true, do_status, &s);
+	ok(strstr(t, "1 connections\nmptcp: 10 connection(s) of this netns fell back to plain TCP (one path): 7 with the kernel's MPTCP token table full (a bucket per MB of RAM), 3 with a peer that did not take or offer MPTCP, since the netns started\npm settings: ") &&
+	   strstr(j, "\"mptcp_fallbacks\":{\"token_table\":7,\"peer\":3,\"other\":0}"),
+	   "print_status: connections in TCP fallback, text and JSON");
+	free(t);
+	free(j);
+	s.fb = (struct omr_fallbacks){ 0 };
+	t = capture(false, do_status, &s);
+	j = capture(true, do_status, &s);
+	ok(!strstr(t, "mptcp:") && strstr(j, "\"mptcp_fallbacks\":null"),
+	   "print_status: no fallback line without any; JSON null without MPTCP's MIB");
 	free(t);
 	free(j);
 }
@@ -337,8 +437,8 @@ static void test_event_printer(void)
 	e = (struct omr_event){ .type = OMR_EV_SF_CREATED, .has_dev = true,
 				.dev = "eth1", .has_addrs = true, .lport = 1000,
 				.rport = 80, .ts_sec = 1700000000 };
-	inet_pton(AF_INET, "10.0.0.1", &e.laddr);
-	inet_pton(AF_INET, "10.0.0.2", &e.raddr);
+	ip_pton("10.0.0.1", &e.laddr);
+	ip_pton("10.0.0.2", &e.raddr);
 	t = capture(false, do_event, &e);
 	j = capture(true, do_event, &e);
 	ok(same("event addrs text", t, "[1700000000.000] sf_created dev eth1 10.0.0.1:1000 -> 10.0.0.2:80\n") &&
@@ -371,8 +471,10 @@ int main(void)
 	test_path_printer();
 	test_path_sums();
 	test_conn_printer();
+	test_ip();
 	test_escape();
 	test_status_printer();
+	test_mib();
 	test_event_printer();
 	test_prom();
 	test_words_kernel();

@@ -82,6 +82,7 @@ void test_prom(void)
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
+	bool found;
 	int samples;
 
 	snprintf(p[1].dev, sizeof(p[1].dev), "we\"ird\\");
@@ -100,7 +101,22 @@ void test_prom(void)
 	samples = -1;
 	if (!exposition_ok(buf, &samples))
 		samples = -1;
-	ok(samples == 1 + 3 + 10 + 12 * 2,
+	ok(samples == 1 + 3 + 12 + 1 + 12 * 2,
 	   "prometheus: every line HELP, TYPE or a typed sample (%d samples)", samples);
+	free(buf);
+
+	/* MPTCP's fallbacks, from the MIB, when the kernel has it. */
+	s.fb = (struct omr_fallbacks){ .seen = true, .token_table = 7, .peer = 3 };
+	buf = NULL;
+	f = open_memstream(&buf, &len);
+	prom_write(f, &s, &l);
+	fclose(f);
+	found = strstr(buf, "omr_mptcp_fallbacks_total{reason=\"token_table\"} 7\n") &&
+		strstr(buf, "omr_mptcp_fallbacks_total{reason=\"peer\"} 3\n");
+	samples = -1;
+	if (!exposition_ok(buf, &samples))	/* cuts buf into lines */
+		samples = -1;
+	ok(found && samples == 1 + 3 + 12 + 1 + 3 + 12 * 2,
+	   "prometheus: MPTCP fallbacks by reason, typed (%d samples)", samples);
 	free(buf);
 }

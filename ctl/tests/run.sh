@@ -99,7 +99,7 @@ words() {
 	run 2 "pm set: add_addr 'maybe': expected 'accept' or 'ignore'" pm set add_addr maybe &&
 	run 2 "pm set: tick_ms '-1': expected a number" pm set tick_ms -1 &&
 	run 2 "sched set: nothing to set" sched set &&
-	run 2 "path change: saddr 'x': expected an IPv4 address or 'none'" path change dev eth1 saddr x &&
+	run 2 "path change: saddr 'x': expected an IPv4 or IPv6 address or 'none'" path change dev eth1 saddr x &&
 	run 2 "path change: cc 'Bbr!': expected a congestion control's name (1 to 15 of a-z, 0-9, _) or 'default'" path change dev eth1 cc 'Bbr!' &&
 	run 2 "path change: cc no_such: no such congestion control in this kernel (it has: " path change dev eth1 cc no_such &&
 	run 2 "path add: cc no_such: no such congestion control in this kernel" path add dev eth1 cc no_such &&
@@ -114,6 +114,7 @@ words() {
 	run 2 "udp-route: table 255 is the 'local' table" u fwmark 7 table 255 &&
 	run 2 "udp-route: unknown argument 'via' (fwmark MARK, table TABLE" udp-route fwmark 7 table 207 via eth1 &&
 	taken monitor -t path_up failover && taken conn show dev eth1 addr 10.0.0.1 port 443 &&
+	taken conn show addr 2001:db8::1 && taken path change dev eth1 saddr 2001:db8::2 gw fe80::1 &&
 	taken stats --prometheus && taken showconf && taken status && taken path show
 }
 words

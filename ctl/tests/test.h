@@ -7,7 +7,7 @@
 #include <stdbool.h>
 #include "model.h"
 
-#define N_TESTS 41
+#define N_TESTS 46
 
 void ok(bool cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* What @fn prints for @arg, as text or JSON; free() it. */

@@ -64,13 +64,25 @@
  * Added after the first version, at the end of each enum (readers skip
  * what they do not know): OMR_CMD_GET_SCHED, OMR_CMD_SET_SCHED,
  * OMR_CMD_PATH_CHANGE; OMR_A_SCHED, OMR_A_USAGE; OMR_PM_A_TICK_MS ..
- * OMR_PM_A_JOIN_TIMEOUT_MS; OMR_PATH_A_ENABLED .. OMR_PATH_A_GW4; enums
+ * OMR_PM_A_JOIN_TIMEOUT_MS; OMR_PATH_A_ENABLED .. OMR_PATH_A_GW; enums
  * omr_sched_attr and omr_usage_attr; OMR_PM_A_ENABLE_WANTED ..
  * OMR_PM_A_GEN_DONE (enabling became a request, issue #11).
  *
- * Addresses (*_ADDR4) are NLA_BE32 in network byte order (struct in_addr);
- * ports (*_PORT) are NLA_U16 in host byte order. Counters are NLA_U64 and
- * padded with the nest's *_PAD attribute.
+ * Addresses (*_ADDR, OMR_PATH_A_SADDR, OMR_PATH_A_GW) are IPv4 or IPv6,
+ * each an NLA_NESTED of enum omr_addr_attr, as WireGuard's allowed IPs:
+ *
+ *    OMR_ADDR_A_FAMILY: NLA_U16, AF_INET (2) or AF_INET6 (10)
+ *    OMR_ADDR_A_ADDR: binary, network byte order: 4 bytes (struct in_addr)
+ *                     for AF_INET, 16 (struct in6_addr) for AF_INET6
+ *
+ * In a request both are required, the family one of the two and the length
+ * the family's (else -EINVAL, with an extended ACK naming the attribute).
+ * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is reported, and taken, as
+ * the IPv4 address it maps: MPTCP, too, treats a subflow by that family.
+ * (Before IPv6, in the 0.x ABI, the same attribute numbers were IPv4 only:
+ * OMR_*_A_*ADDR4, OMR_PATH_A_SADDR4, OMR_PATH_A_GW4, NLA_BE32.) Ports (*_PORT)
+ * are NLA_U16 in host byte order. Counters are NLA_U64 and padded with the
+ * nest's *_PAD attribute.
  *
  * OMR_CMD_GET_STATUS
  * ------------------
@@ -102,6 +114,11 @@
  *                           carried out; a request is done once GEN_DONE
  *                           reaches the GEN read after its ACK (u32,
  *                           wrapping: compare the difference as signed)
+ *        OMR_PM_A_MAX_CONNS: NLA_U32, the most connections the path manager
+ *                            follows (module parameter pm_max_conns,
+ *                            [OMR_PM_MAX_CONNS_MIN..MAX], read when the PM
+ *                            is enabled); one more is not followed and
+ *                            counted in OMR_CNT_A_UNTRACKED
  *    OMR_A_SCHED: NLA_NESTED, the scheduler's tunables, as OMR_CMD_GET_SCHED
  *    OMR_A_USAGE: NLA_NESTED, who uses omr
  *        OMR_USAGE_A_SCHED_CONNS: NLA_U32, this namespace's MPTCP
@@ -136,6 +153,15 @@
  *                             (an unknown name, a route's locked congctl);
  *                             each is also logged, rate-limited, and not
  *                             retried
+ *        OMR_CNT_A_UNTRACKED: NLA_U64, connections not followed: past
+ *                             OMR_PM_A_MAX_CONNS, or no memory (logged,
+ *                             rate-limited); they keep their first subflow
+ *                             and get no other, nor failover
+ *        OMR_CNT_A_VISITS: NLA_U64, times the PM looked at a connection
+ *                          under its socket lock (an idle one is only
+ *                          peeked at, without it)
+ *        OMR_CNT_A_WORK_NS: NLA_U64, nanoseconds the PM's work ran: its
+ *                           CPU cost
  *
  * OMR_CMD_GET_PATHS
  * -----------------
@@ -149,15 +175,19 @@
  *        OMR_PATH_A_IFINDEX: NLA_U32, the device's index, 0 if it does
  *                            not exist (yet)
  *        OMR_PATH_A_LINK_UP: NLA_U8, 1 if the device is up, has carrier and
- *                            an IPv4 address, else 0
- *        OMR_PATH_A_ADDR4: NLA_BE32, the source address subflows use; absent
- *                          while the device has none
+ *                            an address (IPv4 or IPv6), else 0
+ *        OMR_PATH_A_ADDR: address, repeated: the source address subflows
+ *                         of that family use, one per family (IPv4 first);
+ *                         absent while the device has none. An IPv4
+ *                         connection's subflows use the IPv4 one, an IPv6
+ *                         connection's the IPv6 one: a connection's
+ *                         subflows stay in its family.
  *        OMR_PATH_A_HEALTH: NLA_U8, enum omr_path_health
  *        OMR_PATH_A_ENABLED: NLA_U8, 0 if disabled (OMR_CMD_PATH_CHANGE)
  *        OMR_PATH_A_WEIGHT: NLA_U32, as set, default 1
- *        OMR_PATH_A_SADDR4: NLA_BE32, the configured source address;
- *                           absent when none is (the device's first)
- *        OMR_PATH_A_GW4: NLA_BE32, the configured gateway; absent if none
+ *        OMR_PATH_A_SADDR: address, the configured source address; absent
+ *                          when none is (the device's first)
+ *        OMR_PATH_A_GW: address, the configured gateway; absent if none
  *
  * The configuration and the device's index, link and address are as of the
  * request (a path just added is listed); the health and the statistics
@@ -257,14 +287,17 @@
  *            them again at once.
  *        OMR_PATH_A_WEIGHT: NLA_U32 [OMR_PATH_WEIGHT_MIN..MAX]. Reserved: stored and
  *            dumped; neither the scheduler nor the PM uses it yet.
- *        OMR_PATH_A_SADDR4: NLA_BE32, the source address of the path's
- *            new subflows instead of the device's first; it must be an
- *            address of the device now (else -EADDRNOTAVAIL). 0.0.0.0
+ *        OMR_PATH_A_SADDR: address, the source address of the path's
+ *            new subflows of its family instead of the device's first
+ *            global one (the other family keeps the device's first); it
+ *            must be an address of the device now (else -EADDRNOTAVAIL).
+ *            The unspecified address of either family (0.0.0.0 or ::)
  *            clears it. Existing subflows keep their address. If the
- *            device later loses it, the path is down until it is back.
- *            Routing is the administrator's: a source-address rule for
- *            it, as for any WAN address.
- *        OMR_PATH_A_GW4: NLA_BE32, the path's gateway, 0.0.0.0 clears it.
+ *            device later loses it, the path has no address of that
+ *            family until it is back. Routing is the administrator's: a
+ *            source-address rule for it, as for any WAN address.
+ *        OMR_PATH_A_GW: address, the path's gateway; the unspecified
+ *            address clears it.
  *            Informational: stored and dumped for tools; omr installs and
  *            changes no route.
  *        OMR_PATH_A_CC: NUL-terminated string, the TCP congestion control
@@ -283,7 +316,7 @@
  *
  * Applied whole or not at all. Errors: -EINVAL (missing or bad attribute,
  * nothing to change), -ERANGE, -ENOENT (no path on that device),
- * -EADDRNOTAVAIL (OMR_PATH_A_SADDR4 not on the device). Reply: an ACK.
+ * -EADDRNOTAVAIL (OMR_PATH_A_SADDR not on the device). Reply: an ACK.
  *
  * OMR_CMD_PATH_ADD
  * ----------------
@@ -322,9 +355,9 @@
  *
  *    OMR_A_CONN: NLA_NESTED
  *        OMR_CONN_A_TOKEN: NLA_U32, the connection's local MPTCP token
- *        OMR_CONN_A_LOCAL_ADDR4: NLA_BE32
+ *        OMR_CONN_A_LOCAL_ADDR: address
  *        OMR_CONN_A_LOCAL_PORT: NLA_U16
- *        OMR_CONN_A_REMOTE_ADDR4: NLA_BE32
+ *        OMR_CONN_A_REMOTE_ADDR: address
  *        OMR_CONN_A_REMOTE_PORT: NLA_U16
  *        OMR_CONN_A_STATE: NLA_U8, the MPTCP socket's TCP state
  *                          (TCP_ESTABLISHED = 1, ... as in linux/tcp.h)
@@ -337,9 +370,9 @@
  *                                  to, else the one its route leaves
  *                                  through; absent if neither is known
  *                OMR_SF_A_IFNAME: NUL-terminated string, that device's name
- *                OMR_SF_A_LOCAL_ADDR4: NLA_BE32
+ *                OMR_SF_A_LOCAL_ADDR: address
  *                OMR_SF_A_LOCAL_PORT: NLA_U16
- *                OMR_SF_A_REMOTE_ADDR4: NLA_BE32
+ *                OMR_SF_A_REMOTE_ADDR: address
  *                OMR_SF_A_REMOTE_PORT: NLA_U16
  *                OMR_SF_A_STATE: NLA_U8, TCP state
  *                OMR_SF_A_FLAGS: NLA_U32, OMR_SF_F_*
@@ -421,7 +454,7 @@
  *        OMR_EV_A_IFINDEX: NLA_U32, its index (0: the device is gone)
  *        OMR_EV_A_TOKEN: NLA_U32, the connection's token (subflow events,
  *                        failover)
- *        OMR_EV_A_LOCAL_ADDR4, OMR_EV_A_LOCAL_PORT, OMR_EV_A_REMOTE_ADDR4,
+ *        OMR_EV_A_LOCAL_ADDR, OMR_EV_A_LOCAL_PORT, OMR_EV_A_REMOTE_ADDR,
  *        OMR_EV_A_REMOTE_PORT: the subflow (subflow events)
  *        OMR_EV_A_ERROR: NLA_U32, the subflow's socket error (errno), when
  *                        MPTCP reported one (SF_CLOSED)
@@ -429,7 +462,7 @@
  *                        to; absent when no path is left
  *
  * OMR_EV_PATH_UP, OMR_EV_PATH_DOWN: the PM saw the path's link state change
- * (device up with carrier and an IPv4 address, or not). IFNAME, IFINDEX.
+ * (device up with carrier and an address, or not). IFNAME, IFINDEX.
  * OMR_EV_SF_CREATED: a subflow of a connection the PM follows became
  * established (MPTCP's SUB_ESTABLISHED). OMR_EV_SF_CLOSED: one closed
  * (MPTCP's SUB_CLOSED), with the reason the PM knows: LINK_DOWN, STALL,
@@ -489,6 +522,8 @@
 #define OMR_PM_BACKOFF_MAX_MS_MAX	600000
 #define OMR_PM_JOIN_TIMEOUT_MS_MIN	500
 #define OMR_PM_JOIN_TIMEOUT_MS_MAX	60000
+#define OMR_PM_MAX_CONNS_MIN		1
+#define OMR_PM_MAX_CONNS_MAX		1048576
 #define OMR_PATH_WEIGHT_MIN		1
 #define OMR_PATH_WEIGHT_MAX		65535
 
@@ -546,7 +581,7 @@ enum omr_sf_flag {
 /**
  * enum omr_event_type - Type of an event (OMR_EV_A_TYPE).
  * @OMR_EV_UNSPEC: never sent
- * @OMR_EV_PATH_UP: the path's device is up, has carrier and an IPv4 address
+ * @OMR_EV_PATH_UP: the path's device is up, has carrier and an address
  * @OMR_EV_PATH_DOWN: the path's device lost one of these
  * @OMR_EV_SF_CREATED: a subflow of a followed connection became established
  * @OMR_EV_SF_CLOSED: such a subflow closed; the reason says why
@@ -637,6 +672,7 @@ enum omr_pm_attr {
 	OMR_PM_A_ENABLE_ERROR,
 	OMR_PM_A_GEN,
 	OMR_PM_A_GEN_DONE,
+	OMR_PM_A_MAX_CONNS,
 
 	__OMR_PM_A_MAX,
 	OMR_PM_A_MAX = (__OMR_PM_A_MAX - 1)
@@ -655,6 +691,9 @@ enum omr_cnt_attr {
 	OMR_CNT_A_EV_OVERFLOWS,
 	OMR_CNT_A_CC_SET,
 	OMR_CNT_A_CC_ERRORS,
+	OMR_CNT_A_UNTRACKED,
+	OMR_CNT_A_VISITS,
+	OMR_CNT_A_WORK_NS,
 
 	__OMR_CNT_A_MAX,
 	OMR_CNT_A_MAX = (__OMR_CNT_A_MAX - 1)
@@ -666,12 +705,12 @@ enum omr_path_attr {
 	OMR_PATH_A_FLAGS,
 	OMR_PATH_A_IFINDEX,
 	OMR_PATH_A_LINK_UP,
-	OMR_PATH_A_ADDR4,
+	OMR_PATH_A_ADDR,
 	OMR_PATH_A_HEALTH,
 	OMR_PATH_A_ENABLED,
 	OMR_PATH_A_WEIGHT,
-	OMR_PATH_A_SADDR4,
-	OMR_PATH_A_GW4,
+	OMR_PATH_A_SADDR,
+	OMR_PATH_A_GW,
 	OMR_PATH_A_PAD,
 	OMR_PATH_A_SUBFLOWS,
 	OMR_PATH_A_SRTT_US,
@@ -692,9 +731,9 @@ enum omr_path_attr {
 enum omr_conn_attr {
 	OMR_CONN_A_UNSPEC,
 	OMR_CONN_A_TOKEN,
-	OMR_CONN_A_LOCAL_ADDR4,
+	OMR_CONN_A_LOCAL_ADDR,
 	OMR_CONN_A_LOCAL_PORT,
-	OMR_CONN_A_REMOTE_ADDR4,
+	OMR_CONN_A_REMOTE_ADDR,
 	OMR_CONN_A_REMOTE_PORT,
 	OMR_CONN_A_STATE,
 	OMR_CONN_A_FLAGS,
@@ -711,9 +750,9 @@ enum omr_sf_attr {
 	OMR_SF_A_ID,
 	OMR_SF_A_IFINDEX,
 	OMR_SF_A_IFNAME,
-	OMR_SF_A_LOCAL_ADDR4,
+	OMR_SF_A_LOCAL_ADDR,
 	OMR_SF_A_LOCAL_PORT,
-	OMR_SF_A_REMOTE_ADDR4,
+	OMR_SF_A_REMOTE_ADDR,
 	OMR_SF_A_REMOTE_PORT,
 	OMR_SF_A_STATE,
 	OMR_SF_A_FLAGS,
@@ -761,9 +800,9 @@ enum omr_ev_attr {
 	OMR_EV_A_IFNAME,
 	OMR_EV_A_IFINDEX,
 	OMR_EV_A_TOKEN,
-	OMR_EV_A_LOCAL_ADDR4,
+	OMR_EV_A_LOCAL_ADDR,
 	OMR_EV_A_LOCAL_PORT,
-	OMR_EV_A_REMOTE_ADDR4,
+	OMR_EV_A_REMOTE_ADDR,
 	OMR_EV_A_REMOTE_PORT,
 	OMR_EV_A_ERROR,
 	OMR_EV_A_TO_IFNAME,
@@ -771,6 +810,15 @@ enum omr_ev_attr {
 
 	__OMR_EV_A_MAX,
 	OMR_EV_A_MAX = (__OMR_EV_A_MAX - 1)
+};
+
+enum omr_addr_attr {
+	OMR_ADDR_A_UNSPEC,
+	OMR_ADDR_A_FAMILY,
+	OMR_ADDR_A_ADDR,
+
+	__OMR_ADDR_A_MAX,
+	OMR_ADDR_A_MAX = (__OMR_ADDR_A_MAX - 1)
 };
 
 enum omr_cmd {
