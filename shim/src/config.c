@@ -193,7 +193,7 @@ static int set_quic(struct shim_config *c, const char *q, char *err,
 {
 	if (strcmp(q, "relay") && strcmp(q, "block"))
 		return fail(err, errlen, "\"quic\": \"%.32s\" unsupported (relay or block)", q);
-	c->block_quic = !strcmp(q, "block");
+	c->quic = strcmp(q, "block") ? QUIC_RELAY : QUIC_BLOCK;
 	return 0;
 }
 
@@ -360,11 +360,13 @@ static const struct opt_def opts[] = {
 	{ "udp_fwmark", 0, "udp-fwmark", OT_INT, 1, 0x7fffffff, FIELD(udp_fwmark), "MARK",
 	  "local, redir: SO_MARK on the UDP sockets to the server (policy routing picks the WAN; needs CAP_NET_ADMIN)",
 	  NULL, NULL },
-	{ "quic", 0, NULL, OT_NAME, 0, 0, FIELD(block_quic), NULL,
-	  "local, redir: \"relay\" (default) or \"block\": drop UDP datagrams to port 443, so browsers fall back to TCP",
+	{ "quic", 0, NULL, OT_NAME, 0, 0, FIELD(quic), NULL,
+	  "local, redir: \"block\" (default): drop UDP datagrams to port 443, so browsers fall back to TCP, which MPTCP spreads over every WAN; \"relay\": relay them on one WAN",
 	  set_quic, NULL },
-	{ NULL, 0, "block-quic", OT_BOOL, 0, 0, FIELD(block_quic), NULL,
-	  "local, redir: as \"quic\": \"block\"", NULL, NULL },
+	{ NULL, 0, "block-quic", OT_SET, QUIC_BLOCK, 0, FIELD(quic), NULL,
+	  "local, redir: as \"quic\": \"block\" (the default)", NULL, NULL },
+	{ NULL, 0, "relay-quic", OT_SET, QUIC_RELAY, 0, FIELD(quic), NULL,
+	  "local, redir: as \"quic\": \"relay\"", NULL, NULL },
 	{ "stats_socket", 0, "stats-socket", OT_STR, 0, 0, FIELD(stats_socket), "PATH",
 	  "serve the counters on this Unix stream socket (mode 0660): a client sends \"prometheus\" (or nothing) or \"json\", reads, gets EOF",
 	  NULL, NULL },
@@ -856,7 +858,7 @@ int config_validate(struct shim_config *c, char *err, size_t errlen)
 		return fail(err, errlen, "server_port is required (\"server_port\" or -p)");
 	if (!!c->socks_user[0] != !!c->socks_pass[0])
 		return fail(err, errlen, "socks_username and socks_password go together");
-	if (c->role == ROLE_SERVER && (c->udp_fwmark || c->block_quic))
+	if (c->role == ROLE_SERVER && (c->udp_fwmark || c->quic))
 		return fail(err, errlen, "udp_fwmark and quic are local and redir options (the server would ignore them)");
 	if (c->role == ROLE_LOCAL && c->mode == MODE_UDP_ONLY)
 		return fail(err, errlen, "udp_only (-U) is for the server and redir: UDP ASSOCIATE needs the local's TCP listener");
@@ -872,6 +874,8 @@ int config_validate(struct shim_config *c, char *err, size_t errlen)
 			strcpy(c->local_address, c->role == ROLE_REDIR ? "0.0.0.0" : "127.0.0.1");
 		if (c->local_port < 0)
 			c->local_port = 1080;
+		if (!c->quic)
+			c->quic = QUIC_BLOCK;
 	} else if (!c->nserver) {
 		strcpy(c->server[0], "0.0.0.0");
 		c->nserver = 1;

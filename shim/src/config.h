@@ -10,6 +10,9 @@
 enum shim_role { ROLE_NONE, ROLE_LOCAL, ROLE_SERVER, ROLE_REDIR };
 /* "mode" (libev): what is relayed. -u and -U set the latter two. */
 enum shim_mode { MODE_TCP_ONLY, MODE_TCP_AND_UDP, MODE_UDP_ONLY };
+/* "quic": unset until config_validate() gives local and redir the default,
+ * block (docs/shim.md, "QUIC": measured); the server takes none. */
+enum shim_quic { QUIC_UNSET, QUIC_RELAY, QUIC_BLOCK };
 
 #define CFG_MAX_SERVERS 8
 #define CFG_MAX_ALLOW 32
@@ -46,11 +49,16 @@ struct shim_config {
 	int udp_timeout;	/* idle seconds of a UDP NAT entry; 0: timeout */
 	int udp_max;		/* NAT entries (server), associations (local) */
 	int udp_fwmark;		/* local: SO_MARK of the sockets to the server; 0 none */
-	bool block_quic;	/* local: drop UDP to port 443 (browsers fall back to TCP) */
+	int quic;		/* enum shim_quic; block: drop UDP to port 443 (browsers fall back to TCP) */
 	char stats_socket[CFG_STR];	/* Unix socket serving the counters, or "" */
 	char stats_file[CFG_STR];	/* Prometheus text file, or "" */
 	int stats_interval;	/* seconds between stats_file writes */
 };
+
+static inline bool cfg_block_quic(const struct shim_config *c)
+{
+	return c->quic == QUIC_BLOCK;
+}
 
 static inline bool cfg_udp(const struct shim_config *c)
 {

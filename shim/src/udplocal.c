@@ -95,8 +95,8 @@ static void client_datagram(struct udp_assoc *a, size_t n,
 		why = "FRAG != 0 (fragments are not reassembled)";
 	else if (ss_addr_parse(w->sin + 3, n - 3, &used, &t, NULL) != P_OK)
 		why = "bad address header";
-	else if (t.port == 443 && w->s->cfg.block_quic)
-		why = "UDP port 443 (QUIC) blocked: \"quic\": \"block\"";
+	else if (t.port == 443 && cfg_block_quic(&w->s->cfg))
+		why = "UDP port 443 (QUIC) blocked: \"quic\": \"block\" (the default)";
 	if (why) {
 		udp_drop(w, why, from);
 		return;

@@ -188,9 +188,24 @@ static void server_cb(struct ev_loop *loop, ev_io *io, int revents)
 		;
 }
 
-/* The client's association, made (with its server socket) on first use. */
+/* Once per association (verbose): which client, and where TPROXY said it went. */
+static void assoc_logged(const struct sockaddr *from, const struct sockaddr_storage *dst)
+{
+	char c[64], d[64];
+
+	if (log_level_get() < L_DEBUG)
+		return;
+	sockaddr_format(from, c, sizeof(c));
+	sockaddr_format((const struct sockaddr *)dst, d, sizeof(d));
+	log_dbg("UDP: new association for %s, redirected to %s", c, d);
+}
+
+/*
+ * The client's association, made (with its server socket) on first use;
+ * @dst, the datagram's original destination, is only logged.
+ */
 static struct redir_assoc *assoc_get(struct udp_redir *ur, const struct sockaddr *from,
-				     socklen_t flen)
+				     socklen_t flen, const struct sockaddr_storage *dst)
 {
 	struct redir_assoc *a;
 	struct nat_link *old;
@@ -222,6 +237,7 @@ static struct redir_assoc *assoc_get(struct udp_redir *ur, const struct sockaddr
 	ev_io_start(ur->w->loop, &a->sio);
 	nat_insert(&ur->nat, &a->l, ev_now(ur->w->loop));
 	stat_inc(&ur->w->st, ST_UDP_ASSOC);
+	assoc_logged(from, dst);
 	return a;
 }
 
@@ -258,8 +274,8 @@ static const char *lan_refused(struct udp_redir *ur, struct msghdr *mh,
 	if (!orig_dst(mh, dst) || dst->ss_family != ur->family)
 		return "no original destination (IP_ORIGDSTADDR)";
 	/* sin_port and sin6_port are at the same offset. */
-	if (s->cfg.block_quic && ntohs(((struct sockaddr_in *)dst)->sin_port) == 443)
-		return "UDP port 443 (QUIC) blocked: \"quic\": \"block\"";
+	if (cfg_block_quic(&s->cfg) && ntohs(((struct sockaddr_in *)dst)->sin_port) == 443)
+		return "UDP port 443 (QUIC) blocked: \"quic\": \"block\" (the default)";
 	return redir_udp_loop(s, dst);
 }
 
@@ -288,7 +304,7 @@ static void lan_datagram(struct udp_redir *ur, struct msghdr *mh, size_t n)
 		udp_drop(w, "too large to seal into one datagram", from);
 		return;
 	}
-	a = assoc_get(ur, from, mh->msg_namelen);
+	a = assoc_get(ur, from, mh->msg_namelen, &dst);
 	if (!a || sendto(a->sfd, w->sout, (size_t)len, 0, (struct sockaddr *)&a->srv,
 			 a->srvlen) < 0) {
 		log_dbg("UDP: datagram of %zu bytes not sent to the server: %s", n,

@@ -212,6 +212,9 @@ t_redir_udp() {	# transparent UDP, IPv4 and IPv6: nft TPROXY -> redir -u -> serv
 	udp_expect rdu6 "udp in 100 out 100 dropped 0 " "udp redir associations 1 of 512 reply-sockets 1 " || rc=1
 	udp_expect rdusrv "udp in 200 out 200 " || rc=1
 	grep -q "UDP: transparent (TPROXY) on 0.0.0.0 port $P_R1" "$W/rdu4.log" || rc=1
+	# -v: the association's line names the original destination
+	grep -q "UDP: new association for 10.78.0.2:[0-9]*, redirected to $RD_T4:$P_UE" \
+		"$W/rdu4.log" || { echo "no association line naming $RD_T4:$P_UE"; rc=1; }
 	# TCP still goes by the same port (REDIRECT for IPv4, TPROXY for IPv6)
 	rd_fetch "http://$RD_T4:$P_HTTP/small.bin" && rd_fetch "http://[$RD_T6]:$P_HTTP/small.bin" ||
 		{ echo "TCP through the -u ruleset failed"; rc=1; }
@@ -277,7 +280,7 @@ redir_tests() {
 	run_test "redir: IPv4 TPROXY (omr-shim-nft -t, redir -T --fast-open), 8 parallel downloads identical, MPTCP tunnels" t_redir_tproxy4
 	run_test "redir: a connection straight to the redir port is closed with no byte (FIN or RST), logged" t_redir_direct
 	run_test "redir: interop: omr-shim redir -> ss-server and ss-redir -> omr-shim server, 1 MB identical" t_redir_interop
-	run_test "redir: transparent UDP (nft TPROXY -> redir -u -> server -u), IPv4 and IPv6: 100 datagrams up to 8 KB identical, from the original destination" t_redir_udp
+	run_test "redir: transparent UDP (nft TPROXY -> redir -u -> server -u), IPv4 and IPv6: 100 datagrams up to 8 KB identical, from the original destination, logged (-v)" t_redir_udp
 	run_test "redir: transparent UDP: straight to the redir port, too large, QUIC blocked: dropped and counted, still serves" t_redir_udp_bad
 	run_test "redir: transparent UDP interop: omr-shim redir -u -> ss-server -u, 100 datagrams up to 1400 B identical" t_redir_udp_interop
 	run_test "redir: transparent UDP: associations bounded (LRU), idle ones and reply sockets expire" t_redir_udp_expiry

@@ -924,10 +924,11 @@ t_release_smoke() {
 # its --mtu 65535 lifts that.
 USIZES="1 512 1400 8192 32768 65000 65452"
 
-udp_wait() {	# udp_wait PORT: a UDP socket is bound on PORT
-	local i
+udp_wait() {	# udp_wait PORT [NETNS]: a UDP socket is bound on PORT
+	local i pre=""
+	[ -n "${2:-}" ] && pre="ip netns exec $2"
 	for i in $(seq 1 100); do
-		ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && return 0
+		$pre ss -Hlun "sport = :$1" 2>/dev/null | grep -q . && return 0
 		sleep 0.05
 	done
 	echo "UDP port $1 never opened"
@@ -1006,10 +1007,10 @@ t_udp_pair() {	# omr-shim local -u -> server -u; ASSOCIATE rules; ends with its 
 	return $rc
 }
 
-t_udp_quic() {	# "quic": "block": datagrams to port 443 stop at the local
+t_udp_quic() {	# "quic": "block", the default: datagrams to port 443 stop at the local
 	local rc
 	start uqs "$BIN" server -u -s 127.0.0.1 -p $P_U1 -k "$PW" --allow 127.0.0.1
-	start uql "$BIN" local -u -w 1 --block-quic -s 127.0.0.1 -p $P_U1 -l $P_U2 -k "$PW"
+	start uql "$BIN" local -u -w 1 -s 127.0.0.1 -p $P_U1 -l $P_U2 -k "$PW"
 	udp_wait $P_U1 && wait_port $P_U2 &&
 		timeout 30 $PY tests/udp.py assoc-quiet $P_U2 443 &&
 		timeout 30 $PY tests/udp.py assoc $P_U2 $P_UE 1400
@@ -1018,6 +1019,26 @@ t_udp_quic() {	# "quic": "block": datagrams to port 443 stop at the local
 	udp_expect uqs "udp in 1 " || rc=1
 	stop uql || { echo "omr-shim local exit code $?"; rc=1; }
 	stop uqs || { echo "omr-shim server exit code $?"; rc=1; }
+	t_udp_quic_relay || rc=1
+	return $rc
+}
+
+# --relay-quic: datagrams to port 443 go through, to an echo there (in a
+# namespace of its own: port 443 is then surely free).
+t_udp_quic_relay() {
+	local ns=${NSP}uq rc=0 x
+	ip netns add "$ns" && ip -n "$ns" link set lo up || return 1
+	x=(ip netns exec "$ns")
+	start uqe "${x[@]}" $PY tests/udp.py echo 443
+	start uqs2 "${x[@]}" "$BIN" server -u -s 127.0.0.1 -p $P_U1 -k "$PW" --allow 127.0.0.1
+	start uqr "${x[@]}" "$BIN" local -u -w 1 --relay-quic -s 127.0.0.1 -p $P_U1 -l $P_U3 -k "$PW"
+	udp_wait 443 "$ns" && udp_wait $P_U1 "$ns" && wait_port $P_U3 "$ns" &&
+		"${x[@]}" timeout 30 $PY tests/udp.py assoc $P_U3 443 1200 || { echo "--relay-quic: port 443 not relayed"; rc=1; }
+	! grep -q 'QUIC) blocked' "$W/uqr.log" || { echo "--relay-quic dropped QUIC"; rc=1; }
+	stop uqr || rc=1
+	stop uqs2 || rc=1
+	stop uqe
+	ip netns del "$ns"
 	return $rc
 }
 
@@ -1503,7 +1524,7 @@ main() {
 	run_test "UDP to the server: bad packets (truncated, tag, ATYP, replay, reflection) dropped, NAT unchanged; domain target; policy" t_udp_server_bad
 	run_test "UDP: ss-server -u drops the same packets (replay and reflection too), relays the domain target" t_udp_libev_drops
 	run_test "UDP failover: udp_fwmark + a rule moved to the second link, the association carries on" t_udp_failover
-	run_test "UDP: quic block drops datagrams to port 443 at the local, others pass" t_udp_quic
+	run_test "UDP: quic block (the default) drops datagrams to port 443 at the local, others pass; --relay-quic relays them" t_udp_quic
 	run_test "UDP NAT: udp_only has no TCP listener; bounded (LRU eviction), idle entries expire" t_udp_nat
 	run_test "SIGTERM: clean exit 0, no ASan/UBSan/LSan report" t_shutdown_clean
 	run_test "make install: binary, man page, units; systemd-analyze verify clean" t_install_units

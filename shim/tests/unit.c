@@ -878,7 +878,7 @@ static void t_config_reload(void)
 		{ "[\"h1\",\"h2\"]", ",\"server_port\":1", "server_port" },
 		{ "[\"h1\",\"h2\"]", ",\"password\":\"q\"", "password" },
 		{ "[\"h1\",\"h2\"]", ",\"mode\":\"tcp_and_udp\"", "mode" },
-		{ "[\"h1\",\"h2\"]", ",\"quic\":\"block\"", "quic" },
+		{ "[\"h1\",\"h2\"]", ",\"quic\":\"relay\"", "quic" },
 		{ "[\"h1\",\"h2\"]", ",\"udp_max_associations\":9", "udp_max_associations" },
 	};
 	static struct shim_config a, b;
@@ -931,11 +931,34 @@ static void t_config_udp(void)
 	c.role = ROLE_SERVER;
 	CHECK(!config_parse_args(&c, 8, srv, err, sizeof(err)) && c.mode == MODE_UDP_ONLY);
 	CHECK(!config_validate(&c, err, sizeof(err)) && cfg_udp_timeout(&c) == 7 && c.udp_max == 512);
-	c.block_quic = true;
+	/* quic: the server takes none (its default stays unset) */
+	CHECK(c.quic == QUIC_UNSET && !cfg_block_quic(&c));
+	c.quic = QUIC_BLOCK;
 	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "local and redir options"));
-	CHECK(!cfg_json(&c, "{\"quic\":\"block\",\"udp_fwmark\":7}", err) && c.block_quic &&
+	c.quic = QUIC_RELAY;
+	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "local and redir options"));
+	CHECK(!cfg_json(&c, "{\"quic\":\"block\",\"udp_fwmark\":7}", err) && cfg_block_quic(&c) &&
 	      c.udp_fwmark == 7);
+	CHECK(!cfg_json(&c, "{\"quic\":\"relay\"}", err) && c.quic == QUIC_RELAY);
 	CHECK(cfg_json(&c, "{\"quic\":\"drop\"}", err) == -1 && strstr(err, "quic"));
+	/* local: block by default (measured, docs/shim.md "QUIC"); the flags */
+	config_defaults(&c);
+	c.role = ROLE_LOCAL;
+	CHECK(!config_parse_args(&c, 8, loc, err, sizeof(err)) && !config_validate(&c, err, sizeof(err)) &&
+	      c.quic == QUIC_BLOCK && cfg_block_quic(&c));
+	{
+		char *rq[] = { "local", "-u", "-s", "1.2.3.4", "-p", "1", "-k", "x", "--relay-quic" };
+		char *bq[] = { "local", "-u", "-s", "1.2.3.4", "-p", "1", "-k", "x", "--block-quic" };
+
+		config_defaults(&c);
+		c.role = ROLE_LOCAL;
+		CHECK(!config_parse_args(&c, 9, rq, err, sizeof(err)) &&
+		      !config_validate(&c, err, sizeof(err)) && c.quic == QUIC_RELAY && !cfg_block_quic(&c));
+		config_defaults(&c);
+		c.role = ROLE_LOCAL;
+		CHECK(!config_parse_args(&c, 9, bq, err, sizeof(err)) &&
+		      !config_validate(&c, err, sizeof(err)) && cfg_block_quic(&c));
+	}
 }
 
 /* The redir role's keys and flags (ss-redir's -T / "tcp_tproxy", -n). */
@@ -967,13 +990,13 @@ static void t_redir_config(void)
 	CHECK(!cfg_json(&c, "{\"server\":\"h\",\"server_port\":1,\"password\":\"x\","
 		       "\"mode\":\"tcp_and_udp\",\"udp_fwmark\":7,\"quic\":\"block\"}", err));
 	c.role = ROLE_REDIR;
-	CHECK(!config_validate(&c, err, sizeof(err)) && cfg_udp(&c) && c.block_quic);
+	CHECK(!config_validate(&c, err, sizeof(err)) && cfg_udp(&c) && cfg_block_quic(&c));
 	c.role = ROLE_SERVER;
 	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "udp_fwmark"));
 	CHECK(!cfg_json(&c, "{\"server\":\"h\",\"server_port\":1,\"password\":\"x\","
 		       "\"mode\":\"udp_only\"}", err));
 	c.role = ROLE_REDIR;
-	CHECK(!config_validate(&c, err, sizeof(err)) && !cfg_tcp(&c));
+	CHECK(!config_validate(&c, err, sizeof(err)) && !cfg_tcp(&c) && cfg_block_quic(&c));
 	c.role = ROLE_LOCAL;
 	CHECK(config_validate(&c, err, sizeof(err)) == -1 && strstr(err, "udp_only"));
 }
