@@ -16,6 +16,9 @@ pkgs=(
 	gnuplot-nox iperf3 openssh-server openssh-client curl shadowsocks-libev
 	# the e2e bench: shadowsocks-libev and OpenVPN (TCP-in-TCP) under mptcpize
 	mptcpize openvpn
+	# openssl: self-signed certificates (the QUIC bench; its ngtcp2 peers
+	# are not installed here: selftests/bench/quic-vm.sh says why)
+	openssl
 	# building the debug kernel (scripts/build-debug-kernel.sh)
 	flex bison libelf-dev
 	# the Debian packages (make deb, selftests/deb.sh)

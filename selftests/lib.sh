@@ -36,6 +36,24 @@ declare -a PATH_SHAPE
 
 log() { echo "# $*"; }
 
+# klog_splats [N]: the kernel log's reports after its first N lines (none
+# by default: all of it), known kernel and QEMU bugs set aside by the filter
+# vm.sh applies to the whole boot (selftests/vm/known-bugs.awk; a set-aside
+# report is logged). Prints the matching lines; true if there are any.
+# Lockdep and KASAN report as WARNING:/BUG:; the debug kernel's kmemleak
+# lines are kmemleak.sh's to judge, after its last scan.
+KLOG_SPLATS='WARNING:|BUG:|Oops|general protection|kernel BUG|Call Trace|UBSAN|refcount_t:|list_add corruption|list_del corruption|RCU stall|hung_task|blocked for more than|soft lockup'
+klog_splats() {
+	local known=$TMP/klog-known.txt
+	rm -f "$known"
+	dmesg | tail -n +$((${1:-0} + 1)) |
+		awk -v rel="$OMR_KERNEL" -v known="$known" -f "$top/selftests/vm/known-bugs.awk" |
+		grep -E "$KLOG_SPLATS"
+	local rc=$?
+	[ ! -s "$known" ] || log "set aside, a known kernel or QEMU bug (docs/testing.md): $(grep -m1 'WARNING:' "$known")"
+	return $rc
+}
+
 omr_loaded() { grep -q '^omr ' /proc/modules; }
 
 omr_load() {
@@ -58,12 +76,18 @@ ns_sysctl() {
 	ip netns exec "$1" sysctl -qw "$2" >/dev/null
 }
 
-# netem spec: "RATE DELAY [LOSS]", e.g. "20mbit 10ms 1%"
+# netem spec: "RATE DELAY [LOSS [LIMIT]]", e.g. "20mbit 10ms 1%". The queue
+# holds LIMIT packets, else OMR_NETEM_LIMIT, else 300: a modem's bufferbloat;
+# a smaller one stands for a WAN with SQM (docs/path-manager.md, "Where a
+# failover's stall goes"). The packets are the skbs TCP sends, GSO ones of a
+# few segments each (TSO autosizing: about 1 ms of the pacing rate), so a
+# full queue delays 2-3 times LIMIT MTU frames' worth: 300 at 20 Mbit/s
+# raised a 20 ms path's RTT to 290 ms and, once, past 450.
 path_shape() {
 	local i=$1 rate=$2 delay=$3 loss=${4:-0%} ns
-	local args="rate $rate delay $delay limit 300"
+	local args="rate $rate delay $delay limit ${5:-${OMR_NETEM_LIMIT:-300}}"
 
-	PATH_SHAPE[$i]="rate $rate delay $delay limit 300"
+	PATH_SHAPE[$i]=$args
 
 	[ "$loss" = "0%" ] || args="$args loss random $loss"
 	for ns in "$CLI" "$SRV"; do
@@ -413,6 +437,60 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # kernel for its reports, not for its timing.
 tscale() { echo $(($1 * ${OMR_TIME_SCALE:-1})); }
 
+# mon_start NS FILE [text]: omrctl -j monitor in NS (without -j with
+# "text"), its lines in FILE; its pid in MON_PID (and MONS, which
+# cleanup_all ends). One process for the whole test: a sample per spawn
+# costs ~0.5 s in the VM, ~5 s on the loaded debug kernel.
+MONS=()
+mon_start() {
+	local opt=-j
+	[ "${3:-}" = text ] && opt=
+	# shellcheck disable=SC2086
+	"$OMRCTL" -n "$1" $opt monitor >"$2" 2>"$2.err" &
+	MONS+=($!)
+	# shellcheck disable=SC2034 # for the caller
+	MON_PID=$!
+}
+
+# ev_wait FILE SECONDS JQ-FILTER: wait until a line of FILE (JSON events)
+# matches; says what it got if none does.
+ev_wait() {
+	local f=$1 secs=$2 filter=$3 t0
+	t0=$(now_ms)
+	while [ $(($(now_ms) - t0)) -lt $((secs * 1000)) ]; do
+		jq -e -s "any(.[]; $filter)" "$f" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	log "no event matching '$filter' in $secs s; got: $(jq -c -s 'map(.event + ":" + (.dev // "-") + ":" + (.reason // "-"))' "$f" 2>/dev/null)"
+	return 1
+}
+
+# wait_listen NS PORT: up to 10 s for a TCP listener on PORT in NS.
+wait_listen() {
+	local i
+	for i in $(seq 100); do
+		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
+		sleep 0.1
+	done
+	log "nothing listens on port $2 in $1"
+	return 1
+}
+
+# wait_line FILE WORD SEC: the first line of FILE with WORD as its second
+# field (or "no WORD"), within SEC seconds, in LINE (e.g. omr-conns prints
+# "T WORD ...").
+# By the clock: under TCG the awk itself takes a good part of a second.
+wait_line() {
+	local end=$((SECONDS + $3))
+	while [ $SECONDS -le $end ]; do
+		LINE=$(awk -v w="$2" '$2 == w || $2 == "no" w { print; exit }' "$1" 2>/dev/null)
+		[ -n "$LINE" ] && return 0
+		sleep 0.2
+	done
+	LINE=
+	return 1
+}
+
 # ms since boot, without a fork (10 ms steps): the clock of omr-watch's and
 # omr-xfer's *_mono_ms (CLOCK_MONOTONIC; a VM never suspends, so BOOTTIME).
 mono_ms() {
@@ -504,7 +582,8 @@ xfer_running() {
 # A suite with a failure leaves its transfer reports and omr-watch logs in
 # the VM's output directory (out/vm-REL/failed-SUITE), for the diagnosis.
 cleanup_all() {
-	local d
+	local d p
+	for p in "${MONS[@]}"; do kill "$p" 2>/dev/null; done
 	topo_cleanup
 	if [ "${KTAP_CNT_FAIL:-0}" -gt 0 ] && [ -n "${OMR_OUT:-}" ] && [ -d "$TMP" ]; then
 		d=$OMR_OUT/failed-$(basename "$0" .sh)

@@ -144,7 +144,7 @@ fi
 
 unload_clean() {
 	omr_load && omr_unload && ! has_omr || return 1
-	! dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|list_(add|del) corruption'
+	! klog_splats
 }
 ktap_test_result "unload: omr gone from the scheduler list, kernel log clean" unload_clean
 

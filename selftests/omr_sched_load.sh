@@ -88,6 +88,7 @@ topo_cleanup
 
 cycles() {
 	local i
+	KLOG0=$(dmesg | wc -l)
 	for i in $(seq 20); do
 		insmod "$OMR_KO" || return 1
 		has_omr || return 1
@@ -97,8 +98,9 @@ cycles() {
 }
 ktap_test_result "cycles: 20 load/unload cycles" cycles
 
+# The cycles' own lines: an earlier suite's report is vm.sh's to judge.
 dmesg_clean() {
-	! dmesg | grep -E 'WARNING:|BUG:|Oops|Call Trace|refcount_t|list_(add|del) corruption'
+	! klog_splats "${KLOG0:-0}"
 }
 ktap_test_result "cycles: kernel log has no warning" dmesg_clean
 

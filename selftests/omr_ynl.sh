@@ -87,21 +87,26 @@ set_sched_range() {
 }
 ktap_test_result "set-sched: burst under OMR_SCHED_BURST_MIN is refused (ERANGE) and changes nothing" set_sched_range
 
+# Addresses are nests of a family and bytes (hex in, an address out).
 paths() {
 	local js
 	modprobe -q veth && ip -n "$NS" link add ynl0 type veth peer name ynl1 || return 1
 	ynl "$NS" --multi path-add '{"path": {"ifname": "ynl0", "flags": 1}}' \
-		--multi path-change '{"path": {"ifname": "ynl0", "weight": 7, "gw4": 168361985}}' \
+		--multi path-add '{"path": {"ifname": "ynl1"}}' \
+		--multi path-change '{"path": {"ifname": "ynl0", "weight": 7, "gw": {"family": 2, "addr": "0a090001"}}}' \
+		--multi path-change '{"path": {"ifname": "ynl1", "gw": {"family": 10, "addr": "20010db8000000000000000000000001"}}}' \
 		>/dev/null || return 1
 	js=$(ynl "$NS" --dump get-paths) || return 1
 	log "$js"
-	echo "$js" | jq -e 'length == 1 and .[0].path.ifname == "ynl0" and
-		.[0].path.weight == 7 and (.[0].path.gw4 == "10.9.0.1" or .[0].path.gw4 == 168361985) and
-		(.[0].path.flags | tostring | test("backup"))' >/dev/null || return 1
-	js=$(ynl "$NS" --multi path-del '{"path": {"ifname": "ynl0"}}' --multi get-status '{}') || return 1
-	echo "$js" | jq -e '.[1].pm.paths == 0' >/dev/null
+	echo "$js" | jq -e 'length == 2 and .[0].path.ifname == "ynl0" and
+		.[0].path.weight == 7 and .[0].path.gw == {"family": 2, "addr": "10.9.0.1"} and
+		(.[0].path.flags | tostring | test("backup")) and
+		.[1].path.gw == {"family": 10, "addr": "2001:db8::1"}' >/dev/null || return 1
+	js=$(ynl "$NS" --multi path-del '{"path": {"ifname": "ynl0"}}' \
+		--multi path-del '{"path": {"ifname": "ynl1"}}' --multi get-status '{}') || return 1
+	echo "$js" | jq -e '.[2].pm.paths == 0' >/dev/null
 }
-ktap_test_result "path-add, path-change, get-paths, path-del: a path round trip" paths
+ktap_test_result "path-add, path-change, get-paths, path-del: a path round trip, an IPv4 and an IPv6 gateway (address nests)" paths
 
 set_pm() {
 	local js

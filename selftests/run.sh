@@ -71,6 +71,8 @@ tag() { sed -u -E "s/^((not )?ok [0-9]+ (- )?)/\1[$1] /"; }
 # codes: 124 timeout, 125 died early, 126 a splat in the kernel log).
 vm_verdict() {
 	result $([ "$2" -ne 124 ] && [ "$2" -ne 125 ]; echo $?) "vm: [$1] booted, ran the suite and powered off (rc $2)"
+	# The first kernel report whole (vm.sh), where a CI log shows it.
+	[ ! -s "out/vm-$1/splat-report.txt" ] || sed 's/^/# /' "out/vm-$1/splat-report.txt"
 	result $([ "$2" -ne 126 ] && [ ! -s "out/vm-$1/splats.txt" ]; echo $?) "vm: [$1] kernel log free of $3"
 }
 
@@ -341,8 +343,12 @@ if [[ $skip != *" vm "* ]]; then
 		# -t: a net for a hung VM, not a budget: the suites have their own
 		# limits (420 s each), and a busy machine (load 10) took more
 		# than 1500 s for 6.12's.
+		# -m 8192: the kernel's MPTCP token table gets a bucket per MB,
+		# and omr_pm_conns.sh's 2000 connections hold 4000 tokens in
+		# this one kernel (both ends): at 2 GB, 1 run in 11 had one fall
+		# back to TCP.
 		flock /tmp/omr-vm.lock \
-			selftests/vm/vm.sh -k "$rel" -t 3000 -o "out/vm-$rel" -- \
+			selftests/vm/vm.sh -k "$rel" -m 8192 -t 3000 -o "out/vm-$rel" -- \
 			env OMR_VM_TESTS="$suites" selftests/vm-suite.sh |
 			tag "$rel" | tee "$out/vm-$rel.ktap"
 		rc=${PIPESTATUS[0]}

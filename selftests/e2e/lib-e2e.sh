@@ -150,7 +150,7 @@ e2e_start_shim() {
 	_e2e_shim_server &
 	ip netns exec "$CLI" "$SHIM" local -c "$TMP/shim-local.json" -q \
 		2>>"$TMP/shim-local.log" &
-	e2e_wait_listen "$SRV" "$SHIM_PORT" && e2e_wait_listen "$CLI" "$SOCKS_PORT"
+	wait_listen "$SRV" "$SHIM_PORT" && wait_listen "$CLI" "$SOCKS_PORT"
 }
 
 _e2e_shim_server() {
@@ -169,7 +169,7 @@ e2e_shim_server_restart() {
 		sleep 0.1
 	done
 	_e2e_shim_server &
-	e2e_wait_listen "$SRV" "$SHIM_PORT"
+	wait_listen "$SRV" "$SHIM_PORT"
 }
 
 _e2e_servers() {
@@ -179,18 +179,7 @@ _e2e_servers() {
 	if command -v iperf3 >/dev/null; then
 		ip netns exec "$INET" iperf3 -s -B "$INET_IP" >/dev/null 2>&1 &
 	fi
-	e2e_wait_listen "$INET" 80
-}
-
-# e2e_wait_listen NS PORT: up to 10 s for a TCP listener on PORT in NS.
-e2e_wait_listen() {
-	local i
-	for i in $(seq 100); do
-		ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q . && return 0
-		sleep 0.1
-	done
-	log "nothing listens on port $2 in $1"
-	return 1
+	wait_listen "$INET" 80
 }
 
 # e2e_xfer NAME SIZE DIR [omr-xfer client options, e.g. -x PROXY]: one
@@ -202,7 +191,7 @@ e2e_xfer_bg() {
 	ip netns exec "$INET" "$XFER" server -T -l "$INET_IP:$XFER_PORT" -j -t 300 \
 		>"$TMP/$name.srv.json" 2>"$TMP/$name.srv.err" &
 	XFER_SRV_PID=$!
-	e2e_wait_listen "$INET" "$XFER_PORT" || return 1
+	wait_listen "$INET" "$XFER_PORT" || return 1
 	ip netns exec "$LAN" "$XFER" client -c "$INET_IP:$XFER_PORT" -s "$size" -d "$dir" \
 		-j -t 300 "$@" >"$TMP/$name.cli.json" 2>"$TMP/$name.cli.err" &
 	XFER_CLI_PID=$!
@@ -233,7 +222,7 @@ e2e_diag() {
 		ip netns exec "$ns" ss -tni "( sport = :$SHIM_PORT or dport = :$SHIM_PORT )" 2>&1 |
 			sed 's/^/#   /'
 		log "== $ns: MPTCP MIB (nonzero)"
-		ip netns exec "$ns" nstat -az 2>/dev/null | awk '$1 ~ /^MPTcp/ && $2 != 0 { printf "#   %s %s\n", $1, $2 }'
+		ip netns exec "$ns" nstat -asz 2>/dev/null | awk '$1 ~ /^MPTcp/ && $2 != 0 { printf "#   %s %s\n", $1, $2 }'
 	done
 }
 
@@ -385,6 +374,165 @@ e2e_snapshot_ok() {
 	return $ok
 }
 
+# UDP on the best WAN, and its failover (omr_e2e_udp.sh through SOCKS5,
+# omr_e2e_redir.sh transparently; docs/e2e.md): a UDP echo on the internet
+# host, `omrctl udp-route` keeping the router's UDP marked MARK (omr-shim's
+# udp_fwmark) in table TABLE on the WAN omr's PM judges best, `omrctl
+# monitor` of the PM's path events beside it, and one probe,
+# selftests/e2e/udpfo.py, that is both the LAN's UDP client and DSL's
+# failure (one process, one clock): a datagram every 10 ms, eth1's carrier
+# lost E2E_UDPFO_WARM s in, back E2E_UDPFO_DOWN s later, the end
+# E2E_UDPFO_UP s after that.
+E2E_ECHO_PORT=7007
+E2E_UDPFO=$top/selftests/e2e/udpfo.py
+E2E_UDPFO_WARM=3 E2E_UDPFO_DOWN=5 E2E_UDPFO_UP=4
+E2E_UR_PID=
+E2E_MON_PID=
+
+# e2e_udp_route_start MARK TABLE: the echo (each source it sees appended to
+# $TMP/echo.src), the monitor ($TMP/mon.log) and udp-route ($TMP/ur.log);
+# 0 once udp-route installed "fwmark MARK lookup TABLE" and TABLE's default
+# route via eth1 (the first path), and its first line says so (10 s).
+e2e_udp_route_start() {
+	local mark=$1 table=$2 i rules route
+	ip netns exec "$INET" python3 "$E2E_UDPFO" echo "$INET_IP" "$E2E_ECHO_PORT" \
+		"$TMP/echo.src" 2>"$TMP/echo.err" &
+	ip netns exec "$CLI" "$CTL" -j -t monitor path_up path_down >"$TMP/mon.log" 2>&1 &
+	E2E_MON_PID=$!
+	ip netns exec "$CLI" "$CTL" -j udp-route fwmark "$mark" table "$table" \
+		>"$TMP/ur.log" 2>"$TMP/ur.err" &
+	E2E_UR_PID=$!
+	for i in $(seq 100); do [ -s "$TMP/ur.log" ] && break; sleep 0.1; done
+	rules=$(ip -n "$CLI" rule show)
+	route=$(ip -n "$CLI" route show table "$table")
+	[[ $rules == *"fwmark $(printf '%#x' "$mark") lookup $table"* ]] &&
+		[[ $route == "default via 10.0.1.2 dev eth1 "* ]] &&
+		jq -e '.event == "udp_route" and .from == null and .to == "eth1" and
+			.via == "10.0.1.2" and .why == "start"' <<<"$(_e2e_ur_line 1)" >/dev/null &&
+		return 0
+	log "rules: $(tr '\n' ' ' <<<"$rules"); table $table: $route"
+	log "udp-route: $(cat "$TMP/ur.log" "$TMP/ur.err" | tr '\n' ' ')"
+	return 1
+}
+
+e2e_udp_route_stop() {
+	[ -n "$E2E_UR_PID" ] && kill "$E2E_UR_PID" 2>/dev/null
+	[ -n "$E2E_MON_PID" ] && kill "$E2E_MON_PID" 2>/dev/null
+	E2E_UR_PID=
+	E2E_MON_PID=
+}
+
+# _e2e_ur_line N: udp-route's Nth line (JSON).
+_e2e_ur_line() { sed -n "${1}p" "$TMP/ur.log"; }
+
+# _e2e_after LINE T0: ms from T0 (s, realtime) to the "ts" of the JSON
+# LINE, ? if none.
+_e2e_after() {
+	[ -n "$1" ] || { echo "?"; return; }
+	jq -n --argjson l "$1" --argjson b "$2" '($l.ts - $b) * 1000 | floor'
+}
+
+# e2e_udpfo_probe SOCKS_HOST SOCKS_PORT: the probe (SOCKS_HOST "-": plain
+# UDP from the LAN, no proxy settings) with omr-watch sampling the WANs'
+# counters every 200 ms ($TMP/samples); its JSON in $TMP/fo.json.
+e2e_udpfo_probe() {
+	local prc
+	# Whether LTE's gateway is in the neighbour table (an ARP exchange after
+	# the move costs one more round trip on LTE).
+	log "router's neighbours on eth2 before: $(ip -n "$CLI" neigh show dev eth2 | tr '\n' ' ')"
+	e2e_sample_start "$TMP/samples" 200 || log "no sampler"
+	ip netns exec "$SRV" python3 "$E2E_UDPFO" probe eth1 "$LAN" "$1" "$2" "$INET_IP" \
+		"$E2E_ECHO_PORT" "$E2E_UDPFO_WARM" "$E2E_UDPFO_DOWN" "$E2E_UDPFO_UP" \
+		"$TMP/fo.json" 2>"$TMP/probe.err"
+	prc=$?
+	e2e_sample_stop
+	[ $prc -eq 0 ] && [ -s "$TMP/fo.json" ] && return 0
+	log "probe failed ($prc): $(cat "$TMP/probe.err")"
+	rm -f "$TMP/fo.json"
+	return 1
+}
+
+# _e2e_mono T: realtime s (the probe's) -> the sampler's monotonic ms.
+_e2e_mono() {
+	jq -n --argjson t "$1" --argjson o "$(jq '.down_mono_ms - .down * 1000' "$TMP/fo.json")" \
+		'$t * 1000 + $o | floor'
+}
+
+# _e2e_share I FROM TO: the % of the WANs' tx bytes that ethI sent between
+# FROM and TO (mono ms).
+_e2e_share() {
+	e2e_sample_bytes "$TMP/samples" up "$2" "$3" |
+		awk -v i="$1" '{ s = $1 + $2 + $3; printf "%d\n", s ? 100 * $i / s : 0 }'
+}
+
+# e2e_udpfo_results T_WARM T_OUTAGE T_BACK: the probe's three KTAP results
+# (docs/e2e.md): before the failure >= 90 % echoed, eth1 >= 80 % of the
+# WANs' tx; the failure: udp-route moved to eth2, the first echo of a
+# datagram sent after it within 5 s (functional: measured ~130 ms), >= 90 %
+# of those sent after the gap echoed, eth2 >= 80 %; eth1 back: udp-route
+# moved back ("preferred"), >= 90 % echoed, eth1 >= 80 % after the move.
+e2e_udpfo_results() {
+	local J=$TMP/fo.json t
+	if ! [ -s "$J" ]; then
+		for t in "$@"; do ktap_test_fail "$t (no probe)"; done
+		return
+	fi
+	log "probe: $(jq -c '{sent, echoed, warm, outage, back}' "$J")"
+	_e2e_udpfo_warm "$1"
+	_e2e_udpfo_outage "$2"
+	_e2e_udpfo_back "$3"
+}
+
+_e2e_udpfo_warm() {
+	local J=$TMP/fo.json s1
+	s1=$(_e2e_share 1 "$(_e2e_mono "$(jq .start "$J")")" "$(jq .down_mono_ms "$J")")
+	log "warm: eth1 sent $s1 % of the WANs' tx bytes"
+	jq -e '.warm.sent > 50 and .warm.echoed >= 0.9 * .warm.sent' "$J" >/dev/null &&
+		[ "${s1:-0}" -ge 80 ]
+	ktap_test_result "$1" test $? = 0
+}
+
+_e2e_udpfo_outage() {
+	local J=$TMP/fo.json ok=1 sw pm fo t_down s2
+	sw=$(jq -c 'select(.from == "eth1" and .to == "eth2")' "$TMP/ur.log" | head -n 1)
+	pm=$(jq -c 'select(.event == "path_down" and .dev == "eth1")' "$TMP/mon.log" | head -n 1)
+	[ -n "$sw" ] || { ok=0; log "udp-route did not move to eth2: $(tr '\n' ' ' <"$TMP/ur.log")"; }
+	fo=$(jq '.outage.first_echo_ms | floor' "$J")
+	t_down=$(jq .down "$J")
+	log "failover: PM path_down +$(_e2e_after "$pm" "$t_down") ms, udp-route's move" \
+		"+$(_e2e_after "$sw" "$t_down") ms ($(jq -r '.why // "-"' <<<"${sw:-null}")), first echo of a" \
+		"datagram sent after the failure +$fo ms; longest silence $(jq '.outage.gap_ms | floor' "$J") ms," \
+		"$(jq .outage.lost "$J") datagrams lost; echo round trip on eth1 before $(jq '.warm.rtt_ms // 0 | floor' "$J") ms," \
+		"on eth2 after $(jq '.outage.rtt_ms // 0 | floor' "$J") ms"
+	[ "$fo" -lt 5000 ] || ok=0
+	jq -e '.outage.sent_after > 50 and .outage.echoed_after >= 0.9 * .outage.sent_after' \
+		"$J" >/dev/null || ok=0
+	s2=$(_e2e_share 2 "$(_e2e_mono "$(jq '.outage.first_echo // .up' "$J")")" "$(jq .up_mono_ms "$J")")
+	log "outage: eth2 sent $s2 % of the WANs' tx bytes after the gap"
+	[ "${s2:-0}" -ge 80 ] || ok=0
+	ktap_test_result "$1" test $ok = 1
+}
+
+_e2e_udpfo_back() {
+	local J=$TMP/fo.json ok=1 back pmu s3
+	back=$(jq -c 'select(.from == "eth2" and .to == "eth1")' "$TMP/ur.log" | head -n 1)
+	pmu=$(jq -c 'select(.event == "path_up" and .dev == "eth1")' "$TMP/mon.log" | head -n 1)
+	if [ -n "$back" ] && jq -e '.why == "preferred"' <<<"$back" >/dev/null; then
+		log "back: PM path_up +$(_e2e_after "$pmu" "$(jq .up "$J")") ms, udp-route's move" \
+			"+$(_e2e_after "$back" "$(jq .up "$J")") ms; longest silence" \
+			"$(jq '.back.gap_ms | floor' "$J") ms, $(jq .back.lost "$J") datagrams lost"
+		s3=$(_e2e_share 1 "$(_e2e_mono "$(jq .ts <<<"$back")")" "$(jq .end_mono_ms "$J")")
+		log "back: eth1 sent $s3 % of the WANs' tx bytes after the move"
+		[ "${s3:-0}" -ge 80 ] || ok=0
+	else
+		ok=0
+		log "udp-route did not move back to eth1: $(tr '\n' ' ' <"$TMP/ur.log")"
+	fi
+	jq -e '.back.sent > 50 and .back.echoed >= 0.9 * .back.sent' "$J" >/dev/null || ok=0
+	sed 's/^/# udp-route: /' "$TMP/ur.log"
+	ktap_test_result "$1" test $ok = 1
+}
+
 # e2e_ssh_start: sshd on the VPS (a throwaway host key and user key made
 # now, root login by key only) and `ssh -D` from the router to it over the
 # main route (DSL): SOCKS5 on $RTR_LAN:$SSH_SOCKS_PORT. Plain TCP.
@@ -399,12 +547,12 @@ e2e_ssh_start() {
 		-o ListenAddress="$VPS_IP" -o AuthorizedKeysFile="$d/authorized_keys" \
 		-o StrictModes=no -o UsePAM=no -o PermitRootLogin=prohibit-password \
 		-o PidFile=none 2>>"$TMP/sshd.log" &
-	e2e_wait_listen "$SRV" 22 || return 1
+	wait_listen "$SRV" 22 || return 1
 	ip netns exec "$CLI" ssh -N -i "$d/user" -o StrictHostKeyChecking=no \
 		-o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR \
 		-o Compression=no -D "$RTR_LAN:$SSH_SOCKS_PORT" "root@$VPS_IP" \
 		2>>"$TMP/ssh.log" &
-	e2e_wait_listen "$CLI" "$SSH_SOCKS_PORT"
+	wait_listen "$CLI" "$SSH_SOCKS_PORT"
 }
 
 # e2e_ss_start: shadowsocks-libev, ss-server on the VPS and ss-local on the
@@ -416,10 +564,10 @@ e2e_ss_start() {
 	local c=(-k "$E2E_KEY" -m chacha20-ietf-poly1305 -t 60)
 	ip netns exec "$SRV" mptcpize run ss-server -s "$VPS_IP" -p "$SS_PORT" "${c[@]}" \
 		>>"$TMP/ss-server.log" 2>&1 &
-	e2e_wait_listen "$SRV" "$SS_PORT" || return 1
+	wait_listen "$SRV" "$SS_PORT" || return 1
 	ip netns exec "$CLI" mptcpize run ss-local -s "$VPS_IP" -p "$SS_PORT" \
 		-b "$RTR_LAN" -l "$SS_SOCKS_PORT" "${c[@]}" >>"$TMP/ss-local.log" 2>&1 &
-	e2e_wait_listen "$CLI" "$SS_SOCKS_PORT"
+	wait_listen "$CLI" "$SS_SOCKS_PORT"
 }
 
 # e2e_ovpn_start WAN [mptcp]: TCP in TCP. OpenVPN in TCP mode (point to
@@ -447,7 +595,7 @@ e2e_ovpn_start() {
 	ip netns exec "$SRV" "${run[@]}" openvpn "${o[@]}" --secret "$TMP/ovpn.key" 0 \
 		--proto tcp4-server --local "$VPS_IP" --port "$E2E_OVPN_PORT" \
 		--ifconfig 10.8.0.1 10.8.0.2 --writepid "$TMP/ovpn-vps.pid" >"$TMP/ovpn-vps.log" 2>&1 &
-	e2e_wait_listen "$SRV" "$E2E_OVPN_PORT" || return 1
+	wait_listen "$SRV" "$E2E_OVPN_PORT" || return 1
 	[ "$mode" = mptcp ] ||
 		ip -n "$CLI" route replace "$VPS_IP/32" via "10.0.$wan.2" dev "eth$wan" || return 1
 	ip netns exec "$CLI" "${run[@]}" openvpn "${o[@]}" --secret "$TMP/ovpn.key" 1 \
@@ -495,9 +643,38 @@ e2e_ovpn_stop() {
 	true
 }
 
+# e2e_redir_nft PORT: omr-shim-nft -u's ruleset on the router: the LAN's TCP
+# (REDIRECT) and UDP (TPROXY) to PORT, never the VPS's address. The VM's
+# kernel cannot autoload modules (its modprobe is the initramfs's), so they
+# are loaded here, the reject ones too (for a caller's own reject rules).
+e2e_redir_nft() {
+	local m
+	for m in nf_tables nf_conntrack nf_nat nft_chain_nat nft_redir nft_fib nft_fib_ipv4 \
+		nft_fib_ipv6 nft_fib_inet nft_tproxy nf_tproxy_ipv4 nf_tproxy_ipv6 \
+		nf_reject_ipv4 nf_reject_ipv6 nft_reject nft_reject_inet nft_reject_ipv4; do
+		modprobe "$m" 2>/dev/null || log "modprobe $m failed"
+	done
+	ip netns exec "$CLI" "$top/shim/omr-shim-nft" --apply -4 -u -i lan0 -s "$VPS_IP" -p "$1" \
+		2>"$TMP/nft.err" || { log "omr-shim-nft: $(cat "$TMP/nft.err")"; return 1; }
+}
+
+# e2e_redir_ready PORT: omr-shim redir (logging to $TMP/shim-redir.log)
+# listens on PORT and has its transparent UDP socket there (5 s at most).
+e2e_redir_ready() {
+	local i
+	wait_listen "$CLI" "$1" || return 1
+	for i in $(seq 20); do
+		grep -q "UDP: transparent (TPROXY) on 0.0.0.0 port $1" "$TMP/shim-redir.log" && return 0
+		sleep 0.25
+	done
+	log "omr-shim redir -u: no TPROXY socket: $(tail -n 3 "$TMP/shim-redir.log" | tr '\n' ' ')"
+	return 1
+}
+
 e2e_cleanup() {
 	local ns
 	e2e_sample_stop
+	e2e_udp_route_stop
 	for ns in "$LAN" "$INET"; do
 		ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
 		ip netns del "$ns" 2>/dev/null

@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""UDP failover probe of selftests/omr_e2e_udp.sh: one process that is both
-the LAN's UDP client and the WAN's failure, so that both are on one clock.
+"""UDP failover probe of selftests/omr_e2e_udp.sh and omr_e2e_redir.sh: one
+process that is both the LAN's UDP client and the WAN's failure, so that
+both are on one clock.
 
-  udpfo.py echo HOST PORT
-      a UDP echo server (the internet host)
+  udpfo.py echo HOST PORT [SOURCES]
+      a UDP echo server (the internet host); with SOURCES, each source
+      address it has not seen before is appended to that file ("IP PORT")
   udpfo.py probe DEV LAN_NS SOCKS_HOST SOCKS_PORT ECHO_HOST ECHO_PORT
                  WARM_S DOWN_S UP_S OUT
       Started inside the namespace of DEV (the VPS's end of a WAN): it keeps
       a socket there for the interface ioctls, then moves itself into
-      LAN_NS (setns). Through one
-      SOCKS5 UDP ASSOCIATE it sends a datagram every 10 ms to the echo.
+      LAN_NS (setns). Through one SOCKS5 UDP ASSOCIATE, or, with SOCKS_HOST
+      "-", plainly from a socket connected to the echo (a transparent
+      proxy's client: only a reply from the echo's own address and port
+      gets to it), it sends a datagram every 10 ms to the echo.
       After WARM_S s it sets DEV down (the router's end of that
       WAN loses its carrier, as when a modem or an ISP goes away), DOWN_S s
       later up again, and stops UP_S s after that. OUT gets one JSON object:
@@ -21,12 +25,17 @@ import ctypes, fcntl, json, os, select, socket, struct, sys, time
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP, CLONE_NEWNET = 0x8913, 0x8914, 0x1, 0x40000000
 
 
-def echo(host, port):
+def echo(host, port, sources=None):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind((host, port))
+    seen = set()
     while True:
         d, a = s.recvfrom(65536)
         s.sendto(d, a)
+        if sources and a not in seen:
+            seen.add(a)
+            with open(sources, "a") as f:
+                f.write("%s %d\n" % a)
 
 
 def set_up(ctl, dev, up):
@@ -115,9 +124,13 @@ def probe(a):
     dev, lan_ns, sh, sp, eh, ep, warm, down, up, out = a
     ctl = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)	# in DEV's namespace
     enter(lan_ns)
-    c, relay = associate(sh, int(sp))
     u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    hdr = b"\x00\x00\x00\x01" + socket.inet_aton(eh) + struct.pack(">H", int(ep))
+    if sh == "-":
+        c, relay, hdr = None, (eh, int(ep)), b""
+        u.connect(relay)
+    else:
+        c, relay = associate(sh, int(sp))
+        hdr = b"\x00\x00\x00\x01" + socket.inet_aton(eh) + struct.pack(">H", int(ep))
     t = {}
 
     def mark(name, action=None):
@@ -133,7 +146,8 @@ def probe(a):
              (start + float(warm) + float(down) + float(up), mark("end"))]
     mark("start")()
     sent, got = run(u, relay, hdr, marks)
-    c.close()
+    if c:
+        c.close()
     r = dict(t, sent=len(sent), echoed=len(got),
              warm=phase(sent, got, t["start"], t["down"]),
              outage=phase(sent, got, t["down"], t["up"]),
@@ -143,8 +157,8 @@ def probe(a):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "echo":
-        echo(sys.argv[2], int(sys.argv[3]))
+    if sys.argv[1] == "echo" and len(sys.argv) in (4, 5):
+        echo(sys.argv[2], int(sys.argv[3]), (sys.argv[4:] or [None])[0])
     elif sys.argv[1] == "probe" and len(sys.argv) == 12:
         probe(sys.argv[2:])
     else:

@@ -418,7 +418,7 @@ static uint32_t bad_path_flags(void)
 static void put_bad_path_inner(uint8_t cmd)
 {
 	static const uint16_t reply_only[] = { OMR_PATH_A_IFINDEX,
-		OMR_PATH_A_LINK_UP, OMR_PATH_A_ADDR4, OMR_PATH_A_HEALTH };
+		OMR_PATH_A_LINK_UP, OMR_PATH_A_ADDR, OMR_PATH_A_HEALTH };
 	char s[IFNAMSIZ + 1];
 	size_t off, n, i;
 
@@ -621,6 +621,53 @@ static void gen_semantic(void)
 	}
 }
 
+/*
+ * PATH_CHANGE with a malformed address (OMR_PATH_A_SADDR or _GW): a family
+ * of neither, a length not the family's, a part missing, too long, or not
+ * flagged nested. Refused whole (-EINVAL) before the path is looked up.
+ */
+static void gen_bad_addr(void)
+{
+	static const uint8_t v6[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+	uint16_t type = rn(2) ? OMR_PATH_A_SADDR : OMR_PATH_A_GW;
+	uint16_t fam = rn(2) ? AF_INET : AF_INET6;
+	uint8_t junk[80];
+	char name[8];
+	size_t off, in, i;
+
+	msg_init(OMR_CMD_PATH_CHANGE, good_flags(false), CLS_MALFORMED, "bad-addr");
+	off = attr_start(OMR_A_PATH | NLA_F_NESTED);
+	pool_name(name);
+	put_str(OMR_PATH_A_IFNAME, name);
+	in = attr_start(type | (rn(8) ? NLA_F_NESTED : 0));
+	switch (rn(5)) {
+	case 0:		/* a family of neither */
+		fam = rn(2) ? 0 : (uint16_t)(AF_INET6 + 1 + rn(60000));
+		put_attr(OMR_ADDR_A_FAMILY, &fam, 2);
+		put_attr(OMR_ADDR_A_ADDR, v6, rn(2) ? 4 : 16);
+		break;
+	case 1:		/* the other family's length, or another */
+		put_attr(OMR_ADDR_A_FAMILY, &fam, 2);
+		put_attr(OMR_ADDR_A_ADDR, v6, fam == AF_INET ? 16 - 4 * rn(3) :
+			 4 + 4 * rn(3));
+		break;
+	case 2:		/* no family */
+		put_attr(OMR_ADDR_A_ADDR, v6, 16);
+		break;
+	case 3:		/* no address */
+		put_attr(OMR_ADDR_A_FAMILY, &fam, 2);
+		break;
+	default:	/* longer than any, or a family that is not a u16 */
+		for (i = 0; i < sizeof(junk); i++)
+			junk[i] = rnd();
+		put_attr(OMR_ADDR_A_FAMILY, &fam, rn(2) ? 2 : 4);
+		put_attr(OMR_ADDR_A_ADDR, junk, 17 + rn(64));
+		break;
+	}
+	attr_end(in);
+	attr_end(off);
+}
+
 /* A command the family does not have (0, or past OMR_CMD_MAX). */
 static void gen_bad_cmd(void)
 {
@@ -736,8 +783,10 @@ static void generate(void)
 
 	if (r < 10)
 		gen_valid();
-	else if (r < 45)
+	else if (r < 40)
 		gen_bad_attrs();
+	else if (r < 45)
+		gen_bad_addr();
 	else if (r < 52)
 		gen_semantic();
 	else if (r < 58)

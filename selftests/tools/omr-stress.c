@@ -43,9 +43,6 @@
 #include <linux/netlink.h>
 #include <linux/omr.h>
 
-#ifndef IPPROTO_MPTCP
-#define IPPROTO_MPTCP 262
-#endif
 
 static double t_end;
 static atomic_ulong ops, errs;

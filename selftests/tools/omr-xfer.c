@@ -44,12 +44,6 @@
 #include <linux/sockios.h>
 #include <linux/tcp.h>
 
-#ifndef IPPROTO_MPTCP
-#define IPPROTO_MPTCP 262
-#endif
-#ifndef SOL_MPTCP
-#define SOL_MPTCP 284
-#endif
 
 #define EXIT_OK		0
 #define EXIT_DATA	1

@@ -91,7 +91,7 @@ printf '%s\n' "$PWD" >"$outdir/cwd"
 	printf '%q ' "$@"
 	echo
 } >"$outdir/cmd.sh"
-rm -f "$outdir/rc" "$outdir/dmesg.txt" "$outdir/console.log"
+rm -f "$outdir/rc" "$outdir/dmesg.txt" "$outdir/console.log" "$outdir/splat-report.txt"
 
 # The guest's RCU stall detector (21 s by default) measures the host: a TCG
 # vCPU thread the host does not schedule for 21 s (a machine at load 10 did
@@ -150,46 +150,26 @@ pat='WARNING:|BUG:|Oops|general protection|kernel BUG|Call Trace|UBSAN|KASAN|kme
 # its last scan: the "N new suspected" line of an earlier scan may be a
 # transient that the next scan withdraws.
 benign='^(\[ *[0-9.]+\] )?(rcu:[[:space:]]+RCU lockdep checking is enabled\.|kmemleak: Kernel memory leak detector initialized|kmemleak: [0-9]+ new suspected memory leaks)'
-# Reports of known bugs of the kernel under test, not omr's, are set aside
-# whole (cut here ... end trace) into known-bugs.txt, printed, and not
-# counted. Two are known (docs/testing.md, "Known kernel (and emulator)
-# bugs"): Debian's
-# 6.12.y since 6.12.92 backported upstream 50c2d91c5dfa ("mptcp: do not drop
-# partial packets") with skb_set_owner_r() where 6.12 needs
-# mptcp_set_owner_r() (net/mptcp/protocol.c, the partial-packet branch of
-# __mptcp_move_skb), so an MPTCP socket that received a partial packet ends
-# with sk_forward_alloc < 0: WARN_ON_ONCE at af_inet.c:156 in
-# inet_sock_destruct, reached from subflow_ulp_release. Matched on 6.12.*
-# only, by that line and that caller. The other is QEMU TCG's: a #DB in
-# kernel code with TF set (WARN_ON_ONCE(dr6 & DR_STEP) in
-# exc_debug_kernel), whose saved EFLAGS has bit 31 set, a reserved bit no
-# x86 CPU sets: the emulator's state, not the kernel's (seen once, in
-# mptcp_recvmsg's ACK allocation). Matched by that WARN and that EFLAGS.
+# Reports of known bugs of the kernel under test or of QEMU, not omr's, are
+# set aside whole (cut here ... end trace) into known-bugs.txt, printed, and
+# not counted: selftests/vm/known-bugs.awk says which and why (the tests'
+# klog_splats uses the same filter); docs/testing.md has the evidence.
 strip_known() {
-	awk -v rel="$rel" -v known="$outdir/known-bugs.txt" '
-	/-+\[ cut here \]-+/ { inblk = 1; blk = $0 "\n"; next }
-	inblk {
-		blk = blk $0 "\n"
-		if ($0 ~ /---\[ end trace/) {
-			inblk = 0
-			if ((rel ~ /^6\.12\./ && blk ~ /WARNING: .* at net\/ipv4\/af_inet\.c:156 inet_sock_destruct/ &&
-			     blk ~ /subflow_ulp_release/) ||
-			    (blk ~ /WARNING: .* at arch\/x86\/kernel\/traps\.c:[0-9]+ exc_debug_kernel/ &&
-			     blk ~ /EFLAGS: [89a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f][0-9a-f]/))
-				printf "%s", blk >>known
-			else
-				printf "%s", blk
-		}
-		next
-	}
-	{ print }
-	END { if (inblk) printf "%s", blk }' "$1" 2>/dev/null
+	awk -v rel="$rel" -v known="$outdir/known-bugs.txt" -f "$here/known-bugs.awk" "$1" 2>/dev/null
 }
 rm -f "$outdir/known-bugs.txt"
 if { strip_known "$outdir/console.log"; strip_known "$outdir/dmesg.txt"; } | grep -E "$pat" |
 	grep -Ev "$benign" >"$outdir/splats.txt"; then
 	echo "vm.sh: the kernel log has warnings (see $outdir/console.log):" >&2
 	head -n 40 "$outdir/splats.txt" >&2
+	# The first report whole (registers, EFLAGS, trace): what a later look
+	# at a CI run needs when its console.log is gone.
+	# selftests/run.sh prints it beside the failed result.
+	awk -v rel="$rel" -f "$here/known-bugs.awk" "$outdir/console.log" |
+		awk '/-+\[ cut here \]-+/ { p = 1 } p { print; n++ }
+		/---\[ end trace/ && p { exit } n >= 80 { exit }' >"$outdir/splat-report.txt"
+	echo "vm.sh: the first report in full:" >&2
+	cat "$outdir/splat-report.txt" >&2
 	if grep -qE 'soft lockup|detected stall|RCU stall|hung_task|starved' "$outdir/splats.txt"; then
 		echo "vm.sh: the host held the guest back in these seconds of its uptime ($outdir/host.log):" >&2
 		tail -n 40 "$outdir/host.log" >&2 2>/dev/null
@@ -198,6 +178,6 @@ if { strip_known "$outdir/console.log"; strip_known "$outdir/dmesg.txt"; } | gre
 fi
 if [ -s "$outdir/known-bugs.txt" ]; then
 	echo "vm.sh: a known bug of kernel $rel or of QEMU, not omr's, was reported (not counted; docs/testing.md):" >&2
-	grep -E 'WARNING:' "$outdir/known-bugs.txt" | sort -u | head -n 4 >&2
+	grep -E 'WARNING:' "$outdir/known-bugs.txt" | tr -d '\r' | sort -u | head -n 4 >&2
 fi
 exit "$rc"

@@ -1,0 +1,296 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# omr's path manager over IPv6 (issue #13, part 5): three IPv6-only WANs
+# between the router and the VPS, no IPv4 on them. The PM's paths show the
+# IPv6 address of their device (one still in DAD only once DAD is over), a
+# connection to the VPS's IPv6 address gets one subflow per path from the
+# path's IPv6 address (MPTCP's SUBFLOW_CREATE with AF_INET6), a link that
+# goes down loses its subflow at once and the transfer goes on, a link that
+# comes back gets one again, and transfers are byte-identical over all three
+# paths; omr-shim's tunnel runs over IPv6 too. Times come from one long-lived `omrctl -j monitor` (its events carry
+# the addresses, IPv6 ones included).
+#
+#   $CLI eth<i> fd00:<i>::1/64  <--netem-->  fd00:<i>::2/64 eth<i> $SRV
+#   the VPS: fd00:99::2/128 on lo; the router: a rule "from fd00:<i>::1"
+#   to table 100+i with a default route via fd00:<i>::2 (ip -6), as for IPv4.
+source "$(dirname "$0")/lib.sh"
+CTL=$OMRCTL
+VPS6=fd00:99::2
+MON_PID=
+v6_cleanup() {
+	local p
+	[ -n "$MON_PID" ] && kill "$MON_PID" 2>/dev/null
+	for p in "${SHIM_PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	cleanup_all
+}
+trap v6_cleanup EXIT
+omr_load
+
+T=("ipv6: three IPv6-only WANs: path show -j lists each link up with its IPv6 address alone (eth3's once its DAD is over, within 5 s), no IPv4"
+	"ipv6: a download from [fd00:99::2]: sf_created on eth2 and eth3 < 3000 ms after the first subflow's (eth1), each from its path's IPv6 address to the VPS's; conn show -j 1 s later: exactly one per path"
+	"ipv6: eth2 down mid-download: sf_closed (link_down) of its IPv6 subflow < 1000 ms after path_down, data still flowing >= 500 ms after; eth2 back (link, address kept, then its routes, as netifd does): a new eth2 subflow (sf_created, after path_up) < 2000 ms after the routes are back; the download byte-identical"
+	"ipv6: an upload over the three IPv6 paths: byte-identical, each path carried >= 10 % of it (the sender's per-subflow bytes)"
+	"ipv6: omr-shim local dials omr-shim server at fd00:99::2 (an IPv6 MPTCP tunnel): a SOCKS5 download to an IPv6 target through it is byte-identical, and the tunnel has one subflow per path, from the paths' IPv6 addresses"
+	"ipv6: dual stack (IPv4 added on the same WANs): each path lists its IPv4 then its IPv6 address; a dual-stack IPv6 socket's download from ::ffff:10.99.0.2 (an IPv4 connection) gets one subflow per path from the IPv4 addresses; eth1 down: its first subflow (an IPv6 socket, IPv4-mapped) closed (link_down) < 1000 ms after path_down, the download byte-identical")
+
+ktap_print_header
+ktap_set_plan ${#T[@]}
+pm_require "${T[@]}"
+
+ctl() { "$CTL" -n "$CLI" "$@"; }
+
+# path6_up I: link up on both ends and, as netifd does, the WAN's routes
+# back (a link down deletes every IPv6 route through the device; its
+# addresses stay: keep_addr_on_down).
+path6_up() {
+	local i=$1 ns
+	for ns in "$SRV" "$CLI"; do
+		ip -n "$ns" link set "eth$i" up
+		ip -n "$ns" -6 route replace "fd00:$i::/64" dev "eth$i"
+	done
+	ip -n "$CLI" -6 route replace default via "fd00:$i::2" dev "eth$i" table $((100 + i))
+	[ "$i" -eq 1 ] && ip -n "$CLI" -6 route replace default via fd00:1::2 dev eth1
+	true
+}
+
+# topo6_setup SPEC...: the namespaces, IPv6-only WANs, omr's PM with one
+# path per WAN. The router's eth3 address goes through DAD (the others are
+# nodad): the PM must see it once DAD is over, which no notifier tells.
+topo6_setup() {
+	local i=0 spec ns dad
+	topo_cleanup
+	modprobe -q veth && modprobe -q sch_netem || return 1
+	ip netns add "$CLI" && ip netns add "$SRV" || return 1
+	for ns in "$CLI" "$SRV"; do
+		ip -n "$ns" link set lo up
+		ns_sysctl "$ns" net.mptcp.enabled=1
+		ns_sysctl "$ns" net.mptcp.scheduler=default || return 1
+		ip netns exec "$ns" ip mptcp limits set subflows 8 add_addr_accepted 8
+	done
+	ip -n "$SRV" -6 addr add "$VPS6/128" dev lo
+	ns_sysctl "$SRV" net.ipv6.conf.all.forwarding=0
+	for spec in "$@"; do
+		i=$((i + 1))
+		ip link add "eth$i" netns "$CLI" type veth peer name "eth$i" netns "$SRV" || return 1
+		for ns in "$CLI" "$SRV"; do
+			ns_sysctl "$ns" "net.ipv6.conf.eth$i.keep_addr_on_down=1"
+		done
+		dad=nodad
+		[ "$i" -eq 3 ] && dad=
+		# shellcheck disable=SC2086
+		ip -n "$CLI" -6 addr add "fd00:$i::1/64" dev "eth$i" $dad || return 1
+		ip -n "$SRV" -6 addr add "fd00:$i::2/64" dev "eth$i" nodad || return 1
+		# shellcheck disable=SC2086
+		path_shape "$i" $spec
+		ip -n "$CLI" -6 rule add from "fd00:$i::1" table $((100 + i))
+		path6_up "$i"
+	done
+	NPATHS=$i
+	ns_sysctl "$CLI" net.mptcp.pm_type=1 || return 1
+	pm_present || { log "omr's PM does not answer in $CLI"; return 1; }
+	MON_PID=
+	"$CTL" -n "$CLI" -j monitor >"$TMP/mon.json" 2>"$TMP/mon.err" &
+	MON_PID=$!
+	pm_cmd enable || return 1
+	for i in $(seq "$NPATHS"); do
+		pm_cmd path add dev "eth$i" || return 1
+	done
+}
+
+# The monitor's times are the wall clock's (ms); omr-xfer's the monotonic
+# one: their difference, for xfer_running.
+RT_MONO=$(($(now_ms) - $(mono_ms)))
+
+# ev_ts JQ-FILTER: the monitor's time (ms) of the first matching event.
+ev_ts() {
+	jq -s "[.[] | select($1) | .ts * 1000 | floor] | first // empty" "$TMP/mon.json"
+}
+
+ev_log() {
+	log "events: $(jq -c -s 'map([.event, .dev, .reason, .local_addr] | map(select(. != null)) | join(" "))' "$TMP/mon.json")"
+}
+
+# Test 1.
+paths6() {
+	local js i t0
+	t0=$(now_ms)
+	while :; do
+		js=$(ctl -j path show) || return 1
+		echo "$js" | jq -e 'length == 3 and all(.[]; .link == "up" and
+			(.addrs | length) == 1 and .addr == "fd00:\(.dev[3:])::1" and
+			.addrs[0] == .addr and (.addr | test(":")) and .saddr == null)' >/dev/null && break
+		[ $(($(now_ms) - t0)) -lt 5000 ] || { log "path show after 5 s: $(echo "$js" | jq -c 'map([.dev, .link, .addrs])')"; return 1; }
+		sleep 0.5
+	done
+	log "all three paths up with their IPv6 address $(($(now_ms) - t0)) ms after the paths were added"
+	ctl path show | sed 's/^/# /'
+}
+
+# The connection's subflows (conn show -j): "LOCAL_ADDR REMOTE_ADDR" lines.
+conn_sfs() {
+	ctl -j conn show | jq -r --arg vps "$VPS6" '.[] | select(.pm and .remote_addr == $vps) |
+		.subflows[] | select(.state == "established") | "\(.local_addr) \(.remote_addr)"' | sort
+}
+
+# Test 2, while the download of test 3 runs: the monitor's sf_created
+# events give the times (the first subflow's, ESTABLISHED, is eth1's: the
+# main table routes the connection there), one conn show the set.
+subflows6() {
+	local i t0 t got want
+	want=$(for i in 1 2 3; do echo "fd00:$i::1 $VPS6"; done)
+	for i in 1 2 3; do
+		ev_wait "$TMP/mon.json" 5 ".event == \"sf_created\" and .dev == \"eth$i\" and .local_addr == \"fd00:$i::1\" and .remote_addr == \"$VPS6\" and .remote_port == 5201" || { ev_log; return 1; }
+	done
+	t0=$(ev_ts '.event == "sf_created" and .dev == "eth1"')
+	t=$(jq -s '[.[] | select(.event == "sf_created") | .ts * 1000 | floor] | max' "$TMP/mon.json")
+	log "the first subflow (eth1), then eth2's and eth3's within $((t - t0)) ms"
+	sleep 1
+	got=$(conn_sfs)
+	ctl conn show | sed 's/^/# /'
+	[ "$got" = "$want" ] || { log "subflows: $(echo "$got" | tr '\n' ',')"; return 1; }
+	[ $((t - t0)) -lt 3000 ]
+}
+
+# Test 3: eth2 down, back 2 s after its subflow closed, while the download
+# runs; then it ends, and both ends compare its bytes.
+failover6() {
+	local t_down t_closed t_up t_back t_new rc
+	path_down 2
+	ev_wait "$TMP/mon.json" 5 '.event == "sf_closed" and .dev == "eth2" and .reason == "link_down" and .local_addr == "fd00:2::1"' || { ev_log; return 1; }
+	t_down=$(ev_ts '.event == "path_down" and .dev == "eth2"')
+	t_closed=$(ev_ts '.event == "sf_closed" and .dev == "eth2" and .reason == "link_down"')
+	sleep 2
+	path6_up 2
+	t_back=$(now_ms)	# link and routes back
+	# the events after the link went down (eth2 was up before it, too)
+	ev_wait "$TMP/mon.json" 10 ".event == \"path_up\" and .dev == \"eth2\" and .ts * 1000 > $t_down" || { ev_log; return 1; }
+	t_up=$(ev_ts ".event == \"path_up\" and .dev == \"eth2\" and .ts * 1000 > $t_down")
+	ev_wait "$TMP/mon.json" 5 ".event == \"sf_created\" and .dev == \"eth2\" and .local_addr == \"fd00:2::1\" and .ts * 1000 >= $t_up" || { ev_log; return 1; }
+	t_new=$(ev_ts ".event == \"sf_created\" and .dev == \"eth2\" and .ts * 1000 >= $t_up")
+	xfer_wait
+	rc=$?
+	ev_log
+	log "eth2: subflow closed $((t_closed - t_down)) ms after path_down; path_up $((t_up - t_down)) ms after it; a new subflow $((t_new - t_up)) ms after path_up, $((t_new - t_back)) ms after its routes were back; transfer rc $rc"
+	[ "$rc" -eq 0 ] && xfer_intact fo || { log "transfer failed or not byte-identical"; return 1; }
+	xfer_running fo cli $((t_down - RT_MONO)) || { log "the download was over when eth2 went down (last data ${XFER_AFTER} ms after)"; return 1; }
+	[ $((t_closed - t_down)) -lt 1000 ] && [ $((t_new - t_back)) -lt 2000 ]
+}
+
+# Test 4.
+upload6() {
+	local i share rc
+	xfer_bg up 0 up -D 5000
+	xfer_wait
+	rc=$?
+	log "upload: rc $rc, bytes per path: $(xfer_split up cli | tr '\n' ' ')"
+	[ "$rc" -eq 0 ] && xfer_intact up || { log "transfer failed or not byte-identical"; return 1; }
+	for i in 1 2 3; do
+		share=$(xfer_share up cli "$i")
+		[ "$share" -ge 10 ] || { log "eth$i carried $share %"; return 1; }
+	done
+}
+
+# Test 5: the tunnel over IPv6. The target, plain TCP, is on the VPS at a
+# documentation address (2001:db8::80, on lo: the server refuses internal
+# targets, fd00::/7 among them).
+SHIM=$top/shim/omr-shim
+SHIM_PIDS=()
+shim6() {
+	local key=omr-v6-$RANDOM$RANDOM rc got want i
+	[ -x "$SHIM" ] || { log "no $SHIM (make -C shim)"; return 1; }
+	ip -n "$SRV" -6 addr add 2001:db8::80/128 dev lo
+	for i in server local; do
+		cat >"$TMP/shim-$i.json" <<-EOF
+		{ "server": "$VPS6", "server_port": 8388, "password": "$key",
+		  "method": "chacha20-ietf-poly1305", "timeout": 60, "mptcp": true,
+		  "workers": 1 $([ $i = local ] && echo ', "local_address": "127.0.0.1", "local_port": 1080') }
+		EOF
+	done
+	ip netns exec "$SRV" "$SHIM" server -c "$TMP/shim-server.json" -q 2>>"$TMP/shim-server.log" &
+	SHIM_PIDS+=($!)
+	ip netns exec "$CLI" "$SHIM" local -c "$TMP/shim-local.json" -q 2>>"$TMP/shim-local.log" &
+	SHIM_PIDS+=($!)
+	wait_listen "$SRV" 8388 && wait_listen "$CLI" 1080 || return 1
+	ip netns exec "$SRV" "$XFER" server -T -l "[2001:db8::80]:5301" -j -t 120 \
+		>"$TMP/sh.srv.json" 2>"$TMP/sh.srv.err" &
+	XFER_SRV_PID=$!
+	wait_listen "$SRV" 5301 || return 1
+	ip netns exec "$CLI" "$XFER" client -c "[2001:db8::80]:5301" -x 127.0.0.1:1080 \
+		-s 0 -d down -D 5000 -j -t 120 >"$TMP/sh.cli.json" 2>"$TMP/sh.cli.err" &
+	XFER_CLI_PID=$!
+	sleep 3
+	want=$(for i in 1 2 3; do echo "fd00:$i::1"; done)
+	got=$(ctl -j conn show | jq -r --arg vps "$VPS6" '.[] | select(.remote_addr == $vps and
+		.remote_port == 8388 and .pm) | .subflows[] | select(.state == "established") |
+		.local_addr' | sort)
+	ctl conn show port 8388 | sed 's/^/# /'
+	xfer_wait
+	rc=$?
+	log "SOCKS5 download through the IPv6 tunnel: rc $rc, $(jq -r '.rx.bytes' "$TMP/sh.cli.json" 2>/dev/null) bytes"
+	[ "$rc" -eq 0 ] && xfer_intact sh || { log "transfer failed or not byte-identical: $(cat "$TMP/sh.cli.err" "$TMP/shim-local.log" "$TMP/shim-server.log" 2>/dev/null | tail -n 5)"; return 1; }
+	[ "$got" = "$want" ] || { log "tunnel subflows: $(echo "$got" | tr '\n' ',')"; return 1; }
+}
+
+# Test 6. IPv4 on the same WANs, as lib.sh's topology has it; the VPS's
+# 10.99.0.2 on lo. The download's client socket is IPv6 (omr-xfer's
+# [ADDR]:PORT) connected to an IPv4-mapped address: MPTCP makes an IPv4
+# connection of it whose first subflow is an IPv6 socket.
+dual6() {
+	local i js t0 got want t_down t_closed rc
+	ip -n "$SRV" addr add 10.99.0.2/32 dev lo
+	for i in 1 2 3; do
+		ip -n "$CLI" addr add "10.0.$i.1/24" dev "eth$i"
+		ip -n "$SRV" addr add "10.0.$i.2/24" dev "eth$i"
+		ip -n "$CLI" rule add from "10.0.$i.1" table $((100 + i))
+		ip -n "$CLI" route add default via "10.0.$i.2" dev "eth$i" table $((100 + i))
+	done
+	ip -n "$CLI" route add default via 10.0.1.2 dev eth1
+	t0=$(now_ms)
+	while :; do
+		js=$(ctl -j path show) || return 1
+		echo "$js" | jq -e 'all(.[]; .addrs == ["10.0.\(.dev[3:]).1", "fd00:\(.dev[3:])::1"] and
+			.addr == .addrs[0])' >/dev/null && break
+		[ $(($(now_ms) - t0)) -lt 3000 ] || { log "path show: $(echo "$js" | jq -c 'map([.dev, .addrs])')"; return 1; }
+		sleep 0.3
+	done
+	ctl path show | sed 's/^/# /'
+	XFER_LISTEN=10.99.0.2 VPS_IP="[::ffff:10.99.0.2]" xfer_bg ds 0 down -D 12000
+	for i in 1 2 3; do
+		ev_wait "$TMP/mon.json" 5 ".event == \"sf_created\" and .dev == \"eth$i\" and .local_addr == \"10.0.$i.1\" and .remote_addr == \"10.99.0.2\"" ||
+			{ ev_log; xfer_wait; log "client: $(cat "$TMP/ds.cli.err")"; return 1; }
+	done
+	sleep 1
+	want=$(for i in 1 2 3; do echo "10.0.$i.1 10.99.0.2"; done)
+	got=$(ctl -j conn show | jq -r '.[] | select(.pm and .remote_addr == "10.99.0.2") |
+		.subflows[] | select(.state == "established") | "\(.local_addr) \(.remote_addr)"' | sort)
+	ctl conn show | sed 's/^/# /'
+	[ "$got" = "$want" ] || { log "subflows: $(echo "$got" | tr '\n' ',')"; xfer_wait; return 1; }
+	path_down 1
+	ev_wait "$TMP/mon.json" 5 '.event == "sf_closed" and .dev == "eth1" and .reason == "link_down" and .local_addr == "10.0.1.1"' || { ev_log; xfer_wait; return 1; }
+	t_down=$(ev_ts '.event == "path_down" and .dev == "eth1"')
+	t_closed=$(ev_ts '.event == "sf_closed" and .dev == "eth1" and .reason == "link_down"')
+	xfer_wait
+	rc=$?
+	log "eth1's first subflow closed $((t_closed - t_down)) ms after path_down; transfer rc $rc"
+	[ "$rc" -eq 0 ] && xfer_intact ds || { log "transfer failed or not byte-identical"; return 1; }
+	xfer_running ds cli $((t_down - RT_MONO)) || { log "the download was over when eth1 went down (last data ${XFER_AFTER} ms after)"; return 1; }
+	[ $((t_closed - t_down)) -lt 1000 ]
+}
+
+if ! topo6_setup "20mbit 10ms" "20mbit 10ms" "20mbit 10ms"; then
+	log "topology setup failed: $PM_MSG"
+	for d in "${T[@]}"; do ktap_test_fail "$d"; done
+	ktap_finished
+fi
+ktap_test_result "${T[0]}" paths6
+
+VPS_IP="[$VPS6]"	# omr-xfer's [ADDR]:PORT (lib.sh's xfer_bg and xfer_start)
+xfer_bg fo 0 down -D 15000
+ktap_test_result "${T[1]}" subflows6
+ktap_test_result "${T[2]}" failover6
+ktap_test_result "${T[3]}" upload6
+ktap_test_result "${T[4]}" shim6
+ktap_test_result "${T[5]}" dual6
+
+ktap_finished
