@@ -10,8 +10,8 @@ rel=$2
 ceil=${3:-}
 # A run during which the guest's CPU was busier than this measured the VM.
 bound=80
-read -r rates delays loss ms reps < <(jq -rs 'map(select(.profile))[0] |
-	"\(.profile.rates_mbps | join(",")) \(.profile.delay_ms | join(",")) \(.profile.loss_pct | join(",")) \(.ms) \(.reps)"' "$in")
+read -r rates delays loss ms reps qlim < <(jq -rs 'map(select(.profile))[0] |
+	"\(.profile.rates_mbps | join(",")) \(.profile.delay_ms | join(",")) \(.profile.loss_pct | join(",")) \(.ms) \(.reps) \(.profile.netem_limit // 300)"' "$in")
 # Per WAN: the goodput of its line rate (1448 payload bytes per 1514-byte
 # frame), the loss-based bound of cubic (Mathis et al.: MSS / RTT * 1.22 /
 # sqrt(p); cubic's TCP-friendly region gives the same at these windows)
@@ -96,7 +96,7 @@ cat <<EOT
 ## WAN profiles and their ceilings
 
 netem on both ends of each veth pair (rate and random loss each way, the
-delay one way). *line*: goodput of the line rate (1448-byte segments in
+delay one way; a queue of $qlim packets, OMR_NETEM_LIMIT). *line*: goodput of the line rate (1448-byte segments in
 1514-byte frames); *cubic bound*: what a loss-based congestion control gets
 at that loss and RTT (Mathis et al., MSS / RTT · 1.22 / √p); *model*: the
 least of them, less slow start, over a $((ms / 1000)) s transfer. netem

@@ -41,7 +41,10 @@
 # receiver's transfer time. BENCH_DEFAULT=0 leaves the default-scheduler
 # rows out, BENCH_FO=0 the failovers (for a quick look at one row);
 # BENCH_E2E_VARIANTS=none runs no row, BENCH_FO_TRACE=1 traces the
-# failovers (fo_trace).
+# failovers (fo_trace), BENCH_FO_REPS=N runs each failover N times (a JSON
+# line each; the rates file and plot are the last one's). With lib.sh's
+# OMR_NETEM_LIMIT (the WANs' queue, packets) that measures how much of the
+# stall is the queue (docs/path-manager.md, "Where a failover's stall goes").
 # shellcheck source=selftests/lib.sh
 source "$(dirname "$0")/../lib.sh"
 # shellcheck source=selftests/e2e/lib-e2e.sh
@@ -53,12 +56,14 @@ omr_load || exit 1
 MS=${BENCH_MS:-15000}
 REPS=${BENCH_REPS:-5}
 FO_MS=${BENCH_FO_MS:-20000}
+FO_REPS=${BENCH_FO_REPS:-1}
 S=$TMP/bench.samples
 res=$OMR_OUT/e2e-bench.jsonl
 json_list() { local IFS=,; echo "[$*]"; }
 jq -c -n --argjson r "$(json_list "${E2E_RATES[@]}")" --argjson d "$(json_list "${E2E_DELAYS[@]}")" \
 	--argjson l "$(json_list "${E2E_LOSS[@]}")" --argjson ms "$MS" --argjson reps "$REPS" \
-	'{profile: {rates_mbps: $r, delay_ms: $d, loss_pct: $l}, ms: $ms, reps: $reps}' >"$res"
+	--argjson q "${OMR_NETEM_LIMIT:-300}" \
+	'{profile: {rates_mbps: $r, delay_ms: $d, loss_pct: $l, netem_limit: $q}, ms: $ms, reps: $reps}' >"$res"
 
 proxy_of() {
 	case $1 in
@@ -198,18 +203,44 @@ row_stop() {
 	e2e_route_via 1
 }
 
+# fo_counters FILE: every namespace's TCP and MPTCP counters ("NS NAME
+# VALUE" lines) and the backlog drops of /proc/net/softnet_stat ("all
+# softnet_dropped N"), for fo_trace's differences.
+fo_counters() {
+	local ns d n=0
+	for ns in "$LAN" "$CLI" "$SRV" "$INET"; do
+		ip netns exec "$ns" nstat -asz 2>/dev/null |
+			awk -v ns="$ns" '$1 ~ /^(Tcp|MPTcp)/ { print ns, $1, $2 }'
+	done >"$1"
+	while read -r _ d _; do
+		n=$((n + 16#$d))
+	done </proc/net/softnet_stat
+	echo "all softnet_dropped $n" >>"$1"
+}
+
 # fo_trace start|stop VARIANT: with BENCH_FO_TRACE=1, the kernel's TCP
-# retransmits, resets and socket state changes during the failover (ftrace,
-# CLOCK_MONOTONIC like the sampler's and omr-xfer's *_mono_ms) into
-# $OMR_OUT/fo-VARIANT.trace, to place its stall against the link events.
+# retransmits, resets, socket state changes and packet drops (with their
+# reason) during the failover (ftrace, CLOCK_MONOTONIC like the sampler's
+# and omr-xfer's *_mono_ms) into $OMR_OUT/fo-VARIANT.trace, to place its
+# stall against the link events;
+# and what the counters of every hop (LAN, router, VPS, internet server)
+# gained meanwhile into $OMR_OUT/fo-VARIANT.counters ("NS NAME DELTA"): a
+# stall with no retransmission in the tunnel may be another hop's drops
+# (a traced run's 4.4 s without any retransmit ended with the internet
+# server's, whose hop has no netem).
 fo_trace() {
 	local t=/sys/kernel/tracing e
 	[ "${BENCH_FO_TRACE:-0}" = 1 ] || return 0
 	if [ "$1" = stop ]; then
 		echo 0 >$t/tracing_on
 		cat $t/trace >"$OMR_OUT/fo-$2.trace"
+		fo_counters "$TMP/fo-$2.c1"
+		awk 'NR == FNR { a[$1 " " $2] = $3; next }
+			$3 - a[$1 " " $2] != 0 { print $1, $2, $3 - a[$1 " " $2] }' \
+			"$TMP/fo-$2.c0" "$TMP/fo-$2.c1" >"$OMR_OUT/fo-$2.counters"
 		return 0
 	fi
+	fo_counters "$TMP/fo-$2.c0"
 	[ -d $t/events ] || mount -t tracefs nodev $t || return 0
 	echo 0 >$t/tracing_on
 	echo >$t/trace
@@ -219,6 +250,12 @@ fo_trace() {
 		echo 1 >$t/events/$e/enable
 	done
 	echo 'protocol == 6 || protocol == 262' >$t/events/sock/inet_sock_set_state/filter
+	# packets dropped for a reason (2: NOT_SPECIFIED, 1: consumed): where
+	# (the function) and why (a full receive buffer, the backlog, ...)
+	if [ -d $t/events/skb/kfree_skb ]; then
+		echo 'reason > 2' >$t/events/skb/kfree_skb/filter
+		echo 1 >$t/events/skb/kfree_skb/enable
+	fi
 	echo 1 >$t/tracing_on
 }
 
@@ -285,7 +322,7 @@ for v in $variants; do
 	done
 	row_stop "$v"
 done
-[ "${BENCH_FO:-1}" = 0 ] || failover omr
+[ "${BENCH_FO:-1}" = 0 ] || for _ in $(seq "$FO_REPS"); do failover omr; done
 log "sampler: $(tail -n 1 "$S"); largest interval deviation $(e2e_sample_jitter "$S" 200) ms"
 
 [ "${BENCH_DEFAULT:-1}" != 0 ] || exit 0
@@ -296,7 +333,7 @@ for dir in down up; do
 		run_one default "$dir" "$rep"
 	done
 done
-[ "${BENCH_FO:-1}" = 0 ] || failover default
+[ "${BENCH_FO:-1}" = 0 ] || for _ in $(seq "$FO_REPS"); do failover default; done
 # the same, BBR everywhere: the system default of both namespaces, which
 # every subflow created after this takes
 if [ "${BENCH_DEFBBR:-1}" != 0 ] && modprobe -q tcp_bbr &&

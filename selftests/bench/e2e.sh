@@ -6,8 +6,8 @@
 # selftests/bench/ceiling-vm.sh (the VM's own ceiling, WANs unshaped; left
 # out with BENCH_CEILING=0) and selftests/bench/e2e-vm.sh, and writes
 # docs/benchmarks.md (BENCH_E2E_DOC names another) and its plots. The
-# settings e2e-vm.sh and lib-e2e.sh take (BENCH_*, E2E_RATES) pass into
-# the VM.
+# settings e2e-vm.sh and lib-e2e.sh take (BENCH_*, E2E_RATES, and lib.sh's
+# OMR_NETEM_LIMIT, the WANs' queue in packets) pass into the VM.
 #   selftests/bench/e2e.sh KERNEL OUTDIR
 set -eu
 # The VM lock, unless the caller holds it already (OMR_VM_LOCKED=1).
@@ -15,6 +15,7 @@ lock=(flock /tmp/omr-vm.lock)
 [ -z "${OMR_VM_LOCKED:-}" ] || lock=()
 rel=$1
 outdir=$2
+mkdir -p "$outdir"
 # the page and, beside it, its plots (PAGE-failover-VARIANT.png)
 doc=${BENCH_E2E_DOC:-docs/benchmarks.md}
 rm -f "$outdir/e2e-bench.jsonl" "$outdir/ceiling.jsonl" "$outdir"/fo-*.rates "$outdir/t0"
@@ -30,7 +31,8 @@ rc=0
 	BENCH_CEIL_REPS="${BENCH_CEIL_REPS:-3}" ${E2E_RATES:+E2E_RATES="$E2E_RATES"} \
 	${BENCH_E2E_VARIANTS:+BENCH_E2E_VARIANTS="$BENCH_E2E_VARIANTS"} ${BENCH_DEFAULT:+BENCH_DEFAULT="$BENCH_DEFAULT"} \
 	${BENCH_FO:+BENCH_FO="$BENCH_FO"} ${BENCH_DEFBBR:+BENCH_DEFBBR="$BENCH_DEFBBR"} \
-	${BENCH_FO_TRACE:+BENCH_FO_TRACE="$BENCH_FO_TRACE"} \
+	${BENCH_FO_REPS:+BENCH_FO_REPS="$BENCH_FO_REPS"} \
+	${BENCH_FO_TRACE:+BENCH_FO_TRACE="$BENCH_FO_TRACE"} ${OMR_NETEM_LIMIT:+OMR_NETEM_LIMIT="$OMR_NETEM_LIMIT"} \
 	bash -c "$steps" || rc=$?
 for v in omr default; do
 	f=$outdir/fo-$v.rates
