@@ -231,6 +231,16 @@ xfer_bg() {
 	XFER_CLI_PID=$!
 }
 
+# xfer_cut: the transfer of xfer_bg, bounded by a long -D, ends now
+# (omr-xfer's SIGUSR1: its sender stops as if -D had run out, both ends
+# still compare every byte). A test that acts on the paths mid-transfer
+# bounds it by time with a wide margin and cuts it once it saw its events:
+# the VM's ~0.5 s per process cannot make the transfer end first.
+xfer_cut() {
+	kill -USR1 "$XFER_SRV_PID" "$XFER_CLI_PID" 2>/dev/null
+	true
+}
+
 xfer_wait() {
 	local rc
 	wait "$XFER_CLI_PID"

@@ -22,7 +22,7 @@ T=("e2e: scheduler omr on router and VPS, omr PM on the router with eth1..eth3 t
 	"e2e: HTTP download through SOCKS5 (curl --socks5-hostname, omr-shim, MPTCP) of 4 MB: sha256 equal to the server's file"
 	"e2e: 20 s download through SOCKS5 (omr-xfer -x): byte-identical; omrctl conn show, while it runs: the tunnel has 3 established subflows on eth1..eth3; each WAN received >= 2 % of the bytes"
 	"e2e: 10 s upload through SOCKS5: byte-identical; each WAN sent >= 2 % of the bytes"
-	"e2e: failover: eth2 (LTE) down 1 s into a 20 s download, back 2 s later: the download completes byte-identical; omr's PM re-joins LTE on the tunnel (an established eth2 subflow) within 5 s of its return, while the download runs")
+	"e2e: failover: eth2 (LTE) down 1 s into a download, back 2 s later, the download ended 2 s after the re-join (xfer_cut): byte-identical; omr's PM re-joins LTE on the tunnel (an established eth2 subflow) within 5 s of its return, while the download runs")
 
 ktap_print_header
 ktap_set_plan ${#T[@]}
@@ -96,7 +96,7 @@ done
 # LTE's default route after its link; conn show then confirms it.
 e2e_sample_start "$TMP/fo.samples" 200
 watch_start fo "$CLI" -i 100 -t 60 -r "$VPS_IP" || log "no omr-watch"
-e2e_xfer_bg fo 0 down -x "$PROXY" -i 500 -D 20000
+e2e_xfer_bg fo 0 down -x "$PROXY" -i 500 -D 90000	# cut (xfer_cut) 2 s after the re-join
 sleep 1
 t_down=$(now_ms)
 path_down 2
@@ -106,6 +106,8 @@ t_up=$(now_ms)
 # omr's PM re-joins LTE on the tunnel: 3 established subflows again.
 e2e_conn_snapshot "$TMP/fo-conn.json" 3
 rejoin=$?
+sleep 2		# LTE carries some of it, then the download ends
+xfer_cut
 e2e_xfer_wait 30
 rc=$?
 e2e_sample_stop

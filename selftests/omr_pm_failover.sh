@@ -60,7 +60,8 @@ failover() {
 	jq -e '.rx.max_gap_ms < 1000' "$TMP/$name.$rx.json" >/dev/null
 }
 
-# Test 3, DIR: 3 x 20 Mbit/s, a 25 s transfer; eth2 down once it carries
+# Test 3, DIR: 3 x 20 Mbit/s, a transfer cut (xfer_cut) 1 s after the new
+# subflow carried data, 90 s at most; eth2 down once it carries
 # data, back (link, then its routes, as netifd does) 2 s after its subflows
 # went. From the moment both the link and eth2's default route are back:
 # a new subflow (a port not on eth2 before) within 2 s, and its counter
@@ -71,7 +72,7 @@ recovery() {
 	fld=$(data_field "$dir")
 	topo_pm_setup default "20mbit 10ms" "20mbit 10ms" "20mbit 10ms" || return 1
 	watch_start "$name" "$CLI" -i 50 -t 60 -r "$VPS_IP" || return 1
-	xfer_bg "$name" 0 "$dir" -D 25000
+	xfer_bg "$name" 0 "$dir" -D 90000	# cut once the new subflow carried data
 	eth2_moving "$name" "$dir" || log "no data on eth2 15 s in"
 	path_down 2
 	watch_until "$name" 5 '$2 == "link" && $3 == "eth2" && $4 == "down" { d = 1 }
@@ -85,6 +86,8 @@ recovery() {
 			if (F_LOCAL == "10.0.2.1" && !(F_LPORT in old) && !(F_LPORT in first)) first[F_LPORT] = '"$fld"' } }
 		!u && $2 == "sf" { for (i = 1; i <= $3; i++) { sf_parse(i); if (F_LOCAL == "10.0.2.1") old[F_LPORT] = 1 } }
 		END { exit !ok }' || log "no new eth2 subflow carrying data 10 s after its link came back"
+	sleep 1		# more data on the new subflow, then the transfer ends
+	xfer_cut
 	xfer_wait
 	rc=$?
 	watch_stop "$name"

@@ -802,11 +802,24 @@ static u64 xfer_tx_deadline(const struct xfer *x)
 	return x->t_start + x->duration_ns;
 }
 
+/*
+ * SIGUSR1 ends a transfer bounded by time now, as if its -D had run out:
+ * a test bounds it by a long -D and cuts it once it saw what it waited
+ * for, so a slow machine cannot end the transfer before the test's events.
+ */
+static volatile sig_atomic_t cut_requested;
+
+static void on_sigusr1(int sig)
+{
+	(void)sig;
+	cut_requested = 1;
+}
+
 static void xfer_tx_cut(struct xfer *x, u64 now)
 {
 	u64 dl = xfer_tx_deadline(x);
 
-	if (dl && now >= dl) {
+	if (dl && (now >= dl || cut_requested)) {
 		x->tx_size = x->tx_bytes;
 		x->tx_t1 = now;
 	}
@@ -1744,7 +1757,8 @@ static void usage(FILE *f)
 "  -d DIR        up = client sends, down = server sends, both (default up)\n"
 "  -D MS         bounded by time: each sender stops after MS ms (or -s BYTES,\n"
 "                if sooner; -s 0: no size limit) and the receiver takes EOF as\n"
-"                the end; JSON times (*_mono_ms) are CLOCK_MONOTONIC\n"
+"                the end; SIGUSR1 ends it at once, as if MS had run out; JSON\n"
+"                times (*_mono_ms) are CLOCK_MONOTONIC\n"
 "  -S SEED       data stream seed (default %#llx); on the server it overrides\n"
 "                the client's seed, to provoke a mismatch on purpose\n"
 "  -w SEC        client: retry connect while refused for SEC seconds (default 5)\n"
@@ -2001,10 +2015,14 @@ static void parse_args(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+	struct sigaction sa = { .sa_handler = on_sigusr1 };
 	int status;
 
 	parse_args(argc, argv);
 	signal(SIGPIPE, SIG_IGN);
+	/* no SA_RESTART: the signal wakes xfer_run's poll() */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGUSR1, &sa, NULL);
 	if (opt.timeout_s)
 		deadline_ns = now_ns() + (u64)opt.timeout_s * 1000000000ULL;
 
