@@ -20,7 +20,7 @@
 /* A congestion control's name: TCP_CA_NAME_MAX (linux/tcp.h), with its NUL. */
 #define OMR_CC_MAX 16
 
-/* MPTCP connections of this namespace that fell back to plain TCP (mib.c). */
+/* MPTCP connections of this namespace that fell back to plain TCP (fallbacks.c). */
 struct omr_fallbacks {
 	bool seen;		/* the kernel has MPTCP's MIB */
 	uint64_t token_table, peer, other;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
-#include "mib.h"
+#include "fallbacks.h"
 #include "output.h"
 #include "print.h"
 #include "util.h"
@@ -20,7 +20,7 @@ int do_status(struct ctx *c, int argc, char **argv)
 	if (!ret)
 		ret = omr_get_status(c->nl, &s);
 	if (!ret) {
-		mib_read_fallbacks(&s.fb);
+		fallbacks_read(&s.fb);
 		print_status(&s);
 	}
 	return ret;

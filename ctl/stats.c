@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cmd.h"
-#include "mib.h"
+#include "fallbacks.h"
 #include "output.h"
 #include "print.h"
 #include "prom.h"
@@ -32,7 +32,7 @@ int do_stats(struct ctx *c, int argc, char **argv)
 	if (ret)
 		return ret;
 	if (prom) {
-		mib_read_fallbacks(&s.fb);
+		fallbacks_read(&s.fb);
 		prom_write(stdout, &s, &l);
 	} else {
 		open_json_object(NULL);

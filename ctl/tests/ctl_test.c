@@ -13,7 +13,7 @@
 #include <string.h>
 #include <json-c/json.h>
 #include "conf.h"
-#include "mib.h"
+#include "fallbacks.h"
 #include "model.h"
 #include "output.h"
 #include "print.h"
@@ -370,7 +370,7 @@ static void test_status_printer(void)
 }
 
 /* MPTCP's fallback counters: parsed by name from netstat's two lines. */
-static void test_mib(void)
+static void test_fallbacks(void)
 {
 	static const char good[] =
 		"TcpExt: SyncookiesSent EmbryonicRsts\nTcpExt: 1 2\n"
@@ -384,15 +384,15 @@ static void test_mib(void)
 	int r1, r2, r3;
 
 	f = fmemopen((void *)good, sizeof(good) - 1, "r");
-	r1 = mib_parse_fallbacks(f, &fb);
+	r1 = fallbacks_parse(f, &fb);
 	fclose(f);
 	ok(!r1 && fb.seen && fb.token_table == 7 && fb.peer == 3 && fb.other == 3,
 	   "mib: MPTcpExt fallback counters by name: token table 7, peer 2+1, other 3");
 	f = fmemopen((void *)bad, sizeof(bad) - 1, "r");
-	r2 = mib_parse_fallbacks(f, &fb);
+	r2 = fallbacks_parse(f, &fb);
 	fclose(f);
 	f = fmemopen((void *)good, 30, "r");	/* TcpExt only */
-	r3 = mib_parse_fallbacks(f, &fb);
+	r3 = fallbacks_parse(f, &fb);
 	fclose(f);
 	ok(r2 && r3 && !fb.seen, "mib: names without as many values, or no MPTcpExt, are refused");
 
@@ -474,7 +474,7 @@ int main(void)
 	test_ip();
 	test_escape();
 	test_status_printer();
-	test_mib();
+	test_fallbacks();
 	test_event_printer();
 	test_prom();
 	test_words_kernel();

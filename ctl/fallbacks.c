@@ -14,7 +14,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include "mib.h"
+#include "fallbacks.h"
 
 static const struct {
 	const char *name;
@@ -48,7 +48,7 @@ static void add(struct omr_fallbacks *fb, const char *name, const char *val)
 	}
 }
 
-int mib_parse_fallbacks(FILE *f, struct omr_fallbacks *fb)
+int fallbacks_parse(FILE *f, struct omr_fallbacks *fb)
 {
 	char names[8192], vals[8192];
 	char *sn, *sv, *n, *v;
@@ -72,14 +72,14 @@ int mib_parse_fallbacks(FILE *f, struct omr_fallbacks *fb)
 	return -1;
 }
 
-void mib_read_fallbacks(struct omr_fallbacks *fb)
+void fallbacks_read(struct omr_fallbacks *fb)
 {
 	FILE *f = fopen("/proc/net/netstat", "re");
 
 	memset(fb, 0, sizeof(*fb));
 	if (!f)
 		return;
-	if (mib_parse_fallbacks(f, fb))
+	if (fallbacks_parse(f, fb))
 		memset(fb, 0, sizeof(*fb));
 	fclose(f);
 }

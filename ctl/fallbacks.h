@@ -4,15 +4,15 @@
  * nothing for the path manager to follow), from the MIB of omrctl's network
  * namespace (/proc/net/netstat, read after -n).
  */
-#ifndef OMRCTL_MIB_H
-#define OMRCTL_MIB_H
+#ifndef OMRCTL_FALLBACKS_H
+#define OMRCTL_FALLBACKS_H
 
 #include <stdio.h>
 #include "model.h"
 
 /* Parse the "MPTcpExt:" name and value lines of a netstat file into @fb. */
-int mib_parse_fallbacks(FILE *f, struct omr_fallbacks *fb);
+int fallbacks_parse(FILE *f, struct omr_fallbacks *fb);
 /* The same from /proc/net/netstat; fb->seen false if it has no MPTcpExt. */
-void mib_read_fallbacks(struct omr_fallbacks *fb);
+void fallbacks_read(struct omr_fallbacks *fb);
 
-#endif /* OMRCTL_MIB_H */
+#endif /* OMRCTL_FALLBACKS_H */
