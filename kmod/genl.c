@@ -805,32 +805,32 @@ static int omr_genl_path_del(struct sk_buff *skb, struct genl_info *info)
  * checked before anything is stored. The work, kicked after, does what the
  * change means for the connections.
  */
+/* An optional address: @set if given; the unspecified one clears (family 0). */
+static int omr_genl_opt_addr(const struct nlattr *nla, const char *name,
+			     bool *set, struct omr_addr *a,
+			     struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	*set = !!nla;
+	if (!nla)
+		return 0;
+	ret = omr_nla_get_addr(nla, name, a, extack);
+	if (ret)
+		return ret;
+	if (omr_addr_any(a))
+		memset(a, 0, sizeof(*a));
+	return 0;
+}
+
 static int omr_genl_path_change_addrs(struct nlattr **tb,
 				      struct omr_pm_path_change *ch,
 				      struct netlink_ext_ack *extack)
 {
-	int ret;
-
-	/* The unspecified address of either family clears (family 0). */
-	ch->set_saddr = tb[OMR_PATH_A_SADDR];
-	if (ch->set_saddr) {
-		ret = omr_nla_get_addr(tb[OMR_PATH_A_SADDR], "OMR_PATH_A_SADDR",
-				       &ch->saddr, extack);
-		if (ret)
-			return ret;
-		if (omr_addr_any(&ch->saddr))
-			memset(&ch->saddr, 0, sizeof(ch->saddr));
-	}
-	ch->set_gw = tb[OMR_PATH_A_GW];
-	if (ch->set_gw) {
-		ret = omr_nla_get_addr(tb[OMR_PATH_A_GW], "OMR_PATH_A_GW",
-				       &ch->gw, extack);
-		if (ret)
-			return ret;
-		if (omr_addr_any(&ch->gw))
-			memset(&ch->gw, 0, sizeof(ch->gw));
-	}
-	return 0;
+	return omr_genl_opt_addr(tb[OMR_PATH_A_SADDR], "OMR_PATH_A_SADDR",
+				 &ch->set_saddr, &ch->saddr, extack) ?:
+	       omr_genl_opt_addr(tb[OMR_PATH_A_GW], "OMR_PATH_A_GW",
+				 &ch->set_gw, &ch->gw, extack);
 }
 
 static int omr_genl_path_change(struct sk_buff *skb, struct genl_info *info)

@@ -578,17 +578,28 @@ static int omr_pm_netdev_event(struct notifier_block *nb, unsigned long event,
 	return NOTIFY_DONE;
 }
 
+/*
+ * An address of @dev came or went: the paths re-read their addresses. The
+ * IPv6 chain is atomic (the IPv4 one blocking): only a kick (a spinlock).
+ */
+static void omr_pm_addr_kick(const struct net_device *dev)
+{
+	struct omr_pm_net *pn;
+
+	if (!dev)
+		return;
+	pn = omr_pm_net(dev_net(dev));
+	if (READ_ONCE(pn->watch))
+		omr_pm_kick(pn, OMR_PM_LINK, 0);
+}
+
 static int omr_pm_inetaddr_event(struct notifier_block *nb,
 				 unsigned long event, void *ptr)
 {
 	const struct in_ifaddr *ifa = ptr;
-	struct omr_pm_net *pn;
 
-	if (!ifa->ifa_dev || !ifa->ifa_dev->dev)
-		return NOTIFY_DONE;
-	pn = omr_pm_net(dev_net(ifa->ifa_dev->dev));
-	if (READ_ONCE(pn->watch))
-		omr_pm_kick(pn, OMR_PM_LINK, 0);
+	if (ifa->ifa_dev)
+		omr_pm_addr_kick(ifa->ifa_dev->dev);
 	return NOTIFY_DONE;
 }
 
@@ -600,18 +611,13 @@ static struct notifier_block omr_pm_inetaddr_nb = {
 	.notifier_call = omr_pm_inetaddr_event,
 };
 
-/* An atomic notifier chain: only a kick (a spinlock) here. */
 static int omr_pm_inet6addr_event(struct notifier_block *nb,
 				  unsigned long event, void *ptr)
 {
 	const struct inet6_ifaddr *ifp = ptr;
-	struct omr_pm_net *pn;
 
-	if (!ifp->idev || !ifp->idev->dev)
-		return NOTIFY_DONE;
-	pn = omr_pm_net(dev_net(ifp->idev->dev));
-	if (READ_ONCE(pn->watch))
-		omr_pm_kick(pn, OMR_PM_LINK, 0);
+	if (ifp->idev)
+		omr_pm_addr_kick(ifp->idev->dev);
 	return NOTIFY_DONE;
 }
 
