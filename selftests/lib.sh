@@ -486,15 +486,18 @@ wait_listen() {
 	return 1
 }
 
-# wait_line FILE WORD SEC: the first line of FILE with WORD as its second
-# field (or "no WORD"), within SEC seconds, in LINE (e.g. omr-conns prints
-# "T WORD ...").
+# wait_line FILE WORD SEC [PID]: the first line of FILE with WORD as its
+# second field (or "no WORD"), within SEC seconds, in LINE (e.g. omr-conns
+# prints "T WORD ..."); with PID, no longer than that process (its writer)
+# lives.
 # By the clock: under TCG the awk itself takes a good part of a second.
 wait_line() {
-	local end=$((SECONDS + $3))
+	local end=$((SECONDS + $3)) alive=1
 	while [ $SECONDS -le $end ]; do
+		[ -z "${4:-}" ] || kill -0 "$4" 2>/dev/null || alive=
 		LINE=$(awk -v w="$2" '$2 == w || $2 == "no" w { print; exit }' "$1" 2>/dev/null)
 		[ -n "$LINE" ] && return 0
+		[ -n "$alive" ] || break
 		sleep 0.2
 	done
 	LINE=

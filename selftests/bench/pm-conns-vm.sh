@@ -45,28 +45,53 @@ counters() {
 			visits: .counters.visits, work_ns: .counters.work_ns}'
 }
 
+# sample N: every 10 s while connections open, each end's socket counts and
+# the nonzero TCP/MPTCP drop, retransmit and listen counters (nstat -a:
+# since boot), to $OMR_OUT/open-N.nstat: where an opening waits.
+sample() {
+	local ns
+	while sleep 10; do
+		for ns in "$CLI" "$SRV"; do
+			echo "== $(date +%s) $ns $(ip netns exec "$ns" sh -c 'grep -E "^(TCP|MPTCP)" /proc/net/sockstat; nstat -az' |
+				awk '/^(TCP|MPTCP):/ { printf "%s ", $0; next }
+				$1 ~ /Listen|ReqQFull|SynRetrans|Timeouts|Drop|Overflow|Fallback|JoinSyn|JoinAck|MPCapable|MPTcpExtMP.*Rx|Cookie|AddrNotAvail|AttemptFails|OutRsts/ && $2 != 0 { printf "%s=%s ", $1, $2 }'))"
+		done
+	done
+}
+
 cpu_ticks() {
 	awk '/^cpu / { b = 0; for (i = 2; i <= NF; i++) if (i != 5 && i != 6) b += $i;
 		t = 0; for (i = 2; i <= NF; i++) t += $i; print b, t }' /proc/stat
 }
 
 one() {
-	local n=$1 out=$TMP/open-$1.out a b c0 c1 ready fo rec rnd idle_busy tcp
+	local n=$1 out=$OMR_OUT/open-$1.out a b c0 c1 ready fo rec rnd idle_busy tcp rc
 	topo_pm_setup default "$SPEC" "$SPEC" || return 1
 	ns_sysctl "$SRV" net.core.somaxconn=8192
 	ns_sysctl "$SRV" net.ipv4.tcp_max_syn_backlog=8192
-	ip netns exec "$SRV" "$CONNS" serve "$VPS_IP" 5400 -t 3600 >"$TMP/serve-$n.out" 2>&1 &
-	wait_line "$TMP/serve-$n.out" listening 30 || return 1
+	# What omr-boot sets on a router (OMR_PORT_RANGE): every subflow a
+	# join binds takes a port the connects can no longer use, so the
+	# default range (32768-60999) holds 14,116 connections of two
+	# subflows (docs/path-manager.md, "Many connections").
+	ns_sysctl "$CLI" net.ipv4.ip_local_port_range="${BENCH_PORT_RANGE:-10000 65000}"
+	ip netns exec "$SRV" "$CONNS" serve "$VPS_IP" 5400 -t 3600 >"$OMR_OUT/serve-$n.out" 2>&1 &
+	wait_line "$OMR_OUT/serve-$n.out" listening 30 || return 1
 	# -d: the idle window is measured while omr-conns sleeps.
 	ip netns exec "$CLI" "$CONNS" open "$VPS_IP" 5400 "$n" -t 3600 -w 1200 \
 		-a 10.0.1.1,10.0.2.1 -d $((IDLE + 6)) \
 		-f "ip -n $CLI link set eth1 down; ip -n $SRV link set eth1 down" \
 		-r "ip -n $SRV link set eth1 up; ip -n $CLI link set eth1 up; ip -n $CLI route replace default via 10.0.1.2 dev eth1 table 101; ip -n $CLI route replace default via 10.0.1.2 dev eth1" \
 		>"$out" 2>"$out.err" &
-	wait_line "$out" tcp 1800 || { log "N=$n: not connected: $(tail -n 2 "$out")"; return 1; }
+	local opid=$!
+	sample >"$OMR_OUT/open-$n.nstat" 2>&1 &
+	local spid=$!
+	wait_line "$out" tcp 1800 "$opid"
+	rc=$?
+	kill "$spid" 2>/dev/null
+	[ $rc -eq 0 ] || { log "N=$n: not connected: $(tail -n 2 "$out") $(cat "$out.err")"; return 1; }
 	tcp=${LINE##* tcp }
 	log "N=$n: $tcp in TCP fallback; MPTCP token table: $buckets buckets"
-	wait_line "$out" ready 1800 || { log "N=$n: not ready: $(grep -v ' sf ' "$out" | tail -n 4)"; return 1; }
+	wait_line "$out" ready 1800 "$opid" || { log "N=$n: not ready: $(grep -v ' sf ' "$out" | tail -n 4)"; return 1; }
 	ready=$LINE
 	sleep 2
 	a=$(counters) c0=$(cpu_ticks)

@@ -14,6 +14,8 @@
  *       once), writes one byte on each (an MPTCP client is fully
  *       established, and may be joined, once data was acknowledged) and
  *       holds them until -t SEC have passed (default 600):
+ *         T opening D S              every 2 s while they open: D
+ *                                    connected, S connects started
  *         T connected N MS           all N connected, after MS ms
  *         T tcp K                    K of them run plain TCP (MPTCP fell
  *                                    back: TCP_IS_MPTCP)
@@ -187,7 +189,7 @@ static int open_all(struct sockaddr_in sa, int *fds, int n)
 {
 	int ep = epoll_create1(0), started = 0, done = 0, pending = 0, i, k;
 	struct epoll_event ev, evs[INFLIGHT];
-	int64_t t0 = mono_ms();
+	int64_t t0 = mono_ms(), shown = t0;
 
 	while (done < n) {
 		while (pending < INFLIGHT && started < n) {
@@ -227,6 +229,10 @@ static int open_all(struct sockaddr_in sa, int *fds, int n)
 				die("write (first byte)");
 			pending--;
 			done++;
+		}
+		if (mono_ms() - shown >= 2000) {
+			shown = mono_ms();
+			printf("%lld opening %d %d\n", (long long)shown, done, started);
 		}
 	}
 	close(ep);
