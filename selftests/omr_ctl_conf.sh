@@ -23,7 +23,7 @@ T=("conf: the README's hand-typed commands in one fresh namespace, showconf's fi
 	"conf: showconf -> setconf -> showconf is the same text; a file without eth2 and with new values deletes eth2 and sets them"
 	"conf: bad files (unknown key, bad value, [Path] without dev) are refused naming FILE:LINE, exit 2; files the kernel refuses (loss_lo above loss_hi; a saddr not on the device, after a path was deleted and one added) exit 1 and are rolled back; showconf unchanged after each"
 	"conf: ctl/omr.conf.example applies to a fresh namespace: the PM enabled, eth1, eth2, lte0 (backup)"
-	"boot: omr-boot prepare (omr.service) with OMR_CC=bbr OMR_PM_TYPE=0 sets the namespace's tcp_congestion_control bbr, pm_type 0, scheduler omr, MPTCP limits 8; an MPTCP listener made after it gives its accepted connection bbr; OMR_CC=nosuch and OMR_CC='bb r' exit 2 naming it, and change nothing")
+	"boot: omr-boot prepare (omr.service) with OMR_CC=bbr OMR_PM_TYPE=0 sets the namespace's tcp_congestion_control bbr, pm_type 0, scheduler omr, MPTCP limits 8; an MPTCP listener made after it gives its accepted connection bbr; OMR_CC=nosuch and OMR_CC='bb r' exit 2 naming it, and change nothing; the local port range: kept with pm_type 0, widened to 10000-65535 on a router (pm_type 1), never narrowed, kept with OMR_PORT_RANGE=keep, a bad one exits 2 naming it and changes nothing")
 
 ktap_print_header
 ktap_set_plan ${#T[@]}
@@ -179,7 +179,33 @@ boot_cc() {
 	print("# accepted MPTCP socket's CC:", cc.decode())
 	raise SystemExit(cc != b"bbr")
 	PY
+	boot_ports "$ns" || return 1
 	ip netns del "$ns"
+}
+
+# boot_ports NS: omr-boot prepare's OMR_PORT_RANGE (a join's bound port is
+# one no connect() may use: docs/path-manager.md, "Many connections": ports).
+boot_ports() {
+	local ns=$1 out rc r
+	range() { ip netns exec "$ns" sysctl -n net.ipv4.ip_local_port_range | tr -s '\t ' ' '; }
+	[ "$(range)" = "32768 60999" ] || { log "pm_type 0 changed the range: $(range)"; return 1; }
+	for r in '60999 32768' '80 60999' 'wide'; do
+		rc=0
+		out=$(prep OMR_PM_TYPE=1 OMR_PORT_RANGE="$r") || rc=$?
+		log "OMR_PORT_RANGE='$r': exit $rc: $out"
+		[ "$rc" = 2 ] && [[ $out == *"OMR_PORT_RANGE='$r'"* ]] || return 1
+		[ "$(range)" = "32768 60999" ] && [ "$(ip netns exec "$ns" sysctl -n net.mptcp.pm_type)" = 0 ] ||
+			{ log "changed: $(range), pm_type $(ip netns exec "$ns" sysctl -n net.mptcp.pm_type)"; return 1; }
+	done
+	out=$(prep OMR_PM_TYPE=1) || { log "prepare: $out"; return 1; }
+	[ "$(range)" = "10000 65535" ] || { log "router: $(range)"; return 1; }
+	ns_sysctl "$ns" net.ipv4.ip_local_port_range="40000 50000"
+	out=$(prep OMR_PM_TYPE=1 OMR_PORT_RANGE=keep) || { log "prepare: $out"; return 1; }
+	[ "$(range)" = "40000 50000" ] || { log "keep: $(range)"; return 1; }
+	ns_sysctl "$ns" net.ipv4.ip_local_port_range="1024 65535"
+	out=$(prep OMR_PM_TYPE=1) || { log "prepare: $out"; return 1; }
+	[ "$(range)" = "1024 65535" ] || { log "narrowed: $(range)"; return 1; }
+	log "$out"
 }
 ktap_test_result "${T[4]}" boot_cc
 
