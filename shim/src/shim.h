@@ -244,9 +244,10 @@ int exporter_start(struct shim *s);
 void exporter_stop(struct shim *s);
 
 /*
- * shortage.c: out of fds or memory (short_of(errno)), the worker stops
- * taking connections for a moment (logged as "what: error") rather than
- * spin on a listener that stays readable, or blame a server for it.
+ * shortage.c: out of fds, memory or local ports (short_of(errno)), the
+ * worker stops taking connections for a moment (logged as "what: error")
+ * rather than spin on a listener that stays readable, or blame a server
+ * for it.
  */
 bool short_of(int err);
 void shortage_pause(struct worker *w, const char *what, int err);

@@ -789,6 +789,69 @@ t_emfile_server() {	# out of fds in the server: accepting pauses, then recovers
 	return $rc
 }
 
+# A fresh netns whose ip_local_port_range has 4 ports: the 4 connections
+# held through omr-shim local take all of them toward the server (the
+# client binds its own ports outside the range); the fifth's dial fails
+# with EADDRNOTAVAIL, which is ours, as a router's with too many MPTCP
+# joins (docs/path-manager.md, "Many connections"). The 4 closed, it works.
+t_no_port() {	# local ports run out: the dial pauses (logged, ports named), the server is not blamed
+	local ns=${NSP}port rc=0
+	ip netns add "$ns" || return 1
+	ip -n "$ns" link set lo up
+	ip netns exec "$ns" sysctl -qw net.ipv4.ip_local_port_range="40000 40003" || return 1
+	start npe ip netns exec "$ns" "$TT" echo $P_ECHO
+	start nps ip netns exec "$ns" "$BIN" server -s 127.0.0.1 -p $P_SRV -k "$PW" --allow 127.0.0.1
+	start npl ip netns exec "$ns" "$BIN" local -s 127.0.0.1 -p $P_SRV -l $P_LOC -k "$PW"
+	wait_port $P_SRV "$ns" && wait_port $P_LOC "$ns" && wait_port $P_ECHO "$ns" || rc=1
+	ip netns exec "$ns" timeout 30 $PY - $P_LOC $P_ECHO <<'PY' || rc=1
+import socket, sys, time
+loc, echo = int(sys.argv[1]), int(sys.argv[2])
+def conn(sport):
+    s = socket.socket()
+    s.bind(("127.0.0.1", sport))
+    s.settimeout(5)
+    s.connect(("127.0.0.1", loc))
+    s.sendall(b"\x05\x01\x00"); assert s.recv(2) == b"\x05\x00"
+    s.sendall(b"\x05\x01\x00\x01\x7f\x00\x00\x01" + echo.to_bytes(2, "big"))
+    r = s.recv(10)
+    if r[:2] != b"\x05\x00":
+        return None
+    s.sendall(b"ping")
+    return s if s.recv(4) == b"ping" else None
+held = [conn(50000 + i) for i in range(4)]
+print("held:", [s is not None for s in held])
+assert all(held)
+try:
+    fifth = conn(50010)
+except OSError as e:
+    fifth = None
+print("fifth:", fifth)
+assert fifth is None
+for s in held:
+    s.close()
+time.sleep(1)
+for i in range(20):
+    try:
+        if conn(50020 + i):
+            print("after closing them: works")
+            sys.exit(0)
+    except OSError:
+        pass
+    time.sleep(0.5)
+sys.exit("no connection after the ports were freed")
+PY
+	stop npl
+	stop nps
+	stop npe
+	grep "pausing new connections" "$W/npl.log" | grep "ip_local_port_range" || { cat "$W/npl.log"; rc=1; }
+	if grep -E "cannot reach server|unreachable" "$W/npl.log"; then
+		echo "our own port shortage blamed on the server"
+		rc=1
+	fi
+	ip netns del "$ns"
+	return $rc
+}
+
 t_idle_timeout() {	# -t 1: an idle relayed connection is closed after ~1 s
 	start itl "$BIN" local -s 127.0.0.1 -p $P_SRV -l $P_X5 -k "$PW" -t 1
 	wait_port $P_X5 || return 1
@@ -1461,7 +1524,7 @@ main() {
 	nunit=$("$UNIT" --count) || exit 1
 	nbad=$($PY tests/badinput.py --count) || exit 1
 	echo "TAP version 13"
-	echo "1..$((nunit + nbad + 59 + REDIR_NTESTS + STATS_NTESTS))"
+	echo "1..$((nunit + nbad + 60 + REDIR_NTESTS + STATS_NTESTS))"
 	while IFS= read -r line; do
 		case "$line" in
 		"ok - "*) tap 0 "${line#ok - }" ;;
@@ -1506,6 +1569,7 @@ main() {
 	run_test "connection limit: excess refused and logged, service continues" t_limit
 	run_test "out of fds: accept pauses without spinning, then recovers" t_emfile
 	run_test "out of fds in the server (at accept or at the target's dial): pauses, then recovers" t_emfile_server
+	run_test "out of local ports (ip_local_port_range): the dial pauses, logged with the sysctl's name, the server not blamed; recovers" t_no_port
 	run_test "idle timeout closes an idle relayed connection" t_idle_timeout
 	run_test "config/CLI errors exit 2 with a clear message; busy port exits 1" t_config_errors
 	run_test "\"user\": runs as nobody once listening, and serves" t_user
