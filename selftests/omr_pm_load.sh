@@ -39,9 +39,10 @@ live_unload() {
 	local n t rc=0
 	omr_load || return 1
 	topo_pm_setup default "$SPEC" "$SPEC" "$SPEC" || return 1
-	# Bounded by time, not size: on a slow kernel (the debug kernel is
-	# ~30x slower) a fixed size can end before the count after rmmod.
-	xfer_bg live 0 up -D "$(tscale 20000)"
+	# Bounded by time, not size, with a wide margin (on the debug kernel,
+	# ~30x slower, a fixed size can end before the count after rmmod), and
+	# cut 1 s after the count: the test waits for no more than it needs.
+	xfer_bg live 0 up -D "$(tscale 60000)"
 	sleep 2
 	n=$(sf_count)
 	[ "$n" = 3 ] || { log "$n subflows before rmmod, 3 expected: $(sf_list | tr '\n' ' ')"; rc=1; }
@@ -50,6 +51,8 @@ live_unload() {
 	t=$(mono_ms)
 	n=$(sf_count)
 	[ "$n" = 3 ] || { log "$n subflows 1 s after rmmod: $(sf_list | tr '\n' ' ')"; rc=1; }
+	sleep 1
+	xfer_cut
 	xfer_wait || { log "transfer failed"; rc=1; }
 	xfer_intact live || { log "not byte-identical"; rc=1; }
 	# The count saw the connection while it still carried data.
@@ -100,10 +103,12 @@ pending_unload() {
 	local rc=0
 	omr_load || return 1
 	topo_pm_setup default "$SPEC" "$SPEC" "$SPEC" || return 1
-	xfer_bg pend 0 up -D "$(tscale 20000)"
+	xfer_bg pend 0 up -D "$(tscale 60000)"	# cut once rmmod is done
 	sleep 2
 	retry_pending || rc=1
 	rmmod_now || rc=1
+	sleep 1
+	xfer_cut
 	xfer_wait || { log "transfer failed"; rc=1; }
 	xfer_intact pend || { log "not byte-identical"; rc=1; }
 	return $rc
