@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * rtnetlink for udp-route (rtnl.h), with libnl's core: messages built with
+ * rtnetlink for udp-route (rtnl.h), IPv4 and IPv6, with libnl's core: messages built with
  * nlmsg_* and nla_put_*, one request at a time, its ACK or error (and the
  * kernel's extended ACK message) read back on the same socket.
  */
@@ -104,7 +104,8 @@ static int setup(struct rtnl *r, bool watch)
 		nl_cb_set(r->cb, NL_CB_VALID, NL_CB_CUSTOM, cb_notify, r);
 		if (nl_socket_set_nonblocking(r->sk))
 			return -1;
-		return nl_socket_add_membership(r->sk, RTNLGRP_IPV4_ROUTE) ? -1 : 0;
+		return nl_socket_add_memberships(r->sk, RTNLGRP_IPV4_ROUTE,
+						 RTNLGRP_IPV6_ROUTE, 0) ? -1 : 0;
 	}
 	nl_cb_set(r->cb, NL_CB_VALID, NL_CB_CUSTOM, cb_valid, r);
 	nl_cb_set(r->cb, NL_CB_FINISH, NL_CB_CUSTOM, cb_done, r);
@@ -165,11 +166,11 @@ static int transact(struct rtnl *r, struct nl_msg *msg)
 	return transact_parse(r, msg, NULL, NULL);
 }
 
-int rtnl_rule(struct rtnl *r, bool add, uint32_t mark, uint32_t table,
-	      uint32_t pref)
+int rtnl_rule(struct rtnl *r, int family, bool add, uint32_t mark,
+	      uint32_t table, uint32_t pref)
 {
 	struct fib_rule_hdr frh = {
-		.family = AF_INET,
+		.family = family,
 		.table = table < 256 ? table : RT_TABLE_UNSPEC,
 		.action = FR_ACT_TO_TBL,
 	};
@@ -188,12 +189,12 @@ int rtnl_rule(struct rtnl *r, bool add, uint32_t mark, uint32_t table,
 	return transact(r, msg);
 }
 
-/* An rtmsg for table @table's default route, with RTA_TABLE. */
-static struct nl_msg *route_msg(int type, int flags, uint32_t table,
+/* An rtmsg for table @table's default route of @family, with RTA_TABLE. */
+static struct nl_msg *route_msg(int type, int flags, int family, uint32_t table,
 				unsigned char scope)
 {
 	struct rtmsg rtm = {
-		.rtm_family = AF_INET,
+		.rtm_family = family,
 		.rtm_table = table < 256 ? table : RT_TABLE_UNSPEC,
 		.rtm_protocol = RTPROT_STATIC,
 		.rtm_scope = scope,
@@ -209,25 +210,38 @@ static struct nl_msg *route_msg(int type, int flags, uint32_t table,
 	return msg;
 }
 
-int rtnl_route_replace(struct rtnl *r, uint32_t table, uint32_t ifindex,
-		       const struct in_addr *gw, const struct in_addr *src)
+/* @a (NULL: none) as attribute @type: 0, or -1. */
+static int put_ip(struct nl_msg *msg, int type, const struct omr_ip *a)
+{
+	const void *b;
+	int len;
+
+	if (!a)
+		return 0;
+	b = ip_bytes(a, &len);
+	return nla_put(msg, type, len, b) ? -1 : 0;
+}
+
+int rtnl_route_replace(struct rtnl *r, int family, uint32_t table,
+		       uint32_t ifindex, const struct omr_ip *gw,
+		       const struct omr_ip *src)
 {
 	struct nl_msg *msg;
 
-	msg = route_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, table,
+	msg = route_msg(RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE, family, table,
 			gw ? RT_SCOPE_UNIVERSE : RT_SCOPE_LINK);
 	if (!msg || nla_put_u32(msg, RTA_OIF, ifindex) ||
-	    (gw && nla_put(msg, RTA_GATEWAY, sizeof(*gw), gw)) ||
-	    (src && nla_put(msg, RTA_PREFSRC, sizeof(*src), src))) {
+	    put_ip(msg, RTA_GATEWAY, gw) || put_ip(msg, RTA_PREFSRC, src)) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
 	return transact(r, msg);
 }
 
-int rtnl_route_del(struct rtnl *r, uint32_t table)
+int rtnl_route_del(struct rtnl *r, int family, uint32_t table)
 {
-	struct nl_msg *msg = route_msg(RTM_DELROUTE, 0, table, RT_SCOPE_NOWHERE);
+	struct nl_msg *msg = route_msg(RTM_DELROUTE, 0, family, table,
+				       RT_SCOPE_NOWHERE);
 	int ret;
 
 	if (!msg)
@@ -242,18 +256,28 @@ struct defaults {
 	bool nomem;
 };
 
+/* @nla, an address of @family, into @a (left family 0 if it is not one). */
+static void get_ip(const struct nlattr *nla, int family, struct omr_ip *a)
+{
+	int len = family == AF_INET ? 4 : 16;
+
+	if (!nla || nla_len(nla) != len)
+		return;
+	a->family = family;
+	memcpy(family == AF_INET ? (void *)&a->v4 : (void *)&a->v6, nla_data(nla), len);
+}
+
 static void fill_default(struct rtmsg *rtm, struct nlattr **tb,
 			 struct rt_default *d)
 {
 	memset(d, 0, sizeof(*d));
+	d->family = rtm->rtm_family;
 	d->table = tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
 	d->ifindex = nla_get_u32(tb[RTA_OIF]);
 	d->metric = tb[RTA_PRIORITY] ? nla_get_u32(tb[RTA_PRIORITY]) : 0;
-	d->has_gw = tb[RTA_GATEWAY] && nla_len(tb[RTA_GATEWAY]) == 4;
-	if (d->has_gw)
-		memcpy(&d->gw, nla_data(tb[RTA_GATEWAY]), 4);
-	if (tb[RTA_PREFSRC] && nla_len(tb[RTA_PREFSRC]) == 4)
-		memcpy(&d->src, nla_data(tb[RTA_PREFSRC]), 4);
+	get_ip(tb[RTA_GATEWAY], d->family, &d->gw);
+	get_ip(tb[RTA_PREFSRC], d->family, &d->src);
+	d->has_gw = d->gw.family != 0;
 }
 
 static void parse_route(struct nlmsghdr *nlh, void *arg)
@@ -267,7 +291,8 @@ static void parse_route(struct nlmsghdr *nlh, void *arg)
 	    nlmsg_parse(nlh, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
 		return;
 	rtm = nlmsg_data(nlh);
-	if (rtm->rtm_family != AF_INET || rtm->rtm_dst_len ||
+	if ((rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) ||
+	    rtm->rtm_dst_len ||
 	    rtm->rtm_type != RTN_UNICAST || !tb[RTA_OIF] || nla_len(tb[RTA_OIF]) != 4)
 		return;
 	if (l->n == l->cap) {
@@ -282,19 +307,28 @@ static void parse_route(struct nlmsghdr *nlh, void *arg)
 	fill_default(rtm, tb, &l->d[l->n++]);
 }
 
-int rtnl_defaults(struct rtnl *r, struct rt_default **out, int *n)
+/* @family's default routes appended to @l: 0 or a negative errno. */
+static int dump_defaults(struct rtnl *r, int family, struct defaults *l)
 {
-	struct rtmsg rtm = { .rtm_family = AF_INET };
-	struct defaults l = { 0 };
+	struct rtmsg rtm = { .rtm_family = family };
 	struct nl_msg *msg;
-	int ret;
 
 	msg = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_DUMP);
 	if (!msg || nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO)) {
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
-	ret = transact_parse(r, msg, parse_route, &l);
+	return transact_parse(r, msg, parse_route, l);
+}
+
+int rtnl_defaults(struct rtnl *r, bool v6, struct rt_default **out, int *n)
+{
+	struct defaults l = { 0 };
+	int ret;
+
+	ret = dump_defaults(r, AF_INET, &l);
+	if (!ret && v6)
+		ret = dump_defaults(r, AF_INET6, &l);
 	if (!ret && l.nomem)
 		ret = -ENOMEM;
 	if (ret) {

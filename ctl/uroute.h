@@ -22,13 +22,25 @@ struct uroute_opts {
 /* udp-route's words into @o; EX_OK, or EX_USAGE after a message. */
 int uroute_args(struct uroute_opts *o, int argc, char **argv);
 
-/* A path as udp-route sees it: the PM's view and a next hop. */
+/* A path's next hop of one family. */
+struct uroute_nh {
+	bool ok;		/* a gateway, or a device route, is known */
+	bool has_gw;		/* false: "default dev X" (point-to-point) */
+	struct omr_ip gw;
+};
+
+/* The families udp-route routes, in the order of uroute_cand's nh[]. */
+#define UROUTE_FAMILIES { AF_INET, AF_INET6 }
+
+/*
+ * A path as udp-route sees it: the PM's view and its next hops. Which path
+ * is one decision; it gets a route of each family it has a next hop of.
+ */
 struct uroute_cand {
 	const struct omr_path *p;
-	bool has_nh;		/* a gateway, or a device route, is known */
-	bool has_gw;		/* false: "default dev X" (point-to-point) */
-	struct in_addr gw;
-	bool refused;		/* the kernel refused a route via it just now */
+	bool has_nh;		/* a next hop of one family at least */
+	struct uroute_nh nh[2];	/* IPv4, IPv6 */
+	bool refused;		/* the kernel refused its routes just now */
 	int err;		/* then its errno */
 };
 

@@ -61,7 +61,7 @@ static void three(struct omr_path *p, struct uroute_cand *c)
 	memset(c, 0, 3 * sizeof(*c));
 	for (i = 0; i < 3; i++) {
 		c[i].p = &p[i];
-		c[i].has_nh = c[i].has_gw = true;
+		c[i].has_nh = true;
 	}
 }
 
