@@ -8,7 +8,9 @@
 # path's IPv6 address (MPTCP's SUBFLOW_CREATE with AF_INET6), a link that
 # goes down loses its subflow at once and the transfer goes on, a link that
 # comes back gets one again, and transfers are byte-identical over all three
-# paths; omr-shim's tunnel runs over IPv6 too. Times come from one long-lived `omrctl -j monitor` (its events carry
+# paths; omr-shim's tunnel runs over IPv6 too; `omrctl udp-route` keeps
+# marked UDP to the VPS's IPv6 address on the PM's best path and moves it
+# when that path goes down. Times come from one long-lived `omrctl -j monitor` (its events carry
 # the addresses, IPv6 ones included).
 #
 #   $CLI eth<i> fd00:<i>::1/64  <--netem-->  fd00:<i>::2/64 eth<i> $SRV
@@ -18,9 +20,11 @@ source "$(dirname "$0")/lib.sh"
 CTL=$OMRCTL
 VPS6=fd00:99::2
 MON_PID=
+UR_PID=
+ECHO_PID=
 v6_cleanup() {
 	local p
-	[ -n "$MON_PID" ] && kill "$MON_PID" 2>/dev/null
+	for p in "$MON_PID" "$UR_PID" "$ECHO_PID"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done
 	for p in "${SHIM_PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	cleanup_all
 }
@@ -32,6 +36,7 @@ T=("ipv6: three IPv6-only WANs: path show -j lists each link up with its IPv6 ad
 	"ipv6: eth2 down mid-download: sf_closed (link_down) of its IPv6 subflow < 1000 ms after path_down, data still flowing >= 500 ms after; eth2 back (link, address kept, then its routes, as netifd does): a new eth2 subflow (sf_created, after path_up) < 2000 ms after the routes are back; the download byte-identical"
 	"ipv6: an upload over the three IPv6 paths: byte-identical, each path carried >= 10 % of it (the sender's per-subflow bytes)"
 	"ipv6: omr-shim local dials omr-shim server at fd00:99::2 (an IPv6 MPTCP tunnel): a SOCKS5 download to an IPv6 target through it is byte-identical, and the tunnel has one subflow per path, from the paths' IPv6 addresses"
+	"ipv6: omrctl udp-route fwmark 7 table 207: its IPv4 and IPv6 rules, table 207's IPv6 default route via eth1's gateway fd00:1::2 from fd00:1::1 and no IPv4 one (no IPv4 gateway); marked UDP (SO_MARK 7, a datagram every 10 ms) to an echo at [fd00:99::2]: >= 90 % echoed, eth1 carries >= 80 %; eth1 down on both ends: udp-route moves the IPv6 route to eth2 (via6 fd00:2::2), echoes resume < 5000 ms after (>= 90 % echoed after, eth2 carries >= 80 %); eth1 back: back on eth1 within 5 s; SIGTERM: exit 0, both rules and the route gone"
 	"ipv6: dual stack (IPv4 added on the same WANs): each path lists its IPv4 then its IPv6 address; a dual-stack IPv6 socket's download from ::ffff:10.99.0.2 (an IPv4 connection) gets one subflow per path from the IPv4 addresses; eth1 down: its first subflow (an IPv6 socket, IPv4-mapped) closed (link_down) < 1000 ms after path_down, the download byte-identical")
 
 ktap_print_header
@@ -248,7 +253,96 @@ shim6() {
 	[ "$got" = "$want" ] || { log "tunnel subflows: $(echo "$got" | tr '\n' ',')"; return 1; }
 }
 
-# Test 6. IPv4 on the same WANs, as lib.sh's topology has it; the VPS's
+# Test 6: omrctl udp-route over IPv6. The echo on the VPS and one probe in
+# the router (selftests/e2e/udpmark.py: the datagrams, eth1's failure on
+# both ends and the interface counters on one clock); udp-route's JSON
+# lines give the moves.
+UDPMARK=$top/selftests/e2e/udpmark.py
+UR_TABLE=207
+UR_ECHO_PORT=7007
+
+# ur6_table: table $UR_TABLE's routes, "IPv4 routes|IPv6 routes", one line.
+ur6_table() {
+	# (IPv4: "FIB table does not exist" on stderr while it is empty)
+	echo "$(ip -n "$CLI" -4 route show table $UR_TABLE 2>/dev/null | tr '\n' ' ')|$(ip -n "$CLI" -6 route show table $UR_TABLE | tr '\n' ' ')"
+}
+
+ur6_rules() {
+	ip -n "$CLI" -4 rule show | grep "fwmark 0x7 lookup $UR_TABLE"
+	ip -n "$CLI" -6 rule show | grep "fwmark 0x7 lookup $UR_TABLE"
+}
+
+# ur6_via DEV JQ-FILTER: the route moved to DEV (udp-route's line within
+# 5 s, matching JQ-FILTER too); table $UR_TABLE's IPv6 route is then via
+# DEV's gateway from its address, and it has no IPv4 route.
+ur6_via() {
+	local dev=$1 i=${1#eth} t
+	ev_wait "$TMP/ur6.json" 5 ".event == \"udp_route\" and .to == \"$dev\" and .via6 == \"fd00:$i::2\" and .via == null and $2" || return 1
+	t=$(ur6_table)
+	[[ $t == "|default via fd00:$i::2 dev $dev "*" src fd00:$i::1 "* ]] || { log "table $UR_TABLE: $t"; return 1; }
+}
+
+udproute6_start() {
+	local i
+	[ -r "$UDPMARK" ] || { log "no $UDPMARK"; return 1; }
+	ip netns exec "$SRV" python3 "$UDPMARK" echo "$VPS6" $UR_ECHO_PORT 2>"$TMP/echo6.err" &
+	ECHO_PID=$!
+	ip netns exec "$CLI" "$CTL" -j udp-route fwmark 7 table $UR_TABLE >"$TMP/ur6.json" 2>"$TMP/ur6.err" &
+	UR_PID=$!
+	for i in $(seq 100); do
+		ip netns exec "$SRV" ss -Hlun "sport = :$UR_ECHO_PORT" | grep -q . && break
+		sleep 0.1
+	done
+	ur6_via eth1 '.from == null and .why == "start"' || return 1
+	[ "$(ur6_rules | wc -l)" = 2 ] || { log "rules: $(ur6_rules | tr '\n' ' ')"; return 1; }
+	log "udp-route: $(head -n 1 "$TMP/ur6.json"); table $UR_TABLE: $(ur6_table)"
+}
+
+# The probe's phases: enough sent and echoed, DEV's share of the WANs' tx
+# (packets) >= 80 % and at least what was echoed.
+ur6_phase() {
+	jq -e --arg ph "$1" --arg dev "$2" '.[$ph] as $p | ($p.tx | add) as $all |
+		$p.sent >= 100 and $p.echoed * 10 >= $p.sent * 9 and
+		$p.tx[$dev] >= $p.echoed and $p.tx[$dev] * 10 >= $all * 8' "$TMP/um.json" >/dev/null ||
+		{ log "$1: not >= 90 % echoed or not on $2"; return 1; }
+}
+
+udproute6_failover() {
+	ip netns exec "$CLI" python3 "$UDPMARK" probe "$VPS6" $UR_ECHO_PORT 7 3 7 eth1 "$SRV" \
+		eth1,eth2,eth3 "$TMP/um.json" 2>"$TMP/um.err" || { log "probe: $(cat "$TMP/um.err")"; return 1; }
+	log "probe: $(jq -c . "$TMP/um.json")"
+	ur6_via eth2 '.from == "eth1" and (.why == "down" or .why == "no_gateway")' || return 1
+	log "udp-route moved $(jq -s --slurpfile p "$TMP/um.json" 'map(select(.to == "eth2")) | first | (.ts - $p[0].t_down) * 1000 | floor' "$TMP/ur6.json") ms after eth1 went down: $(jq -c -s 'map(select(.to == "eth2")) | first' "$TMP/ur6.json")"
+	ur6_phase before eth1 && ur6_phase after eth2 || return 1
+	jq -e '.resumed_ms != null and .resumed_ms < 5000' "$TMP/um.json" >/dev/null ||
+		{ log "echoes did not resume within 5 s"; return 1; }
+}
+
+udproute6_stop() {
+	local i rc
+	kill -TERM "$UR_PID"
+	for i in $(seq 50); do kill -0 "$UR_PID" 2>/dev/null || break; sleep 0.1; done
+	wait "$UR_PID"
+	rc=$?
+	UR_PID=
+	[ $rc = 0 ] && [ -z "$(ur6_rules)" ] && [ "$(ur6_table)" = "|" ] && return 0
+	log "exit $rc; rules: $(ur6_rules | tr '\n' ' '); table $UR_TABLE: $(ur6_table); $(cat "$TMP/ur6.err")"
+	return 1
+}
+
+udproute6() {
+	local ok=0
+	udproute6_start && udproute6_failover && ok=1
+	path6_up 1
+	if [ $ok = 1 ] && ! ur6_via eth1 '.from == "eth2" and .why == "preferred"'; then ok=0; fi
+	log "udp-route's lines: $(jq -c -s 'map([.from, .to, .via6, .why] | map(. // "-") | join(" "))' "$TMP/ur6.json")"
+	if [ -n "$UR_PID" ] && ! udproute6_stop; then ok=0; fi
+	kill "$ECHO_PID" 2>/dev/null
+	ECHO_PID=
+	[ $ok = 1 ]
+}
+
+# Test 7. IPv4 on the same WANs, as lib.sh's topology has it; the VPS's
 # 10.99.0.2 on lo. The download's client socket is IPv6 (omr-xfer's
 # [ADDR]:PORT) connected to an IPv4-mapped address: MPTCP makes an IPv4
 # connection of it whose first subflow is an IPv6 socket.
@@ -282,7 +376,7 @@ dual6() {
 		.subflows[] | select(.state == "established") | "\(.local_addr) \(.remote_addr)"' | sort)
 	ctl conn show | sed 's/^/# /'
 	[ "$got" = "$want" ] || { log "subflows: $(echo "$got" | tr '\n' ',')"; xfer_wait; return 1; }
-	# only this test's events (a test before it may take eth1 down too)
+	# only this test's events (test 6 takes eth1 down too)
 	t_mark=$(now_ms)
 	path_down 1
 	ev_wait "$TMP/mon.json" 5 '.event == "sf_closed" and .dev == "eth1" and .reason == "link_down" and .local_addr == "10.0.1.1"' || { ev_log; xfer_wait; return 1; }
@@ -309,6 +403,7 @@ ktap_test_result "${T[1]}" subflows6
 ktap_test_result "${T[2]}" failover6
 ktap_test_result "${T[3]}" upload6
 ktap_test_result "${T[4]}" shim6
-ktap_test_result "${T[5]}" dual6
+ktap_test_result "${T[5]}" udproute6
+ktap_test_result "${T[6]}" dual6
 
 ktap_finished
