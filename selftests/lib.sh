@@ -24,7 +24,7 @@ source "$ksrc/tools/testing/selftests/kselftest/ktap_helpers.sh"
 
 XFER=$top/selftests/tools/omr-xfer
 WATCH=$top/selftests/tools/omr-watch
-OMR_KO=$top/out/$OMR_KERNEL/omr.ko
+OMR_KO=${OMR_KO:-$top/out/$OMR_KERNEL/omr.ko}
 CLI=omr-rtr
 SRV=omr-vps
 VPS_IP=10.99.0.2
